@@ -1,0 +1,23 @@
+/**
+ * jest runs TypeScript as ESM (NestJS 12 is ESM-only): ts-jest with useESM and
+ * isolatedModules (type-checking is `npm run typecheck`), under
+ * NODE_OPTIONS=--experimental-vm-modules. `@baton/*` maps to each library's index.
+ */
+const lib = (name) => `<rootDir>/libs/${name}/src/index.ts`;
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  moduleNameMapper: {
+    '^@baton/api$': '<rootDir>/apps/api/src/index.ts',
+    '^@baton/([a-z-]+)$': lib('$1'),
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testTimeout: 60_000,
+  maxWorkers: process.env.CI ? 2 : '50%',
+};

@@ -1,0 +1,54 @@
+/** What the execution layer needs to call an agent, whatever kind it is. */
+
+export type AgentKind = 'http' | 'a2a' | 'builtin';
+
+export interface Agent {
+  id: string;
+  name: string;
+  kind: AgentKind;
+  url?: string;
+  capabilities: string[];
+  maxConcurrency?: number;
+  timeoutSeconds?: number;
+  headers: Record<string, string>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Who is calling and why: passed to every agent call, useful for logs and idempotency. */
+export interface InvocationContext {
+  runId: string;
+  stepId: string;
+  stepKey: string;
+  attempt: number;
+  /** Position within a `for_each` fan-out. */
+  itemIndex?: number;
+  prompt?: string;
+}
+
+export interface AgentRef {
+  agent?: string;
+  capability?: string;
+}
+
+/**
+ * A failed agent call. `retryable` is false for failures that will not get better by
+ * trying again (HTTP 4xx, invalid output, unknown agent).
+ */
+export class AgentCallError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly code: string = retryable ? 'agent_error' : 'agent_rejected',
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'AgentCallError';
+  }
+}
+
+/** One way of talking to agents (HTTP, A2A, built-in). */
+export interface AgentClient {
+  readonly kind: AgentKind;
+  invoke(agent: Agent, input: unknown, context: InvocationContext, signal: AbortSignal): Promise<unknown>;
+}

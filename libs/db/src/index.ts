@@ -1,0 +1,5 @@
+export { Database, type DatabaseKind, type Queryable, type QueryResult, type Transaction } from './database.js';
+export { PgDatabase } from './pg-database.js';
+export { PgliteDatabase } from './pglite-database.js';
+export { migrate, pendingMigrations, loadMigrations, defaultMigrationsDir, type Migration } from './migrator.js';
+export { DbModule, openDatabase } from './db.module.js';

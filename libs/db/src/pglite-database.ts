@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+import { PGlite } from '@electric-sql/pglite';
+import { mkdirSync } from 'node:fs';
+import { Database, runAfterCommit, type QueryResult, type Transaction } from './database.js';
+
+/**
+ * Embedded Postgres (PGlite, WebAssembly) for a bare machine and for tests. It serializes
+ * every statement itself, so transactions never race each other and one process owns the
+ * data folder.
+ */
+export class PgliteDatabase extends Database {
+  readonly kind = 'pglite' as const;
+  private readonly logger = new Logger('PgliteDatabase');
+
+  private constructor(private readonly pglite: PGlite) {
+    super();
+  }
+
+  /** Opens (or creates) a database persisted in `dataDir`; `undefined` keeps it in memory. */
+  static async open(dataDir?: string): Promise<PgliteDatabase> {
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const pglite = new PGlite(dataDir);
+    await pglite.waitReady;
+    return new PgliteDatabase(pglite);
+  }
+
+  /** Starts an in-memory database from a dump made by `dump()`: much faster than migrating. */
+  static async fromDump(dump: Blob): Promise<PgliteDatabase> {
+    const pglite = new PGlite({ loadDataDir: dump });
+    await pglite.waitReady;
+    return new PgliteDatabase(pglite);
+  }
+
+  dump(): Promise<Blob> {
+    return this.pglite.dumpDataDir('none') as Promise<Blob>;
+  }
+
+  async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+    const result = await this.pglite.query<R>(sql, params);
+    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pglite.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const callbacks: Array<() => void> = [];
+    const result = await this.pglite.transaction(async (inner) => {
+      const tx: Transaction = {
+        query: async <R>(sql: string, params: unknown[] = []) => {
+          const r = await inner.query<R>(sql, params);
+          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+        },
+        exec: async (sql: string) => {
+          await inner.exec(sql);
+        },
+        afterCommit: (callback) => callbacks.push(callback),
+      };
+      return fn(tx);
+    });
+    runAfterCommit(callbacks, (error) => this.logger.error(`after-commit callback failed: ${error}`));
+    return result;
+  }
+
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.pglite.listen(channel, onMessage);
+  }
+
+  async close(): Promise<void> {
+    if (!this.pglite.closed) await this.pglite.close();
+  }
+}

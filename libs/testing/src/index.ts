@@ -1,0 +1,2 @@
+export { createTestDatabase, testDatabaseKinds, type TestDatabase, type TestDatabaseKind } from './test-database.js';
+export { waitFor } from './wait.js';
