@@ -3,6 +3,9 @@
 create table orchestration_runs (
   id uuid primary key default gen_random_uuid(),
   definition_id uuid not null,
+  -- Copied from the definition (immutable) so runs can be listed and filtered by name.
+  definition_name text not null,
+  definition_version text not null,
   owner text not null default '',
   status text not null default 'pending',
   input jsonb not null default '{}',
@@ -34,7 +37,7 @@ create table orchestration_runs (
 
 create index orchestration_runs_status_created_idx on orchestration_runs (status, created_at desc, id desc);
 create index orchestration_runs_created_idx on orchestration_runs (created_at desc, id desc);
-create index orchestration_runs_definition_idx on orchestration_runs (definition_id, created_at desc);
+create index orchestration_runs_definition_idx on orchestration_runs (definition_name, created_at desc, id desc);
 create index orchestration_runs_parent_idx on orchestration_runs (parent_run_id) where parent_run_id is not null;
 -- One live child run per parent step: a re-executed parent step finds its child instead of
 -- starting a second one.
@@ -70,6 +73,8 @@ create table orchestration_steps (
   lease_recoveries integer not null default 0,
   cache_key text,
   cache_hit boolean not null default false,
+  -- Cache hits in the step's execution (a for_each step can hit once per item).
+  cache_hits integer not null default 0,
   cache_stored_at timestamptz,
   child_run_id uuid,
   created_at timestamptz not null default now(),

@@ -2,7 +2,14 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { BatonConfig, ConfigModule } from '@baton/common';
 import { Database, DbModule } from '@baton/db';
+import { AgentsModule } from '@baton/agents';
+import { DefinitionsModule } from '@baton/definitions';
+import { EventsModule } from '@baton/events';
+import { ExecutionModule } from '@baton/execution';
 import { OpsModule } from '@baton/ops';
+import { RunsModule } from '@baton/runs';
+import { ExampleSeeder } from './wiring/example-seeder.js';
+import { RegistryAgentCatalog } from './wiring/registry-agent-catalog.js';
 
 export interface AppOptions {
   config?: BatonConfig;
@@ -10,10 +17,15 @@ export interface AppOptions {
   database?: Database;
 }
 
-/** The API server: feature modules wired together, nothing else. */
+/**
+ * The API server: feature modules wired together, nothing else. Libraries never import a
+ * library on their own floor, so the app hands each one the modules it needs.
+ */
 @Module({})
 export class AppModule {
   static register(options: AppOptions = {}): DynamicModule {
+    const definitions = DefinitionsModule.register({ imports: [AgentsModule], agentCatalog: RegistryAgentCatalog });
+    const runs = RunsModule.register({ imports: [definitions] });
     return {
       module: AppModule,
       imports: [
@@ -21,7 +33,13 @@ export class AppModule {
         options.database ? DbModule.forDatabase(options.database) : DbModule.forRoot(),
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         OpsModule,
+        AgentsModule,
+        EventsModule,
+        definitions,
+        runs,
+        ExecutionModule.register({ imports: [runs, definitions, AgentsModule] }),
       ],
+      providers: [ExampleSeeder],
     };
   }
 }

@@ -14,8 +14,8 @@ export class BatonConfig {
   readonly dataDir: string;
   readonly dbPoolSize: number;
   readonly instanceId: string;
-  /** Per-run parallelism when a definition does not set one. */
-  readonly defaultMaxParallel: number;
+  /** Per-run parallelism when a definition does not set one; undefined means 1 (the design default). */
+  readonly defaultMaxParallel: number | undefined;
   /** Running steps across every instance on this database. */
   readonly maxConcurrency: number;
   /** Steps this process runs at once (its share of the global limit). */
@@ -51,7 +51,9 @@ export class BatonConfig {
     this.dbPoolSize = int('BATON_DB_POOL_SIZE', 10, 1);
     this.instanceId =
       env.BATON_INSTANCE_ID || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.defaultMaxParallel = int('ORCHESTRATION_DEFAULT_MAX_PARALLEL', 1, 1);
+    this.defaultMaxParallel = env.ORCHESTRATION_DEFAULT_MAX_PARALLEL
+      ? int('ORCHESTRATION_DEFAULT_MAX_PARALLEL', 1, 1)
+      : undefined;
     this.maxConcurrency = int('ORCHESTRATION_MAX_CONCURRENCY', 100, 1);
     this.workerConcurrency = int('BATON_WORKER_CONCURRENCY', this.maxConcurrency, 1);
     this.cacheMaxDefinitions = int('ORCHESTRATION_CACHE_MAX_DEFINITIONS', 200);

@@ -34,6 +34,7 @@ export interface DefinitionRef {
 export interface StepSpec {
   id: string;
   type: StepType;
+  description?: string;
   /** A registered agent name or `builtin:<name>`; absent when `capability` is given. */
   agent?: string;
   /** Resolved by the agent router from the registry at run time. */

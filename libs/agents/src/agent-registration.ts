@@ -1,0 +1,112 @@
+import { BatonError, type FieldError } from '@baton/common';
+import type { AgentRegistration } from './agent.repository.js';
+import { BUILTIN_PREFIX } from './builtin-agents.js';
+
+/** What a caller may send to register an agent; loosely typed because it may come from outside. */
+export interface RegisterAgentInput {
+  name: string;
+  kind: string;
+  url?: string;
+  capabilities?: unknown[];
+  maxConcurrency?: number;
+  timeoutSeconds?: number;
+  headers?: Record<string, unknown>;
+}
+
+/** Names end up in URL paths (`/api/v1/agents/:name`) and in definitions, so keep them plain. */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+const MAX_NAME_LENGTH = 128;
+const MAX_CAPABILITY_LENGTH = 128;
+/** RFC 9110 token characters: anything else would make fetch throw at call time. */
+const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers Baton sets on every call; letting an agent override them would break idempotency. */
+const RESERVED_HEADER = /^(x-baton-.*|idempotency-key|content-type)$/i;
+const MAX_TIMEOUT_SECONDS = 24 * 60 * 60;
+
+/**
+ * Checks a registration and returns it normalised (capabilities trimmed and deduplicated).
+ * Collects every problem, each naming its field, so one round trip shows them all. This is
+ * the rule for every caller; the HTTP DTO only checks the shape before it gets here.
+ */
+export function validateRegistration(input: RegisterAgentInput): AgentRegistration {
+  const errors: FieldError[] = [];
+  const fail = (path: string, message: string): void => void errors.push({ path, message });
+
+  const name = typeof input.name === 'string' ? input.name.trim() : '';
+  if (!name) fail('name', 'must be a non-empty string');
+  else if (name.startsWith(BUILTIN_PREFIX)) fail('name', `must not start with "${BUILTIN_PREFIX}" (reserved for built-in agents)`);
+  else if (name.length > MAX_NAME_LENGTH) fail('name', `must be at most ${MAX_NAME_LENGTH} characters`);
+  else if (!NAME_PATTERN.test(name)) fail('name', 'may contain only letters, digits, ".", "_", "-" and ":"');
+
+  if (input.kind === 'builtin') fail('kind', 'built-in agents are provided by Baton and cannot be registered');
+  else if (input.kind !== 'http' && input.kind !== 'a2a') fail('kind', 'must be one of: http, a2a');
+
+  const url = typeof input.url === 'string' ? input.url.trim() : undefined;
+  if ((input.kind === 'http' || input.kind === 'a2a') && !url) fail('url', `is required for ${input.kind} agents`);
+  else if (url && !isHttpUrl(url)) fail('url', 'must be an absolute http:// or https:// URL');
+
+  const capabilities = checkCapabilities(input.capabilities ?? [], fail);
+  checkPositiveInteger(input.maxConcurrency, 'maxConcurrency', Number.MAX_SAFE_INTEGER, fail);
+  checkPositiveInteger(input.timeoutSeconds, 'timeoutSeconds', MAX_TIMEOUT_SECONDS, fail);
+  const headers = checkHeaders(input.headers ?? {}, fail);
+
+  if (errors.length > 0) throw BatonError.validation(errors);
+  const registration: AgentRegistration = { name, kind: input.kind as 'http' | 'a2a', capabilities, headers };
+  if (url) registration.url = url;
+  if (input.maxConcurrency !== undefined) registration.maxConcurrency = input.maxConcurrency;
+  if (input.timeoutSeconds !== undefined) registration.timeoutSeconds = input.timeoutSeconds;
+  return registration;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function checkCapabilities(values: unknown[], fail: (path: string, message: string) => void): string[] {
+  if (!Array.isArray(values)) {
+    fail('capabilities', 'must be an array of strings');
+    return [];
+  }
+  const result = new Set<string>();
+  values.forEach((value, index) => {
+    const text = typeof value === 'string' ? value.trim() : '';
+    if (!text) fail(`capabilities[${index}]`, 'must be a non-empty string');
+    else if (text.length > MAX_CAPABILITY_LENGTH) fail(`capabilities[${index}]`, `must be at most ${MAX_CAPABILITY_LENGTH} characters`);
+    else result.add(text);
+  });
+  return [...result];
+}
+
+function checkPositiveInteger(
+  value: unknown,
+  path: string,
+  max: number,
+  fail: (path: string, message: string) => void,
+): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    fail(path, `must be an integer between 1 and ${max}`);
+  }
+}
+
+function checkHeaders(headers: Record<string, unknown>, fail: (path: string, message: string) => void): Record<string, string> {
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
+    fail('headers', 'must be an object of header names to string values');
+    return {};
+  }
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    const path = `headers.${key}`;
+    if (!HEADER_NAME_PATTERN.test(key)) fail(path, 'is not a valid HTTP header name');
+    else if (RESERVED_HEADER.test(key)) fail(path, 'is set by Baton on every call and cannot be configured');
+    else if (typeof value !== 'string') fail(path, 'must be a string');
+    else if (/[\r\n\0]/.test(value)) fail(path, 'must not contain line breaks or NUL');
+    else result[key] = value;
+  }
+  return result;
+}

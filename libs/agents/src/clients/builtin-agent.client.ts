@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { AgentCallError, type Agent, type AgentClient, type InvocationContext } from '../agent.types.js';
+import { sleep } from './abort.js';
+
+type Input = Record<string, unknown>;
+
+/**
+ * The `builtin:*` agents. They are deterministic on purpose: tests and demos use them to
+ * make steps succeed, wait, fail a set number of times, or pass data through.
+ */
+@Injectable()
+export class BuiltinAgentClient implements AgentClient {
+  readonly kind = 'builtin' as const;
+
+  async invoke(agent: Agent, input: unknown, context: InvocationContext, signal: AbortSignal): Promise<unknown> {
+    switch (agent.name) {
+      case 'builtin:echo':
+      // The step executor has already rendered the template; the result is the output.
+      case 'builtin:transform':
+        return input;
+      case 'builtin:delay':
+        return delay(input, signal);
+      case 'builtin:fail':
+        return fail(input, context);
+      default:
+        throw new AgentCallError(`unknown built-in agent ${agent.name}`, false, 'unknown_agent');
+    }
+  }
+}
+
+function asObject(input: unknown): Input {
+  return input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Input) : {};
+}
+
+/** `{ ms, output? }`: waits `ms` (honouring the abort signal), then returns `output ?? input`. */
+async function delay(input: unknown, signal: AbortSignal): Promise<unknown> {
+  const { ms, output } = asObject(input);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new AgentCallError('builtin:delay needs input.ms, a number >= 0', false, 'invalid_input');
+  }
+  await sleep(ms, signal);
+  return output ?? input;
+}
+
+/**
+ * `{ times?, message?, retryable? }`: fails while `attempt <= times` (always when `times` is
+ * absent). Counting by `context.attempt`, not in memory, keeps the behaviour the same when a
+ * retry lands on another instance or after a restart.
+ */
+function fail(input: unknown, context: InvocationContext): unknown {
+  const { times, message, retryable, output } = asObject(input);
+  const limit = typeof times === 'number' ? times : Number.POSITIVE_INFINITY;
+  if (context.attempt <= limit) {
+    const text = typeof message === 'string' ? message : `builtin:fail failed attempt ${context.attempt}`;
+    throw new AgentCallError(text, typeof retryable === 'boolean' ? retryable : true);
+  }
+  return output ?? input;
+}

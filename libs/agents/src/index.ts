@@ -1,0 +1,16 @@
+export { AgentsModule } from './agents.module.js';
+export { AgentRegistryService, AGENT_CACHE_TTL_MS } from './agent-registry.service.js';
+export { AgentModeRouterService, type InvokeOptions } from './agent-mode-router.service.js';
+export type { RegisterAgentInput } from './agent-registration.js';
+export {
+  AgentCallError,
+  type Agent,
+  type AgentClient,
+  type AgentKind,
+  type AgentRef,
+  type InvocationContext,
+} from './agent.types.js';
+export { BUILTIN_AGENT_NAMES, BUILTIN_PREFIX, isBuiltinName, type BuiltinAgentName } from './builtin-agents.js';
+export { HttpAgentClient } from './clients/http-agent.client.js';
+export { BuiltinAgentClient } from './clients/builtin-agent.client.js';
+export { toAgentResponse, type AgentResponse } from './http/agent-response.mapper.js';

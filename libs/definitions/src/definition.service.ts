@@ -1,0 +1,219 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatonConfig, BatonError, LruCache, contentHash } from '@baton/common';
+import { AgentCatalog, type Definition, type DefinitionSource } from './definition.types.js';
+import { DefinitionRepository, type StoredDefinition } from './definition.repository.js';
+import { parseDefinitionBody } from './definition-body.js';
+import { normalizeDefinition, validateDefinition, type NormalizedDefinition } from './validation/validate-definition.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 200;
+
+export interface DefinitionPage {
+  items: Definition[];
+  /** Pass back as `cursor` for the next page; undefined on the last page. */
+  nextCursor?: string;
+}
+
+interface Pending {
+  owner: string;
+  name: string;
+  version: string;
+  source: DefinitionSource;
+  body: Record<string, unknown>;
+  hash: string;
+  normalized: NormalizedDefinition;
+}
+
+/**
+ * Registers, validates and reads orchestration definitions. A stored version never
+ * changes, so definitions are cached by id and by (owner, name, version) without
+ * invalidation; "latest" is always asked of the database (by revision) and only then
+ * served from the cache by id.
+ */
+@Injectable()
+export class OrchestrationDefinitionService {
+  private readonly byId: LruCache<string, Definition>;
+  private readonly byKey: LruCache<string, Definition>;
+
+  constructor(
+    @Inject(DefinitionRepository) private readonly repository: DefinitionRepository,
+    @Inject(AgentCatalog) private readonly agentCatalog: AgentCatalog,
+    @Inject(BatonConfig) config: BatonConfig,
+  ) {
+    this.byId = new LruCache(config.cacheMaxDefinitions);
+    this.byKey = new LruCache(config.cacheMaxDefinitions);
+  }
+
+  /**
+   * Stores a saved definition version. The same body again gives the stored one back
+   * (`created: false`); a different body for a stored version is a conflict (409).
+   * `body` is a JSON object or a YAML string.
+   */
+  async register(body: unknown, owner?: string): Promise<{ definition: Definition; created: boolean }> {
+    const parsed = parseDefinitionBody(body);
+    const normalized = await this.validate(parsed, true);
+    return this.store({
+      owner: resolveOwner(owner, normalized.owner),
+      name: normalized.name!,
+      version: normalized.version!,
+      source: 'saved',
+      body: parsed,
+      hash: hashBody(parsed),
+      normalized,
+    });
+  }
+
+  /**
+   * Stores an inline plan (same format; name and version optional) immutably, named
+   * `plan-<hash12>` and versioned `<hash12>` by default, so the same plan maps to one row.
+   */
+  async registerInline(plan: unknown, owner?: string): Promise<Definition> {
+    const parsed = parseDefinitionBody(plan);
+    const normalized = await this.validate(parsed, false);
+    const hash = hashBody(parsed);
+    const short = hash.slice(0, 12);
+    const { definition } = await this.store({
+      owner: resolveOwner(owner, normalized.owner),
+      name: normalized.name ?? `plan-${short}`,
+      version: normalized.version ?? short,
+      source: 'inline',
+      body: parsed,
+      hash,
+      normalized,
+    });
+    return definition;
+  }
+
+  /** The most recently stored saved version of `name`. */
+  async getLatest(name: string, owner = ''): Promise<Definition> {
+    const id = await this.repository.findLatestId(owner, name);
+    if (!id) throw BatonError.notFound('definition', describeName(owner, name));
+    return this.getById(id);
+  }
+
+  async getVersion(name: string, version: string, owner = ''): Promise<Definition> {
+    const cached = this.byKey.get(cacheKey(owner, name, version));
+    if (cached) return cached;
+    const stored = await this.repository.findByKey(owner, name, version);
+    if (!stored) throw BatonError.notFound('definition', `${describeName(owner, name)} version ${version}`);
+    return this.remember(stored);
+  }
+
+  async getById(id: string): Promise<Definition> {
+    const cached = this.byId.get(id);
+    if (cached) return cached;
+    const stored = UUID.test(id) ? await this.repository.findById(id) : undefined;
+    if (!stored) throw BatonError.notFound('definition', id);
+    return this.remember(stored);
+  }
+
+  /**
+   * Saved definitions, the latest version of each (owner, name), ordered by owner then
+   * name. `owner` undefined lists every owner. Inline plans are not listed.
+   */
+  async list(options: { owner?: string; limit?: number; cursor?: string } = {}): Promise<DefinitionPage> {
+    const limit = options.limit ?? DEFAULT_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw BatonError.validation([{ path: 'limit', message: `must be an integer from 1 to ${MAX_PAGE}` }]);
+    }
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const stored = await this.repository.listLatest({ owner: options.owner, after, limit: limit + 1 });
+    const items = stored.slice(0, limit).map((row) => this.byId.get(row.id) ?? this.remember(row));
+    const last = items[items.length - 1];
+    return stored.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
+  }
+
+  private async validate(body: Record<string, unknown>, saved: boolean): Promise<NormalizedDefinition> {
+    // Postgres jsonb cannot hold \u0000; refuse it here instead of failing at insert with a 500.
+    if (JSON.stringify(body).includes('\\u0000')) {
+      throw BatonError.validation([{ path: 'body', message: 'must not contain NUL characters (\\u0000)' }]);
+    }
+    return normalizeDefinition(body, { requireNameAndVersion: saved, agentCatalog: this.agentCatalog });
+  }
+
+  private async store(pending: Pending): Promise<{ definition: Definition; created: boolean }> {
+    const { owner, name, version, source, body, hash, normalized } = pending;
+    const row = { owner, name, version, source, body, contentHash: hash, description: normalized.description, stepCount: normalized.steps.length };
+    const inserted = await this.repository.insertIfAbsent(row);
+    if (inserted) return { definition: this.remember(inserted, normalized), created: true };
+    const existing = await this.repository.findByKey(owner, name, version);
+    if (!existing) throw new Error(`definition ${describeName(owner, name)} ${version} vanished after a conflicting insert`);
+    if (existing.contentHash !== hash) {
+      throw new BatonError(
+        'conflict',
+        `version "${version}" of definition ${describeName(owner, name)} already exists with a different body; publish the change under a new version`,
+      );
+    }
+    return { definition: this.byId.get(existing.id) ?? this.remember(existing), created: false };
+  }
+
+  /** The one stored → domain mapping; re-plans the body unless it was just validated. */
+  private remember(stored: StoredDefinition, normalized?: NormalizedDefinition): Definition {
+    const planned = normalized ?? replan(stored);
+    const definition: Definition = {
+      id: stored.id,
+      owner: stored.owner,
+      name: stored.name,
+      version: stored.version,
+      revision: stored.revision,
+      ...(stored.description !== undefined && { description: stored.description }),
+      source: stored.source,
+      body: stored.body,
+      contentHash: stored.contentHash,
+      steps: planned.steps,
+      execution: planned.execution,
+      createdAt: stored.createdAt,
+    };
+    this.byId.set(definition.id, definition);
+    this.byKey.set(cacheKey(definition.owner, definition.name, definition.version), definition);
+    return definition;
+  }
+}
+
+function replan(stored: StoredDefinition): NormalizedDefinition {
+  // Agents are not re-checked: one removed later must not make stored versions unreadable.
+  const result = validateDefinition(stored.body, { requireNameAndVersion: false });
+  if (!result.ok) {
+    throw new Error(`stored definition ${stored.id} no longer validates: ${JSON.stringify(result.errors.slice(0, 3))}`);
+  }
+  return result.definition;
+}
+
+/**
+ * The content hash covers the whole body except `owner`, which is part of the key rather
+ * than the content; `version` counts as text, so `1` and `"1"` are the same version.
+ */
+export function hashBody(body: Record<string, unknown>): string {
+  const version = typeof body.version === 'number' ? String(body.version) : body.version;
+  return contentHash({ ...body, owner: undefined, version });
+}
+
+function resolveOwner(given: string | undefined, inBody: string | undefined): string {
+  if (given !== undefined && inBody !== undefined && given !== inBody) {
+    throw BatonError.validation([{ path: 'owner', message: `"${inBody}" does not match the requesting owner "${given}"` }]);
+  }
+  return given ?? inBody ?? '';
+}
+
+function cacheKey(owner: string, name: string, version: string): string {
+  return JSON.stringify([owner, name, version]);
+}
+
+function describeName(owner: string, name: string): string {
+  return owner ? `"${owner}/${name}"` : `"${name}"`;
+}
+
+function encodeCursor(definition: Definition): string {
+  return Buffer.from(JSON.stringify([definition.owner, definition.name])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { owner: string; name: string } {
+  try {
+    const [owner, name] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof owner === 'string' && typeof name === 'string') return { owner, name };
+  } catch {
+    // fall through to the validation error
+  }
+  throw BatonError.validation([{ path: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
+}

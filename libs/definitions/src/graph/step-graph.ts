@@ -1,0 +1,112 @@
+/**
+ * Planning over the step graph: topological order (Kahn, O(V+E)), the steps each step
+ * unblocks, the sinks, and named cycles when there is no order. Edges point from a
+ * dependency to its dependent, the way data flows.
+ */
+
+export interface GraphNode {
+  id: string;
+  dependsOn: readonly string[];
+}
+
+export interface GraphPlan {
+  /** Step ids, dependencies before dependents; ties keep declaration order. */
+  order: string[];
+  /** For each step id: the steps that depend on it directly. */
+  dependents: Map<string, string[]>;
+  /** Steps nothing depends on; their outputs are the natural result of a run. */
+  sinks: string[];
+}
+
+export type GraphResult = { ok: true; plan: GraphPlan } | { ok: false; cycles: string[][] };
+
+/**
+ * Plans `nodes`. Ids must be unique; dependencies on unknown ids are ignored (validation
+ * reports them separately). On failure returns every disjoint cycle, each as the ids in flow
+ * order starting with the earliest-declared step: [a, b, c] reads `a -> b -> c -> a`.
+ */
+export function planGraph(nodes: readonly GraphNode[]): GraphResult {
+  const { deps, dependents } = indexEdges(nodes);
+  const order = kahn(deps, dependents);
+  if (order.length < nodes.length) {
+    const done = new Uint8Array(nodes.length);
+    for (const index of order) done[index] = 1;
+    return { ok: false, cycles: findCycles(deps, done).map((cycle) => cycle.map((i) => nodes[i]!.id)) };
+  }
+  const dependentsById = new Map<string, string[]>();
+  nodes.forEach((node, i) => dependentsById.set(node.id, dependents[i]!.map((d) => nodes[d]!.id)));
+  return {
+    ok: true,
+    plan: {
+      order: order.map((i) => nodes[i]!.id),
+      dependents: dependentsById,
+      sinks: nodes.filter((_, i) => dependents[i]!.length === 0).map((node) => node.id),
+    },
+  };
+}
+
+/** Dependencies and dependents as index lists; duplicate edges collapse to one. */
+export function indexEdges(nodes: readonly GraphNode[]): { deps: number[][]; dependents: number[][] } {
+  const position = new Map<string, number>();
+  nodes.forEach((node, i) => position.set(node.id, i));
+  const deps: number[][] = nodes.map(() => []);
+  const dependents: number[][] = nodes.map(() => []);
+  nodes.forEach((node, i) => {
+    for (const id of new Set(node.dependsOn)) {
+      const dep = position.get(id);
+      if (dep === undefined) continue;
+      deps[i]!.push(dep);
+      dependents[dep]!.push(i);
+    }
+  });
+  return { deps, dependents };
+}
+
+function kahn(deps: number[][], dependents: number[][]): number[] {
+  const waiting = deps.map((list) => list.length);
+  const order: number[] = [];
+  for (let i = 0; i < deps.length; i++) if (waiting[i] === 0) order.push(i);
+  // `order` doubles as the queue: entries before `head` are done, after it are ready.
+  for (let head = 0; head < order.length; head++) {
+    for (const next of dependents[order[head]!]!) {
+      if (--waiting[next]! === 0) order.push(next);
+    }
+  }
+  return order;
+}
+
+/**
+ * Every step Kahn could not order has at least one unordered dependency, so walking
+ * unordered dependencies from any of them must revisit a step: that loop is a cycle.
+ * Each step is walked once (state 2 = finished), so this is O(V+E) too.
+ */
+function findCycles(deps: number[][], done: Uint8Array): number[][] {
+  const state = new Uint8Array(deps.length); // 0 new, 1 on the current walk, 2 finished
+  const cycles: number[][] = [];
+  for (let start = 0; start < deps.length; start++) {
+    if (done[start] || state[start]) continue;
+    const walk: number[] = [];
+    let current = start;
+    while (state[current] === 0) {
+      state[current] = 1;
+      walk.push(current);
+      current = deps[current]!.find((dep) => !done[dep])!;
+    }
+    if (state[current] === 1) cycles.push(toFlowOrder(walk.slice(walk.indexOf(current))));
+    for (const index of walk) state[index] = 2;
+  }
+  return cycles;
+}
+
+/** The walk follows dependencies (against the flow); reverse it and start at the earliest step. */
+function toFlowOrder(walk: number[]): number[] {
+  const flow = walk.reverse();
+  let first = 0;
+  for (let i = 1; i < flow.length; i++) if (flow[i]! < flow[first]!) first = i;
+  return [...flow.slice(first), ...flow.slice(0, first)];
+}
+
+/** `a -> b -> c -> a` */
+export function describeCycle(cycle: readonly string[]): string {
+  return `cycle: ${[...cycle, cycle[0]].join(' -> ')}`;
+}

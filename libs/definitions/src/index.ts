@@ -1,0 +1,32 @@
+/** Definitions: the format, its validation and planning, storage, templating and REST API. */
+export * from './definition.types.js';
+export { DefinitionsModule, type DefinitionsModuleOptions } from './definitions.module.js';
+export { OrchestrationDefinitionService, hashBody, type DefinitionPage } from './definition.service.js';
+export { BuiltinAgentCatalog, BUILTIN_AGENT_NAMES } from './builtin-agent-catalog.js';
+export { parseDefinitionBody } from './definition-body.js';
+export { loadExampleDefinitions } from './examples.js';
+export { toDefinitionResponse, type DefinitionResponse } from './http/definition-response.js';
+export {
+  validateDefinition,
+  normalizeDefinition,
+  type NormalizedDefinition,
+  type ValidateOptions,
+  type ValidationResult,
+  type AgentUse,
+} from './validation/validate-definition.js';
+export { DEFAULT_FAILURE_POLICY, DEFAULT_CACHE_POLICY } from './validation/policies.js';
+export { STEP_ID_PATTERN } from './validation/step-reader.js';
+export { planGraph, describeCycle, type GraphNode, type GraphPlan, type GraphResult } from './graph/step-graph.js';
+export {
+  parseTemplate,
+  parseExpression,
+  hasTemplate,
+  TemplateSyntaxError,
+  type ParsedTemplate,
+  type TemplateExpression,
+  type TemplatePart,
+  type TemplateRoot,
+  type PathSegment,
+} from './template/template-parser.js';
+export { renderTemplate, evaluate, type TemplateContext } from './template/template-render.js';
+export { parseTemplateReferences, scanTemplates, type FoundExpression, type TemplateScan } from './template/template-scan.js';

@@ -1,0 +1,78 @@
+import { describeCycle, indexEdges, planGraph, type GraphNode, type GraphPlan } from '../graph/step-graph.js';
+import { areUpstream, type UpstreamQuery } from '../graph/upstream.js';
+import type { Issues } from './field-reader.js';
+import type { ReadStep } from './step-reader.js';
+
+interface Node extends GraphNode {
+  step: ReadStep;
+}
+
+/**
+ * Checks what needs the whole step list: duplicate ids, dependencies on missing steps or on
+ * the step itself, cycles, and template references to steps that are not upstream.
+ * Returns the plan when the graph itself is sound.
+ */
+export function checkGraph(steps: readonly ReadStep[], issues: Issues): GraphPlan | undefined {
+  const nodes = uniqueNodes(steps, issues);
+  const ids = new Set(nodes.map((node) => node.id));
+  for (const step of steps) {
+    for (const dep of step.dependsOn) {
+      if (dep.id === step.id) issues.add(dep.path, 'a step cannot depend on itself');
+      else if (!ids.has(dep.id)) issues.add(dep.path, `unknown step "${dep.id}"`);
+    }
+  }
+  const result = planGraph(nodes);
+  if (!result.ok) {
+    for (const cycle of result.cycles) reportCycle(cycle, nodes, issues);
+  }
+  checkReferences(nodes, result.ok ? result.plan.order : undefined, issues);
+  return result.ok ? result.plan : undefined;
+}
+
+/** Steps with a valid id, first occurrence of each; later duplicates are reported. */
+function uniqueNodes(steps: readonly ReadStep[], issues: Issues): Node[] {
+  const firstIndex = new Map<string, number>();
+  const nodes: Node[] = [];
+  for (const step of steps) {
+    if (step.id === undefined) continue;
+    const first = firstIndex.get(step.id);
+    if (first !== undefined) {
+      issues.add(`${step.path}.id`, `duplicate step id "${step.id}" (first used by steps[${first}])`);
+      continue;
+    }
+    firstIndex.set(step.id, step.index);
+    // Self-dependencies are reported above; leaving them in would also report a cycle.
+    nodes.push({ id: step.id, dependsOn: step.dependsOn.map((d) => d.id).filter((id) => id !== step.id), step });
+  }
+  return nodes;
+}
+
+/** Reported at the dependency that closes the loop: the first step's entry for the last. */
+function reportCycle(cycle: string[], nodes: Node[], issues: Issues): void {
+  const first = nodes.find((node) => node.id === cycle[0])!;
+  const closing = first.step.dependsOn.find((dep) => dep.id === cycle[cycle.length - 1])!;
+  issues.add(closing.path, describeCycle(cycle));
+}
+
+function checkReferences(nodes: Node[], order: string[] | undefined, issues: Issues): void {
+  const position = new Map(nodes.map((node, i) => [node.id, i]));
+  const queries: Array<UpstreamQuery & { path: string; id: string }> = [];
+  nodes.forEach((node, i) => {
+    for (const { path, expr } of node.step.expressions) {
+      if (expr.stepId === undefined) continue;
+      const target = position.get(expr.stepId);
+      if (target === undefined) issues.add(path, `references unknown step "${expr.stepId}"`);
+      else if (target === i) issues.add(path, `a step cannot reference its own ${expr.path[1]}`);
+      else queries.push({ step: i, target, path, id: expr.stepId });
+    }
+  });
+  // Without an order (a cycle) "upstream" is undefined; the cycle error says enough.
+  if (!order || queries.length === 0) return;
+  const { deps } = indexEdges(nodes);
+  const answers = areUpstream(order.map((id) => position.get(id)!), deps, queries);
+  queries.forEach((query, i) => {
+    if (!answers[i]) {
+      issues.add(query.path, `references step "${query.id}", which is not upstream of "${nodes[query.step]!.id}" (add it to depends_on)`);
+    }
+  });
+}

@@ -1,0 +1,87 @@
+import type { CachePolicy, FailurePolicy } from '../definition.types.js';
+import { Issues, child, readBoolean, readInteger, readNumber, readObject, type Json } from './field-reader.js';
+
+/** Failure-policy keys as written, partial: a step's `retry` overrides only what it names. */
+export interface FailureOverrides {
+  maxAttempts?: number;
+  backoff: { initialMs?: number; multiplier?: number; maxMs?: number };
+  allowSkip?: boolean;
+  notifyHuman?: boolean;
+}
+
+export const DEFAULT_FAILURE_POLICY: FailurePolicy = {
+  maxAttempts: 3,
+  backoff: { initialMs: 1000, multiplier: 2, maxMs: 60_000 },
+  allowSkip: false,
+  notifyHuman: false,
+};
+
+export const DEFAULT_CACHE_POLICY: CachePolicy = { enabled: false, ttlSeconds: 3600 };
+
+const FAILURE_KEYS = ['max_attempts', 'backoff', 'allow_skip', 'notify_human'] as const;
+const BACKOFF_KEYS = ['initial_ms', 'multiplier', 'max_ms'] as const;
+const CACHE_KEYS = ['enabled', 'ttlSeconds'] as const;
+
+/** Reads `on_step_failure` or a step's `retry`; absent means no overrides. */
+export function readFailureOverrides(value: unknown, path: string, issues: Issues): FailureOverrides {
+  const overrides: FailureOverrides = { backoff: {} };
+  if (value === undefined) return overrides;
+  const obj = readObject(value, path, issues, FAILURE_KEYS);
+  if (!obj) return overrides;
+  overrides.maxAttempts = readInteger(obj, 'max_attempts', path, issues);
+  overrides.allowSkip = readBoolean(obj, 'allow_skip', path, issues);
+  overrides.notifyHuman = readBoolean(obj, 'notify_human', path, issues);
+  if (obj.backoff !== undefined) {
+    const at = child(path, 'backoff');
+    const backoff = readObject(obj.backoff, at, issues, BACKOFF_KEYS);
+    if (backoff) {
+      overrides.backoff = {
+        initialMs: readInteger(backoff, 'initial_ms', at, issues, 0),
+        multiplier: readNumber(backoff, 'multiplier', at, issues, 1),
+        maxMs: readInteger(backoff, 'max_ms', at, issues, 0),
+      };
+    }
+  }
+  return overrides;
+}
+
+/** `over` wins field by field, backoff included. */
+export function mergeFailure(base: FailurePolicy, over: FailureOverrides): FailurePolicy {
+  return {
+    maxAttempts: over.maxAttempts ?? base.maxAttempts,
+    backoff: {
+      initialMs: over.backoff.initialMs ?? base.backoff.initialMs,
+      multiplier: over.backoff.multiplier ?? base.backoff.multiplier,
+      maxMs: over.backoff.maxMs ?? base.backoff.maxMs,
+    },
+    allowSkip: over.allowSkip ?? base.allowSkip,
+    notifyHuman: over.notifyHuman ?? base.notifyHuman,
+  };
+}
+
+/** Reads `{ enabled?, ttlSeconds? }` (a step's `cache` or `caching.steps.<id>`). */
+export function readCacheOverrides(value: unknown, path: string, issues: Issues): Partial<CachePolicy> {
+  if (value === undefined) return {};
+  const obj = readObject(value, path, issues, CACHE_KEYS);
+  return obj ? readCacheFields(obj, path, issues) : {};
+}
+
+/** `enabled` and `ttlSeconds` of an object already checked for unknown keys. */
+export function readCacheFields(obj: Json, path: string, issues: Issues): Partial<CachePolicy> {
+  const result: Partial<CachePolicy> = {};
+  const enabled = readBoolean(obj, 'enabled', path, issues);
+  const ttlSeconds = readInteger(obj, 'ttlSeconds', path, issues);
+  if (enabled !== undefined) result.enabled = enabled;
+  if (ttlSeconds !== undefined) result.ttlSeconds = ttlSeconds;
+  return result;
+}
+
+/** Step `cache` > `caching.steps.<id>` > the definition's caching, field by field. */
+export function mergeCache(base: CachePolicy, ...overrides: Array<Partial<CachePolicy> | undefined>): CachePolicy {
+  const result: CachePolicy = { enabled: base.enabled, ttlSeconds: base.ttlSeconds };
+  for (const over of overrides) {
+    if (over?.enabled !== undefined) result.enabled = over.enabled;
+    if (over?.ttlSeconds !== undefined) result.ttlSeconds = over.ttlSeconds;
+  }
+  return result;
+}

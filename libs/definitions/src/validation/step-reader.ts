@@ -1,0 +1,152 @@
+import type { CachePolicy, DefinitionRef, StepType } from '../definition.types.js';
+import { parseTemplate, TemplateSyntaxError } from '../template/template-parser.js';
+import { scanTemplates, type FoundExpression, type TemplateScan } from '../template/template-scan.js';
+import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
+import { readCacheOverrides, readFailureOverrides, type FailureOverrides } from './policies.js';
+
+export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+const STEP_KEYS = [
+  'id', 'type', 'description', 'agent', 'capability', 'depends_on', 'input', 'prompt',
+  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint',
+] as const;
+const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint'];
+const DEFINITION_REF_KEYS = ['name', 'version', 'owner'] as const;
+
+/** One step as read from the body, before graph checks and policy merging. */
+export interface ReadStep {
+  index: number;
+  path: string;
+  id?: string;
+  type: StepType;
+  description?: string;
+  agent?: string;
+  capability?: string;
+  /** As written (duplicates kept), each with its path for error messages. */
+  dependsOn: Array<{ id: string; path: string }>;
+  input?: unknown;
+  prompt?: string;
+  timeoutSeconds?: number;
+  retry: FailureOverrides;
+  cache: Partial<CachePolicy>;
+  forEach?: string;
+  definition?: DefinitionRef;
+  checkpoint?: Record<string, unknown>;
+  /** Every template expression in input, prompt, for_each and checkpoint, with its path. */
+  expressions: FoundExpression[];
+}
+
+export function readStep(value: unknown, index: number, issues: Issues): ReadStep | undefined {
+  const path = `steps[${index}]`;
+  const obj = readObject(value, path, issues, STEP_KEYS);
+  if (!obj) return undefined;
+  const step: ReadStep = {
+    index,
+    path,
+    id: readString(obj, 'id', path, issues, { required: true, pattern: STEP_ID_PATTERN, patternHint: 'letters, digits, _ and -, not starting with a digit or -', maxLength: 128 }),
+    type: readType(obj, path, issues),
+    description: readString(obj, 'description', path, issues),
+    dependsOn: readDependsOn(obj, path, issues),
+    input: obj.input,
+    prompt: readString(obj, 'prompt', path, issues),
+    timeoutSeconds: readInteger(obj, 'timeout_seconds', path, issues),
+    retry: readFailureOverrides(obj.retry, child(path, 'retry'), issues),
+    cache: readCacheOverrides(obj.cache, child(path, 'cache'), issues),
+    forEach: readForEach(obj, path, issues),
+    expressions: [],
+  };
+  readTypeSpecific(obj, step, issues);
+  step.expressions = scanStepTemplates(obj, step, issues);
+  return step;
+}
+
+function readDependsOn(obj: Json, path: string, issues: Issues): ReadStep['dependsOn'] {
+  const at = child(path, 'depends_on');
+  if (obj.depends_on === undefined) return [];
+  if (!Array.isArray(obj.depends_on)) {
+    issues.add(at, `must be a list of step ids, got ${describe(obj.depends_on)}`);
+    return [];
+  }
+  const result: ReadStep['dependsOn'] = [];
+  obj.depends_on.forEach((id: unknown, index: number) => {
+    if (typeof id === 'string') result.push({ id, path: child(at, index) });
+    else issues.add(child(at, index), `must be a step id (string), got ${describe(id)}`);
+  });
+  return result;
+}
+
+function readType(obj: Json, path: string, issues: Issues): StepType {
+  const type = readString(obj, 'type', path, issues);
+  if (type === undefined) return 'agent';
+  if (!STEP_TYPES.includes(type as StepType)) {
+    issues.add(child(path, 'type'), `must be one of ${STEP_TYPES.join(', ')}, got "${type}"`);
+    return 'agent';
+  }
+  return type as StepType;
+}
+
+/** `for_each` must be a single `{{ expr }}`: interpolated text would be a string, never a list. */
+function readForEach(obj: Json, path: string, issues: Issues): string | undefined {
+  const text = readString(obj, 'for_each', path, issues);
+  if (text === undefined) return undefined;
+  try {
+    if (!parseTemplate(text).raw) {
+      issues.add(child(path, 'for_each'), 'must be a single {{ expression }} that yields a list');
+    }
+  } catch (error) {
+    if (!(error instanceof TemplateSyntaxError)) throw error;
+    // scanStepTemplates reports the syntax error.
+  }
+  return text;
+}
+
+function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
+  const { path, type } = step;
+  const onlyFor = (key: string, owner: StepType): void => {
+    if (obj[key] !== undefined && type !== owner) issues.add(child(path, key), `is only allowed when type is ${owner}`);
+  };
+  onlyFor('agent', 'agent');
+  onlyFor('capability', 'agent');
+  onlyFor('definition', 'orchestration');
+  onlyFor('checkpoint', 'checkpoint');
+  if (type === 'agent') {
+    step.agent = readString(obj, 'agent', path, issues, { required: false, maxLength: 200 });
+    step.capability = readString(obj, 'capability', path, issues, { maxLength: 200 });
+    if (obj.agent === undefined && obj.capability === undefined) {
+      issues.add(child(path, 'agent'), 'is required (or give capability)');
+    } else if (obj.agent !== undefined && obj.capability !== undefined) {
+      issues.add(child(path, 'capability'), 'cannot be combined with agent; give exactly one');
+    }
+  } else if (type === 'orchestration') {
+    step.definition = readDefinitionRef(obj.definition, child(path, 'definition'), issues);
+  } else if (obj.checkpoint !== undefined) {
+    if (isObject(obj.checkpoint)) step.checkpoint = obj.checkpoint;
+    else issues.add(child(path, 'checkpoint'), `must be an object, got ${describe(obj.checkpoint)}`);
+  }
+}
+
+function readDefinitionRef(value: unknown, path: string, issues: Issues): DefinitionRef | undefined {
+  if (value === undefined) return void issues.add(`${path}.name`, 'is required for an orchestration step');
+  const obj = readObject(value, path, issues, DEFINITION_REF_KEYS);
+  if (!obj) return undefined;
+  const name = readString(obj, 'name', path, issues, { required: true });
+  const version = typeof obj.version === 'number' ? String(obj.version) : readString(obj, 'version', path, issues);
+  const owner = readString(obj, 'owner', path, issues);
+  if (name === undefined) return undefined;
+  return { name, ...(version !== undefined && { version }), ...(owner !== undefined && { owner }) };
+}
+
+/** Parses templates once, reports syntax errors and misuse of `item`/`index`. */
+function scanStepTemplates(obj: Json, step: ReadStep, issues: Issues): FoundExpression[] {
+  const scan: TemplateScan = { expressions: [], errors: [] };
+  for (const key of ['input', 'prompt', 'for_each', 'checkpoint']) {
+    if (obj[key] !== undefined) scanTemplates(obj[key], child(step.path, key), scan);
+  }
+  for (const error of scan.errors) issues.add(error.path, error.message);
+  for (const { path, expr } of scan.expressions) {
+    if ((expr.root === 'item' || expr.root === 'index') && step.forEach === undefined) {
+      issues.add(path, `${expr.root} is only available in a step with for_each`);
+    }
+  }
+  return scan.expressions;
+}

@@ -1,0 +1,135 @@
+import { BatonError, type FieldError } from '@baton/common';
+import type { AgentCatalog, ExecutionSettings, StepSpec } from '../definition.types.js';
+import type { GraphPlan } from '../graph/step-graph.js';
+import { Issues, readObject, readString, describe, type Json } from './field-reader.js';
+import { readExecutionSettings } from './execution-settings.js';
+import { readStep, type ReadStep } from './step-reader.js';
+import { checkGraph } from './graph-checks.js';
+import { mergeCache, mergeFailure } from './policies.js';
+
+const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps'] as const;
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+/** A validated, planned definition that has not been stored (no id, revision or hash yet). */
+export interface NormalizedDefinition {
+  name?: string;
+  /** `version` as text, whether it was written as a string or a number. */
+  version?: string;
+  owner?: string;
+  description?: string;
+  body: Json;
+  /** In topological order. */
+  steps: StepSpec[];
+  execution: ExecutionSettings;
+  plan: GraphPlan;
+}
+
+/** An agent named by a step, with where it was named. */
+export interface AgentUse {
+  name: string;
+  path: string;
+}
+
+export interface ValidateOptions {
+  /** Saved definitions must be named and versioned; inline plans need not be. Default true. */
+  requireNameAndVersion?: boolean;
+}
+
+export type ValidationResult =
+  | { ok: true; definition: NormalizedDefinition; agents: AgentUse[] }
+  | { ok: false; errors: FieldError[]; agents: AgentUse[] };
+
+/**
+ * Validates and plans a definition body without any I/O: shape, unknown keys, step ids,
+ * dependencies, cycles and template references. Agent names are returned for the caller to
+ * check (see `normalizeDefinition`). Collects every error rather than stopping at the first.
+ */
+export function validateDefinition(body: unknown, options: ValidateOptions = {}): ValidationResult {
+  const issues = new Issues();
+  const obj = readObject(body, '', issues, BODY_KEYS);
+  if (!obj) return { ok: false, errors: issues.errors, agents: [] };
+  const required = options.requireNameAndVersion ?? true;
+  const name = readString(obj, 'name', '', issues, { required, pattern: NAME_PATTERN, patternHint: 'letters, digits, ".", "_" and "-"', maxLength: 128 });
+  const version = readVersion(obj, issues, required);
+  const owner = readString(obj, 'owner', '', issues, { maxLength: 128 });
+  const description = readString(obj, 'description', '', issues);
+  const { settings, cachedStepPaths } = readExecutionSettings(obj.orchestration, issues);
+  const steps = readSteps(obj.steps, issues);
+  const plan = checkGraph(steps, issues);
+  const ids = new Set(steps.map((step) => step.id));
+  for (const [stepId, path] of cachedStepPaths) {
+    if (!ids.has(stepId)) issues.add(path, `unknown step "${stepId}"`);
+  }
+  const agents = steps.flatMap((step) => (step.agent ? [{ name: step.agent, path: `${step.path}.agent` }] : []));
+  if (issues.errors.length > 0 || !plan) return { ok: false, errors: issues.errors, agents };
+  const byId = new Map(steps.map((step) => [step.id!, step]));
+  const specs = plan.order.map((id) => toStepSpec(byId.get(id)!, settings));
+  return { ok: true, definition: { name, version, owner, description, body: obj, steps: specs, execution: settings, plan }, agents };
+}
+
+/**
+ * `validateDefinition` plus the agent check through `catalog` (when given). Throws
+ * `BatonError.validation` listing every problem; returns the normalized definition.
+ */
+export async function normalizeDefinition(
+  body: unknown,
+  options: ValidateOptions & { agentCatalog?: AgentCatalog } = {},
+): Promise<NormalizedDefinition> {
+  const result = validateDefinition(body, options);
+  const errors = result.ok ? [] : [...result.errors];
+  if (options.agentCatalog && result.agents.length > 0) {
+    const unknown = new Set(await options.agentCatalog.unknownAgents([...new Set(result.agents.map((a) => a.name))]));
+    for (const use of result.agents) {
+      if (unknown.has(use.name)) errors.push({ path: use.path, message: `unknown agent "${use.name}"` });
+    }
+  }
+  if (errors.length > 0 || !result.ok) throw BatonError.validation(errors);
+  return result.definition;
+}
+
+function readVersion(obj: Json, issues: Issues, required: boolean): string | undefined {
+  const value = obj.version;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value >= 0) return String(value);
+    return void issues.add('version', `must be a non-negative number or a string, got ${value}`);
+  }
+  return readString(obj, 'version', '', issues, { required, pattern: VERSION_PATTERN, patternHint: 'letters, digits, ".", "_", "+" and "-"', maxLength: 64 });
+}
+
+function readSteps(value: unknown, issues: Issues): ReadStep[] {
+  if (!Array.isArray(value)) {
+    issues.add('steps', value === undefined ? 'is required' : `must be a list, got ${describe(value)}`);
+    return [];
+  }
+  if (value.length === 0) issues.add('steps', 'must have at least one step');
+  const steps: ReadStep[] = [];
+  value.forEach((element, index) => {
+    const step = readStep(element, index, issues);
+    if (step) steps.push(step);
+  });
+  return steps;
+}
+
+function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
+  const references = [...new Set(step.expressions.flatMap(({ expr }) => (expr.stepId ? [expr.stepId] : [])))];
+  const spec: StepSpec = {
+    id: step.id!,
+    type: step.type,
+    dependsOn: [...new Set(step.dependsOn.map((dep) => dep.id))],
+    retry: mergeFailure(settings.errorHandling, step.retry),
+    cache: mergeCache(settings.caching, settings.caching.steps[step.id!], step.cache),
+    references,
+  };
+  // Only set what was given, so a stored definition compares equal to a re-read one.
+  if (step.description !== undefined) spec.description = step.description;
+  if (step.agent !== undefined) spec.agent = step.agent;
+  if (step.capability !== undefined) spec.capability = step.capability;
+  if (step.input !== undefined) spec.input = step.input;
+  if (step.prompt !== undefined) spec.prompt = step.prompt;
+  if (step.timeoutSeconds !== undefined) spec.timeoutSeconds = step.timeoutSeconds;
+  if (step.forEach !== undefined) spec.forEach = step.forEach;
+  if (step.definition !== undefined) spec.definition = step.definition;
+  if (step.checkpoint !== undefined) spec.checkpoint = step.checkpoint;
+  return spec;
+}

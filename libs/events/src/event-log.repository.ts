@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database, type Queryable } from '@baton/db';
+import type { NewEvent, RunEvent } from './event-types.js';
+
+interface EventRow {
+  id: number;
+  run_id: string;
+  seq: number;
+  type: string;
+  step_key: string | null;
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+function toEvent(row: EventRow): RunEvent {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    seq: row.seq,
+    type: row.type as RunEvent['type'],
+    stepKey: row.step_key,
+    data: row.data ?? {},
+    createdAt: row.created_at,
+  };
+}
+
+const COLUMNS = 'id, run_id, seq, type, step_key, data, created_at';
+
+@Injectable()
+export class EventLogRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  /**
+   * Appends a batch in one statement. The upsert on orchestration_event_streams takes each
+   * run's row lock until commit, which is what makes `seq` gap-free and commit-ordered.
+   */
+  async append(events: NewEvent[], tx: Queryable): Promise<RunEvent[]> {
+    const payload = events.map((e, ord) => ({
+      ord,
+      run_id: e.runId,
+      type: e.type,
+      step_key: e.stepKey ?? null,
+      data: e.data ?? {},
+    }));
+    const { rows } = await tx.query<EventRow>(
+      `with ev as (
+         select e.ord, e.run_id, e.type, e.step_key, e.data,
+                row_number() over (partition by e.run_id order by e.ord) as rn
+           from jsonb_to_recordset($1::jsonb) as e(ord int, run_id uuid, type text, step_key text, data jsonb)
+       ), counts as (
+         select run_id, count(*)::bigint as n from ev group by run_id
+       ), bumped as (
+         insert into orchestration_event_streams as s (run_id, last_seq)
+         select run_id, n from counts
+         on conflict (run_id) do update set last_seq = s.last_seq + excluded.last_seq
+         returning s.run_id, s.last_seq
+       )
+       insert into orchestration_events (run_id, seq, type, step_key, data)
+       select ev.run_id, b.last_seq - c.n + ev.rn, ev.type, ev.step_key, ev.data
+         from ev join bumped b on b.run_id = ev.run_id join counts c on c.run_id = ev.run_id
+        order by ev.ord
+       returning ${COLUMNS}`,
+      [JSON.stringify(payload)],
+    );
+    return rows.map(toEvent).sort((a, b) => a.id - b.id);
+  }
+
+  async listAfter(runId: string, afterSeq: number, limit: number): Promise<RunEvent[]> {
+    const { rows } = await this.db.query<EventRow>(
+      `select ${COLUMNS} from orchestration_events
+        where run_id = $1::uuid and seq > $2::bigint order by seq limit $3::int`,
+      [runId, afterSeq, limit],
+    );
+    return rows.map(toEvent);
+  }
+}

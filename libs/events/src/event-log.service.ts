@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { Transaction } from '@baton/db';
+import { EventLogRepository } from './event-log.repository.js';
+import { domainEventName, type NewEvent, type RunEvent } from './event-types.js';
+
+/**
+ * Appends events in the caller's transaction and emits them in-process once it commits.
+ * Readers that must not miss anything (SSE resume, webhooks) read the table, not the emitter.
+ */
+@Injectable()
+export class EventLogService {
+  constructor(
+    @Inject(EventLogRepository) private readonly repository: EventLogRepository,
+    @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
+  ) {}
+
+  async append(tx: Transaction, events: NewEvent[]): Promise<RunEvent[]> {
+    if (events.length === 0) return [];
+    const stored = await this.repository.append(events, tx);
+    tx.afterCommit(() => {
+      for (const event of stored) this.emitter.emit(domainEventName(event.type), event);
+    });
+    return stored;
+  }
+
+  /** Events of one run after `afterSeq`, in order. */
+  listAfter(runId: string, afterSeq = 0, limit = 1000): Promise<RunEvent[]> {
+    return this.repository.listAfter(runId, afterSeq, limit);
+  }
+}

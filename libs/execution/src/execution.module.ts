@@ -1,0 +1,22 @@
+import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { StepCacheRepository } from './cache/step-cache.repository.js';
+import { StepCacheService } from './cache/step-cache.service.js';
+import { ChildRunStep } from './executor/child-run.step.js';
+import { OrchestrationStepExecutorService } from './executor/step-executor.service.js';
+import { OrchestrationExecutionService } from './queue/execution-queue.service.js';
+
+/**
+ * Execution: the claim loop, the step executor, retries and the step cache. `imports` must
+ * provide the runs, definitions and agents services (the app passes those modules).
+ */
+@Module({})
+export class ExecutionModule {
+  static register(options: { imports: ModuleMetadata['imports'] }): DynamicModule {
+    return {
+      module: ExecutionModule,
+      imports: options.imports ?? [],
+      providers: [StepCacheRepository, StepCacheService, ChildRunStep, OrchestrationStepExecutorService, OrchestrationExecutionService],
+      exports: [OrchestrationExecutionService, StepCacheService],
+    };
+  }
+}

@@ -1,0 +1,189 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { AgentModeRouterService } from '@baton/agents';
+import { BatonConfig } from '@baton/common';
+import { Database } from '@baton/db';
+import {
+  CANCEL_CHANNEL,
+  RUNS_STOPPED_EVENT,
+  StepLeaseService,
+  WORK_AVAILABLE_EVENT,
+  WORK_CHANNEL,
+  type ClaimedStep,
+} from '@baton/runs';
+import { StepCacheService } from '../cache/step-cache.service.js';
+import { OrchestrationStepExecutorService } from '../executor/step-executor.service.js';
+
+type StopReason = 'run_stopped' | 'lease_lost' | 'shutdown';
+
+interface InFlight {
+  step: ClaimedStep;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/** How long shutdown waits for in-flight steps before handing them back. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * The claim loop of one instance. It claims only when told there is work (in-process event,
+ * NOTIFY from another instance, a due retry, or the slow safety-net poll), fills its free
+ * capacity in batches, and keeps the leases of what it runs alive. Idle, it does nothing.
+ */
+@Injectable()
+export class OrchestrationExecutionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ExecutionQueue');
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private dueTimer: NodeJS.Timeout | undefined;
+  private dueAt = Number.POSITIVE_INFINITY;
+  private claiming = false;
+  private claimAgain = false;
+  private stopped = true;
+  private unlisten: Array<() => Promise<void>> = [];
+
+  constructor(
+    @Inject(BatonConfig) private readonly config: BatonConfig,
+    @Inject(Database) private readonly db: Database,
+    @Inject(StepLeaseService) private readonly leases: StepLeaseService,
+    @Inject(OrchestrationStepExecutorService) private readonly executor: OrchestrationStepExecutorService,
+    @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
+    @Inject(StepCacheService) private readonly cache: StepCacheService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.stopped = false;
+    this.unlisten.push(await this.db.listen(WORK_CHANNEL, () => this.wake()));
+    this.unlisten.push(await this.db.listen(CANCEL_CHANNEL, (payload) => this.stopRuns(payload.split(','))));
+    const renewEvery = Math.max(250, (this.config.leaseSeconds * 1000) / 3);
+    this.timers.push(setInterval(() => void this.renewLeases(), renewEvery));
+    this.timers.push(setInterval(() => void this.sweep(), this.config.pollIntervalMs));
+    // Recover what a previous process left behind, then look for work.
+    await this.sweep();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    for (const unlisten of this.unlisten) await unlisten().catch(() => undefined);
+    const pending = [...this.inFlight.values()];
+    const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+    await Promise.race([Promise.all(pending.map((f) => f.done)), grace]);
+    for (const flight of this.inFlight.values()) {
+      flight.abort.abort('shutdown' satisfies StopReason);
+      await this.leases.release(flight.step).catch(() => undefined);
+    }
+  }
+
+  /** Steps running in this process now. */
+  get activeSteps(): number {
+    return this.inFlight.size;
+  }
+
+  @OnEvent(WORK_AVAILABLE_EVENT)
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    void this.drain();
+  }
+
+  @OnEvent(RUNS_STOPPED_EVENT)
+  stopRuns(runIds: string[]): void {
+    const stopped = new Set(runIds);
+    for (const flight of this.inFlight.values()) {
+      if (stopped.has(flight.step.runId)) flight.abort.abort('run_stopped' satisfies StopReason);
+    }
+  }
+
+  /** Wakes the loop when a retry scheduled here becomes due (other instances poll for it). */
+  wakeAt(delayMs: number): void {
+    const at = Date.now() + delayMs;
+    if (at >= this.dueAt) return;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueAt = at;
+    this.dueTimer = setTimeout(() => {
+      this.dueAt = Number.POSITIVE_INFINITY;
+      this.dueTimer = undefined;
+      this.wake();
+    }, Math.max(delayMs, 0) + 5);
+  }
+
+  private async drain(): Promise<void> {
+    this.claiming = true;
+    let drained = false;
+    try {
+      do {
+        this.claimAgain = false;
+        const capacity = this.config.workerConcurrency - this.inFlight.size;
+        if (capacity <= 0) break;
+        const claimed = await this.leases.claim(this.config.instanceId, this.config.leaseSeconds, {
+          capacity,
+          globalMax: this.config.maxConcurrency,
+          agentLimits: (names) => this.router.concurrencyLimits(names),
+        });
+        for (const step of claimed) this.start(step);
+        // A full batch means there may be more; a short one means the queue is drained.
+        if (claimed.length === capacity) this.claimAgain = true;
+        drained = claimed.length < capacity;
+      } while (this.claimAgain && !this.stopped);
+    } catch (error) {
+      this.logger.error(`claim failed: ${(error as Error).message}`);
+      if (!this.stopped) this.wakeAt(1000);
+    } finally {
+      this.claiming = false;
+    }
+    if (drained) await this.scheduleNextDue();
+  }
+
+  private start(step: ClaimedStep): void {
+    const abort = new AbortController();
+    const done = this.executor
+      .execute(step, abort.signal)
+      .catch((error) => this.logger.error(`step ${step.runId}/${step.key} crashed: ${(error as Error)?.stack ?? error}`))
+      .finally(() => {
+        this.inFlight.delete(step.id);
+        this.wake();
+      });
+    this.inFlight.set(step.id, { step, abort, done });
+  }
+
+  /** Queued steps waiting for a backoff to pass: wake when the earliest is due. */
+  private async scheduleNextDue(): Promise<void> {
+    if (this.stopped || this.inFlight.size >= this.config.workerConcurrency) return;
+    try {
+      const next = await this.leases.nextDueAt();
+      if (next) this.wakeAt(Math.min(next.getTime() - Date.now(), this.config.pollIntervalMs));
+    } catch (error) {
+      this.logger.warn(`could not read the next due step: ${(error as Error).message}`);
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.inFlight.keys()];
+    if (ids.length === 0) return;
+    try {
+      const held = await this.leases.renew(ids, this.config.instanceId, this.config.leaseSeconds);
+      for (const id of ids) {
+        if (!held.has(id)) this.inFlight.get(id)?.abort.abort('lease_lost' satisfies StopReason);
+      }
+    } catch (error) {
+      this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** The safety net: recover expired leases, prune the cache, and look for work. */
+  private async sweep(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.leases.recoverExpired(this.config.maxLeaseRecoveries);
+      await this.cache.pruneExpired();
+    } catch (error) {
+      this.logger.warn(`sweep failed: ${(error as Error).message}`);
+    }
+    this.wake();
+  }
+}

@@ -1,0 +1,114 @@
+import type { CachePolicy, FailurePolicy } from '@baton/definitions';
+import type { RunStatus } from './run-status.js';
+import type { StepStatus } from './step-status.js';
+
+/** The normalized execution settings recorded on a run when it is created. */
+export interface RunExecution {
+  concurrency: {
+    maxParallel: number;
+    /** `definition` (with the key it used), `environment` (ORCHESTRATION_DEFAULT_MAX_PARALLEL) or `default`. */
+    source: 'definition' | 'environment' | 'default';
+    key?: string;
+  };
+  errorHandling: FailurePolicy;
+  caching: CachePolicy & { steps: Record<string, Partial<CachePolicy>> };
+  rollback?: unknown;
+  /** For child runs: the parent step's attempt that started it. */
+  childAttempt?: number;
+}
+
+export interface StepError {
+  message: string;
+  code?: string;
+  retryable?: boolean;
+  attempt?: number;
+  /** For run errors: the step that failed. */
+  stepKey?: string;
+  details?: unknown;
+}
+
+export interface Run {
+  id: string;
+  definitionId: string;
+  definitionName: string;
+  definitionVersion: string;
+  owner: string;
+  status: RunStatus;
+  input: unknown;
+  output: Record<string, unknown> | null;
+  error: StepError | null;
+  metadata: Record<string, unknown>;
+  execution: RunExecution;
+  maxParallel: number;
+  idempotencyKey: string | null;
+  parentRunId: string | null;
+  parentStepId: string | null;
+  stepsTotal: number;
+  stepsDone: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface Step {
+  id: string;
+  runId: string;
+  key: string;
+  position: number;
+  type: string;
+  agent: string | null;
+  status: StepStatus;
+  dependsOn: string[];
+  attempt: number;
+  maxAttempts: number;
+  input: unknown;
+  output: unknown;
+  error: StepError | null;
+  availableAt: Date;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  leaseRecoveries: number;
+  cacheKey: string | null;
+  cacheHit: boolean;
+  cacheHits: number;
+  cacheStoredAt: Date | null;
+  childRunId: string | null;
+  createdAt: Date;
+  queuedAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface RunWithSteps extends Run {
+  steps: Step[];
+}
+
+/** A step this process now holds a lease on, with what executing it needs. */
+export interface ClaimedStep {
+  id: string;
+  runId: string;
+  key: string;
+  type: string;
+  agent: string | null;
+  attempt: number;
+  maxAttempts: number;
+  /** Fencing token: every write about this execution must carry it. */
+  token: number;
+  /** Set when a waiting step was woken (child finished, checkpoint decided). */
+  wakeReason: string | null;
+  childRunId: string | null;
+  definitionId: string;
+  owner: string;
+  runInput: unknown;
+}
+
+/** What a completed step records about the step cache. */
+export interface CacheOutcome {
+  key: string | null;
+  /** True when the whole output came from the cache. */
+  hit: boolean;
+  /** Hits in this execution (one per item for a for_each step). */
+  hits: number;
+  storedAt: Date | null;
+}

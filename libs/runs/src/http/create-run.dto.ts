@@ -1,0 +1,64 @@
+import { Type } from 'class-transformer';
+import { IsDefined, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+
+export class DefinitionRefDto {
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  /** A version string or number; latest when absent. */
+  @IsOptional()
+  @Matches(/^[^\s]{1,100}$/, { message: 'must be a version string or number' })
+  version?: string;
+
+  @IsOptional()
+  @IsString()
+  owner?: string;
+}
+
+/** `POST /api/v1/runs`: a saved definition reference or an inline plan, plus input. */
+export class CreateRunDto {
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DefinitionRefDto)
+  definition?: DefinitionRefDto;
+
+  @IsOptional()
+  @IsObject()
+  plan?: Record<string, unknown>;
+
+  @IsOptional()
+  @IsDefined()
+  input?: unknown;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string;
+
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown>;
+}
+
+export class ListRunsQueryDto {
+  @IsOptional()
+  @IsString()
+  status?: string;
+
+  @IsOptional()
+  @IsString()
+  definition?: string;
+
+  @IsOptional()
+  @IsString()
+  owner?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}

@@ -1,0 +1,50 @@
+import type { Run, RunWithSteps, Step } from '../domain/run.types.js';
+
+/** The JSON shapes of runs and steps in API responses. */
+export function presentRun(run: Run): Record<string, unknown> {
+  return {
+    id: run.id,
+    status: run.status,
+    definition: { id: run.definitionId, name: run.definitionName, version: run.definitionVersion },
+    owner: run.owner,
+    input: run.input,
+    output: run.output,
+    error: run.error,
+    metadata: run.metadata,
+    execution: run.execution,
+    parentRunId: run.parentRunId,
+    parentStepId: run.parentStepId,
+    idempotencyKey: run.idempotencyKey,
+    progress: { done: run.stepsDone, total: run.stepsTotal },
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    updatedAt: run.updatedAt,
+  };
+}
+
+export function presentStep(step: Step): Record<string, unknown> {
+  return {
+    id: step.key,
+    stepId: step.id,
+    type: step.type,
+    agent: step.agent,
+    status: step.status,
+    dependsOn: step.dependsOn,
+    attempt: step.attempt,
+    maxAttempts: step.maxAttempts,
+    input: step.input,
+    output: step.output,
+    error: step.error,
+    cache: { hit: step.cacheHit, hits: step.cacheHits, key: step.cacheKey, storedAt: step.cacheStoredAt },
+    childRunId: step.childRunId,
+    lease: step.status === 'running' ? { owner: step.leaseOwner, expiresAt: step.leaseExpiresAt } : null,
+    queuedAt: step.queuedAt,
+    startedAt: step.startedAt,
+    finishedAt: step.finishedAt,
+  };
+}
+
+export function presentRunWithSteps(run: RunWithSteps): Record<string, unknown> {
+  return { ...presentRun(run), steps: run.steps.map(presentStep) };
+}

@@ -1,0 +1,65 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { BatonError } from '@baton/common';
+import { OrchestrationRunFactoryService } from '../services/run-factory.service.js';
+import { RunControlService } from '../services/run-control.service.js';
+import { RunQueryService } from '../services/run-query.service.js';
+import { CreateRunDto, ListRunsQueryDto } from './create-run.dto.js';
+import { presentRun, presentRunWithSteps } from './run.presenter.js';
+
+const RunId = new ParseUUIDPipe({
+  exceptionFactory: () => BatonError.validation([{ path: 'id', message: 'must be a UUID' }]),
+});
+
+@Controller('api/v1/runs')
+export class RunsController {
+  constructor(
+    @Inject(OrchestrationRunFactoryService) private readonly factory: OrchestrationRunFactoryService,
+    @Inject(RunQueryService) private readonly query: RunQueryService,
+    @Inject(RunControlService) private readonly control: RunControlService,
+  ) {}
+
+  /** 201 with the new run; 200 with the existing one for a repeated idempotency key. */
+  @Post()
+  async create(@Body() body: CreateRunDto, @Res({ passthrough: true }) response: Response) {
+    const { run, created } = await this.factory.create(body);
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return presentRunWithSteps(await this.query.get(run.id));
+  }
+
+  @Get()
+  async list(@Query() query: ListRunsQueryDto) {
+    const page = await this.query.list(query);
+    return { runs: page.runs.map(presentRun), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  async get(@Param('id', RunId) id: string) {
+    return presentRunWithSteps(await this.query.get(id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.OK)
+  async cancel(@Param('id', RunId) id: string) {
+    return presentRun(await this.control.cancel(id));
+  }
+
+  @Post(':id/pause')
+  @HttpCode(HttpStatus.OK)
+  async pause(@Param('id', RunId) id: string) {
+    return presentRun(await this.control.pause(id));
+  }
+
+  @Post(':id/resume')
+  @HttpCode(HttpStatus.OK)
+  async resume(@Param('id', RunId) id: string) {
+    return presentRun(await this.control.resume(id));
+  }
+
+  @Post(':id/steps/:stepId/retry')
+  @HttpCode(HttpStatus.OK)
+  async retryStep(@Param('id', RunId) id: string, @Param('stepId') stepId: string) {
+    await this.control.retryStep(id, stepId);
+    return presentRunWithSteps(await this.query.get(id));
+  }
+}

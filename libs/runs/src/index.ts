@@ -1,0 +1,11 @@
+export { RunsModule } from './runs.module.js';
+export { OrchestrationRunFactoryService, type CreateRunRequest } from './services/run-factory.service.js';
+export { RunQueryService, type RunPage } from './services/run-query.service.js';
+export { RunControlService } from './services/run-control.service.js';
+export { StepTransitionsService } from './services/step-transitions.service.js';
+export { StepLeaseService, type ClaimLimits } from './services/step-lease.service.js';
+export { presentRun, presentRunWithSteps, presentStep } from './http/run.presenter.js';
+export type { Run, RunWithSteps, Step, StepError, ClaimedStep, CacheOutcome, RunExecution } from './domain/run.types.js';
+export { isTerminalRun, RUN_STATUSES, type RunStatus } from './domain/run-status.js';
+export { isTerminalStep, type StepStatus } from './domain/step-status.js';
+export { WORK_CHANNEL, CANCEL_CHANNEL, WORK_AVAILABLE_EVENT, RUNS_STOPPED_EVENT } from './domain/work-signals.js';

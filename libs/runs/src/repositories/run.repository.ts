@@ -1,0 +1,177 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database, type Queryable } from '@baton/db';
+import type { Run, RunExecution, StepError } from '../domain/run.types.js';
+import type { RunStatus } from '../domain/run-status.js';
+import { RUN_COLUMNS, json, toRun, type RunRow } from './run.mapper.js';
+
+export interface NewRun {
+  definitionId: string;
+  definitionName: string;
+  definitionVersion: string;
+  owner: string;
+  input: unknown;
+  metadata: Record<string, unknown>;
+  execution: RunExecution;
+  maxParallel: number;
+  idempotencyKey: string | null;
+  parentRunId: string | null;
+  parentStepId: string | null;
+  stepsTotal: number;
+}
+
+export interface RunListFilter {
+  status?: RunStatus;
+  definitionName?: string;
+  owner?: string;
+  limit: number;
+  /** Keyset cursor: runs created before this (created_at, id). */
+  before?: { createdAt: string; id: string };
+}
+
+/** orchestration_runs: one statement per method. */
+@Injectable()
+export class RunRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  /** Inserts unless the idempotency key is taken; null then (the caller reads the existing run). */
+  async insert(run: NewRun, tx: Queryable): Promise<Run | null> {
+    const { rows } = await tx.query<RunRow>(
+      `insert into orchestration_runs (definition_id, definition_name, definition_version, owner, input, metadata,
+         execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total)
+       values ($1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::jsonb, $7::jsonb, $8::int, $9::text,
+         $10::uuid, $11::uuid, $12::int)
+       on conflict do nothing
+       returning ${RUN_COLUMNS}`,
+      [
+        run.definitionId,
+        run.definitionName,
+        run.definitionVersion,
+        run.owner,
+        json(run.input ?? {}),
+        json(run.metadata),
+        json(run.execution),
+        run.maxParallel,
+        run.idempotencyKey,
+        run.parentRunId,
+        run.parentStepId,
+        run.stepsTotal,
+      ],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async findById(id: string, tx: Queryable = this.db): Promise<Run | null> {
+    const { rows } = await tx.query<RunRow>(`select ${RUN_COLUMNS} from orchestration_runs where id = $1::uuid`, [id]);
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async findByIdempotencyKey(owner: string, key: string, tx: Queryable = this.db): Promise<Run | null> {
+    const { rows } = await tx.query<RunRow>(
+      `select ${RUN_COLUMNS} from orchestration_runs where owner = $1::text and idempotency_key = $2::text`,
+      [owner, key],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async findChild(parentStepId: string, childAttempt: number, tx: Queryable): Promise<Run | null> {
+    const { rows } = await tx.query<RunRow>(
+      `select ${RUN_COLUMNS} from orchestration_runs
+        where parent_step_id = $1::uuid and execution->>'childAttempt' = $2::text`,
+      [parentStepId, String(childAttempt)],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async list(filter: RunListFilter): Promise<Run[]> {
+    const { rows } = await this.db.query<RunRow>(
+      `select ${RUN_COLUMNS} from orchestration_runs
+        where ($1::text is null or status = $1::text)
+          and ($2::text is null or definition_name = $2::text)
+          and ($3::text is null or owner = $3::text)
+          and ($4::timestamptz is null or (created_at, id) < ($4::timestamptz, $5::uuid))
+        order by created_at desc, id desc
+        limit $6::int`,
+      [
+        filter.status ?? null,
+        filter.definitionName ?? null,
+        filter.owner ?? null,
+        filter.before?.createdAt ?? null,
+        filter.before?.id ?? null,
+        filter.limit,
+      ],
+    );
+    return rows.map(toRun);
+  }
+
+  /** pending → running for the runs whose first step was just claimed. */
+  async markStarted(runIds: string[], tx: Queryable): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `update orchestration_runs set status = 'running', started_at = now(), updated_at = now()
+        where id = any($1::uuid[]) and status = 'pending' returning id`,
+      [runIds],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Counts `n` more steps as terminal. The row lock serializes a run's completions. */
+  async addDone(runId: string, n: number, tx: Queryable): Promise<{ stepsDone: number; stepsTotal: number; status: RunStatus } | null> {
+    const { rows } = await tx.query<{ steps_done: number; steps_total: number; status: RunStatus }>(
+      `update orchestration_runs set steps_done = steps_done + $2::int, updated_at = now()
+        where id = $1::uuid returning steps_done, steps_total, status`,
+      [runId, n],
+    );
+    const row = rows[0];
+    return row ? { stepsDone: row.steps_done, stepsTotal: row.steps_total, status: row.status } : null;
+  }
+
+  /** A guarded status change; null when the run was not in one of `from` (a lost race). */
+  async transition(
+    runId: string,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    tx: Queryable,
+    fields: { output?: unknown; error?: StepError | null; stepsDone?: number | 'all' } = {},
+  ): Promise<Run | null> {
+    const terminal = to === 'completed' || to === 'failed' || to === 'cancelled';
+    const { rows } = await tx.query<RunRow>(
+      `update orchestration_runs
+          set status = $3::text,
+              output = case when $4::boolean then $5::jsonb else output end,
+              error = case when $6::boolean then $7::jsonb else error end,
+              steps_done = case when $10::boolean then steps_total else coalesce($8::int, steps_done) end,
+              finished_at = case when $9::boolean then now() else null end,
+              started_at = coalesce(started_at, case when $3::text = 'running' then now() end),
+              updated_at = now()
+        where id = $1::uuid and status = any($2::text[])
+        returning ${RUN_COLUMNS}`,
+      [
+        runId,
+        from,
+        to,
+        'output' in fields,
+        json(fields.output),
+        'error' in fields,
+        json(fields.error),
+        typeof fields.stepsDone === 'number' ? fields.stepsDone : null,
+        terminal,
+        fields.stepsDone === 'all',
+      ],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  /** The run and every descendant run that is not finished yet (for cancel cascades). */
+  async openDescendants(runId: string, tx: Queryable): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `with recursive tree(id) as (
+         select id from orchestration_runs where parent_run_id = $1::uuid
+         union all
+         select r.id from orchestration_runs r join tree t on r.parent_run_id = t.id
+       )
+       select r.id from orchestration_runs r join tree t on t.id = r.id
+        where r.status not in ('completed', 'failed', 'cancelled')`,
+      [runId],
+    );
+    return rows.map((row) => row.id);
+  }
+}

@@ -1,0 +1,242 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database, type Queryable } from '@baton/db';
+import type { CacheOutcome, Step, StepError } from '../domain/run.types.js';
+import { STEP_COLUMNS, json, toStep, type StepRow } from './run.mapper.js';
+
+export interface NewStep {
+  key: string;
+  position: number;
+  type: string;
+  agent: string | null;
+  dependsOn: string[];
+  dependents: string[];
+  isSink: boolean;
+  maxAttempts: number;
+}
+
+/** What a terminal write tells the caller about the step it finished. */
+export interface FinishedStep {
+  runId: string;
+  key: string;
+  dependents: string[];
+}
+
+/** orchestration_steps: state transitions, each guarded by status and fencing token. */
+@Injectable()
+export class StepRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  /** All steps of a new run in one statement; roots start queued, the rest pending. */
+  async insertMany(runId: string, steps: NewStep[], tx: Queryable): Promise<void> {
+    const payload = steps.map((s) => ({
+      step_key: s.key,
+      position: s.position,
+      type: s.type,
+      agent: s.agent,
+      depends_on: s.dependsOn,
+      dependents: s.dependents,
+      is_sink: s.isSink,
+      max_attempts: s.maxAttempts,
+    }));
+    await tx.query(
+      `insert into orchestration_steps (run_id, step_key, position, type, agent, status, depends_on, dependents,
+         deps_remaining, is_sink, max_attempts, queued_at)
+       select $1::uuid, s.step_key, s.position, s.type, s.agent,
+              case when jsonb_array_length(s.depends_on) = 0 then 'queued' else 'pending' end,
+              array(select jsonb_array_elements_text(s.depends_on)),
+              array(select jsonb_array_elements_text(s.dependents)),
+              jsonb_array_length(s.depends_on), s.is_sink, s.max_attempts,
+              case when jsonb_array_length(s.depends_on) = 0 then now() end
+         from jsonb_to_recordset($2::jsonb) as s(step_key text, position int, type text, agent text,
+              depends_on jsonb, dependents jsonb, is_sink boolean, max_attempts int)`,
+      [runId, JSON.stringify(payload)],
+    );
+  }
+
+  async listByRun(runId: string, tx: Queryable = this.db): Promise<Step[]> {
+    const { rows } = await tx.query<StepRow>(
+      `select ${STEP_COLUMNS} from orchestration_steps where run_id = $1::uuid order by position`,
+      [runId],
+    );
+    return rows.map(toStep);
+  }
+
+  async findByKey(runId: string, key: string, tx: Queryable = this.db): Promise<Step | null> {
+    const { rows } = await tx.query<StepRow>(
+      `select ${STEP_COLUMNS} from orchestration_steps where run_id = $1::uuid and step_key = $2::text`,
+      [runId, key],
+    );
+    return rows[0] ? toStep(rows[0]) : null;
+  }
+
+  async findById(id: string, tx: Queryable = this.db): Promise<Step | null> {
+    const { rows } = await tx.query<StepRow>(`select ${STEP_COLUMNS} from orchestration_steps where id = $1::uuid`, [id]);
+    return rows[0] ? toStep(rows[0]) : null;
+  }
+
+  /** Outputs and statuses of the named steps (a template's upstream). */
+  async outputs(runId: string, keys: string[]): Promise<Map<string, { output: unknown; status: string }>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await this.db.query<{ step_key: string; output: unknown; status: string }>(
+      `select step_key, output, status from orchestration_steps where run_id = $1::uuid and step_key = any($2::text[])`,
+      [runId, keys],
+    );
+    return new Map(rows.map((row) => [row.step_key, { output: row.output, status: row.status }]));
+  }
+
+  /** Outputs of the steps nothing depends on: the run's output. */
+  async sinkOutputs(runId: string, tx: Queryable): Promise<Record<string, unknown>> {
+    const { rows } = await tx.query<{ output: Record<string, unknown> | null }>(
+      `select coalesce(jsonb_object_agg(step_key, output order by position), '{}'::jsonb) as output
+         from orchestration_steps where run_id = $1::uuid and is_sink`,
+      [runId],
+    );
+    return rows[0]?.output ?? {};
+  }
+
+  /**
+   * running → completed | failed | skipped, only for the holder of the current lease (or a
+   * woken waiting step). A stale writer matches no row and gets null.
+   */
+  async finish(
+    id: string,
+    token: number,
+    status: 'completed' | 'failed' | 'skipped',
+    fields: { input?: unknown; output?: unknown; error?: StepError | null; cache?: CacheOutcome },
+    tx: Queryable,
+  ): Promise<FinishedStep | null> {
+    const { rows } = await tx.query<{ run_id: string; step_key: string; dependents: string[] }>(
+      `update orchestration_steps
+          set status = $3::text, input = coalesce($4::jsonb, input), output = $5::jsonb, error = $6::jsonb,
+              cache_key = coalesce($7::text, cache_key), cache_hit = coalesce($8::boolean, cache_hit),
+              cache_stored_at = coalesce($9::timestamptz, cache_stored_at),
+              cache_hits = coalesce($10::int, cache_hits),
+              finished_at = now(), updated_at = now(), lease_owner = null, lease_expires_at = null, wake_reason = null
+        where id = $1::uuid and lease_token = $2::bigint and status in ('running', 'waiting')
+        returning run_id, step_key, dependents`,
+      [
+        id,
+        token,
+        status,
+        json(fields.input),
+        json(fields.output ?? null),
+        json(fields.error ?? null),
+        fields.cache?.key ?? null,
+        fields.cache?.hit ?? null,
+        fields.cache?.storedAt ?? null,
+        fields.cache?.hits ?? null,
+      ],
+    );
+    const row = rows[0];
+    return row ? { runId: row.run_id, key: row.step_key, dependents: row.dependents } : null;
+  }
+
+  /** Counts one satisfied dependency on each dependent; returns the keys that became queued. */
+  async releaseDependents(runId: string, keys: string[], tx: Queryable): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const { rows } = await tx.query<{ step_key: string }>(
+      `update orchestration_steps
+          set deps_remaining = deps_remaining - 1,
+              status = case when deps_remaining = 1 then 'queued' else status end,
+              queued_at = case when deps_remaining = 1 then now() else queued_at end,
+              available_at = case when deps_remaining = 1 then now() else available_at end,
+              updated_at = now()
+        where run_id = $1::uuid and step_key = any($2::text[]) and status = 'pending'
+        returning step_key, status`,
+      [runId, keys],
+    );
+    return rows.filter((row) => (row as unknown as { status: string }).status === 'queued').map((row) => row.step_key);
+  }
+
+  /** running → queued after a failed attempt, claimable again after `delayMs`. */
+  async requeueForRetry(
+    id: string,
+    token: number,
+    delayMs: number,
+    fields: { input?: unknown; error: StepError },
+    tx: Queryable,
+  ): Promise<{ runId: string; key: string } | null> {
+    const { rows } = await tx.query<{ run_id: string; step_key: string }>(
+      `update orchestration_steps
+          set status = 'queued', error = $4::jsonb, input = coalesce($5::jsonb, input),
+              available_at = now() + ($3::int * interval '1 millisecond'), queued_at = now(),
+              lease_owner = null, lease_expires_at = null, updated_at = now()
+        where id = $1::uuid and lease_token = $2::bigint and status = 'running'
+        returning run_id, step_key`,
+      [id, token, delayMs, json(fields.error), json(fields.input)],
+    );
+    return rows[0] ? { runId: rows[0].run_id, key: rows[0].step_key } : null;
+  }
+
+  /** running → waiting (child run or checkpoint); the slot is released. */
+  async markWaiting(id: string, token: number, childRunId: string | null, tx: Queryable): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `update orchestration_steps
+          set status = 'waiting', child_run_id = coalesce($3::uuid, child_run_id),
+              lease_owner = null, lease_expires_at = null, updated_at = now()
+        where id = $1::uuid and lease_token = $2::bigint and status = 'running'`,
+      [id, token, childRunId],
+    );
+    return rowCount > 0;
+  }
+
+  /** waiting → queued, to be claimed again and carry on from `reason`. */
+  async wake(id: string, reason: string, tx: Queryable): Promise<{ runId: string; key: string } | null> {
+    const { rows } = await tx.query<{ run_id: string; step_key: string }>(
+      `update orchestration_steps
+          set status = 'queued', wake_reason = $2::text, available_at = now(), queued_at = now(), updated_at = now()
+        where id = $1::uuid and status = 'waiting'
+        returning run_id, step_key`,
+      [id, reason],
+    );
+    return rows[0] ? { runId: rows[0].run_id, key: rows[0].step_key } : null;
+  }
+
+  /** Every open step of a run → cancelled; returns their keys and ids of their child runs. */
+  async cancelOpen(runId: string, tx: Queryable): Promise<Array<{ key: string; wasRunning: boolean }>> {
+    const { rows } = await tx.query<{ step_key: string; was_running: boolean }>(
+      `update orchestration_steps s
+          set status = 'cancelled', finished_at = now(), updated_at = now(), lease_owner = null,
+              lease_expires_at = null
+         from (select id, status = 'running' as was_running from orchestration_steps
+                where run_id = $1::uuid and status in ('pending', 'queued', 'running', 'waiting')) o
+        where s.id = o.id
+        returning s.step_key, o.was_running`,
+      [runId],
+    );
+    return rows.map((row) => ({ key: row.step_key, wasRunning: row.was_running }));
+  }
+
+  /**
+   * Re-opens a failed run: the failed and cancelled steps go back to queued (all their
+   * dependencies satisfied) or pending (with the count of unsatisfied ones). Returns the
+   * number of terminal steps left, for the run's counter.
+   */
+  async reopen(runId: string, tx: Queryable): Promise<{ reopened: string[]; stepsDone: number }> {
+    const { rows } = await tx.query<{ step_key: string }>(
+      `with reset_steps as (
+         select s.id,
+                (select count(*) from unnest(s.depends_on) d
+                   join orchestration_steps u on u.run_id = s.run_id and u.step_key = d
+                  where u.status not in ('completed', 'skipped'))::int as remaining
+           from orchestration_steps s
+          where s.run_id = $1::uuid and s.status in ('failed', 'cancelled')
+       )
+       update orchestration_steps s
+          set status = case when o.remaining = 0 then 'queued' else 'pending' end,
+              deps_remaining = o.remaining, attempt = 0, error = null, output = null, finished_at = null,
+              available_at = now(), queued_at = case when o.remaining = 0 then now() end,
+              lease_owner = null, lease_expires_at = null, wake_reason = null, child_run_id = null,
+              lease_recoveries = 0, updated_at = now()
+         from reset_steps o where s.id = o.id
+       returning s.step_key`,
+      [runId],
+    );
+    const done = await tx.query<{ n: number }>(
+      `select count(*)::int as n from orchestration_steps
+        where run_id = $1::uuid and status in ('completed', 'skipped', 'failed', 'cancelled')`,
+      [runId],
+    );
+    return { reopened: rows.map((row) => row.step_key), stepsDone: done.rows[0]?.n ?? 0 };
+  }
+}

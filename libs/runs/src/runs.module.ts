@@ -1,0 +1,37 @@
+import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { EventsModule } from '@baton/events';
+import { RunsController } from './http/runs.controller.js';
+import { RunRepository } from './repositories/run.repository.js';
+import { StepLeaseRepository } from './repositories/step-lease.repository.js';
+import { StepRepository } from './repositories/step.repository.js';
+import { OrchestrationRunFactoryService } from './services/run-factory.service.js';
+import { RunControlService } from './services/run-control.service.js';
+import { RunLifecycleService } from './services/run-lifecycle.service.js';
+import { RunQueryService } from './services/run-query.service.js';
+import { StepLeaseService } from './services/step-lease.service.js';
+import { StepTransitionsService } from './services/step-transitions.service.js';
+
+const exported = [
+  OrchestrationRunFactoryService,
+  RunQueryService,
+  RunControlService,
+  StepTransitionsService,
+  StepLeaseService,
+];
+
+/**
+ * Runs and steps: their tables, state machines and transitions. `imports` must provide
+ * OrchestrationDefinitionService (the app passes the definitions module).
+ */
+@Module({})
+export class RunsModule {
+  static register(options: { imports: ModuleMetadata['imports'] }): DynamicModule {
+    return {
+      module: RunsModule,
+      imports: [EventsModule, ...(options.imports ?? [])],
+      controllers: [RunsController],
+      providers: [RunRepository, StepRepository, StepLeaseRepository, RunLifecycleService, ...exported],
+      exports: exported,
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatonError } from '@baton/common';
+import { Database } from '@baton/db';
+import { EventLogService } from '@baton/events';
+import type { Run } from '../domain/run.types.js';
+import { isTerminalRun, runStatusesAllowing } from '../domain/run-status.js';
+import { RunRepository } from '../repositories/run.repository.js';
+import { StepRepository } from '../repositories/step.repository.js';
+import { RunLifecycleService, runEventData } from './run-lifecycle.service.js';
+
+/** Operator actions on a run: cancel, pause, resume, retry a failed step. */
+@Injectable()
+export class RunControlService {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(RunRepository) private readonly runs: RunRepository,
+    @Inject(StepRepository) private readonly steps: StepRepository,
+    @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
+    @Inject(EventLogService) private readonly events: EventLogService,
+  ) {}
+
+  /** Cancels the run, its open steps and its child runs; in-flight agent calls are aborted. */
+  async cancel(runId: string, reason = 'cancelled by request'): Promise<Run> {
+    return this.db.transaction(async (tx) => {
+      const run = await this.lifecycle.finishRun(tx, runId, 'cancelled', { error: { message: reason, code: 'cancelled' } });
+      if (run) return run;
+      throw await this.refusal(runId, 'cancel');
+    });
+  }
+
+  async pause(runId: string): Promise<Run> {
+    return this.db.transaction(async (tx) => {
+      const run = await this.runs.transition(runId, ['pending', 'running', 'waiting'], 'paused', tx);
+      if (!run) throw await this.refusal(runId, 'pause');
+      await this.events.append(tx, [{ runId, type: 'run.paused', data: runEventData(run) }]);
+      return run;
+    });
+  }
+
+  async resume(runId: string): Promise<Run> {
+    return this.db.transaction(async (tx) => {
+      const run = await this.runs.transition(runId, ['paused'], 'running', tx);
+      if (!run) throw await this.refusal(runId, 'resume');
+      await this.events.append(tx, [{ runId, type: 'run.resumed', data: runEventData(run) }]);
+      await this.lifecycle.signalWork(tx);
+      return run;
+    });
+  }
+
+  /**
+   * Re-runs a failed step: the run re-opens, the step is queued again with a fresh attempt
+   * budget, and the steps its failure cancelled go back to pending or queued.
+   */
+  async retryStep(runId: string, stepKey: string): Promise<Run> {
+    return this.db.transaction(async (tx) => {
+      const step = await this.steps.findByKey(runId, stepKey, tx);
+      if (!step) throw BatonError.notFound('step', `${runId}/${stepKey}`);
+      if (step.status !== 'failed') {
+        throw new BatonError('invalid_state', `step ${stepKey} is ${step.status}; only a failed step can be retried`);
+      }
+      const current = await this.runs.findById(runId, tx);
+      if (!current || current.status !== 'failed') {
+        throw new BatonError('invalid_state', `run ${runId} is ${current?.status}; only a failed run's steps can be retried`);
+      }
+      const { reopened, stepsDone } = await this.steps.reopen(runId, tx);
+      const run = await this.runs.transition(runId, ['failed'], 'running', tx, { error: null, output: null, stepsDone });
+      if (!run) throw await this.refusal(runId, 'retry');
+      await this.events.append(tx, [{ runId, type: 'run.retried', data: { stepKey, reopened } }]);
+      await this.lifecycle.signalWork(tx);
+      return run;
+    });
+  }
+
+  private async refusal(runId: string, action: string): Promise<BatonError> {
+    const run = await this.runs.findById(runId);
+    if (!run) return BatonError.notFound('run', runId);
+    const state = isTerminalRun(run.status) ? `already ${run.status}` : run.status;
+    const allowed = action === 'resume' ? ['paused'] : runStatusesAllowing(action === 'pause' ? 'paused' : 'cancelled');
+    return new BatonError('invalid_state', `cannot ${action} run ${runId}: it is ${state} (allowed from ${allowed.join(', ')})`);
+  }
+}

@@ -1,0 +1,175 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatonConfig, BatonError } from '@baton/common';
+import { Database, type Transaction } from '@baton/db';
+import { OrchestrationDefinitionService, type Definition, type DefinitionRef } from '@baton/definitions';
+import { EventLogService } from '@baton/events';
+import type { ClaimedStep, Run, RunExecution } from '../domain/run.types.js';
+import { RunRepository } from '../repositories/run.repository.js';
+import { StepRepository, type NewStep } from '../repositories/step.repository.js';
+import { RunLifecycleService } from './run-lifecycle.service.js';
+
+export interface CreateRunRequest {
+  definition?: DefinitionRef;
+  plan?: unknown;
+  input?: unknown;
+  idempotencyKey?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Turns a definition (saved or inline) into a run and its steps, in one transaction. */
+@Injectable()
+export class OrchestrationRunFactoryService {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(BatonConfig) private readonly config: BatonConfig,
+    @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
+    @Inject(RunRepository) private readonly runs: RunRepository,
+    @Inject(StepRepository) private readonly steps: StepRepository,
+    @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
+    @Inject(EventLogService) private readonly events: EventLogService,
+  ) {}
+
+  /** Creates a run; a repeated idempotency key returns the first run (`created: false`). */
+  async create(request: CreateRunRequest): Promise<{ run: Run; created: boolean }> {
+    if (!!request.definition === !!request.plan) {
+      throw BatonError.validation([{ path: 'definition', message: 'give exactly one of definition or plan' }]);
+    }
+    const owner = request.definition?.owner ?? '';
+    if (request.idempotencyKey) {
+      const existing = await this.runs.findByIdempotencyKey(owner, request.idempotencyKey);
+      if (existing) return { run: existing, created: false };
+    }
+    const definition = request.definition
+      ? await this.resolve(request.definition)
+      : await this.definitions.registerInline(request.plan, owner);
+    const run = await this.db.transaction((tx) =>
+      this.insertRun(tx, definition, {
+        owner,
+        input: request.input ?? {},
+        metadata: request.metadata ?? {},
+        idempotencyKey: request.idempotencyKey ?? null,
+      }),
+    );
+    if (run) return { run, created: true };
+    // Lost a race on the idempotency key: the other request's run is the answer.
+    const existing = await this.runs.findByIdempotencyKey(owner, request.idempotencyKey!);
+    if (!existing) throw new Error('idempotency conflict without an existing run');
+    return { run: existing, created: false };
+  }
+
+  /**
+   * Starts (or finds) the child run of an `orchestration` step and parks the step as
+   * waiting, in one transaction. A child that already finished (the parent step was
+   * re-claimed after a crash) is returned for the caller to collect; null if the lease was lost.
+   */
+  async startChild(step: ClaimedStep, ref: DefinitionRef, input: unknown): Promise<Run | null> {
+    const definition = await this.resolve(ref);
+    return this.db.transaction(async (tx) => {
+      let child = await this.runs.findChild(step.id, step.attempt, tx);
+      if (child && ['completed', 'failed', 'cancelled'].includes(child.status)) return child;
+      if (!child) {
+        child = await this.insertRun(tx, definition, {
+          owner: ref.owner ?? step.owner,
+          input,
+          metadata: {},
+          idempotencyKey: null,
+          parent: { runId: step.runId, stepId: step.id, attempt: step.attempt },
+        });
+        if (!child) throw new Error('child run insert conflicted');
+        await this.events.append(tx, [
+          { runId: step.runId, type: 'step.child_started', stepKey: step.key, data: { childRunId: child.id } },
+        ]);
+      }
+      if (!(await this.steps.markWaiting(step.id, step.token, child.id, tx))) return null;
+      await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'child_run', childRunId: child.id } }]);
+      return child;
+    });
+  }
+
+  private resolve(ref: DefinitionRef): Promise<Definition> {
+    return ref.version !== undefined && ref.version !== null
+      ? this.definitions.getVersion(ref.name, String(ref.version), ref.owner)
+      : this.definitions.getLatest(ref.name, ref.owner);
+  }
+
+  private async insertRun(
+    tx: Transaction,
+    definition: Definition,
+    options: {
+      owner: string;
+      input: unknown;
+      metadata: Record<string, unknown>;
+      idempotencyKey: string | null;
+      parent?: { runId: string; stepId: string; attempt: number };
+    },
+  ): Promise<Run | null> {
+    const execution = this.executionFor(definition, options.parent?.attempt);
+    const run = await this.runs.insert(
+      {
+        definitionId: definition.id,
+        definitionName: definition.name,
+        definitionVersion: definition.version,
+        owner: options.owner,
+        input: options.input,
+        metadata: options.metadata,
+        execution,
+        maxParallel: execution.concurrency.maxParallel,
+        idempotencyKey: options.idempotencyKey,
+        parentRunId: options.parent?.runId ?? null,
+        parentStepId: options.parent?.stepId ?? null,
+        stepsTotal: definition.steps.length,
+      },
+      tx,
+    );
+    if (!run) return null;
+    await this.steps.insertMany(run.id, stepRows(definition), tx);
+    await this.events.append(tx, [
+      { runId: run.id, type: 'run.created', data: { definition: { id: definition.id, name: definition.name, version: definition.version }, parentRunId: run.parentRunId } },
+    ]);
+    if (definition.steps.length === 0) {
+      return (await this.lifecycle.finishRun(tx, run.id, 'completed', { output: {} })) ?? run;
+    }
+    await this.lifecycle.signalWork(tx);
+    return run;
+  }
+
+  /** The run's normalized settings: definition first, then configuration, then defaults. */
+  private executionFor(definition: Definition, childAttempt?: number): RunExecution {
+    const settings = definition.execution;
+    const concurrency: RunExecution['concurrency'] =
+      settings.maxParallel !== undefined
+        ? { maxParallel: settings.maxParallel, source: 'definition', key: settings.maxParallelKey }
+        : this.config.defaultMaxParallel !== undefined
+          ? { maxParallel: this.config.defaultMaxParallel, source: 'environment' }
+          : { maxParallel: 1, source: 'default' };
+    const execution: RunExecution = {
+      concurrency,
+      errorHandling: settings.errorHandling,
+      caching: settings.caching,
+    };
+    if (settings.rollback !== undefined) execution.rollback = settings.rollback;
+    if (childAttempt !== undefined) execution.childAttempt = childAttempt;
+    return execution;
+  }
+}
+
+function stepRows(definition: Definition): NewStep[] {
+  const dependents = new Map<string, string[]>();
+  for (const step of definition.steps) {
+    for (const dep of step.dependsOn) {
+      const list = dependents.get(dep) ?? [];
+      list.push(step.id);
+      dependents.set(dep, list);
+    }
+  }
+  return definition.steps.map((step, position) => ({
+    key: step.id,
+    position,
+    type: step.type,
+    agent: step.agent ?? null,
+    dependsOn: step.dependsOn,
+    dependents: dependents.get(step.id) ?? [],
+    isSink: !dependents.has(step.id),
+    maxAttempts: step.retry.maxAttempts,
+  }));
+}

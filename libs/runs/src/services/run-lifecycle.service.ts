@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { Transaction } from '@baton/db';
+import { EventLogService, type NewEvent } from '@baton/events';
+import type { Run, StepError } from '../domain/run.types.js';
+import { runStatusesAllowing } from '../domain/run-status.js';
+import { CANCEL_CHANNEL, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '../domain/work-signals.js';
+import { RunRepository } from '../repositories/run.repository.js';
+import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
+
+/**
+ * The transitions every path shares: what follows a step's terminal write, how a run ends,
+ * and how the queue is woken. Used inside transactions opened by the services.
+ */
+@Injectable()
+export class RunLifecycleService {
+  constructor(
+    @Inject(RunRepository) private readonly runs: RunRepository,
+    @Inject(StepRepository) private readonly steps: StepRepository,
+    @Inject(EventLogService) private readonly events: EventLogService,
+    @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
+  ) {}
+
+  /** Wakes claimers here (after commit) and on other instances (NOTIFY is delivered on commit). */
+  async signalWork(tx: Transaction): Promise<void> {
+    await tx.query(`select pg_notify($1::text, '')`, [WORK_CHANNEL]);
+    tx.afterCommit(() => this.emitter.emit(WORK_AVAILABLE_EVENT));
+  }
+
+  /**
+   * After a step completed or was skipped: release its dependents, count it done, and
+   * complete the run when it was the last one.
+   */
+  async afterStepSucceeded(tx: Transaction, finished: FinishedStep): Promise<void> {
+    const queued = await this.steps.releaseDependents(finished.runId, finished.dependents, tx);
+    if (queued.length > 0) await this.signalWork(tx);
+    const counter = await this.runs.addDone(finished.runId, 1, tx);
+    if (counter && counter.stepsDone >= counter.stepsTotal) {
+      const output = await this.steps.sinkOutputs(finished.runId, tx);
+      await this.finishRun(tx, finished.runId, 'completed', { output });
+    }
+  }
+
+  /**
+   * Ends a run: open steps are cancelled, child runs are cancelled, the parent step (if
+   * any) is woken to collect the result. Null when the run had already ended.
+   */
+  async finishRun(
+    tx: Transaction,
+    runId: string,
+    to: 'completed' | 'failed' | 'cancelled',
+    fields: { output?: unknown; error?: StepError } = {},
+  ): Promise<Run | null> {
+    const run = await this.runs.transition(runId, runStatusesAllowing(to), to, tx, { ...fields, stepsDone: 'all' });
+    if (!run) return null;
+    const cancelled = to === 'completed' ? [] : await this.steps.cancelOpen(runId, tx);
+    const events: NewEvent[] = cancelled.map((step) => ({ runId, type: 'step.cancelled', stepKey: step.key }));
+    events.push({ runId, type: `run.${to}`, data: runEventData(run) });
+    await this.events.append(tx, events);
+    if (to !== 'completed') {
+      for (const childId of await this.runs.openDescendants(runId, tx)) {
+        await this.finishRun(tx, childId, 'cancelled', { error: { message: `parent run ${to}`, code: 'parent_stopped' } });
+      }
+      await this.signalStopped(tx, [runId]);
+    }
+    if (run.parentStepId) {
+      const woken = await this.steps.wake(run.parentStepId, 'child_finished', tx);
+      if (woken) await this.signalWork(tx);
+    }
+    return run;
+  }
+
+  /** Lets every instance abort in-flight steps of runs that ended. */
+  private async signalStopped(tx: Transaction, runIds: string[]): Promise<void> {
+    await tx.query(`select pg_notify($1::text, $2::text)`, [CANCEL_CHANNEL, runIds.join(',')]);
+    tx.afterCommit(() => this.emitter.emit(RUNS_STOPPED_EVENT, runIds));
+  }
+}
+
+export function runEventData(run: Run): Record<string, unknown> {
+  const data: Record<string, unknown> = { status: run.status };
+  if (run.error) data.error = run.error;
+  if (run.parentRunId) data.parentRunId = run.parentRunId;
+  return data;
+}

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatonError } from '@baton/common';
+import type { Run, RunWithSteps } from '../domain/run.types.js';
+import { RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
+import { RunRepository } from '../repositories/run.repository.js';
+import { StepRepository } from '../repositories/step.repository.js';
+
+export interface RunPage {
+  runs: Run[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Reads of runs and steps. */
+@Injectable()
+export class RunQueryService {
+  constructor(
+    @Inject(RunRepository) private readonly runs: RunRepository,
+    @Inject(StepRepository) private readonly steps: StepRepository,
+  ) {}
+
+  async get(id: string): Promise<RunWithSteps> {
+    const run = await this.runs.findById(id);
+    if (!run) throw BatonError.notFound('run', id);
+    return { ...run, steps: await this.steps.listByRun(id) };
+  }
+
+  async getRun(id: string): Promise<Run> {
+    const run = await this.runs.findById(id);
+    if (!run) throw BatonError.notFound('run', id);
+    return run;
+  }
+
+  /** Outputs and statuses of named steps of a run: what a step's templates read. */
+  upstreamOutputs(runId: string, keys: string[]): Promise<Map<string, { output: unknown; status: string }>> {
+    return this.steps.outputs(runId, keys);
+  }
+
+  async list(filter: { status?: string; definition?: string; owner?: string; limit?: number; cursor?: string }): Promise<RunPage> {
+    if (filter.status && !RUN_STATUSES.includes(filter.status as RunStatus)) {
+      throw BatonError.validation([{ path: 'status', message: `must be one of ${RUN_STATUSES.join(', ')}` }]);
+    }
+    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
+    const runs = await this.runs.list({
+      status: filter.status as RunStatus | undefined,
+      definitionName: filter.definition,
+      owner: filter.owner,
+      limit: limit + 1,
+      before: filter.cursor ? decodeCursor(filter.cursor) : undefined,
+    });
+    const page = runs.slice(0, limit);
+    const last = page[page.length - 1];
+    return { runs: page, nextCursor: runs.length > limit && last ? encodeCursor(last) : null };
+  }
+}
+
+function encodeCursor(run: Run): string {
+  return Buffer.from(JSON.stringify([run.createdAt.toISOString(), run.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt))) throw new Error();
+    return { createdAt, id };
+  } catch {
+    throw BatonError.validation([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
+  }
+}

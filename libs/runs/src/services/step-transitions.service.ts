@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database } from '@baton/db';
+import { EventLogService, type NewEvent } from '@baton/events';
+import type { CacheOutcome, ClaimedStep, StepError } from '../domain/run.types.js';
+import { StepRepository } from '../repositories/step.repository.js';
+import { RunLifecycleService } from './run-lifecycle.service.js';
+
+/**
+ * What the executor reports about a step it holds. Each call is one transaction; each
+ * returns false when the write was refused because the lease is no longer this caller's
+ * (it expired and the step was re-claimed, or the run was cancelled): a stale writer never
+ * completes a step twice.
+ */
+@Injectable()
+export class StepTransitionsService {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(StepRepository) private readonly steps: StepRepository,
+    @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
+    @Inject(EventLogService) private readonly events: EventLogService,
+  ) {}
+
+  async complete(step: ClaimedStep, output: unknown, fields: { input?: unknown; cache?: CacheOutcome } = {}): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const finished = await this.steps.finish(step.id, step.token, 'completed', { ...fields, output }, tx);
+      if (!finished) return false;
+      const events: NewEvent[] = [];
+      if (fields.cache?.hit) events.push({ runId: step.runId, type: 'step.cache_hit', stepKey: step.key, data: { cacheKey: fields.cache.key } });
+      events.push({ runId: step.runId, type: 'step.completed', stepKey: step.key, data: { attempt: step.attempt, cacheHit: fields.cache?.hit ?? false } });
+      await this.events.append(tx, events);
+      await this.lifecycle.afterStepSucceeded(tx, finished);
+      return true;
+    });
+  }
+
+  /** A failed attempt that will be tried again after `delayMs`. */
+  async retryLater(step: ClaimedStep, error: StepError, delayMs: number, input?: unknown): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const requeued = await this.steps.requeueForRetry(step.id, step.token, delayMs, { error, input }, tx);
+      if (!requeued) return false;
+      await this.events.append(tx, [
+        { runId: step.runId, type: 'step.retrying', stepKey: step.key, data: { attempt: step.attempt, delayMs, error } },
+      ]);
+      await this.lifecycle.signalWork(tx);
+      return true;
+    });
+  }
+
+  /** The step gave up but `allow_skip` lets the run carry on; dependents see a null output. */
+  async skip(step: ClaimedStep, error: StepError, input?: unknown): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const finished = await this.steps.finish(step.id, step.token, 'skipped', { input, error }, tx);
+      if (!finished) return false;
+      await this.events.append(tx, [{ runId: step.runId, type: 'step.skipped', stepKey: step.key, data: { error } }]);
+      await this.lifecycle.afterStepSucceeded(tx, finished);
+      return true;
+    });
+  }
+
+  /** The step failed for good: its run fails with this error and everything open is cancelled. */
+  async fail(step: ClaimedStep, error: StepError, input?: unknown): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const finished = await this.steps.finish(step.id, step.token, 'failed', { input, error }, tx);
+      if (!finished) return false;
+      await this.events.append(tx, [
+        { runId: step.runId, type: 'step.failed', stepKey: step.key, data: { attempt: step.attempt, error } },
+      ]);
+      await this.lifecycle.finishRun(tx, step.runId, 'failed', { error: { ...error, stepKey: step.key } });
+      return true;
+    });
+  }
+
+  /** The step waits (for a checkpoint decision) and gives its slot back. */
+  async wait(step: ClaimedStep, reason: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if (!(await this.steps.markWaiting(step.id, step.token, null, tx))) return false;
+      await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason } }]);
+      return true;
+    });
+  }
+}
