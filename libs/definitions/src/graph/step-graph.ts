@@ -20,14 +20,31 @@ export interface GraphPlan {
 
 export type GraphResult = { ok: true; plan: GraphPlan } | { ok: false; cycles: string[][] };
 
+/** The graph by index: direct dependencies, dependents, and as much of a topological order as exists. */
+export interface IndexedGraph {
+  deps: number[][];
+  dependents: number[][];
+  /** Complete (one entry per node) unless there is a cycle. */
+  order: number[];
+}
+
 /**
  * Plans `nodes`. Ids must be unique; dependencies on unknown ids are ignored (validation
  * reports them separately). On failure returns every disjoint cycle, each as the ids in flow
  * order starting with the earliest-declared step: [a, b, c] reads `a -> b -> c -> a`.
  */
 export function planGraph(nodes: readonly GraphNode[]): GraphResult {
+  return planIndexed(nodes, indexGraph(nodes));
+}
+
+export function indexGraph(nodes: readonly GraphNode[]): IndexedGraph {
   const { deps, dependents } = indexEdges(nodes);
-  const order = kahn(deps, dependents);
+  return { deps, dependents, order: kahn(deps, dependents) };
+}
+
+/** `planGraph` over an already indexed graph (validation reuses the index for its own checks). */
+export function planIndexed(nodes: readonly GraphNode[], graph: IndexedGraph): GraphResult {
+  const { deps, dependents, order } = graph;
   if (order.length < nodes.length) {
     const done = new Uint8Array(nodes.length);
     for (const index of order) done[index] = 1;
@@ -46,16 +63,24 @@ export function planGraph(nodes: readonly GraphNode[]): GraphResult {
 }
 
 /** Dependencies and dependents as index lists; duplicate edges collapse to one. */
-export function indexEdges(nodes: readonly GraphNode[]): { deps: number[][]; dependents: number[][] } {
+function indexEdges(nodes: readonly GraphNode[]): { deps: number[][]; dependents: number[][] } {
   const position = new Map<string, number>();
   nodes.forEach((node, i) => position.set(node.id, i));
-  const deps: number[][] = nodes.map(() => []);
-  const dependents: number[][] = nodes.map(() => []);
+  const deps: number[][] = [];
+  const dependents: number[][] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    deps.push([]);
+    dependents.push([]);
+  }
   nodes.forEach((node, i) => {
-    for (const id of new Set(node.dependsOn)) {
+    const own = deps[i]!;
+    // Most dependency lists are short, where includes() beats allocating a Set per step.
+    const seen = node.dependsOn.length > 16 ? new Set<number>() : undefined;
+    for (const id of node.dependsOn) {
       const dep = position.get(id);
-      if (dep === undefined) continue;
-      deps[i]!.push(dep);
+      if (dep === undefined || (seen ? seen.has(dep) : own.includes(dep))) continue;
+      seen?.add(dep);
+      own.push(dep);
       dependents[dep]!.push(i);
     }
   });

@@ -1,4 +1,4 @@
-import { describeCycle, indexEdges, planGraph, type GraphNode, type GraphPlan } from '../graph/step-graph.js';
+import { describeCycle, indexGraph, planIndexed, type GraphNode, type GraphPlan, type IndexedGraph } from '../graph/step-graph.js';
 import { areUpstream, type UpstreamQuery } from '../graph/upstream.js';
 import type { Issues } from './field-reader.js';
 import type { ReadStep } from './step-reader.js';
@@ -21,11 +21,12 @@ export function checkGraph(steps: readonly ReadStep[], issues: Issues): GraphPla
       else if (!ids.has(dep.id)) issues.add(dep.path, `unknown step "${dep.id}"`);
     }
   }
-  const result = planGraph(nodes);
+  const graph = indexGraph(nodes);
+  const result = planIndexed(nodes, graph);
   if (!result.ok) {
     for (const cycle of result.cycles) reportCycle(cycle, nodes, issues);
   }
-  checkReferences(nodes, result.ok ? result.plan.order : undefined, issues);
+  checkReferences(nodes, result.ok ? graph : undefined, issues);
   return result.ok ? result.plan : undefined;
 }
 
@@ -54,7 +55,7 @@ function reportCycle(cycle: string[], nodes: Node[], issues: Issues): void {
   issues.add(closing.path, describeCycle(cycle));
 }
 
-function checkReferences(nodes: Node[], order: string[] | undefined, issues: Issues): void {
+function checkReferences(nodes: Node[], graph: IndexedGraph | undefined, issues: Issues): void {
   const position = new Map(nodes.map((node, i) => [node.id, i]));
   const queries: Array<UpstreamQuery & { path: string; id: string }> = [];
   nodes.forEach((node, i) => {
@@ -67,9 +68,8 @@ function checkReferences(nodes: Node[], order: string[] | undefined, issues: Iss
     }
   });
   // Without an order (a cycle) "upstream" is undefined; the cycle error says enough.
-  if (!order || queries.length === 0) return;
-  const { deps } = indexEdges(nodes);
-  const answers = areUpstream(order.map((id) => position.get(id)!), deps, queries);
+  if (!graph || queries.length === 0) return;
+  const answers = areUpstream(graph.order, graph.deps, queries);
   queries.forEach((query, i) => {
     if (!answers[i]) {
       issues.add(query.path, `references step "${query.id}", which is not upstream of "${nodes[query.step]!.id}" (add it to depends_on)`);

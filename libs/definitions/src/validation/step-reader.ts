@@ -40,11 +40,12 @@ export function readStep(value: unknown, index: number, issues: Issues): ReadSte
   const path = `steps[${index}]`;
   const obj = readObject(value, path, issues, STEP_KEYS);
   if (!obj) return undefined;
+  const type = readType(obj, path, issues);
   const step: ReadStep = {
     index,
     path,
     id: readString(obj, 'id', path, issues, { required: true, pattern: STEP_ID_PATTERN, patternHint: 'letters, digits, _ and -, not starting with a digit or -', maxLength: 128 }),
-    type: readType(obj, path, issues),
+    type: type ?? 'agent',
     description: readString(obj, 'description', path, issues),
     dependsOn: readDependsOn(obj, path, issues),
     input: obj.input,
@@ -55,7 +56,8 @@ export function readStep(value: unknown, index: number, issues: Issues): ReadSte
     forEach: readForEach(obj, path, issues),
     expressions: [],
   };
-  readTypeSpecific(obj, step, issues);
+  // With an unknown type, checks of type-specific keys would only add noise.
+  if (type) readTypeSpecific(obj, step, issues);
   step.expressions = scanStepTemplates(obj, step, issues);
   return step;
 }
@@ -75,12 +77,13 @@ function readDependsOn(obj: Json, path: string, issues: Issues): ReadStep['depen
   return result;
 }
 
-function readType(obj: Json, path: string, issues: Issues): StepType {
+function readType(obj: Json, path: string, issues: Issues): StepType | undefined {
+  if (obj.type === undefined) return 'agent';
   const type = readString(obj, 'type', path, issues);
-  if (type === undefined) return 'agent';
+  if (type === undefined) return undefined;
   if (!STEP_TYPES.includes(type as StepType)) {
     issues.add(child(path, 'type'), `must be one of ${STEP_TYPES.join(', ')}, got "${type}"`);
-    return 'agent';
+    return undefined;
   }
   return type as StepType;
 }

@@ -174,10 +174,17 @@ export class StepLeaseRepository {
     return rowCount > 0;
   }
 
-  /** When the next queued step becomes due (for a timer instead of polling). */
+  /**
+   * When the next queued step that is not yet due becomes due (retry backoff), for a timer
+   * instead of polling. Steps already due but blocked by a slot, or in a paused run, are
+   * left out: the end of a step, a resume or the poll wakes the claimers for those.
+   */
   async nextDueAt(): Promise<Date | null> {
     const { rows } = await this.db.query<{ at: Date | null }>(
-      `select min(available_at) as at from orchestration_steps where status = 'queued'`,
+      `select min(s.available_at) as at
+         from orchestration_steps s join orchestration_runs r on r.id = s.run_id
+        where s.status = 'queued' and s.available_at > now() and r.status = any($1::text[])`,
+      [CLAIMABLE_RUN_STATUSES],
     );
     return rows[0]?.at ?? null;
   }

@@ -61,7 +61,7 @@ export class StepLeaseService {
       const started = await this.runs.markStarted([...new Set(claimed.map((s) => s.runId))], tx);
       const events: NewEvent[] = started.map((runId) => ({ runId, type: 'run.started' }));
       for (const step of claimed) {
-        events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data: { attempt: step.attempt, agent: step.agent } });
+        events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data: { attempt: step.attempt, agent: step.agent, instance: owner } });
       }
       await this.events.append(tx, events);
       return claimed;

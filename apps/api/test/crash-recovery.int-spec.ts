@@ -1,0 +1,154 @@
+import { createTestDatabase, waitFor, type TestDatabase } from '@baton/testing';
+import { buildServer, spawnServer, type ChildServer } from './support/child-server.js';
+import { startPlan, waitForRun } from './support/runs.js';
+import { auditCompletions, delayPlan, delayStep, eventCounts, runningSteps, type DelayStep } from './support/step-audit.js';
+
+/**
+ * A Baton process killed with SIGKILL in the middle of runs: no shutdown hook, leases left
+ * behind. A second process on the same database must finish every run, complete every step
+ * exactly once, and continue the interrupted steps without spending an attempt. Needs real
+ * Postgres: PGlite lives inside one process and cannot be shared with a child.
+ */
+const postgres = process.env.TEST_DATABASE_URL;
+const describeOnPostgres = postgres ? describe : describe.skip;
+if (!postgres) console.warn('crash-recovery.int-spec: skipped, set TEST_DATABASE_URL to run it on Postgres');
+
+const RUNS = 5;
+const STEPS_PER_RUN = 20;
+const LEASE_SECONDS = 2;
+
+/** Deterministic delays in 50–300 ms, different per run and step. */
+const delayOf = (run: number, step: number) => 50 + ((run * 37 + step * 71) % 251);
+
+/** One root, a fan-out of 8, a fan-in, then a chain of 10: 20 steps. */
+function crashPlan(run: number) {
+  const steps: DelayStep[] = [delayStep('root', delayOf(run, 0))];
+  const fan = Array.from({ length: 8 }, (_, i) => `fan${i}`);
+  fan.forEach((id, i) => steps.push(delayStep(id, delayOf(run, i + 1), ['root'])));
+  steps.push(delayStep('join', delayOf(run, 9), fan));
+  for (let i = 0; i < 10; i++) steps.push(delayStep(`chain${i}`, delayOf(run, i + 10), [i === 0 ? 'join' : `chain${i - 1}`]));
+  return delayPlan(steps, 4);
+}
+
+describeOnPostgres('crash recovery: a SIGKILLed process on Postgres (needs TEST_DATABASE_URL)', () => {
+  let database: TestDatabase;
+  const children: ChildServer[] = [];
+
+  const start = async (name: string) => {
+    const child = await spawnServer({
+      DATABASE_URL: database.url!,
+      BATON_INSTANCE_ID: name,
+      BATON_LEASE_SECONDS: String(LEASE_SECONDS),
+      BATON_POLL_INTERVAL_MS: '300',
+      BATON_SEED_EXAMPLES: 'false',
+    });
+    children.push(child);
+    return child;
+  };
+
+  const progress = async (runIds: string[]) => {
+    const { rows } = await database.db.query<{ completed: number; running: number }>(
+      `select count(*) filter (where status = 'completed')::int as completed,
+              count(*) filter (where status = 'running')::int as running
+         from orchestration_steps where run_id = any($1::uuid[])`,
+      [runIds],
+    );
+    return rows[0]!;
+  };
+
+  /**
+   * Waits for `completed` steps and at least 2 running, SIGKILLs the child, and returns the
+   * steps its death left running (read once the process is gone and its last commit landed).
+   */
+  const killWhen = async (child: ChildServer, runIds: string[], completed: number): Promise<string[]> => {
+    await waitFor(
+      async () => {
+        const now = await progress(runIds);
+        return now.completed >= completed && now.running >= 2;
+      },
+      { timeoutMs: 30_000, intervalMs: 10, what: `${completed} completed steps and 2 running` },
+    ).catch((error) => {
+      throw new Error(`${error.message}\n--- ${child.instanceId} output ---\n${child.logs()}`);
+    });
+    await child.kill();
+    // A COMMIT the dead process had already sent still lands; give it a moment.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    return runningSteps(database.db, runIds);
+  };
+
+  beforeAll(async () => {
+    buildServer();
+    database = await createTestDatabase('postgres');
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const child of children) await child.kill();
+    await database?.drop();
+  });
+
+  it('finishes every run after two kills, each step completed once and recovered steps on their first attempt', async () => {
+    const first = await start('crash-1');
+    const runIds: string[] = [];
+    for (let i = 0; i < RUNS; i++) runIds.push((await startPlan(first.url, crashPlan(i))).id);
+    const total = RUNS * STEPS_PER_RUN;
+
+    const orphansAtFirstKill = await killWhen(first, runIds, Math.floor(total * 0.2));
+    const afterFirstKill = await progress(runIds);
+    const second = await start('crash-2');
+    const orphansAtSecondKill = await killWhen(second, runIds, Math.floor(total * 0.6));
+    const afterSecondKill = await progress(runIds);
+    const last = await start('crash-3');
+
+    for (const id of runIds) {
+      const run = await waitForRun(last.url, id, undefined, 60_000);
+      expect({ id, status: run.status, progress: run.progress }).toEqual({
+        id,
+        status: 'completed',
+        progress: { done: STEPS_PER_RUN, total: STEPS_PER_RUN },
+      });
+    }
+
+    // Both kills caught work in flight, and the later processes made progress of their own.
+    expect(orphansAtFirstKill.length).toBeGreaterThanOrEqual(2);
+    expect(orphansAtSecondKill.length).toBeGreaterThanOrEqual(2);
+    expect(afterSecondKill.completed).toBeGreaterThan(afterFirstKill.completed);
+
+    const audit = await auditCompletions(database.db, runIds);
+    expect(audit).toEqual({ notCompleted: [], notCompletedOnce: [], stepRows: total, completionEvents: total });
+
+    // Every step the kills left running came back through recovery, not through a retry.
+    const { rows: recovered } = await database.db.query<{ step: string }>(
+      `select distinct run_id || '/' || step_key as step from orchestration_events
+        where run_id = any($1::uuid[]) and type = 'step.recovered'`,
+      [runIds],
+    );
+    const recoveredSteps = new Set(recovered.map((r) => r.step));
+    const orphans = [...orphansAtFirstKill, ...orphansAtSecondKill];
+    expect(orphans.filter((step) => !recoveredSteps.has(step))).toEqual([]);
+
+    const { rows: attempts } = await database.db.query<{ step: string; attempt: number; lease_recoveries: number }>(
+      `select run_id || '/' || step_key as step, attempt, lease_recoveries from orchestration_steps
+        where run_id = any($1::uuid[])`,
+      [runIds],
+    );
+    expect(attempts.filter((r) => r.attempt !== 1)).toEqual([]);
+    for (const orphan of orphans) {
+      expect(attempts.find((r) => r.step === orphan)?.lease_recoveries).toBeGreaterThanOrEqual(1);
+    }
+
+    const counts = await eventCounts(database.db, runIds);
+    expect(counts['step.failed']).toBeUndefined();
+    expect(counts['step.retrying']).toBeUndefined();
+    expect(counts['step.completed']).toBe(total);
+    expect(counts['run.completed']).toBe(RUNS);
+    // A recovered step starts again: one start per step plus one per recovery.
+    expect(counts['step.started']).toBe(total + (counts['step.recovered'] ?? 0));
+
+    const { rows: startedAttempts } = await database.db.query<{ attempt: number }>(
+      `select distinct (data->>'attempt')::int as attempt from orchestration_events
+        where run_id = any($1::uuid[]) and type = 'step.started'`,
+      [runIds],
+    );
+    expect(startedAttempts).toEqual([{ attempt: 1 }]);
+  }, 180_000);
+});
