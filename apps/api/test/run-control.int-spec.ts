@@ -156,7 +156,7 @@ describe.each(testDatabaseKinds())('run control on %s', (kind) => {
     expect((await waitForRun(server.url, run.id)).execution.concurrency).toEqual({
       maxParallel: 3,
       source: 'definition',
-      key: 'orchestration.execution.concurrency.maxParallel',
+      key: 'concurrency.maxParallel',
     });
   });
 });

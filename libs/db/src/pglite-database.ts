@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Database, runAfterCommit, type QueryResult, type Transaction } from './database.js';
 
 /**
@@ -11,6 +12,12 @@ import { Database, runAfterCommit, type QueryResult, type Transaction } from './
 export class PgliteDatabase extends Database {
   readonly kind = 'pglite' as const;
   private readonly logger = new Logger('PgliteDatabase');
+  /**
+   * PGlite runs one statement at a time and holds its lock for a whole transaction, so a
+   * plain query issued from inside a transaction callback would wait forever. Such queries
+   * are routed into the open transaction instead.
+   */
+  private readonly current = new AsyncLocalStorage<Transaction>();
 
   private constructor(private readonly pglite: PGlite) {
     super();
@@ -36,15 +43,21 @@ export class PgliteDatabase extends Database {
   }
 
   async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+    const tx = this.current.getStore();
+    if (tx) return tx.query<R>(sql, params);
     const result = await this.pglite.query<R>(sql, params);
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
   }
 
   async exec(sql: string): Promise<void> {
+    const tx = this.current.getStore();
+    if (tx) return tx.exec(sql);
     await this.pglite.exec(sql);
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const outer = this.current.getStore();
+    if (outer) return fn(outer); // nested: join the open transaction
     const callbacks: Array<() => void> = [];
     const result = await this.pglite.transaction(async (inner) => {
       const tx: Transaction = {
@@ -57,7 +70,7 @@ export class PgliteDatabase extends Database {
         },
         afterCommit: (callback) => callbacks.push(callback),
       };
-      return fn(tx);
+      return this.current.run(tx, () => fn(tx));
     });
     runAfterCommit(callbacks, (error) => this.logger.error(`after-commit callback failed: ${error}`));
     return result;

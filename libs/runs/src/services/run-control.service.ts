@@ -21,30 +21,33 @@ export class RunControlService {
 
   /** Cancels the run, its open steps and its child runs; in-flight agent calls are aborted. */
   async cancel(runId: string, reason = 'cancelled by request'): Promise<Run> {
-    return this.db.transaction(async (tx) => {
-      const run = await this.lifecycle.finishRun(tx, runId, 'cancelled', { error: { message: reason, code: 'cancelled' } });
-      if (run) return run;
-      throw await this.refusal(runId, 'cancel');
-    });
+    const run = await this.db.transaction((tx) =>
+      this.lifecycle.finishRun(tx, runId, 'cancelled', { error: { message: reason, code: 'cancelled' } }),
+    );
+    if (run) return run;
+    throw await this.refusal(runId, 'cancel');
   }
 
   async pause(runId: string): Promise<Run> {
-    return this.db.transaction(async (tx) => {
-      const run = await this.runs.transition(runId, ['pending', 'running', 'waiting'], 'paused', tx);
-      if (!run) throw await this.refusal(runId, 'pause');
-      await this.events.append(tx, [{ runId, type: 'run.paused', data: runEventData(run) }]);
-      return run;
+    const run = await this.db.transaction(async (tx) => {
+      const paused = await this.runs.transition(runId, ['pending', 'running', 'waiting'], 'paused', tx);
+      if (paused) await this.events.append(tx, [{ runId, type: 'run.paused', data: runEventData(paused) }]);
+      return paused;
     });
+    if (run) return run;
+    throw await this.refusal(runId, 'pause');
   }
 
   async resume(runId: string): Promise<Run> {
-    return this.db.transaction(async (tx) => {
-      const run = await this.runs.transition(runId, ['paused'], 'running', tx);
-      if (!run) throw await this.refusal(runId, 'resume');
-      await this.events.append(tx, [{ runId, type: 'run.resumed', data: runEventData(run) }]);
+    const run = await this.db.transaction(async (tx) => {
+      const resumed = await this.runs.transition(runId, ['paused'], 'running', tx);
+      if (!resumed) return null;
+      await this.events.append(tx, [{ runId, type: 'run.resumed', data: runEventData(resumed) }]);
       await this.lifecycle.signalWork(tx);
-      return run;
+      return resumed;
     });
+    if (run) return run;
+    throw await this.refusal(runId, 'resume');
   }
 
   /**
@@ -64,7 +67,7 @@ export class RunControlService {
       }
       const { reopened, stepsDone } = await this.steps.reopen(runId, tx);
       const run = await this.runs.transition(runId, ['failed'], 'running', tx, { error: null, output: null, stepsDone });
-      if (!run) throw await this.refusal(runId, 'retry');
+      if (!run) throw new BatonError('invalid_state', `run ${runId} changed while retrying; try again`);
       await this.events.append(tx, [{ runId, type: 'run.retried', data: { stepKey, reopened } }]);
       await this.lifecycle.signalWork(tx);
       return run;
