@@ -1,0 +1,26 @@
+import type { Database } from '@baton/db';
+
+/**
+ * Counts the statements Baton sends through a Database (plain queries and statements inside
+ * transactions). Server-wide counters such as pg_stat_database also see autovacuum and
+ * other sessions, which makes them too noisy to assert on.
+ */
+export function countStatements(db: Database): { readonly count: number } {
+  const counter = { count: 0 };
+  const query = db.query.bind(db);
+  const transaction = db.transaction.bind(db);
+  db.query = ((sql: string, params?: unknown[]) => {
+    counter.count++;
+    return query(sql, params);
+  }) as Database['query'];
+  db.transaction = ((fn: Parameters<Database['transaction']>[0]) =>
+    transaction((tx) => {
+      const inner = tx.query.bind(tx);
+      tx.query = ((sql: string, params?: unknown[]) => {
+        counter.count++;
+        return inner(sql, params);
+      }) as typeof tx.query;
+      return fn(tx);
+    })) as Database['transaction'];
+  return counter;
+}

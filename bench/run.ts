@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openBenchDatabase } from './lib/bench-db.js';
+import type { BenchContext, ResultRow } from './lib/context.js';
+import { machineFacts, renderTable, writeResults } from './lib/report.js';
+import { coordinationScenario } from './scenarios/coordination.js';
+import { graphileScenario } from './scenarios/graphile.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { planningScenario } from './scenarios/planning.js';
+import { roundTripsScenario } from './scenarios/round-trips.js';
+import { stateQueriesScenario } from './scenarios/state-queries.js';
+import { throughputScenario } from './scenarios/throughput.js';
+
+/**
+ * `npm run bench [-- --scale 0.1 --reps 3 --only throughput,graphile --pglite]`
+ * Environment: BENCH_DATABASE_URL, BENCH_SCALE, BENCH_REPS, BENCH_CONCURRENCY, BENCH_POOL_SIZE,
+ * BENCH_GW_CONCURRENCY, BENCH_LOGS. See docs/performance.md.
+ */
+const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = {
+  planning: planningScenario,
+  coordination: coordinationScenario,
+  throughput: throughputScenario,
+  graphile: graphileScenario,
+  'round-trips': roundTripsScenario,
+  'state-queries': stateQueriesScenario,
+  memory: memoryScenario,
+};
+const NOT_IMPLEMENTED = { streaming: 'SSE endpoint does not exist yet (issue 3)' };
+
+function option(args: string[], name: string): string | undefined {
+  const at = args.indexOf(`--${name}`);
+  if (at >= 0) return args[at + 1];
+  return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const scale = Number(option(args, 'scale') ?? process.env.BENCH_SCALE ?? 1);
+  const reps = Number(option(args, 'reps') ?? process.env.BENCH_REPS ?? 3);
+  const only = (option(args, 'only') ?? Object.keys(SCENARIOS).join(',')).split(',');
+  const pglite = args.includes('--pglite');
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 100);
+  const poolSize = Number(process.env.BENCH_POOL_SIZE ?? 10);
+  if (!(scale > 0) || !(reps >= 1)) throw new Error('--scale must be > 0 and --reps >= 1');
+  for (const name of only) if (!SCENARIOS[name]) throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
+
+  const started = Date.now();
+  const log = (message: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}`);
+  const database = await openBenchDatabase({ pglite, url: process.env.BENCH_DATABASE_URL, poolSize });
+  log(`database ${database.name ?? 'pglite (in memory)'} on ${database.serverVersion}; scale ${scale}, ${reps} reps after a warm-up, concurrency ${concurrency}, pool ${poolSize}`);
+  const ctx: BenchContext = { database, baton: { concurrency, poolSize }, reps, scale, log };
+  const results: ResultRow[] = [];
+  try {
+    for (const name of only) results.push(...(await SCENARIOS[name]!(ctx)));
+  } finally {
+    await database.drop();
+  }
+  const ratios = throughputRatios(results);
+  results.push(...ratios);
+  const machine = machineFacts(database.serverVersion);
+  console.log(`\nBaton bench, scale ${scale}, ${reps} reps, ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.database}, commit ${machine.gitCommit.slice(0, 7)}${machine.gitDirty ? '+dirty' : ''}\n`);
+  console.log(renderTable(results));
+  for (const [name, why] of Object.entries(NOT_IMPLEMENTED)) console.log(`not implemented: ${name}: ${why}`);
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.json');
+  writeResults(file, {
+    date: new Date().toISOString(),
+    options: { scale, reps, concurrency, poolSize, database: database.kind, scenarios: only },
+    machine,
+    results,
+    notImplemented: NOT_IMPLEMENTED,
+  });
+  console.log(`\nwrote ${file}`);
+}
+
+/** Baton's throughput over graphile-worker's (1 worker process) for each throughput case. */
+function throughputRatios(results: ResultRow[]): ResultRow[] {
+  const peer = results.find((r) => r.scenario === '7 graphile-worker' && r.metric === 'jobs/s');
+  if (!peer) return [];
+  return results
+    .filter((r) => r.scenario === '1 throughput' && r.metric === 'steps/s')
+    .map((r) => ({
+      scenario: '7 ratio',
+      case: `Baton ${r.case} / graphile-worker`,
+      metric: 'throughput ratio',
+      // Ratio of medians; the spread pairs the extremes (worst Baton over best peer and back).
+      figure: {
+        median: r.figure.median / peer.figure.median,
+        min: r.figure.min / peer.figure.max,
+        max: r.figure.max / peer.figure.min,
+        samples: [],
+        unit: 'x',
+      },
+    }));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,65 @@
+import { chainSteps, echoPlan, resetRuns, submitRuns, waitForRuns } from '../lib/baton.js';
+import { rows, type BenchContext, type ResultRow } from '../lib/context.js';
+import { median, percentile, repeat } from '../lib/stats.js';
+import { startInstances } from './throughput.js';
+
+/**
+ * Scenario 2: a chain of 200 dependent no-op steps on one instance. The overhead of one hand-off
+ * is `dependent.started_at - predecessor.finished_at`, both written by Postgres (now() of the
+ * transitions), so the harness's own polling does not enter it.
+ */
+const CHAIN = 200;
+
+interface StepTimes {
+  position: number;
+  queued: number;
+  started: number;
+  finished: number;
+}
+
+async function measureChain(ctx: BenchContext, urls: string[]): Promise<Record<string, number>> {
+  const { observer } = ctx.database;
+  await resetRuns(observer);
+  const [id] = await submitRuns(urls, [echoPlan(chainSteps(CHAIN), 1)]);
+  await waitForRuns(observer, [id!], 10 * 60_000, 10);
+  const { rows: steps } = await observer.query<StepTimes>(
+    `select position,
+            extract(epoch from queued_at) * 1000 as queued,
+            extract(epoch from started_at) * 1000 as started,
+            extract(epoch from finished_at) * 1000 as finished
+       from orchestration_steps where run_id = $1::uuid order by position`,
+    [id],
+  );
+  const { rows: runs } = await observer.query<{ ms: number }>(
+    `select extract(epoch from finished_at - created_at) * 1000 as ms from orchestration_runs where id = $1::uuid`,
+    [id],
+  );
+  const handoffs: number[] = [];
+  const queueWaits: number[] = [];
+  for (let i = 1; i < steps.length; i++) {
+    handoffs.push(Number(steps[i]!.started) - Number(steps[i - 1]!.finished));
+    queueWaits.push(Number(steps[i]!.started) - Number(steps[i]!.queued));
+  }
+  return {
+    'hand-off p50 ms': median(handoffs),
+    'hand-off p99 ms': percentile(handoffs, 99),
+    'queued->started p50 ms': median(queueWaits),
+    'chain ms/step': Number(runs[0]!.ms) / CHAIN,
+  };
+}
+
+export async function coordinationScenario(ctx: BenchContext): Promise<ResultRow[]> {
+  const [instance] = await startInstances(ctx, 1);
+  try {
+    ctx.log(`coordination: chain of ${CHAIN}`);
+    const figures = await repeat(
+      ctx.reps,
+      { 'hand-off p50 ms': 'ms', 'hand-off p99 ms': 'ms', 'queued->started p50 ms': 'ms', 'chain ms/step': 'ms' },
+      () => measureChain(ctx, [instance!.url]),
+    );
+    ctx.log(`  hand-off p50 ${figures['hand-off p50 ms']!.median.toFixed(2)} ms, p99 ${figures['hand-off p99 ms']!.median.toFixed(2)} ms`);
+    return rows('2 coordination', `chain of ${CHAIN}, 1 instance`, figures);
+  } finally {
+    await instance!.close();
+  }
+}

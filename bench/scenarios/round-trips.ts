@@ -1,0 +1,38 @@
+import { echoPlan, independentSteps, resetRuns, startBaton, submitRuns, waitForRuns, chainSteps } from '../lib/baton.js';
+import { countingDatabase } from '../lib/counting-db.js';
+import { figure } from '../lib/stats.js';
+import type { BenchContext, ResultRow } from '../lib/context.js';
+
+/**
+ * Not a timing: how many statements and transactions Baton sends per step, for 10 runs of 100
+ * independent steps and for a chain of 100, on one instance, counted at the Database boundary.
+ * Prints the most frequent statements, which is where round trips can be removed.
+ */
+async function count(ctx: BenchContext, plans: Record<string, unknown>[], steps: number, label: string): Promise<ResultRow[]> {
+  const counting = countingDatabase(ctx.database.connect(ctx.baton.poolSize));
+  const instance = await startBaton(counting.db, ctx.baton, 'bench-count');
+  try {
+    await resetRuns(ctx.database.observer);
+    counting.reset();
+    const ids = await submitRuns([instance.url], plans);
+    await waitForRuns(ctx.database.observer, ids, 10 * 60_000);
+    const { statements, transactions, bySql } = counting.counts;
+    ctx.log(`round trips, ${label}: ${(statements / steps).toFixed(2)} statements/step, ${(transactions / steps).toFixed(2)} transactions/step; top statements:`);
+    const top = [...bySql.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    for (const [sql, n] of top) ctx.log(`  ${(n / steps).toFixed(2)}/step  ${sql}`);
+    return [
+      { scenario: '1b round trips', case: label, metric: 'statements/step', figure: figure([statements / steps], 'stmts') },
+      { scenario: '1b round trips', case: label, metric: 'transactions/step', figure: figure([transactions / steps], 'tx') },
+    ];
+  } finally {
+    await instance.close();
+  }
+}
+
+export async function roundTripsScenario(ctx: BenchContext): Promise<ResultRow[]> {
+  const independent = Array.from({ length: 10 }, () => echoPlan(independentSteps(100), ctx.baton.concurrency));
+  return [
+    ...(await count(ctx, independent, 1000, '10 runs x 100 independent steps')),
+    ...(await count(ctx, [echoPlan(chainSteps(100), 1)], 100, 'chain of 100')),
+  ];
+}
