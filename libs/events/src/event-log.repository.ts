@@ -4,6 +4,7 @@ import type { NewEvent, RunEvent } from './event-types.js';
 
 interface EventRow {
   id: number;
+  tx_id: string;
   run_id: string;
   seq: number;
   type: string;
@@ -15,6 +16,7 @@ interface EventRow {
 function toEvent(row: EventRow): RunEvent {
   return {
     id: row.id,
+    position: `${row.tx_id}.${row.id}`,
     runId: row.run_id,
     seq: row.seq,
     type: row.type as RunEvent['type'],
@@ -24,7 +26,7 @@ function toEvent(row: EventRow): RunEvent {
   };
 }
 
-const COLUMNS = 'id, run_id, seq, type, step_key, data, created_at';
+const COLUMNS = 'id, tx_id::text as tx_id, run_id, seq, type, step_key, data, created_at';
 
 @Injectable()
 export class EventLogRepository {
@@ -59,10 +61,26 @@ export class EventLogRepository {
        select ev.run_id, b.last_seq - c.n + ev.rn, ev.type, ev.step_key, ev.data
          from ev join bumped b on b.run_id = ev.run_id join counts c on c.run_id = ev.run_id
         order by ev.ord
-       returning ${COLUMNS}`,
+       returning id, tx_id::text as tx_id, run_id, seq, type, step_key, data, created_at`,
       [JSON.stringify(payload)],
     );
     return rows.map(toEvent).sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Every run's events after `position`, in global order, up to the oldest transaction
+   * still running: later positions can then never turn up behind the cursor.
+   */
+  async listGlobalAfter(position: string | null, limit: number): Promise<RunEvent[]> {
+    const [txId, id] = position ? position.split('.') : ['0', '0'];
+    const { rows } = await this.db.query<EventRow>(
+      `select ${COLUMNS} from orchestration_events
+        where (tx_id, id) > ($1::text::xid8, $2::bigint)
+          and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        order by tx_id, id limit $3::int`,
+      [txId, id, limit],
+    );
+    return rows.map(toEvent);
   }
 
   async listAfter(runId: string, afterSeq: number, limit: number): Promise<RunEvent[]> {

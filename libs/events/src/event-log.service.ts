@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { BatonError } from '@baton/common';
 import type { Transaction } from '@baton/db';
 import { EventLogRepository } from './event-log.repository.js';
 import { domainEventName, type NewEvent, type RunEvent } from './event-types.js';
@@ -22,6 +23,17 @@ export class EventLogService {
       for (const event of stored) this.emitter.emit(domainEventName(event.type), event);
     });
     return stored;
+  }
+
+  /**
+   * Events of all runs after `position` (null: from the beginning) in a global order that
+   * never changes behind a reader: the cursor for dashboards and webhook dispatch.
+   */
+  async listGlobalAfter(position: string | null, limit = 1000): Promise<RunEvent[]> {
+    if (position !== null && !/^\d+\.\d+$/.test(position)) {
+      throw BatonError.validation([{ path: 'after', message: 'must be a position returned by the event feed' }]);
+    }
+    return this.repository.listGlobalAfter(position, limit);
   }
 
   /** Events of one run after `afterSeq`, in order. */

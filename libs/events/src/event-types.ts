@@ -41,9 +41,11 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
-/** An event as stored: `seq` is gap-free per run. */
+/** An event as stored: `seq` is gap-free per run; `position` orders all runs' events. */
 export interface RunEvent {
   id: number;
+  /** Global cursor (`<txid>.<id>`): resume a feed of every run strictly after it. */
+  position: string;
   runId: string;
   seq: number;
   type: EventType;

@@ -101,6 +101,8 @@ export interface ClaimedStep {
   definitionId: string;
   owner: string;
   runInput: unknown;
+  /** When this process claimed it (ms since epoch), for step durations. */
+  claimedAt: number;
 }
 
 /** What a completed step records about the step cache. */

@@ -115,6 +115,7 @@ export class StepLeaseRepository {
       definitionId: row.definition_id,
       owner: row.owner,
       runInput: row.input,
+      claimedAt: Date.now(),
     }));
   }
 

@@ -78,7 +78,8 @@ export class RunLifecycleService {
 }
 
 export function runEventData(run: Run): Record<string, unknown> {
-  const data: Record<string, unknown> = { status: run.status };
+  const data: Record<string, unknown> = { status: run.status, definition: run.definitionName };
+  if (run.finishedAt) data.durationMs = run.finishedAt.getTime() - run.createdAt.getTime();
   if (run.error) data.error = run.error;
   if (run.parentRunId) data.parentRunId = run.parentRunId;
   return data;

@@ -26,7 +26,12 @@ export class StepTransitionsService {
       if (!finished) return false;
       const events: NewEvent[] = [];
       if (fields.cache?.hit) events.push({ runId: step.runId, type: 'step.cache_hit', stepKey: step.key, data: { cacheKey: fields.cache.key } });
-      events.push({ runId: step.runId, type: 'step.completed', stepKey: step.key, data: { attempt: step.attempt, cacheHit: fields.cache?.hit ?? false } });
+      events.push({
+        runId: step.runId,
+        type: 'step.completed',
+        stepKey: step.key,
+        data: { ...stepEventData(step), cacheHit: fields.cache?.hit ?? false },
+      });
       await this.events.append(tx, events);
       await this.lifecycle.afterStepSucceeded(tx, finished);
       return true;
@@ -39,7 +44,7 @@ export class StepTransitionsService {
       const requeued = await this.steps.requeueForRetry(step.id, step.token, delayMs, { error, input }, tx);
       if (!requeued) return false;
       await this.events.append(tx, [
-        { runId: step.runId, type: 'step.retrying', stepKey: step.key, data: { attempt: step.attempt, delayMs, error } },
+        { runId: step.runId, type: 'step.retrying', stepKey: step.key, data: { ...stepEventData(step), delayMs, error } },
       ]);
       await this.lifecycle.signalWork(tx);
       return true;
@@ -51,7 +56,7 @@ export class StepTransitionsService {
     return this.db.transaction(async (tx) => {
       const finished = await this.steps.finish(step.id, step.token, 'skipped', { input, error }, tx);
       if (!finished) return false;
-      await this.events.append(tx, [{ runId: step.runId, type: 'step.skipped', stepKey: step.key, data: { error } }]);
+      await this.events.append(tx, [{ runId: step.runId, type: 'step.skipped', stepKey: step.key, data: { ...stepEventData(step), error } }]);
       await this.lifecycle.afterStepSucceeded(tx, finished);
       return true;
     });
@@ -63,7 +68,7 @@ export class StepTransitionsService {
       const finished = await this.steps.finish(step.id, step.token, 'failed', { input, error }, tx);
       if (!finished) return false;
       await this.events.append(tx, [
-        { runId: step.runId, type: 'step.failed', stepKey: step.key, data: { attempt: step.attempt, error } },
+        { runId: step.runId, type: 'step.failed', stepKey: step.key, data: { ...stepEventData(step), error } },
       ]);
       await this.lifecycle.finishRun(tx, step.runId, 'failed', { error: { ...error, stepKey: step.key } });
       return true;
@@ -78,4 +83,9 @@ export class StepTransitionsService {
       return true;
     });
   }
+}
+
+/** What every step outcome event carries: enough for metrics and dashboards without a read. */
+function stepEventData(step: ClaimedStep): Record<string, unknown> {
+  return { attempt: step.attempt, agent: step.agent, durationMs: Date.now() - step.claimedAt };
 }
