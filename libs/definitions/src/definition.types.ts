@@ -31,6 +31,18 @@ export interface DefinitionRef {
   owner?: string;
 }
 
+export interface CheckpointSpec {
+  prompt?: string;
+  timeoutSeconds?: number;
+  /** What a deadline decides: reject or approve as if a person had, or fail the step. */
+  onTimeout: 'reject' | 'approve' | 'fail';
+  /** Whether the decider may replace the payload (checked against `schema`). */
+  allowEdit: boolean;
+  schema?: Record<string, unknown>;
+  /** Template for the payload to review; default: the dependencies' outputs by step id. */
+  payload?: unknown;
+}
+
 export interface StepSpec {
   id: string;
   type: StepType;
@@ -51,8 +63,8 @@ export interface StepSpec {
   forEach?: string;
   /** For `type: orchestration`: the child definition. */
   definition?: DefinitionRef;
-  /** For `type: checkpoint`: kept as given, interpreted by the approvals library. */
-  checkpoint?: Record<string, unknown>;
+  /** For `type: checkpoint`: what the person is asked, and what happens if nobody answers. */
+  checkpoint?: CheckpointSpec;
   /** Step ids referenced by this step's templates (all upstream of it). */
   references: string[];
 }

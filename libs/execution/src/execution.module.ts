@@ -1,13 +1,15 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { StepCacheRepository } from './cache/step-cache.repository.js';
 import { StepCacheService } from './cache/step-cache.service.js';
+import { AgentStep } from './executor/agent.step.js';
+import { CheckpointStep } from './executor/checkpoint.step.js';
 import { ChildRunStep } from './executor/child-run.step.js';
 import { OrchestrationStepExecutorService } from './executor/step-executor.service.js';
 import { OrchestrationExecutionService } from './queue/execution-queue.service.js';
 
 /**
  * Execution: the claim loop, the step executor, retries and the step cache. `imports` must
- * provide the runs, definitions and agents services (the app passes those modules).
+ * provide the runs, definitions, agents and approvals services (the app passes those modules).
  */
 @Module({})
 export class ExecutionModule {
@@ -15,7 +17,7 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       imports: options.imports ?? [],
-      providers: [StepCacheRepository, StepCacheService, ChildRunStep, OrchestrationStepExecutorService, OrchestrationExecutionService],
+      providers: [StepCacheRepository, StepCacheService, AgentStep, ChildRunStep, CheckpointStep, OrchestrationStepExecutorService, OrchestrationExecutionService],
       exports: [OrchestrationExecutionService, StepCacheService],
     };
   }

@@ -91,7 +91,7 @@ describe('normalization', () => {
         { id: 'ask', agent: 'builtin:echo', input: { q: '{{ input.q }}' }, timeout_seconds: 9, description: 'asks' },
         { id: 'route', capability: 'search', depends_on: ['ask', 'ask'], for_each: '{{ steps.ask.output.items }}', prompt: 'find {{ item }}' },
         { id: 'child', type: 'orchestration', depends_on: ['route'], definition: { name: 'sub', version: 2 } },
-        { id: 'approve', type: 'checkpoint', depends_on: ['child'], checkpoint: { message: 'ok?', timeout_seconds: 60 } },
+        { id: 'approve', type: 'checkpoint', depends_on: ['child'], checkpoint: { prompt: 'ok?', timeout_seconds: 60 } },
       ],
     });
     const [ask, route, child, approve] = definition.steps;
@@ -99,8 +99,28 @@ describe('normalization', () => {
     expect(ask).not.toHaveProperty('capability');
     expect(route).toMatchObject({ capability: 'search', dependsOn: ['ask'], forEach: '{{ steps.ask.output.items }}', references: ['ask'] });
     expect(child).toMatchObject({ type: 'orchestration', definition: { name: 'sub', version: '2' } });
-    expect(approve).toMatchObject({ type: 'checkpoint', checkpoint: { message: 'ok?', timeout_seconds: 60 } });
+    expect(approve).toMatchObject({
+      type: 'checkpoint',
+      checkpoint: { prompt: 'ok?', timeoutSeconds: 60, onTimeout: 'fail', allowEdit: false },
+    });
     expect(definition.plan.sinks).toEqual(['approve']);
+  });
+
+  it('checks checkpoint settings, naming each bad field', () => {
+    const bad = validateDefinition({
+      name: 'x',
+      version: '1',
+      steps: [
+        {
+          id: 'gate',
+          type: 'checkpoint',
+          checkpoint: { prompt: 'ok?', on_timeout: 'maybe', schema: { type: 'nonsense' }, surprise: 1 },
+        },
+      ],
+    });
+    expect(bad.ok).toBe(false);
+    const paths = bad.ok ? [] : bad.errors.map((e) => e.path).sort();
+    expect(paths).toEqual(['steps[0].checkpoint.on_timeout', 'steps[0].checkpoint.schema', 'steps[0].checkpoint.surprise']);
   });
 
   it('stores a numeric version as text', () => {

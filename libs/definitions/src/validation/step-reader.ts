@@ -1,4 +1,5 @@
-import type { CachePolicy, DefinitionRef, StepType } from '../definition.types.js';
+import { readCheckpoint } from './checkpoint-reader.js';
+import type { CachePolicy, CheckpointSpec, DefinitionRef, StepType } from '../definition.types.js';
 import { parseTemplate, TemplateSyntaxError } from '../template/template-parser.js';
 import { scanTemplates, type FoundExpression, type TemplateScan } from '../template/template-scan.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
@@ -31,7 +32,7 @@ export interface ReadStep {
   cache: Partial<CachePolicy>;
   forEach?: string;
   definition?: DefinitionRef;
-  checkpoint?: Record<string, unknown>;
+  checkpoint?: CheckpointSpec;
   /** Every template expression in input, prompt, for_each and checkpoint, with its path. */
   expressions: FoundExpression[];
 }
@@ -122,9 +123,8 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
     }
   } else if (type === 'orchestration') {
     step.definition = readDefinitionRef(obj.definition, child(path, 'definition'), issues);
-  } else if (obj.checkpoint !== undefined) {
-    if (isObject(obj.checkpoint)) step.checkpoint = obj.checkpoint;
-    else issues.add(child(path, 'checkpoint'), `must be an object, got ${describe(obj.checkpoint)}`);
+  } else {
+    step.checkpoint = readCheckpoint(obj.checkpoint, child(path, 'checkpoint'), issues);
   }
 }
 

@@ -181,7 +181,7 @@ export class StepRepository {
   }
 
   /** waiting → queued, to be claimed again and carry on from `reason`. */
-  async wake(id: string, reason: string, tx: Queryable): Promise<{ runId: string; key: string } | null> {
+  async wake(id: string, reason: string | null, tx: Queryable): Promise<{ runId: string; key: string } | null> {
     const { rows } = await tx.query<{ run_id: string; step_key: string }>(
       `update orchestration_steps
           set status = 'queued', wake_reason = $2::text, available_at = now(), queued_at = now(), updated_at = now()
@@ -190,6 +190,16 @@ export class StepRepository {
       [id, reason],
     );
     return rows[0] ? { runId: rows[0].run_id, key: rows[0].step_key } : null;
+  }
+
+  /** Steps of a run waiting for a person (waiting without a child run). */
+  async countApprovalWaits(runId: string, tx: Queryable): Promise<number> {
+    const { rows } = await tx.query<{ n: number }>(
+      `select count(*)::int as n from orchestration_steps
+        where run_id = $1::uuid and status = 'waiting' and child_run_id is null`,
+      [runId],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   /** Every open step of a run → cancelled; returns their keys and ids of their child runs. */

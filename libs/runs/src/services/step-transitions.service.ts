@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '@baton/db';
+import { Database, type Transaction } from '@baton/db';
 import { EventLogService, type NewEvent } from '@baton/events';
 import type { CacheOutcome, ClaimedStep, StepError } from '../domain/run.types.js';
+import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
 
@@ -16,6 +17,7 @@ export class StepTransitionsService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(StepRepository) private readonly steps: StepRepository,
+    @Inject(RunRepository) private readonly runs: RunRepository,
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(EventLogService) private readonly events: EventLogService,
   ) {}
@@ -75,13 +77,38 @@ export class StepTransitionsService {
     });
   }
 
-  /** The step waits (for a checkpoint decision) and gives its slot back. */
-  async wait(step: ClaimedStep, reason: string): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      if (!(await this.steps.markWaiting(step.id, step.token, null, tx))) return false;
-      await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason } }]);
+  /**
+   * The step waits for a person (checkpoint or notify_human) and gives its slot back; the
+   * run shows as waiting. Runs inside the caller's transaction when one is given, so the
+   * approval row and the wait commit together.
+   */
+  async waitForApproval(step: ClaimedStep, data: Record<string, unknown>, tx?: Transaction): Promise<boolean> {
+    const park = async (t: Transaction): Promise<boolean> => {
+      if (!(await this.steps.markWaiting(step.id, step.token, null, t))) return false;
+      const events: NewEvent[] = [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'approval', ...data } }];
+      const run = await this.runs.transition(step.runId, ['running', 'pending'], 'waiting', t);
+      if (run) events.push({ runId: step.runId, type: 'run.waiting', data: { stepKey: step.key } });
+      await this.events.append(t, events);
       return true;
-    });
+    };
+    return tx ? park(tx) : this.db.transaction(park);
+  }
+
+  /**
+   * Wakes a step that waited for a decision. `freshAttempt` re-runs it as a new attempt
+   * (an approved notify_human); otherwise the next claim continues the attempt and reads the
+   * decision. The run goes back to running unless another step still waits for a person.
+   * False when the step is no longer waiting (its run ended meanwhile).
+   */
+  async resumeAfterDecision(tx: Transaction, stepId: string, freshAttempt: boolean): Promise<boolean> {
+    const woken = await this.steps.wake(stepId, freshAttempt ? null : 'approval_decided', tx);
+    if (!woken) return false;
+    if ((await this.steps.countApprovalWaits(woken.runId, tx)) === 0) {
+      const run = await this.runs.transition(woken.runId, ['waiting'], 'running', tx);
+      if (run) await this.events.append(tx, [{ runId: woken.runId, type: 'run.resumed', data: { reason: 'decided' } }]);
+    }
+    await this.lifecycle.signalWork(tx);
+    return true;
   }
 }
 

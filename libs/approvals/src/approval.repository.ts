@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database, type Queryable } from '@baton/db';
+import type { Approval, ApprovalKind, ApprovalStatus, Decider, NewApproval } from './approval.types.js';
+
+const COLUMNS = `id, run_id, step_id, step_key, attempt, kind, status, prompt, payload, payload_schema, allow_edit,
+  on_timeout, expires_at, decision, comment, decided_payload, decided_by, decided_at, created_at`;
+
+interface ApprovalRow {
+  id: string;
+  run_id: string;
+  step_id: string;
+  step_key: string;
+  attempt: number;
+  kind: ApprovalKind;
+  status: ApprovalStatus;
+  prompt: string | null;
+  payload: unknown;
+  payload_schema: Record<string, unknown> | null;
+  allow_edit: boolean;
+  on_timeout: Approval['onTimeout'];
+  expires_at: Date | null;
+  decision: Approval['decision'];
+  comment: string | null;
+  decided_payload: unknown;
+  decided_by: Decider | null;
+  decided_at: Date | null;
+  created_at: Date;
+}
+
+function toApproval(row: ApprovalRow): Approval {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    stepId: row.step_id,
+    stepKey: row.step_key,
+    attempt: row.attempt,
+    kind: row.kind,
+    status: row.status,
+    prompt: row.prompt,
+    payload: row.payload,
+    schema: row.payload_schema,
+    allowEdit: row.allow_edit,
+    onTimeout: row.on_timeout,
+    expiresAt: row.expires_at,
+    decision: row.decision,
+    comment: row.comment,
+    decidedPayload: row.decided_payload,
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+    createdAt: row.created_at,
+  };
+}
+
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
+/** human_approvals: one statement per method. */
+@Injectable()
+export class ApprovalRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  /** Inserts the approval for a step attempt, or returns the one already there (re-claimed step). */
+  async insertOrGet(approval: NewApproval, tx: Queryable): Promise<{ approval: Approval; created: boolean }> {
+    const inserted = await tx.query<ApprovalRow>(
+      `insert into human_approvals (run_id, step_id, step_key, attempt, kind, prompt, payload, payload_schema,
+         allow_edit, on_timeout, expires_at)
+       values ($1::uuid, $2::uuid, $3::text, $4::int, $5::text, $6::text, $7::jsonb, $8::jsonb, $9::boolean, $10::text,
+         case when $11::int is null then null else now() + ($11::int * interval '1 second') end)
+       on conflict (step_id, attempt, kind) do nothing
+       returning ${COLUMNS}`,
+      [
+        approval.runId,
+        approval.stepId,
+        approval.stepKey,
+        approval.attempt,
+        approval.kind,
+        approval.prompt,
+        json(approval.payload ?? null),
+        json(approval.schema),
+        approval.allowEdit,
+        approval.onTimeout,
+        approval.timeoutSeconds,
+      ],
+    );
+    if (inserted.rows[0]) return { approval: toApproval(inserted.rows[0]), created: true };
+    const existing = await this.forStep(approval.stepId, approval.attempt, approval.kind, tx);
+    return { approval: existing!, created: false };
+  }
+
+  async forStep(stepId: string, attempt: number, kind: ApprovalKind, tx: Queryable = this.db): Promise<Approval | null> {
+    const { rows } = await tx.query<ApprovalRow>(
+      `select ${COLUMNS} from human_approvals where step_id = $1::uuid and attempt = $2::int and kind = $3::text`,
+      [stepId, attempt, kind],
+    );
+    return rows[0] ? toApproval(rows[0]) : null;
+  }
+
+  async findById(id: string, tx: Queryable = this.db): Promise<Approval | null> {
+    const { rows } = await tx.query<ApprovalRow>(`select ${COLUMNS} from human_approvals where id = $1::uuid`, [id]);
+    return rows[0] ? toApproval(rows[0]) : null;
+  }
+
+  async list(filter: { status?: ApprovalStatus; runId?: string; limit: number; after?: { createdAt: string; id: string } }): Promise<Approval[]> {
+    const { rows } = await this.db.query<ApprovalRow>(
+      `select ${COLUMNS} from human_approvals
+        where ($1::text is null or status = $1::text) and ($2::uuid is null or run_id = $2::uuid)
+          and ($3::timestamptz is null or (created_at, id) > ($3::timestamptz, $4::uuid))
+        order by created_at, id limit $5::int`,
+      [filter.status ?? null, filter.runId ?? null, filter.after?.createdAt ?? null, filter.after?.id ?? null, filter.limit],
+    );
+    return rows.map(toApproval);
+  }
+
+  /** pending → decided; null when it was already decided (the second decision loses). */
+  async decide(
+    id: string,
+    status: 'approved' | 'rejected' | 'expired',
+    fields: { decision: Approval['decision']; comment: string | null; payload: unknown; decidedBy: Decider },
+    tx: Queryable,
+  ): Promise<Approval | null> {
+    const { rows } = await tx.query<ApprovalRow>(
+      `update human_approvals
+          set status = $2::text, decision = $3::text, comment = $4::text, decided_payload = $5::jsonb,
+              decided_by = $6::jsonb, decided_at = now()
+        where id = $1::uuid and status = 'pending'
+        returning ${COLUMNS}`,
+      [id, status, fields.decision, fields.comment, json(fields.payload ?? null), json(fields.decidedBy)],
+    );
+    return rows[0] ? toApproval(rows[0]) : null;
+  }
+
+  /** Pending approvals past their deadline, locked for the caller's transaction. */
+  async lockExpired(limit: number, tx: Queryable): Promise<Approval[]> {
+    const { rows } = await tx.query<ApprovalRow>(
+      `select ${COLUMNS} from human_approvals
+        where status = 'pending' and expires_at <= now()
+        order by expires_at limit $1::int for update skip locked`,
+      [limit],
+    );
+    return rows.map(toApproval);
+  }
+
+  async cancelPendingForRun(runId: string): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `update human_approvals set status = 'cancelled', decided_at = now()
+        where run_id = $1::uuid and status = 'pending'`,
+      [runId],
+    );
+    return rowCount;
+  }
+
+  async countPending(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(`select count(*)::int as n from human_approvals where status = 'pending'`);
+    return rows[0]?.n ?? 0;
+  }
+}

@@ -1,0 +1,85 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { BatonError } from '@baton/common';
+import type { Approval, Decider } from '../approval.types.js';
+import { OrchestrationCheckpointService } from '../checkpoint.service.js';
+import { DecisionDto, ListApprovalsQueryDto } from './decision.dto.js';
+
+const ApprovalId = new ParseUUIDPipe({
+  exceptionFactory: () => BatonError.validation([{ path: 'id', message: 'must be a UUID' }]),
+});
+
+/** The operators' inbox: approvals across runs, oldest first, and decisions. */
+@Controller('api/v1/approvals')
+export class ApprovalsController {
+  constructor(@Inject(OrchestrationCheckpointService) private readonly checkpoints: OrchestrationCheckpointService) {}
+
+  @Get()
+  async list(@Query() query: ListApprovalsQueryDto) {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const approvals = await this.checkpoints.list({
+      status: query.status,
+      runId: query.runId,
+      limit: limit + 1,
+      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+    });
+    const page = approvals.slice(0, limit);
+    const last = page[page.length - 1];
+    return { approvals: page.map(presentApproval), nextCursor: approvals.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  @Get(':id')
+  async get(@Param('id', ApprovalId) id: string) {
+    return presentApproval(await this.checkpoints.get(id));
+  }
+
+  @Post(':id/decision')
+  @HttpCode(HttpStatus.OK)
+  async decide(@Param('id', ApprovalId) id: string, @Body() body: DecisionDto, @Req() request: Request) {
+    return presentApproval(await this.checkpoints.decide(id, body, deciderOf(request)));
+  }
+}
+
+/** The caller as recorded on a decision: the API token's identity when auth is on. */
+function deciderOf(request: Request): Decider {
+  const principal = (request as unknown as { principal?: { tokenId?: string; name?: string; role?: string } }).principal;
+  if (principal?.name) return { id: principal.tokenId, name: principal.name, role: principal.role };
+  return { name: 'anonymous' };
+}
+
+export function presentApproval(approval: Approval): Record<string, unknown> {
+  return {
+    id: approval.id,
+    runId: approval.runId,
+    stepId: approval.stepKey,
+    attempt: approval.attempt,
+    kind: approval.kind,
+    status: approval.status,
+    prompt: approval.prompt,
+    payload: approval.payload,
+    allowEdit: approval.allowEdit,
+    schema: approval.schema,
+    onTimeout: approval.onTimeout,
+    expiresAt: approval.expiresAt,
+    decision: approval.decision,
+    comment: approval.comment,
+    decidedPayload: approval.status === 'approved' ? approval.decidedPayload : null,
+    decidedBy: approval.decidedBy,
+    decidedAt: approval.decidedAt,
+    createdAt: approval.createdAt,
+  };
+}
+
+function encodeCursor(approval: Approval): string {
+  return Buffer.from(JSON.stringify([approval.createdAt.toISOString(), approval.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    if (typeof createdAt !== 'string' || typeof id !== 'string') throw new Error();
+    return { createdAt, id };
+  } catch {
+    throw BatonError.validation([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
+  }
+}

@@ -1,0 +1,126 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AgentModeRouterService } from '@baton/agents';
+import { renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
+import type { CacheOutcome, ClaimedStep } from '@baton/runs';
+import { stepCacheKey } from '../cache/cache-key.js';
+import { StepCacheService } from '../cache/step-cache.service.js';
+import { mapWithLimit } from './map-with-limit.js';
+import { StepFailure } from './step-failure.js';
+
+/** Items of one for_each step in flight at once. */
+const FOR_EACH_PARALLELISM = 8;
+
+export interface AgentStepResult {
+  output: unknown;
+  /** The rendered input (undefined for a for_each step: each item had its own). */
+  input: unknown;
+  cache: CacheOutcome;
+}
+
+interface CallOutcome {
+  output: unknown;
+  hits: number;
+  calls: number;
+  key: string | null;
+  storedAt: Date | null;
+}
+
+/** A step of `type: agent`: render, look in the step cache, call the agent (per item for for_each). */
+@Injectable()
+export class AgentStep {
+  constructor(
+    @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
+    @Inject(StepCacheService) private readonly cache: StepCacheService,
+  ) {}
+
+  async run(step: ClaimedStep, spec: StepSpec, definition: Definition, context: TemplateContext, signal: AbortSignal): Promise<AgentStepResult> {
+    if (spec.forEach) return this.runForEach(step, spec, definition, context, signal);
+    const input = renderInput(spec, context);
+    const outcome = await this.call(step, spec, definition, input, signal, renderPrompt(spec, context));
+    return { output: outcome.output, input, cache: cacheOutcome(outcome) };
+  }
+
+  private async runForEach(
+    step: ClaimedStep,
+    spec: StepSpec,
+    definition: Definition,
+    context: TemplateContext,
+    signal: AbortSignal,
+  ): Promise<AgentStepResult> {
+    const items = renderTemplate(spec.forEach, context);
+    if (!Array.isArray(items)) {
+      throw new StepFailure(`for_each rendered to ${items === null ? 'null' : typeof items}, not a list`, false, 'invalid_for_each');
+    }
+    const results = await mapWithLimit(items, FOR_EACH_PARALLELISM, (value, index) => {
+      const item = { value, index };
+      const input = renderInput(spec, context, item);
+      return this.call(step, spec, definition, input, signal, renderPrompt(spec, context, item), index);
+    });
+    const hits = results.reduce((n, r) => n + r.hits, 0);
+    const calls = results.reduce((n, r) => n + r.calls, 0);
+    return {
+      output: results.map((r) => r.output),
+      input: undefined,
+      cache: { key: null, hit: items.length > 0 && calls === 0, hits, storedAt: null },
+    };
+  }
+
+  /** One agent call, through the step cache when the step has caching on. */
+  private async call(
+    step: ClaimedStep,
+    spec: StepSpec,
+    definition: Definition,
+    input: unknown,
+    signal: AbortSignal,
+    prompt: string | undefined,
+    itemIndex?: number,
+  ): Promise<CallOutcome> {
+    const key = spec.cache.enabled
+      ? stepCacheKey({
+          definitionId: definition.id,
+          definitionVersion: definition.version,
+          owner: step.owner,
+          stepId: spec.id,
+          agent: spec.agent ?? `capability:${spec.capability}`,
+          input,
+        })
+      : null;
+    if (key) {
+      const cached = await this.cache.get(key);
+      if (cached) return { output: cached.output, hits: 1, calls: 0, key, storedAt: cached.storedAt };
+    }
+    const output = await this.router.invoke(
+      { agent: spec.agent, capability: spec.capability },
+      input,
+      { runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, itemIndex, prompt },
+      { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
+    );
+    if (!key) return { output, hits: 0, calls: 1, key: null, storedAt: null };
+    const stored = await this.cache.put(key, output, definition.id, spec.id, spec.cache.ttlSeconds);
+    return { output, hits: 0, calls: 1, key, storedAt: stored.storedAt };
+  }
+}
+
+function cacheOutcome(outcome: CallOutcome): CacheOutcome {
+  return { key: outcome.key, hit: outcome.calls === 0 && outcome.hits > 0, hits: outcome.hits, storedAt: outcome.storedAt };
+}
+
+/** No template: the run input for a root step, else the dependencies' outputs by step id. */
+export function renderInput(spec: StepSpec, context: TemplateContext, item?: { value: unknown; index: number }): unknown {
+  const scoped = item ? { ...context, item: item.value, index: item.index } : context;
+  if (spec.input !== undefined) return renderTemplate(spec.input, scoped);
+  if (item) return item.value;
+  if (spec.dependsOn.length === 0) return context.input;
+  return dependencyOutputs(spec, context);
+}
+
+export function dependencyOutputs(spec: StepSpec, context: TemplateContext): Record<string, unknown> {
+  return Object.fromEntries(spec.dependsOn.map((dep) => [dep, context.steps[dep]?.output ?? null]));
+}
+
+function renderPrompt(spec: StepSpec, context: TemplateContext, item?: { value: unknown; index: number }): string | undefined {
+  if (spec.prompt === undefined) return undefined;
+  const scoped = item ? { ...context, item: item.value, index: item.index } : context;
+  const text = renderTemplate(spec.prompt, scoped);
+  return typeof text === 'string' ? text : JSON.stringify(text ?? '');
+}
