@@ -57,8 +57,11 @@ create table orchestration_steps (
   dependents text[] not null default '{}',
   deps_remaining integer not null,
   is_sink boolean not null default false,
+  -- Attempts only ever count up (an operator retry extends max_attempts by the budget), so
+  -- (step, attempt) names one execution for good: child runs and approvals are keyed by it.
   attempt integer not null default 0,
   max_attempts integer not null default 1,
+  attempt_budget integer not null default 1,
   input jsonb,
   output jsonb,
   error jsonb,

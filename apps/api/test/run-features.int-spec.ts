@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
 import { http, startTestApp, type TestApp } from './support/test-app.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
@@ -137,5 +138,42 @@ describe.each(testDatabaseKinds())('fan-out, step cache and child runs on %s', (
     const done = await waitForRun(server.url, run.id);
     expect(done.status).toBe('failed');
     expect(stepOf(done, 'nested').error).toMatchObject({ code: 'child_failed', message: expect.stringContaining('child exploded') });
+  });
+
+  it('starts a new child run when a failed orchestration step is retried', async () => {
+    let calls = 0;
+    const agent = createServer((req, res) => {
+      req.resume();
+      calls++;
+      res.writeHead(calls === 1 ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ call: calls }));
+    });
+    await new Promise<void>((resolve) => agent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(agent.address() as { port: number }).port}/`;
+      await http('POST', `${server.url}/api/v1/agents`, { name: 'flaky-child-agent', kind: 'http', url });
+      const once = { error_handling: { on_step_failure: { max_attempts: 1 } } };
+      await http('POST', `${server.url}/api/v1/definitions`, {
+        name: 'child-flaky',
+        version: '1',
+        orchestration: once,
+        steps: [{ id: 'call', agent: 'flaky-child-agent' }],
+      });
+      const run = await startPlan(server.url, {
+        orchestration: once,
+        steps: [{ id: 'nested', type: 'orchestration', definition: { name: 'child-flaky' } }],
+      });
+      const failed = await waitForRun(server.url, run.id);
+      expect(failed.status).toBe('failed');
+      const firstChild = stepOf(failed, 'nested').childRunId;
+      expect((await http('POST', `${server.url}/api/v1/runs/${run.id}/steps/nested/retry`)).status).toBe(200);
+      const done = await waitForRun(server.url, run.id);
+      expect(done.status).toBe('completed');
+      const step = stepOf(done, 'nested');
+      expect(step.attempt).toBe(2);
+      expect(step.childRunId).not.toBe(firstChild);
+      expect(step.output).toEqual({ call: { call: 2 } });
+    } finally {
+      agent.close();
+    }
   });
 });

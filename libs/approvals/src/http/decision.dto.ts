@@ -1,4 +1,4 @@
-import { IsDefined, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 
 /** `POST /api/v1/approvals/:id/decision`. */
@@ -28,6 +28,9 @@ export class ListApprovalsQueryDto {
 
   @IsOptional()
   @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 
   @IsOptional()

@@ -25,6 +25,7 @@ describe('stepCacheKey', () => {
     ['step id', { stepId: 'summarize' }],
     ['agent', { agent: 'builtin:transform' }],
     ['input', { input: { topic: 'tides', depth: 3 } }],
+    ['prompt', { prompt: 'summarize briefly' }],
   ])('changes when the %s changes', (_what, change) => {
     expect(stepCacheKey({ ...base, ...change })).not.toBe(stepCacheKey(base));
   });

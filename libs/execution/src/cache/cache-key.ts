@@ -8,6 +8,8 @@ export interface CacheIdentity {
   stepId: string;
   agent: string;
   input: unknown;
+  /** The rendered prompt, when the step has one: it is part of what the agent is asked. */
+  prompt?: string;
 }
 
 /** SHA-256 over the canonical JSON of the step's identity and rendered input. */
@@ -18,5 +20,6 @@ export function stepCacheKey(identity: CacheIdentity): string {
     step: identity.stepId,
     agent: identity.agent,
     input: identity.input ?? null,
+    ...(identity.prompt !== undefined && { prompt: identity.prompt }),
   });
 }

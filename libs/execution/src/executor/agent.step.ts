@@ -83,6 +83,7 @@ export class AgentStep {
           stepId: spec.id,
           agent: spec.agent ?? `capability:${spec.capability}`,
           input,
+          prompt,
         })
       : null;
     if (key) {

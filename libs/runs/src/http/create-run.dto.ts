@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsDefined, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsDefined, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 export class DefinitionRefDto {
   @IsString()
@@ -8,6 +8,7 @@ export class DefinitionRefDto {
 
   /** A version string or number; latest when absent. */
   @IsOptional()
+  @Transform(({ value }) => (typeof value === 'number' ? String(value) : value))
   @Matches(/^[^\s]{1,100}$/, { message: 'must be a version string or number' })
   version?: string;
 
@@ -56,6 +57,9 @@ export class ListRunsQueryDto {
 
   @IsOptional()
   @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 
   @IsOptional()

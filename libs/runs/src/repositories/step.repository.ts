@@ -40,12 +40,12 @@ export class StepRepository {
     }));
     await tx.query(
       `insert into orchestration_steps (run_id, step_key, position, type, agent, status, depends_on, dependents,
-         deps_remaining, is_sink, max_attempts, queued_at)
+         deps_remaining, is_sink, max_attempts, attempt_budget, queued_at)
        select $1::uuid, s.step_key, s.position, s.type, s.agent,
               case when jsonb_array_length(s.depends_on) = 0 then 'queued' else 'pending' end,
               array(select jsonb_array_elements_text(s.depends_on)),
               array(select jsonb_array_elements_text(s.dependents)),
-              jsonb_array_length(s.depends_on), s.is_sink, s.max_attempts,
+              jsonb_array_length(s.depends_on), s.is_sink, s.max_attempts, s.max_attempts,
               case when jsonb_array_length(s.depends_on) = 0 then now() end
          from jsonb_to_recordset($2::jsonb) as s(step_key text, position int, type text, agent text,
               depends_on jsonb, dependents jsonb, is_sink boolean, max_attempts int)`,
@@ -219,8 +219,9 @@ export class StepRepository {
 
   /**
    * Re-opens a failed run: the failed and cancelled steps go back to queued (all their
-   * dependencies satisfied) or pending (with the count of unsatisfied ones). Returns the
-   * number of terminal steps left, for the run's counter.
+   * dependencies satisfied) or pending (with the count of unsatisfied ones), each with a
+   * fresh budget of attempts on top of those spent. Returns the number of terminal steps
+   * left, for the run's counter.
    */
   async reopen(runId: string, tx: Queryable): Promise<{ reopened: string[]; stepsDone: number }> {
     const { rows } = await tx.query<{ step_key: string }>(
@@ -234,7 +235,8 @@ export class StepRepository {
        )
        update orchestration_steps s
           set status = case when o.remaining = 0 then 'queued' else 'pending' end,
-              deps_remaining = o.remaining, attempt = 0, error = null, output = null, finished_at = null,
+              deps_remaining = o.remaining, max_attempts = s.attempt + s.attempt_budget, error = null, output = null,
+              finished_at = null,
               available_at = now(), queued_at = case when o.remaining = 0 then now() end,
               lease_owner = null, lease_expires_at = null, wake_reason = null, child_run_id = null,
               lease_recoveries = 0, updated_at = now()
