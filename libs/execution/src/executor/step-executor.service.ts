@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OrchestrationDefinitionService, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
 import { RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
+import { CompletionBuffer } from '../queue/completion-buffer.service.js';
 import { AgentStep } from './agent.step.js';
 import { CheckpointStep } from './checkpoint.step.js';
 import { ChildRunStep } from './child-run.step.js';
@@ -25,6 +26,7 @@ export class OrchestrationStepExecutorService {
     @Inject(AgentStep) private readonly agentStep: AgentStep,
     @Inject(ChildRunStep) private readonly childRuns: ChildRunStep,
     @Inject(CheckpointStep) private readonly checkpoints: CheckpointStep,
+    @Inject(CompletionBuffer) private readonly completions: CompletionBuffer,
   ) {}
 
   /** `signal` aborts the agent call (run cancelled, lease lost, shutdown). */
@@ -52,7 +54,7 @@ export class OrchestrationStepExecutorService {
       if (spec.type === 'checkpoint') return await this.checkpoints.run(step, spec, context);
       const result = await this.agentStep.run(step, spec, definition, context, signal);
       input = result.input;
-      await this.transitions.complete(step, result.output, { input, cache: result.cache });
+      await this.completions.complete({ step, output: result.output, input, cache: result.cache });
     } catch (error) {
       if (signal.aborted) return; // cancelled, lease lost or shutting down: whoever stopped us owns the step now
       await this.onFailure(step, spec, error, input);

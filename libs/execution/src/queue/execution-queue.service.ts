@@ -39,6 +39,7 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
   private dueAt = Number.POSITIVE_INFINITY;
   private claiming = false;
   private claimAgain = false;
+  private wakeScheduled = false;
   private stopped = true;
   private unlisten: Array<() => Promise<void>> = [];
 
@@ -53,7 +54,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
 
   async onApplicationBootstrap(): Promise<void> {
     this.stopped = false;
-    this.unlisten.push(await this.db.listen(WORK_CHANNEL, () => this.wake()));
+    // Our own notifications are skipped: the in-process event already woke us.
+    this.unlisten.push(await this.db.listen(WORK_CHANNEL, (from) => from !== this.config.instanceId && this.wake()));
     this.unlisten.push(await this.db.listen(CANCEL_CHANNEL, (payload) => this.stopRuns(payload.split(','))));
     const renewEvery = Math.max(250, (this.config.leaseSeconds * 1000) / 3);
     this.timers.push(setInterval(() => void this.renewLeases(), renewEvery));
@@ -81,6 +83,10 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     return this.inFlight.size;
   }
 
+  /**
+   * Asks for a claim. Wake-ups in the same turn of the event loop (several completions, the
+   * after-commit event, a NOTIFY) fold into one claim; one during a claim makes it go again.
+   */
   @OnEvent(WORK_AVAILABLE_EVENT)
   wake(): void {
     if (this.stopped) return;
@@ -88,7 +94,13 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
       this.claimAgain = true;
       return;
     }
-    void this.drain();
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      if (this.claiming) this.claimAgain = true;
+      else void this.drain();
+    });
   }
 
   @OnEvent(RUNS_STOPPED_EVENT)

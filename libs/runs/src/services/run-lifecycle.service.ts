@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { BatonConfig } from '@baton/common';
 import type { Transaction } from '@baton/db';
 import { EventLogService, type NewEvent } from '@baton/events';
 import type { Run, StepError } from '../domain/run.types.js';
@@ -19,11 +20,16 @@ export class RunLifecycleService {
     @Inject(StepRepository) private readonly steps: StepRepository,
     @Inject(EventLogService) private readonly events: EventLogService,
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
+    @Inject(BatonConfig) private readonly config: BatonConfig,
   ) {}
 
-  /** Wakes claimers here (after commit) and on other instances (NOTIFY is delivered on commit). */
+  /**
+   * Wakes claimers here (after commit) and on other instances (NOTIFY is delivered on
+   * commit). The payload names this instance, which ignores its own notification: the
+   * in-process event already woke it.
+   */
   async signalWork(tx: Transaction): Promise<void> {
-    await tx.query(`select pg_notify($1::text, '')`, [WORK_CHANNEL]);
+    await tx.query(`select pg_notify($1::text, $2::text)`, [WORK_CHANNEL, this.config.instanceId]);
     tx.afterCommit(() => this.emitter.emit(WORK_AVAILABLE_EVENT));
   }
 
@@ -32,12 +38,24 @@ export class RunLifecycleService {
    * complete the run when it was the last one.
    */
   async afterStepSucceeded(tx: Transaction, finished: FinishedStep): Promise<void> {
-    const queued = await this.steps.releaseDependents(finished.runId, finished.dependents, tx);
-    if (queued.length > 0) await this.signalWork(tx);
-    const counter = await this.runs.addDone(finished.runId, 1, tx);
-    if (counter && counter.stepsDone >= counter.stepsTotal) {
-      const output = await this.steps.sinkOutputs(finished.runId, tx);
-      await this.finishRun(tx, finished.runId, 'completed', { output });
+    await this.afterStepsSucceeded(tx, [finished]);
+  }
+
+  /** The same for a batch: one counter update per run, one wake-up for all. */
+  async afterStepsSucceeded(tx: Transaction, finished: FinishedStep[]): Promise<void> {
+    let queued = 0;
+    const perRun = new Map<string, number>();
+    for (const step of finished) {
+      if (step.dependents.length > 0) queued += (await this.steps.releaseDependents(step.runId, step.dependents, tx)).length;
+      perRun.set(step.runId, (perRun.get(step.runId) ?? 0) + 1);
+    }
+    if (queued > 0) await this.signalWork(tx);
+    for (const [runId, n] of perRun) {
+      const counter = await this.runs.addDone(runId, n, tx);
+      if (counter && counter.stepsDone >= counter.stepsTotal) {
+        const output = await this.steps.sinkOutputs(runId, tx);
+        await this.finishRun(tx, runId, 'completed', { output });
+      }
     }
   }
 

@@ -3,8 +3,16 @@ import { Database, type Transaction } from '@baton/db';
 import { EventLogService, type NewEvent } from '@baton/events';
 import type { CacheOutcome, ClaimedStep, StepError } from '../domain/run.types.js';
 import { RunRepository } from '../repositories/run.repository.js';
-import { StepRepository } from '../repositories/step.repository.js';
+import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
+
+/** One step's successful outcome, for `completeMany`. */
+export interface Completion {
+  step: ClaimedStep;
+  output: unknown;
+  input?: unknown;
+  cache?: CacheOutcome;
+}
 
 /**
  * What the executor reports about a step it holds. Each call is one transaction; each
@@ -23,20 +31,33 @@ export class StepTransitionsService {
   ) {}
 
   async complete(step: ClaimedStep, output: unknown, fields: { input?: unknown; cache?: CacheOutcome } = {}): Promise<boolean> {
+    const [done] = await this.completeMany([{ step, output, ...fields }]);
+    return done!;
+  }
+
+  /**
+   * Completes several steps in one transaction (one commit instead of one per step). Runs
+   * are handled in id order so that concurrent batches lock run rows in the same order.
+   * Returns, per item, whether its write was accepted.
+   */
+  async completeMany(items: Completion[]): Promise<boolean[]> {
+    const order = items.map((item, index) => ({ item, index })).sort((a, b) => a.item.step.runId.localeCompare(b.item.step.runId));
     return this.db.transaction(async (tx) => {
-      const finished = await this.steps.finish(step.id, step.token, 'completed', { ...fields, output }, tx);
-      if (!finished) return false;
+      const accepted = new Array<boolean>(items.length).fill(false);
+      const finished: FinishedStep[] = [];
       const events: NewEvent[] = [];
-      if (fields.cache?.hit) events.push({ runId: step.runId, type: 'step.cache_hit', stepKey: step.key, data: { cacheKey: fields.cache.key } });
-      events.push({
-        runId: step.runId,
-        type: 'step.completed',
-        stepKey: step.key,
-        data: { ...stepEventData(step), cacheHit: fields.cache?.hit ?? false },
-      });
+      for (const { item, index } of order) {
+        const { step, output, input, cache } = item;
+        const done = await this.steps.finish(step.id, step.token, 'completed', { input, cache, output }, tx);
+        if (!done) continue;
+        accepted[index] = true;
+        finished.push(done);
+        if (cache?.hit) events.push({ runId: step.runId, type: 'step.cache_hit', stepKey: step.key, data: { cacheKey: cache.key } });
+        events.push({ runId: step.runId, type: 'step.completed', stepKey: step.key, data: { ...stepEventData(step), cacheHit: cache?.hit ?? false } });
+      }
       await this.events.append(tx, events);
-      await this.lifecycle.afterStepSucceeded(tx, finished);
-      return true;
+      await this.lifecycle.afterStepsSucceeded(tx, finished);
+      return accepted;
     });
   }
 
