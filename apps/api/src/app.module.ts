@@ -3,11 +3,15 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { BatonConfig, ConfigModule } from '@baton/common';
 import { Database, DbModule } from '@baton/db';
 import { AgentsModule } from '@baton/agents';
+import { ApprovalsModule } from '@baton/approvals';
 import { DefinitionsModule } from '@baton/definitions';
 import { EventsModule } from '@baton/events';
 import { ExecutionModule } from '@baton/execution';
 import { OpsModule } from '@baton/ops';
+import { IdentityModule } from '@baton/identity';
+import { MetricsModule } from '@baton/metrics';
 import { RunsModule } from '@baton/runs';
+import { WebhooksModule } from '@baton/webhooks';
 import { ExampleSeeder } from './wiring/example-seeder.js';
 import { RegistryAgentCatalog } from './wiring/registry-agent-catalog.js';
 
@@ -26,6 +30,7 @@ export class AppModule {
   static register(options: AppOptions = {}): DynamicModule {
     const definitions = DefinitionsModule.register({ imports: [AgentsModule], agentCatalog: RegistryAgentCatalog });
     const runs = RunsModule.register({ imports: [definitions] });
+    const approvals = ApprovalsModule.register({ imports: [runs] });
     return {
       module: AppModule,
       imports: [
@@ -33,11 +38,15 @@ export class AppModule {
         options.database ? DbModule.forDatabase(options.database) : DbModule.forRoot(),
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         OpsModule,
+        IdentityModule,
+        MetricsModule,
         AgentsModule,
         EventsModule,
+        WebhooksModule,
         definitions,
         runs,
-        ExecutionModule.register({ imports: [runs, definitions, AgentsModule] }),
+        approvals,
+        ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
       ],
       providers: [ExampleSeeder],
     };

@@ -101,10 +101,10 @@ describe.each(testDatabaseKinds())('agent mode router on %s', (kind) => {
     expect(error).toMatchObject({ retryable: false, code: 'cancelled' });
   });
 
-  it('refuses a2a agents as unsupported, without retry', async () => {
-    await registry.register({ name: 'remote', kind: 'a2a', url: 'http://remote.test/a2a' });
+  it('sends a2a agents to the A2A client, retrying when the agent is unreachable', async () => {
+    await registry.register({ name: 'remote', kind: 'a2a', url: 'http://127.0.0.1:9/a2a' });
     const error = await failure(router.invoke({ agent: 'remote' }, {}, context));
-    expect(error).toMatchObject({ retryable: false, code: 'unsupported' });
+    expect(error).toMatchObject({ retryable: true, code: 'connection_error' });
   });
 
   it('reports concurrency limits only for agents that set one', async () => {

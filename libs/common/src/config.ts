@@ -30,7 +30,23 @@ export class BatonConfig {
   readonly defaultStepTimeoutSeconds: number;
   readonly seedExamples: boolean;
   readonly progressWebhookUrl: string | undefined;
+  /** HMAC key for the progress webhook; generated (and kept in the database) when unset. */
+  readonly progressWebhookSecret: string | undefined;
+  /** Webhooks: the dispatcher's and delivery workers' safety-net poll. */
+  readonly webhookPollMs: number;
+  /** Webhooks: the first retry delay; it doubles per attempt (with jitter) up to 5 minutes. */
+  readonly webhookBackoffMs: number;
+  /** Webhooks: attempts before a delivery is given up and kept as `dead`. */
+  readonly webhookMaxAttempts: number;
   readonly bodyLimit: string;
+  /** Comment lines on idle SSE streams (and WebSocket pings), so proxies keep them open. */
+  readonly sseHeartbeatMs: number;
+  /** Age after which the events of finished runs are pruned; 0 keeps them forever. */
+  readonly eventRetentionHours: number;
+  /** BATON_BOOTSTRAP_TOKEN: an admin API token ensured at start-up (stored by hash). */
+  readonly bootstrapToken: string | undefined;
+  /** BATON_METRICS_AUTH=true: `/metrics` needs a viewer token. */
+  readonly metricsAuth: boolean;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -64,7 +80,15 @@ export class BatonConfig {
     this.defaultStepTimeoutSeconds = int('BATON_DEFAULT_STEP_TIMEOUT_SECONDS', 300, 1);
     this.seedExamples = (env.BATON_SEED_EXAMPLES ?? 'true') !== 'false';
     this.progressWebhookUrl = env.ORCHESTRATION_PROGRESS_WEBHOOK_URL || undefined;
+    this.progressWebhookSecret = env.ORCHESTRATION_PROGRESS_WEBHOOK_SECRET || undefined;
+    this.webhookPollMs = int('BATON_WEBHOOK_POLL_MS', 1000, 10);
+    this.webhookBackoffMs = int('BATON_WEBHOOK_BACKOFF_MS', 1000, 1);
+    this.webhookMaxAttempts = int('BATON_WEBHOOK_MAX_ATTEMPTS', 8, 1);
     this.bodyLimit = env.BATON_BODY_LIMIT || '5mb';
+    this.sseHeartbeatMs = int('BATON_SSE_HEARTBEAT_MS', 15_000, 10);
+    this.eventRetentionHours = int('BATON_EVENT_RETENTION_HOURS', 720, 0);
+    this.bootstrapToken = env.BATON_BOOTSTRAP_TOKEN || undefined;
+    this.metricsAuth = env.BATON_METRICS_AUTH === 'true';
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

@@ -26,6 +26,9 @@ function toEvent(row: EventRow): RunEvent {
   };
 }
 
+/** The NOTIFY channel an append signals on; the payload is the run id. */
+export const EVENTS_CHANNEL = 'baton_events';
+
 const COLUMNS = 'id, tx_id::text as tx_id, run_id, seq, type, step_key, data, created_at';
 
 @Injectable()
@@ -57,12 +60,20 @@ export class EventLogRepository {
          on conflict (run_id) do update set last_seq = s.last_seq + excluded.last_seq
          returning s.run_id, s.last_seq
        )
-       insert into orchestration_events (run_id, seq, type, step_key, data)
-       select ev.run_id, b.last_seq - c.n + ev.rn, ev.type, ev.step_key, ev.data
-         from ev join bumped b on b.run_id = ev.run_id join counts c on c.run_id = ev.run_id
-        order by ev.ord
-       returning id, tx_id::text as tx_id, run_id, seq, type, step_key, data, created_at`,
-      [JSON.stringify(payload)],
+       , inserted as (
+         insert into orchestration_events (run_id, seq, type, step_key, data)
+         select ev.run_id, b.last_seq - c.n + ev.rn, ev.type, ev.step_key, ev.data
+           from ev join bumped b on b.run_id = ev.run_id join counts c on c.run_id = ev.run_id
+          order by ev.ord
+         returning id, tx_id, run_id, seq, type, step_key, data, created_at
+       )
+       -- NOTIFY inside the transaction is delivered only on commit (and Postgres folds equal
+       -- payloads of one transaction into one), so readers on every instance wake exactly
+       -- when the rows become visible. The payload is a hint; readers always read the table.
+       select id, tx_id::text as tx_id, run_id, seq, type, step_key, data, created_at,
+              pg_notify($2::text, run_id::text)::text as notified
+         from inserted`,
+      [JSON.stringify(payload), EVENTS_CHANNEL],
     );
     return rows.map(toEvent).sort((a, b) => a.id - b.id);
   }
@@ -88,6 +99,21 @@ export class EventLogRepository {
       `select ${COLUMNS} from orchestration_events
         where run_id = $1::uuid and seq > $2::bigint order by seq limit $3::int`,
       [runId, afterSeq, limit],
+    );
+    return rows.map(toEvent);
+  }
+
+  /**
+   * The events of a run up to `uptoSeq` that shape a stream resumed there: the child runs it
+   * started and whether it had finished. One indexed range scan on (run_id, seq).
+   */
+  async listMarkersUpTo(runId: string, uptoSeq: number, terminalTypes: string[]): Promise<RunEvent[]> {
+    const { rows } = await this.db.query<EventRow>(
+      `select ${COLUMNS} from orchestration_events
+        where run_id = $1::uuid and seq <= $2::bigint
+          and (type = 'step.child_started' or type = any($3::text[]))
+        order by seq`,
+      [runId, uptoSeq, terminalTypes],
     );
     return rows.map(toEvent);
   }

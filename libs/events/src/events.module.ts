@@ -1,6 +1,29 @@
 import { Module } from '@nestjs/common';
 import { EventLogRepository } from './event-log.repository.js';
 import { EventLogService } from './event-log.service.js';
+import { EventStreamsController } from './http/event-streams.controller.js';
+import { EventRetentionRepository } from './retention/event-retention.repository.js';
+import { EventRetentionService } from './retention/event-retention.service.js';
+import { EventFeed } from './streams/event-feed.service.js';
+import { EventStreamService } from './streams/event-stream.service.js';
+import { EventSocketServer } from './ws/event-socket.server.js';
 
-@Module({ providers: [EventLogRepository, EventLogService], exports: [EventLogService] })
+/**
+ * The event log and its readers: SSE (`/api/v1/runs/:id/events`, `/api/v1/events`), the
+ * WebSocket at `/api/v1/ws`, and retention. Needs BatonConfig, Database and EventEmitter2
+ * from the app.
+ */
+@Module({
+  controllers: [EventStreamsController],
+  providers: [
+    EventLogRepository,
+    EventLogService,
+    EventFeed,
+    EventStreamService,
+    EventSocketServer,
+    EventRetentionRepository,
+    EventRetentionService,
+  ],
+  exports: [EventLogService, EventStreamService, EventRetentionService],
+})
 export class EventsModule {}

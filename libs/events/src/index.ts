@@ -1,5 +1,11 @@
 export { EventsModule } from './events.module.js';
 export { EventLogService } from './event-log.service.js';
+export { EventStreamService, type EventSubscription } from './streams/event-stream.service.js';
+export type { StreamSink } from './streams/stream-pump.js';
+export { presentStreamEvent, type StreamItem } from './streams/stream-reader.js';
+export { parseRunCursor, formatRunCursor, type RunCursor } from './streams/run-cursor.js';
+export { EventRetentionService } from './retention/event-retention.service.js';
+export { EVENT_SOCKET_PATH, UPGRADE_AUTHORIZER, type UpgradeAuthorizer } from './ws/event-socket.server.js';
 export {
   RUN_EVENTS,
   STEP_EVENTS,

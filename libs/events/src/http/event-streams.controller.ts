@@ -1,0 +1,64 @@
+import { Controller, Get, Headers, Inject, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { BatonConfig, BatonError } from '@baton/common';
+import { EventStreamService } from '../streams/event-stream.service.js';
+import { SseWriter } from './sse-writer.js';
+
+const RunId = new ParseUUIDPipe({
+  exceptionFactory: () => BatonError.validation([{ path: 'id', message: 'must be a UUID' }]),
+});
+
+/**
+ * Server-Sent Events over the event log. `Last-Event-ID` (sent by EventSource on reconnect)
+ * wins over `?after=`, which is for a first connection from a known point.
+ */
+@Controller('api/v1')
+export class EventStreamsController {
+  constructor(
+    @Inject(EventStreamService) private readonly streams: EventStreamService,
+    @Inject(BatonConfig) private readonly config: BatonConfig,
+  ) {}
+
+  /**
+   * One run and its child runs (`event: child.<type>`), history then live; closes after the
+   * run's terminal event. 204 when the cursor is already past the end, which tells
+   * EventSource to stop reconnecting.
+   */
+  @Get('runs/:id/events')
+  async runEvents(
+    @Param('id', RunId) runId: string,
+    @Query('after') after: string | undefined,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    const writer = new SseWriter(response, this.config.sseHeartbeatMs, runId);
+    const subscription = await this.streams.openRun(runId, lastEventId || after || null, writer);
+    if (!subscription) {
+      response.status(204).end();
+      return;
+    }
+    writer.open();
+    closeWith(response, () => subscription.close());
+  }
+
+  /** Every run's events in global order (`id` is the position); never ends. */
+  @Get('events')
+  allEvents(
+    @Query('after') after: string | undefined,
+    @Query('types') types: string | undefined,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() response: Response,
+  ): void {
+    const writer = new SseWriter(response, this.config.sseHeartbeatMs);
+    const filter = types ? types.split(',').map((t) => t.trim()).filter(Boolean) : null;
+    const subscription = this.streams.openGlobal(lastEventId || after || null, filter, writer);
+    writer.open();
+    closeWith(response, () => subscription.close());
+  }
+}
+
+/** Stops the stream when the client goes, including if it went while the stream opened. */
+function closeWith(response: Response, close: () => void): void {
+  response.on('close', close);
+  if (response.destroyed) close();
+}

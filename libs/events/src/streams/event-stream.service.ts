@@ -1,0 +1,72 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { BatonError } from '@baton/common';
+import { EventLogRepository } from '../event-log.repository.js';
+import { EventFeed } from './event-feed.service.js';
+import { GlobalReader } from './global-reader.js';
+import { parseRunCursor } from './run-cursor.js';
+import { RunTreeReader } from './run-tree-reader.js';
+import { StreamPump, type PumpOptions, type StreamSink } from './stream-pump.js';
+import type { StreamReader } from './stream-reader.js';
+
+const POSITION = /^\d+\.\d+$/;
+
+/** A live subscription; `close()` stops it and ends its sink. */
+export interface EventSubscription {
+  close(): void;
+}
+
+/**
+ * Opens exactly-once streams from a cursor for the SSE and WebSocket doors: history first,
+ * then live, both read from the log. Tracks open streams so shutdown can end them (an open
+ * SSE response would otherwise keep the HTTP server from closing).
+ */
+@Injectable()
+export class EventStreamService implements OnModuleDestroy {
+  private readonly pumps = new Set<StreamPump>();
+  /** Tests shorten how long a finished run's stream waits for its children. */
+  pumpOptions: PumpOptions = {};
+
+  constructor(
+    @Inject(EventLogRepository) private readonly log: EventLogRepository,
+    @Inject(EventFeed) private readonly feed: EventFeed,
+  ) {}
+
+  /**
+   * A run's events and its child runs' after `after` (a RunCursor: `<seq>` or the compound
+   * id a previous stream sent; null from the start). Ends after the run's terminal event.
+   * Null when the cursor is already past the end. Throws not_found for a run without a log
+   * and validation for a malformed cursor.
+   */
+  async openRun(runId: string, after: string | null, sink: StreamSink): Promise<EventSubscription | null> {
+    const cursor = parseRunCursor(after ?? '0');
+    if (!cursor) throw BatonError.validation([{ path: 'after', message: 'must be an event id sent by this stream (e.g. 12 or 12;7=3)' }]);
+    const reader = await RunTreeReader.open(this.log, runId, cursor);
+    // Nothing can follow the cursor: a reconnect after the end, not a new stream.
+    if (reader.done) return null;
+    return this.start(reader, sink);
+  }
+
+  /** Every run's events after `after` (a position; null from the start), never ending. */
+  openGlobal(after: string | null, types: string[] | null, sink: StreamSink): EventSubscription {
+    if (after !== null && !POSITION.test(after)) {
+      throw BatonError.validation([{ path: 'after', message: 'must be a position sent by the event feed (e.g. 1234.56)' }]);
+    }
+    const reader = new GlobalReader(this.log, after, types && types.length > 0 ? new Set(types) : null);
+    return this.start(reader, sink);
+  }
+
+  get openStreams(): number {
+    return this.pumps.size;
+  }
+
+  onModuleDestroy(): void {
+    for (const pump of [...this.pumps]) pump.close('closed');
+  }
+
+  private start(reader: StreamReader, sink: StreamSink): EventSubscription {
+    const pump = new StreamPump(this.feed, reader, sink, this.pumpOptions, (closed) => this.pumps.delete(closed));
+    this.pumps.add(pump);
+    pump.start();
+    return { close: () => pump.close('closed') };
+  }
+}

@@ -1,0 +1,35 @@
+import { AccessPolicy, accessRules } from './access-policy.js';
+
+describe('AccessPolicy', () => {
+  const policy = new AccessPolicy(accessRules());
+
+  it('finds the rule by method and pattern', () => {
+    expect(policy.ruleFor('POST', '/api/v1/runs').access).toBe('runs.submit');
+    expect(policy.ruleFor('GET', '/api/v1/runs').access).toBe('read');
+    expect(policy.ruleFor('POST', '/api/v1/runs/9a1b/cancel').access).toBe('runs.control');
+    expect(policy.ruleFor('POST', '/api/v1/runs/9a1b/steps/s-1/retry').access).toBe('runs.control');
+    expect(policy.ruleFor('POST', '/api/v1/approvals/42/decision').access).toBe('approvals.decide');
+  });
+
+  it('ignores query strings and trailing slashes, and treats HEAD as GET', () => {
+    expect(policy.ruleFor('GET', '/api/v1/runs/?status=running').access).toBe('read');
+    expect(policy.ruleFor('HEAD', '/health').access).toBe('public');
+  });
+
+  it('needs admin for anything not in the table', () => {
+    expect(policy.ruleFor('PUT', '/api/v1/runs/1').access).toBe('admin');
+    expect(policy.ruleFor('GET', '/api/v1/secret-new-thing').access).toBe('admin');
+    expect(policy.ruleFor('GET', '/api/v1/runs/1/steps').access).toBe('admin');
+    expect(policy.ruleFor('GET', '/dashboard').access).toBe('admin');
+  });
+
+  it('keeps /metrics open unless metrics auth is on', () => {
+    expect(policy.ruleFor('GET', '/metrics').access).toBe('public');
+    expect(new AccessPolicy(accessRules({ metricsAuth: true })).ruleFor('GET', '/metrics').access).toBe('read');
+  });
+
+  it('accepts a query token only on the streaming routes', () => {
+    expect(policy.ruleFor('GET', '/api/v1/runs/1/events').queryToken).toBe(true);
+    expect(policy.ruleFor('GET', '/api/v1/runs/1').queryToken).toBeUndefined();
+  });
+});

@@ -1,0 +1,22 @@
+import type { ApiToken } from '../token.types.js';
+
+export interface TokenResponse {
+  id: string;
+  name: string;
+  role: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** The REST view of a token: metadata only, never the secret or its hash. */
+export function toTokenResponse(token: ApiToken): TokenResponse {
+  return {
+    id: token.id,
+    name: token.name,
+    role: token.role,
+    createdAt: token.createdAt.toISOString(),
+    lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+    revokedAt: token.revokedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,33 @@
+import type { Role } from './roles.js';
+
+/** A stored API token as the rest of Baton sees it: never the token itself, never its hash. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** A freshly created token: `token` is the secret, shown this once and never stored. */
+export interface CreatedToken {
+  token: string;
+  apiToken: ApiToken;
+}
+
+/** Who is calling: a token's holder, or nobody in particular (auth off, or a public route). */
+export type Principal = TokenPrincipal | AnonymousPrincipal;
+
+export interface TokenPrincipal {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+export interface AnonymousPrincipal {
+  anonymous: true;
+}
+
+/** The token name `BATON_BOOTSTRAP_TOKEN` is stored under; reserved for it. */
+export const BOOTSTRAP_TOKEN_NAME = 'bootstrap';

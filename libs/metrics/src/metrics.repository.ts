@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database } from '@baton/db';
+
+export interface StepCounts {
+  queued: number;
+  running: number;
+}
+
+/**
+ * Counts read at scrape time. This is the one place metrics reads another module's tables
+ * (`orchestration_steps`, `human_approvals`): the gauges must be true for the whole cluster
+ * at the moment of the scrape, which counters fed by this process's events cannot be.
+ * Counts only, never rows.
+ */
+@Injectable()
+export class MetricsRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  /**
+   * Queued and running steps in one statement. Two scalar subqueries rather than one
+   * `filter` pass so each can use its partial index (`... where status = 'queued'`,
+   * `... where status = 'running'`) instead of scanning every step ever run.
+   */
+  async stepCounts(): Promise<StepCounts> {
+    const { rows } = await this.db.query<StepCounts>(
+      `select (select count(*) from orchestration_steps where status = 'queued')::int as queued,
+              (select count(*) from orchestration_steps where status = 'running')::int as running`,
+    );
+    return rows[0] ?? { queued: 0, running: 0 };
+  }
+
+  /**
+   * Pending human approvals; 0 while the `human_approvals` table does not exist yet (a
+   * statement naming a missing table fails to parse, hence the separate existence check).
+   */
+  async pendingApprovals(): Promise<number> {
+    const { rows: exists } = await this.db.query<{ present: boolean }>(
+      `select to_regclass('human_approvals') is not null as present`,
+    );
+    if (!exists[0]?.present) return 0;
+    const { rows } = await this.db.query<{ n: number }>(
+      `select count(*)::int as n from human_approvals where status = 'pending'`,
+    );
+    return rows[0]?.n ?? 0;
+  }
+}

@@ -1,0 +1,41 @@
+import type { RunEvent } from '@baton/events';
+import type { NewDelivery } from './delivery.repository.js';
+import { matchesEventType } from './event-patterns.js';
+import type { WebhookEventPayload, WebhookSubscription } from './webhook.types.js';
+
+/** The event as a delivery body carries it. */
+export function toEventPayload(event: RunEvent): WebhookEventPayload {
+  return {
+    type: event.type,
+    runId: event.runId,
+    seq: event.seq,
+    stepKey: event.stepKey,
+    data: event.data,
+    createdAt: new Date(event.createdAt).toISOString(),
+  };
+}
+
+/**
+ * One delivery per (event, matching subscription), in event order. A subscription gets the
+ * events that happened after it was created (an event's time is its transaction's start),
+ * so one created today does not receive last month's history on its first dispatch.
+ */
+export function planDeliveries(events: readonly RunEvent[], subscriptions: readonly WebhookSubscription[]): NewDelivery[] {
+  const result: NewDelivery[] = [];
+  for (const event of events) {
+    const at = new Date(event.createdAt).getTime();
+    for (const subscription of subscriptions) {
+      if (!subscription.active || at < subscription.createdAt.getTime()) continue;
+      if (!matchesEventType(subscription.events, event.type)) continue;
+      result.push({
+        subscriptionId: subscription.id,
+        eventId: event.id,
+        eventType: event.type,
+        runId: event.runId,
+        eventSeq: event.seq,
+        event: toEventPayload(event),
+      });
+    }
+  }
+  return result;
+}

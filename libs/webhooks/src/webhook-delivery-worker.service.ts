@@ -1,0 +1,142 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { BatonConfig } from '@baton/common';
+import { Database } from '@baton/db';
+import { DeliveryRepository, WEBHOOK_CHANNEL } from './delivery.repository.js';
+import { afterFailure, LEASE_MS, retryDelayMs } from './delivery-policy.js';
+import { sendDelivery } from './webhook-sender.js';
+import { WEBHOOK_ATTEMPTED_EVENT, type AttemptResult, type ClaimedDelivery, type WebhookAttemptedEvent } from './webhook.types.js';
+
+/** Requests this process has open at once, across all subscriptions. */
+const WORKER_CONCURRENCY = 16;
+/** How long shutdown lets open requests finish before it aborts them and hands them back. */
+const SHUTDOWN_GRACE_MS = 2_000;
+
+interface InFlight {
+  abort: AbortController;
+  done: Promise<void>;
+  claim: ClaimedDelivery;
+}
+
+/**
+ * Sends due deliveries. Woken by the dispatcher's NOTIFY (any instance), by a retry falling
+ * due here, and by the poll; claims as many as it has room for and sends them in parallel.
+ */
+@Injectable()
+export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('WebhookDelivery');
+  private readonly inFlight = new Map<string, InFlight>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private unlisten: (() => Promise<void>) | undefined;
+  private claiming = false;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    @Inject(BatonConfig) private readonly config: BatonConfig,
+    @Inject(Database) private readonly db: Database,
+    @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
+    @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.stopped = false;
+    this.unlisten = await this.db.listen(WEBHOOK_CHANNEL, () => this.wake());
+    this.timer = setInterval(() => this.wake(), this.config.webhookPollMs);
+    this.wake();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const retry of this.retryTimers) clearTimeout(retry);
+    await this.unlisten?.().catch(() => undefined);
+    const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+    await Promise.race([Promise.all([...this.inFlight.values()].map((f) => f.done)), grace]);
+    for (const flight of this.inFlight.values()) flight.abort.abort();
+    await Promise.all([...this.inFlight.values()].map((f) => f.done));
+    while (this.claiming) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.claiming = true;
+    try {
+      do {
+        this.again = false;
+        const room = WORKER_CONCURRENCY - this.inFlight.size;
+        if (room <= 0) break;
+        const claimed = await this.deliveries.claim(this.config.instanceId, LEASE_MS, room);
+        for (const claim of claimed) this.start(claim);
+        if (claimed.length === room) this.again = true;
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      if (!this.stopped) this.logger.error(`claim failed: ${(error as Error).message}`);
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  private start(claim: ClaimedDelivery): void {
+    const abort = new AbortController();
+    const done = sendDelivery(claim, abort.signal)
+      .then((result) => (abort.signal.aborted ? this.deliveries.release(claim, this.config.instanceId) : this.settle(claim, result)))
+      .catch((error) => this.logger.error(`delivery ${claim.id}: ${(error as Error).message}`))
+      .finally(() => {
+        this.inFlight.delete(claim.id);
+        // The next event of this run may be waiting for this one; room for one more anyway.
+        this.wake();
+      });
+    this.inFlight.set(claim.id, { abort, done, claim });
+  }
+
+  private async settle(claim: ClaimedDelivery, result: AttemptResult): Promise<void> {
+    const owner = this.config.instanceId;
+    let outcome: WebhookAttemptedEvent['outcome'] = 'delivered';
+    let kept: boolean;
+    if (result.ok) {
+      kept = await this.deliveries.markDelivered(claim, owner, result.statusCode ?? 200);
+    } else {
+      outcome = afterFailure(claim.attempts, this.config.webhookMaxAttempts);
+      const delayMs = retryDelayMs(claim.attempts, this.config.webhookBackoffMs);
+      kept = await this.deliveries.markFailed(claim, owner, {
+        statusCode: result.statusCode,
+        error: result.error ?? 'failed',
+        dead: outcome === 'dead',
+        delayMs,
+      });
+      if (outcome === 'failed') this.wakeAt(delayMs);
+      else this.logger.warn(`delivery ${claim.id} (${claim.eventType}) dead after ${claim.attempts} attempts: ${result.error}`);
+    }
+    // A lost lease (another instance took over after expiry) means that one records the outcome.
+    if (!kept) return;
+    const event: WebhookAttemptedEvent = {
+      deliveryId: claim.id,
+      webhookId: claim.subscriptionId,
+      eventType: claim.eventType,
+      attempt: claim.attempts,
+      outcome,
+      statusCode: result.statusCode,
+      at: new Date(),
+    };
+    this.emitter.emit(WEBHOOK_ATTEMPTED_EVENT, event);
+  }
+
+  /** Wakes the loop when a retry scheduled here falls due (other instances find it by polling). */
+  private wakeAt(delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.wake();
+    }, delayMs + 5);
+    this.retryTimers.add(timer);
+  }
+}

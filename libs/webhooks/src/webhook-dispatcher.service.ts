@@ -1,0 +1,124 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { BatonConfig } from '@baton/common';
+import { Database } from '@baton/db';
+import { EventLogService } from '@baton/events';
+import { DeliveryRepository } from './delivery.repository.js';
+import { DispatchCursorRepository } from './dispatch-cursor.repository.js';
+import { planDeliveries } from './dispatch-plan.js';
+import { SubscriptionRepository } from './subscription.repository.js';
+
+/** Events read per dispatch transaction. */
+const DISPATCH_BATCH = 500;
+/** In-process events arrive in bursts (a step completes: several events); dispatch once per burst. */
+const DEBOUNCE_MS = 20;
+/** When another instance holds the dispatch lock, look again this soon (it may have read before our commit). */
+const LOCKED_RETRY_MS = 200;
+
+export interface DispatchRound {
+  /** False when another instance was dispatching. */
+  locked: boolean;
+  /** The cursor moved (another instance) between reading the feed and locking: read again. */
+  moved: boolean;
+  events: number;
+  deliveries: number;
+}
+
+/**
+ * Turns the event log into outbox rows. Each round reads the feed after the cursor, then in
+ * ONE transaction takes the dispatch lock, checks the cursor has not moved, inserts a
+ * delivery per (event, matching subscription) and advances the cursor. A crash before commit
+ * leaves both unchanged (the round is redone); after commit, both moved together. So nothing
+ * is lost or written twice.
+ */
+@Injectable()
+export class WebhookDispatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('WebhookDispatcher');
+  private timer: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    @Inject(BatonConfig) private readonly config: BatonConfig,
+    @Inject(Database) private readonly db: Database,
+    @Inject(EventLogService) private readonly events: EventLogService,
+    @Inject(SubscriptionRepository) private readonly subscriptions: SubscriptionRepository,
+    @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
+    @Inject(DispatchCursorRepository) private readonly cursor: DispatchCursorRepository,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), this.config.webhookPollMs);
+    this.wake();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.debounce);
+    // Let a round in progress commit or roll back before the database goes away.
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  /** Any event appended in this process (payloads with a feed position) means work. */
+  @OnEvent('orchestration.**')
+  onDomainEvent(payload: unknown): void {
+    if (typeof (payload as { position?: unknown })?.position === 'string') this.wakeSoon(DEBOUNCE_MS);
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    void this.drain();
+  }
+
+  /**
+   * One round (also for tests): at most DISPATCH_BATCH events. The feed is read before the
+   * transaction (a pool of one connection must not wait on itself); inside it, the cursor is
+   * checked to be where the read started, so a round that raced another instance writes nothing.
+   */
+  async dispatchOnce(): Promise<DispatchRound> {
+    const from = await this.cursor.read();
+    const events = await this.events.listGlobalAfter(from, DISPATCH_BATCH);
+    if (events.length === 0) return { locked: true, moved: false, events: 0, deliveries: 0 };
+    return this.db.transaction(async (tx) => {
+      if (!(await this.cursor.tryLock(tx))) return { locked: false, moved: false, events: 0, deliveries: 0 };
+      if ((await this.cursor.read(tx)) !== from) return { locked: true, moved: true, events: 0, deliveries: 0 };
+      const subscriptions = await this.subscriptions.listActive(tx);
+      const inserted = await this.deliveries.insertMany(planDeliveries(events, subscriptions), tx);
+      if (inserted > 0) await this.deliveries.notifyDue(tx);
+      await this.cursor.advance(events[events.length - 1]!.position, tx);
+      return { locked: true, moved: false, events: events.length, deliveries: inserted };
+    });
+  }
+
+  private wakeSoon(ms: number): void {
+    if (this.stopped || this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      this.wake();
+    }, ms);
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        const round = await this.dispatchOnce();
+        if (!round.locked) this.wakeSoon(LOCKED_RETRY_MS);
+        else if (round.moved || round.events === DISPATCH_BATCH) this.again = true;
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      if (!this.stopped) this.logger.error(`dispatch failed: ${(error as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { EventsModule } from '@baton/events';
+import { DeliveryRepository } from './delivery.repository.js';
+import { DispatchCursorRepository } from './dispatch-cursor.repository.js';
+import { WebhooksController } from './http/webhooks.controller.js';
+import { SubscriptionRepository } from './subscription.repository.js';
+import { WebhookDeliveryWorkerService } from './webhook-delivery-worker.service.js';
+import { WebhookDispatcherService } from './webhook-dispatcher.service.js';
+import { WebhookSubscriptionService } from './webhook-subscription.service.js';
+
+/**
+ * Webhook subscriptions, the outbox dispatcher and the delivery workers. Needs the global
+ * `Database`, `BatonConfig` and `EventEmitterModule`; reads the log through `EventsModule`.
+ */
+@Module({
+  imports: [EventsModule],
+  controllers: [WebhooksController],
+  providers: [
+    SubscriptionRepository,
+    DeliveryRepository,
+    DispatchCursorRepository,
+    WebhookSubscriptionService,
+    WebhookDispatcherService,
+    WebhookDeliveryWorkerService,
+  ],
+  exports: [WebhookSubscriptionService, WebhookDispatcherService],
+})
+export class WebhooksModule {}
