@@ -104,7 +104,7 @@ describeOnPostgres('crash recovery: a SIGKILLed process on Postgres (needs TEST_
       expect({ id, status: run.status, progress: run.progress }).toEqual({
         id,
         status: 'completed',
-        progress: { done: STEPS_PER_RUN, total: STEPS_PER_RUN },
+        progress: { done: STEPS_PER_RUN, total: STEPS_PER_RUN, percent: 100, current: [] },
       });
     }
 

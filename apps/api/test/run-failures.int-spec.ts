@@ -80,7 +80,7 @@ describe.each(testDatabaseKinds())('failure handling on %s', (kind) => {
     expect(stepOf(done, 'after').status).toBe('cancelled');
     // The independent running step is cancelled too, and its late completion is refused.
     expect(stepOf(done, 'slow').status).toBe('cancelled');
-    expect(done.progress).toEqual({ done: 3, total: 3 });
+    expect(done.progress).toEqual({ done: 3, total: 3, percent: 100, current: [] });
   });
 
   it('skips a failed step when allow_skip is set and carries on', async () => {

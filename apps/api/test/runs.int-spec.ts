@@ -29,11 +29,12 @@ describe.each(testDatabaseKinds())('runs on %s', (kind) => {
       { topic: 'tides' },
     );
     expect(run.steps.map((s: any) => s.id)).toEqual(['research', 'count', 'title']);
+    expect(run.progress).toMatchObject({ total: 3 });
     expect(run.execution.concurrency).toEqual({ maxParallel: 4, source: 'environment' });
     const done = await waitForRun(server.url, run.id);
     expect(done.status).toBe('completed');
     expect(done.output).toEqual({ count: { n: ['a', 'b'] }, title: 'About tides' });
     expect(stepOf(done, 'research')).toMatchObject({ status: 'completed', attempt: 1, input: { topic: 'tides', facts: ['a', 'b'] } });
-    expect(done.progress).toEqual({ done: 3, total: 3 });
+    expect(done.progress).toEqual({ done: 3, total: 3, percent: 100, current: [] });
   });
 });

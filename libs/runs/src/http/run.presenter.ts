@@ -15,7 +15,11 @@ export function presentRun(run: Run): Record<string, unknown> {
     parentRunId: run.parentRunId,
     parentStepId: run.parentStepId,
     idempotencyKey: run.idempotencyKey,
-    progress: { done: run.stepsDone, total: run.stepsTotal },
+    progress: {
+      done: run.stepsDone,
+      total: run.stepsTotal,
+      percent: run.stepsTotal === 0 ? 100 : Math.floor((run.stepsDone / run.stepsTotal) * 100),
+    },
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
@@ -45,6 +49,9 @@ export function presentStep(step: Step): Record<string, unknown> {
   };
 }
 
+/** With the steps, the progress summary also names the steps in hand (running or waiting). */
 export function presentRunWithSteps(run: RunWithSteps): Record<string, unknown> {
-  return { ...presentRun(run), steps: run.steps.map(presentStep) };
+  const base = presentRun(run);
+  const current = run.steps.filter((s) => s.status === 'running' || s.status === 'waiting').map((s) => s.key);
+  return { ...base, progress: { ...(base.progress as object), current }, steps: run.steps.map(presentStep) };
 }
