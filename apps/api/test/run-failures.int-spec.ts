@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
-import { http, startTestApp, type TestApp } from './support/test-app.js';
+import { testDatabaseKinds, type TestDatabase } from '@baton/testing';
+import { http, useTestServer } from './support/test-app.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
 
 const fastRetries = (max_attempts: number, extra: Record<string, unknown> = {}) => ({
@@ -37,35 +37,24 @@ async function events(database: TestDatabase, runId: string): Promise<Array<{ ty
 }
 
 describe.each(testDatabaseKinds())('failure handling on %s', (kind) => {
-  let database: TestDatabase;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    server = await startTestApp(database.db);
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const ctx = useTestServer(kind);
 
   it('retries a failing step with backoff until it succeeds', async () => {
-    const run = await startPlan(server.url, {
+    const run = await startPlan(ctx.url, {
       orchestration: fastRetries(3),
       steps: [{ id: 'flaky', agent: 'builtin:fail', input: { times: 2, output: 'finally' } }],
     });
-    const done = await waitForRun(server.url, run.id);
+    const done = await waitForRun(ctx.url, run.id);
     expect(done.status).toBe('completed');
     expect(stepOf(done, 'flaky')).toMatchObject({ status: 'completed', attempt: 3, output: 'finally' });
-    const types = (await events(database, run.id)).map((e) => e.type);
+    const types = (await events(ctx.database, run.id)).map((e) => e.type);
     expect(types.filter((t) => t === 'step.retrying')).toHaveLength(2);
     expect(types.filter((t) => t === 'step.started')).toHaveLength(3);
     expect(types.at(-1)).toBe('run.completed');
   });
 
   it('fails the run with the step error and cancels its dependents when attempts run out', async () => {
-    const run = await startPlan(server.url, {
+    const run = await startPlan(ctx.url, {
       orchestration: { ...fastRetries(2), execution: { concurrency: { maxParallel: 2 } } },
       steps: [
         { id: 'broken', agent: 'builtin:fail', input: { times: 5, message: 'upstream exploded' } },
@@ -73,7 +62,7 @@ describe.each(testDatabaseKinds())('failure handling on %s', (kind) => {
         { id: 'after', agent: 'builtin:echo', depends_on: ['broken'] },
       ],
     });
-    const done = await waitForRun(server.url, run.id);
+    const done = await waitForRun(ctx.url, run.id);
     expect(done.status).toBe('failed');
     expect(done.error).toMatchObject({ stepKey: 'broken', message: expect.stringContaining('upstream exploded') });
     expect(stepOf(done, 'broken')).toMatchObject({ status: 'failed', attempt: 2 });
@@ -84,14 +73,14 @@ describe.each(testDatabaseKinds())('failure handling on %s', (kind) => {
   });
 
   it('skips a failed step when allow_skip is set and carries on', async () => {
-    const run = await startPlan(server.url, {
+    const run = await startPlan(ctx.url, {
       orchestration: fastRetries(2, { allow_skip: true }),
       steps: [
         { id: 'optional', agent: 'builtin:fail', input: { times: 9 } },
         { id: 'next', agent: 'builtin:transform', depends_on: ['optional'], input: { upstream: '{{ steps.optional.status }}' } },
       ],
     });
-    const done = await waitForRun(server.url, run.id);
+    const done = await waitForRun(ctx.url, run.id);
     expect(done.status).toBe('completed');
     expect(stepOf(done, 'optional')).toMatchObject({ status: 'skipped', attempt: 2, output: null });
     expect(stepOf(done, 'next').output).toEqual({ upstream: 'skipped' });
@@ -100,13 +89,13 @@ describe.each(testDatabaseKinds())('failure handling on %s', (kind) => {
   it('fails at once on a non-retryable agent error (HTTP 4xx)', async () => {
     const agent = await startAgent(() => 400);
     try {
-      const registered = await http('POST', `${server.url}/api/v1/agents`, { name: 'picky', kind: 'http', url: agent.url });
+      const registered = await http('POST', `${ctx.url}/api/v1/agents`, { name: 'picky', kind: 'http', url: agent.url });
       expect(registered.status).toBe(201);
-      const run = await startPlan(server.url, {
+      const run = await startPlan(ctx.url, {
         orchestration: fastRetries(5),
         steps: [{ id: 'ask', agent: 'picky', input: { topic: 'x' } }],
       });
-      const done = await waitForRun(server.url, run.id);
+      const done = await waitForRun(ctx.url, run.id);
       expect(done.status).toBe('failed');
       expect(stepOf(done, 'ask')).toMatchObject({ status: 'failed', attempt: 1, error: { retryable: false } });
       expect(agent.calls()).toBe(1);
@@ -116,11 +105,11 @@ describe.each(testDatabaseKinds())('failure handling on %s', (kind) => {
   });
 
   it('times a step out after timeout_seconds and retries it', async () => {
-    const run = await startPlan(server.url, {
+    const run = await startPlan(ctx.url, {
       orchestration: fastRetries(2),
       steps: [{ id: 'sleepy', agent: 'builtin:delay', timeout_seconds: 1, input: { ms: 10_000 } }],
     });
-    const done = await waitForRun(server.url, run.id);
+    const done = await waitForRun(ctx.url, run.id);
     expect(done.status).toBe('failed');
     expect(stepOf(done, 'sleepy')).toMatchObject({ attempt: 2, error: { code: 'timeout', retryable: true } });
     const finished = new Date(stepOf(done, 'sleepy').finishedAt).getTime();
@@ -131,8 +120,8 @@ describe.each(testDatabaseKinds())('failure handling on %s', (kind) => {
   it('re-runs a failed step and what its failure cancelled', async () => {
     const agent = await startAgent((call) => (call === 1 ? 503 : 200));
     try {
-      await http('POST', `${server.url}/api/v1/agents`, { name: 'flaky-once', kind: 'http', url: agent.url });
-      const run = await startPlan(server.url, {
+      await http('POST', `${ctx.url}/api/v1/agents`, { name: 'flaky-once', kind: 'http', url: agent.url });
+      const run = await startPlan(ctx.url, {
         orchestration: fastRetries(1),
         steps: [
           { id: 'first', agent: 'builtin:echo', input: { v: 1 } },
@@ -140,25 +129,25 @@ describe.each(testDatabaseKinds())('failure handling on %s', (kind) => {
           { id: 'last', agent: 'builtin:echo', depends_on: ['shaky'] },
         ],
       });
-      const failed = await waitForRun(server.url, run.id);
+      const failed = await waitForRun(ctx.url, run.id);
       expect(failed.status).toBe('failed');
       expect(stepOf(failed, 'last').status).toBe('cancelled');
 
-      const notFailed = await http('POST', `${server.url}/api/v1/runs/${run.id}/steps/first/retry`);
+      const notFailed = await http('POST', `${ctx.url}/api/v1/runs/${run.id}/steps/first/retry`);
       expect(notFailed.status).toBe(409);
-      const retried = await http('POST', `${server.url}/api/v1/runs/${run.id}/steps/shaky/retry`);
+      const retried = await http('POST', `${ctx.url}/api/v1/runs/${run.id}/steps/shaky/retry`);
       expect(retried.status).toBe(200);
       expect(stepOf(retried.body, 'first').status).toBe('completed');
 
-      const done = await waitForRun(server.url, run.id);
+      const done = await waitForRun(ctx.url, run.id);
       expect(done.status).toBe('completed');
       expect(done.error).toBeNull();
       expect(stepOf(done, 'shaky')).toMatchObject({ status: 'completed', output: { call: 2, body: { v: 1 } } });
       expect(stepOf(done, 'last').status).toBe('completed');
-      const types = (await events(database, run.id)).map((e) => e.type);
+      const types = (await events(ctx.database, run.id)).map((e) => e.type);
       expect(types).toEqual(expect.arrayContaining(['run.failed', 'run.retried', 'run.completed']));
       // Completed work is not redone: `first` started once.
-      const firstStarts = (await events(database, run.id)).filter((e) => e.type === 'step.started' && e.step_key === 'first');
+      const firstStarts = (await events(ctx.database, run.id)).filter((e) => e.type === 'step.started' && e.step_key === 'first');
       expect(firstStarts).toHaveLength(1);
     } finally {
       agent.server.close();

@@ -1,24 +1,13 @@
-import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
-import { http, startTestApp, type TestApp } from './support/test-app.js';
+import { testDatabaseKinds, type TestDatabase } from '@baton/testing';
+import { http, useTestServer } from './support/test-app.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
 
 describe.each(testDatabaseKinds())('runs on %s', (kind) => {
-  let database: TestDatabase;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    server = await startTestApp(database.db, { ORCHESTRATION_DEFAULT_MAX_PARALLEL: '4' });
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const ctx = useTestServer(kind, { ORCHESTRATION_DEFAULT_MAX_PARALLEL: '4' });
 
   it('runs a graph, passing outputs downstream through templates', async () => {
     const run = await startPlan(
-      server.url,
+      ctx.url,
       {
         steps: [
           { id: 'research', agent: 'builtin:echo', input: { topic: '{{ input.topic }}', facts: ['a', 'b'] } },
@@ -31,7 +20,7 @@ describe.each(testDatabaseKinds())('runs on %s', (kind) => {
     expect(run.steps.map((s: any) => s.id)).toEqual(['research', 'count', 'title']);
     expect(run.progress).toMatchObject({ total: 3 });
     expect(run.execution.concurrency).toEqual({ maxParallel: 4, source: 'environment' });
-    const done = await waitForRun(server.url, run.id);
+    const done = await waitForRun(ctx.url, run.id);
     expect(done.status).toBe('completed');
     expect(done.output).toEqual({ count: { n: ['a', 'b'] }, title: 'About tides' });
     expect(stepOf(done, 'research')).toMatchObject({ status: 'completed', attempt: 1, input: { topic: 'tides', facts: ['a', 'b'] } });

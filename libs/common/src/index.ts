@@ -5,3 +5,4 @@ export { BatonConfig } from './config.js';
 export { ConfigModule } from './config.module.js';
 export { ErrorFilter, toErrorBody, type ErrorBody } from './http/error-filter.js';
 export { createValidationPipe, flattenValidationErrors } from './http/validation.js';
+export { encodeKeysetCursor, decodeKeysetCursor, type KeysetPosition } from './keyset-cursor.js';

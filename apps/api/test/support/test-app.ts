@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { BatonConfig } from '@baton/common';
 import type { Database } from '@baton/db';
+import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '@baton/testing';
 import { createApp } from '@baton/api';
 
 export interface TestApp {
@@ -44,4 +45,39 @@ export async function http<T = any>(
     // not JSON: keep the text
   }
   return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+/**
+ * The usual suite set-up: a cloned test database of `kind` and a server on it, started
+ * before the suite and closed after. Read the fields inside tests (they are set in beforeAll).
+ */
+export function useTestServer(
+  kind: TestDatabaseKind,
+  env: Record<string, string> = {},
+): { readonly url: string; readonly database: TestDatabase; readonly server: TestApp; restart(): Promise<void> } {
+  const state = {} as { database: TestDatabase; server: TestApp };
+  beforeAll(async () => {
+    state.database = await createTestDatabase(kind);
+    state.server = await startTestApp(state.database.db, env);
+  });
+  afterAll(async () => {
+    await state.server?.close();
+    await state.database?.drop();
+  });
+  return {
+    get url() {
+      return state.server.url;
+    },
+    get database() {
+      return state.database;
+    },
+    get server() {
+      return state.server;
+    },
+    /** Closes the server and starts a new one on the same database (a restart). */
+    async restart() {
+      await state.server.close();
+      state.server = await startTestApp(state.database.db, env);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { BatonError } from '@baton/common';
+import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/common';
 import type { Approval, Decider } from '../approval.types.js';
 import { OrchestrationCheckpointService } from '../checkpoint.service.js';
 import { DecisionDto, ListApprovalsQueryDto } from './decision.dto.js';
@@ -21,11 +21,11 @@ export class ApprovalsController {
       status: query.status,
       runId: query.runId,
       limit: limit + 1,
-      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      after: query.cursor ? decodeKeysetCursor(query.cursor) : undefined,
     });
     const page = approvals.slice(0, limit);
     const last = page[page.length - 1];
-    return { approvals: page.map(presentApproval), nextCursor: approvals.length > limit && last ? encodeCursor(last) : null };
+    return { approvals: page.map(presentApproval), nextCursor: approvals.length > limit && last ? encodeKeysetCursor(last) : null };
   }
 
   @Get(':id')
@@ -68,18 +68,4 @@ export function presentApproval(approval: Approval): Record<string, unknown> {
     decidedAt: approval.decidedAt,
     createdAt: approval.createdAt,
   };
-}
-
-function encodeCursor(approval: Approval): string {
-  return Buffer.from(JSON.stringify([approval.createdAt.toISOString(), approval.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (typeof createdAt !== 'string' || typeof id !== 'string') throw new Error();
-    return { createdAt, id };
-  } catch {
-    throw BatonError.validation([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
-  }
 }

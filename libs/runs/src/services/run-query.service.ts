@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatonError } from '@baton/common';
+import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/common';
 import type { Run, RunWithSteps } from '../domain/run.types.js';
 import { RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
@@ -46,24 +46,10 @@ export class RunQueryService {
       definitionName: filter.definition,
       owner: filter.owner,
       limit: limit + 1,
-      before: filter.cursor ? decodeCursor(filter.cursor) : undefined,
+      before: filter.cursor ? decodeKeysetCursor(filter.cursor) : undefined,
     });
     const page = runs.slice(0, limit);
     const last = page[page.length - 1];
-    return { runs: page, nextCursor: runs.length > limit && last ? encodeCursor(last) : null };
-  }
-}
-
-function encodeCursor(run: Run): string {
-  return Buffer.from(JSON.stringify([run.createdAt.toISOString(), run.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt))) throw new Error();
-    return { createdAt, id };
-  } catch {
-    throw BatonError.validation([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
+    return { runs: page, nextCursor: runs.length > limit && last ? encodeKeysetCursor(last) : null };
   }
 }
