@@ -24,6 +24,11 @@ export interface InvocationContext {
   /** Position within a `for_each` fan-out. */
   itemIndex?: number;
   prompt?: string;
+  /**
+   * An answer to a remote agent that asked for input (A2A INPUT_REQUIRED): the call
+   * continues that agent's task with `data` instead of starting a new one.
+   */
+  reply?: { taskId: string; contextId: string; data: unknown; messageId: string };
 }
 
 export interface AgentRef {
@@ -41,6 +46,8 @@ export class AgentCallError extends Error {
     readonly retryable: boolean,
     readonly code: string = retryable ? 'agent_error' : 'agent_rejected',
     readonly status?: number,
+    /** Machine-readable context (for `input_required`: the remote task and its question). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AgentCallError';

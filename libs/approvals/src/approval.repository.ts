@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { Approval, ApprovalKind, ApprovalStatus, Decider, NewApproval } from './approval.types.js';
 
-const COLUMNS = `id, run_id, step_id, step_key, attempt, kind, status, prompt, payload, payload_schema, allow_edit,
+const COLUMNS = `id, run_id, step_id, step_key, attempt, kind, round, status, prompt, payload, payload_schema, allow_edit,
   on_timeout, expires_at, decision, comment, decided_payload, decided_by, decided_at, created_at`;
 
 interface ApprovalRow {
@@ -12,6 +12,7 @@ interface ApprovalRow {
   step_key: string;
   attempt: number;
   kind: ApprovalKind;
+  round: number;
   status: ApprovalStatus;
   prompt: string | null;
   payload: unknown;
@@ -35,6 +36,7 @@ function toApproval(row: ApprovalRow): Approval {
     stepKey: row.step_key,
     attempt: row.attempt,
     kind: row.kind,
+    round: row.round,
     status: row.status,
     prompt: row.prompt,
     payload: row.payload,
@@ -61,11 +63,11 @@ export class ApprovalRepository {
   /** Inserts the approval for a step attempt, or returns the one already there (re-claimed step). */
   async insertOrGet(approval: NewApproval, tx: Queryable): Promise<{ approval: Approval; created: boolean }> {
     const inserted = await tx.query<ApprovalRow>(
-      `insert into human_approvals (run_id, step_id, step_key, attempt, kind, prompt, payload, payload_schema,
+      `insert into human_approvals (run_id, step_id, step_key, attempt, kind, round, prompt, payload, payload_schema,
          allow_edit, on_timeout, expires_at)
-       values ($1::uuid, $2::uuid, $3::text, $4::int, $5::text, $6::text, $7::jsonb, $8::jsonb, $9::boolean, $10::text,
-         case when $11::int is null then null else now() + ($11::int * interval '1 second') end)
-       on conflict (step_id, attempt, kind) do nothing
+       values ($1::uuid, $2::uuid, $3::text, $4::int, $5::text, $12::int, $6::text, $7::jsonb, $8::jsonb, $9::boolean,
+         $10::text, case when $11::int is null then null else now() + ($11::int * interval '1 second') end)
+       on conflict (step_id, attempt, kind, round) do nothing
        returning ${COLUMNS}`,
       [
         approval.runId,
@@ -79,17 +81,21 @@ export class ApprovalRepository {
         approval.allowEdit,
         approval.onTimeout,
         approval.timeoutSeconds,
+        approval.round ?? 0,
       ],
     );
     if (inserted.rows[0]) return { approval: toApproval(inserted.rows[0]), created: true };
-    const existing = await this.forStep(approval.stepId, approval.attempt, approval.kind, tx);
+    const existing = await this.forStep(approval.stepId, approval.attempt, approval.kind, tx, approval.round ?? 0);
     return { approval: existing!, created: false };
   }
 
-  async forStep(stepId: string, attempt: number, kind: ApprovalKind, tx: Queryable = this.db): Promise<Approval | null> {
+  /** The approval of a step attempt: the given round, or the latest one when none is given. */
+  async forStep(stepId: string, attempt: number, kind: ApprovalKind, tx: Queryable = this.db, round?: number): Promise<Approval | null> {
     const { rows } = await tx.query<ApprovalRow>(
-      `select ${COLUMNS} from human_approvals where step_id = $1::uuid and attempt = $2::int and kind = $3::text`,
-      [stepId, attempt, kind],
+      `select ${COLUMNS} from human_approvals
+        where step_id = $1::uuid and attempt = $2::int and kind = $3::text and ($4::int is null or round = $4::int)
+        order by round desc limit 1`,
+      [stepId, attempt, kind, round ?? null],
     );
     return rows[0] ? toApproval(rows[0]) : null;
   }

@@ -1,5 +1,6 @@
 /** A decision a person must make about one step attempt. */
-export type ApprovalKind = 'checkpoint' | 'failure';
+/** `checkpoint` step, `failure` (notify_human), or `agent_input` (a remote agent asked a question). */
+export type ApprovalKind = 'checkpoint' | 'failure' | 'agent_input';
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 export type OnTimeout = 'reject' | 'approve' | 'fail';
 
@@ -17,6 +18,8 @@ export interface Approval {
   stepKey: string;
   attempt: number;
   kind: ApprovalKind;
+  /** Several questions within one attempt (an agent asking again) are rounds 0, 1, ... */
+  round: number;
   status: ApprovalStatus;
   prompt: string | null;
   payload: unknown;
@@ -39,6 +42,7 @@ export interface NewApproval {
   stepKey: string;
   attempt: number;
   kind: ApprovalKind;
+  round?: number;
   prompt: string | null;
   payload: unknown;
   schema: Record<string, unknown> | null;

@@ -19,9 +19,10 @@ const CANCEL_TIMEOUT_MS = 5_000;
  * settled state and its artifacts become the output (mapping in `a2a-output.ts`).
  *
  * A remote FAILED, REJECTED or CANCELED task is a non-retryable step failure carrying the
- * agent's status message. INPUT_REQUIRED is, for now, a non-retryable `input_required`
- * error with the agent's question (turning it into a Baton checkpoint is to come). An
- * aborted step cancels the remote task, best effort.
+ * agent's status message. INPUT_REQUIRED is an `input_required` error carrying the task and
+ * the agent's question; the executor opens a checkpoint and, once a person has answered,
+ * calls again with `context.reply`, which continues the same remote task. An aborted step
+ * cancels the remote task, best effort.
  */
 @Injectable()
 export class A2aAgentClient implements AgentClient {
@@ -51,12 +52,14 @@ export function buildRequest(input: unknown, context: InvocationContext, protoco
   // v0.3 data parts must be JSON objects; other inputs travel wrapped as `{ input }`.
   const legacy = protocolVersion.startsWith('0.');
   const data = legacy && (typeof input !== 'object' || input === null || Array.isArray(input)) ? { input: input ?? null } : (input ?? null);
-  const parts: Part[] = [part({ $case: 'data', value: data })];
-  if (context.prompt) parts.push(part({ $case: 'text', value: context.prompt }));
+  const reply = context.reply;
+  const replyData = reply && legacy && (typeof reply.data !== 'object' || reply.data === null || Array.isArray(reply.data)) ? { input: reply.data ?? null } : reply?.data;
+  const parts: Part[] = [part({ $case: 'data', value: reply ? (replyData ?? null) : data })];
+  if (context.prompt && !reply) parts.push(part({ $case: 'text', value: context.prompt }));
   const message: Message = {
-    messageId: messageId(context),
-    contextId: '',
-    taskId: '',
+    messageId: reply?.messageId ?? messageId(context),
+    contextId: reply?.contextId ?? '',
+    taskId: reply?.taskId ?? '',
     role: Role.ROLE_USER,
     parts,
     metadata: { baton: { runId: context.runId, stepId: context.stepId, stepKey: context.stepKey, attempt: context.attempt } },
@@ -96,7 +99,12 @@ function taskOutput(agent: Agent, task: Task): unknown {
     case TaskState.TASK_STATE_CANCELED:
       throw new AgentCallError(`agent ${agent.name} cancelled task ${task.id}${said}`, false, 'agent_cancelled');
     case TaskState.TASK_STATE_INPUT_REQUIRED:
-      throw new AgentCallError(`agent ${agent.name} needs input for task ${task.id}${said}`, false, 'input_required');
+      // The executor turns this into a checkpoint and answers through `context.reply`.
+      throw new AgentCallError(`agent ${agent.name} needs input for task ${task.id}${said}`, false, 'input_required', undefined, {
+        taskId: task.id,
+        contextId: task.contextId,
+        question: text ?? null,
+      });
     case TaskState.TASK_STATE_AUTH_REQUIRED:
       throw new AgentCallError(`agent ${agent.name} needs authentication for task ${task.id}${said}`, false, 'auth_required');
     default:

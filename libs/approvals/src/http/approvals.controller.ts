@@ -54,6 +54,7 @@ export function presentApproval(approval: Approval): Record<string, unknown> {
     stepId: approval.stepKey,
     attempt: approval.attempt,
     kind: approval.kind,
+    round: approval.round,
     status: approval.status,
     prompt: approval.prompt,
     payload: approval.payload,

@@ -10,6 +10,14 @@ import { StepFailure } from './step-failure.js';
 /** Items of one for_each step in flight at once. */
 const FOR_EACH_PARALLELISM = 8;
 
+/** An answer for a remote agent that asked for input: continues its task. */
+export interface AgentReply {
+  taskId: string;
+  contextId: string;
+  data: unknown;
+  messageId: string;
+}
+
 export interface AgentStepResult {
   output: unknown;
   /** The rendered input (undefined for a for_each step: each item had its own). */
@@ -33,10 +41,17 @@ export class AgentStep {
     @Inject(StepCacheService) private readonly cache: StepCacheService,
   ) {}
 
-  async run(step: ClaimedStep, spec: StepSpec, definition: Definition, context: TemplateContext, signal: AbortSignal): Promise<AgentStepResult> {
+  async run(
+    step: ClaimedStep,
+    spec: StepSpec,
+    definition: Definition,
+    context: TemplateContext,
+    signal: AbortSignal,
+    reply?: AgentReply,
+  ): Promise<AgentStepResult> {
     if (spec.forEach) return this.runForEach(step, spec, definition, context, signal);
     const input = renderInput(spec, context);
-    const outcome = await this.call(step, spec, definition, input, signal, renderPrompt(spec, context));
+    const outcome = await this.call(step, spec, definition, input, signal, renderPrompt(spec, context), undefined, reply);
     return { output: outcome.output, input, cache: cacheOutcome(outcome) };
   }
 
@@ -74,8 +89,10 @@ export class AgentStep {
     signal: AbortSignal,
     prompt: string | undefined,
     itemIndex?: number,
+    reply?: AgentReply,
   ): Promise<CallOutcome> {
-    const key = spec.cache.enabled
+    // A conversation with a person in the loop is not a repeatable call: never cached.
+    const key = spec.cache.enabled && !reply
       ? stepCacheKey({
           definitionId: definition.id,
           definitionVersion: definition.version,
@@ -93,7 +110,7 @@ export class AgentStep {
     const output = await this.router.invoke(
       { agent: spec.agent, capability: spec.capability },
       input,
-      { runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, itemIndex, prompt },
+      { runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, itemIndex, prompt, reply },
       { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
     );
     if (!key) return { output, hits: 0, calls: 1, key: null, storedAt: null };

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { OrchestrationCheckpointService, type Approval } from '@baton/approvals';
 import { renderTemplate, type StepSpec, type TemplateContext } from '@baton/definitions';
 import { StepTransitionsService, type ClaimedStep, type StepError } from '@baton/runs';
-import { dependencyOutputs } from './agent.step.js';
+import { dependencyOutputs, type AgentReply } from './agent.step.js';
 import { StepFailure } from './step-failure.js';
 
 /**
@@ -56,12 +56,56 @@ export class CheckpointStep {
     return approval.status === 'pending';
   }
 
+  /**
+   * A remote agent asked a question (A2A INPUT_REQUIRED): open a checkpoint for it, one round
+   * per question within the attempt. The person answers with a payload (any JSON) or rejects.
+   */
+  async askForAgentInput(step: ClaimedStep, agent: string, details: AgentQuestion): Promise<void> {
+    const latest = await this.checkpoints.forStep(step.id, step.attempt, 'agent_input');
+    const round = !latest ? 0 : latest.status === 'pending' ? latest.round : latest.round + 1;
+    await this.checkpoints.ensure(step, {
+      kind: 'agent_input',
+      round,
+      prompt: details.question ?? `Agent ${agent} needs input to go on with step ${step.key}`,
+      payload: { agent, question: details.question ?? null, taskId: details.taskId, contextId: details.contextId },
+      schema: null,
+      allowEdit: true,
+      onTimeout: 'fail',
+      timeoutSeconds: null,
+    });
+  }
+
+  /**
+   * The answer to send back to a remote agent that asked for input in this attempt, once a
+   * person decided: `{ decision, comment?, answer? }` where `answer` is the payload the person
+   * gave. A deadline that passed fails the step instead. Null when nothing was asked.
+   */
+  async agentReply(step: ClaimedStep): Promise<{ reply: AgentReply } | { error: StepError } | null> {
+    const approval = await this.checkpoints.forStep(step.id, step.attempt, 'agent_input');
+    if (!approval || approval.status === 'pending' || approval.status === 'cancelled') return null;
+    if (approval.status === 'expired') return { error: { ...decisionError(approval), attempt: step.attempt } };
+    const asked = approval.payload as { taskId: string; contextId: string };
+    const edited = JSON.stringify(approval.decidedPayload) !== JSON.stringify(approval.payload);
+    const data: Record<string, unknown> = { decision: approval.decision };
+    if (approval.comment) data.comment = approval.comment;
+    if (approval.status === 'approved' && edited) data.answer = approval.decidedPayload;
+    return {
+      reply: { taskId: asked.taskId, contextId: asked.contextId, data, messageId: `${step.id}:${step.attempt}:reply:${approval.round}` },
+    };
+  }
+
   /** The decision on this attempt's failure escalation, if a person rejected it. */
   async rejectedEscalation(step: ClaimedStep): Promise<StepError | null> {
     const approval = await this.checkpoints.forStep(step.id, step.attempt, 'failure');
     if (!approval || approval.status === 'pending' || approval.status === 'approved') return null;
     return { ...decisionError(approval), attempt: step.attempt };
   }
+}
+
+export interface AgentQuestion {
+  taskId: string;
+  contextId: string;
+  question: string | null;
 }
 
 function decisionError(approval: Approval): StepError {

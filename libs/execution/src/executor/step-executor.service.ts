@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AgentCallError } from '@baton/agents';
 import { OrchestrationDefinitionService, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
 import { RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
 import { CompletionBuffer } from '../queue/completion-buffer.service.js';
 import { AgentStep } from './agent.step.js';
-import { CheckpointStep } from './checkpoint.step.js';
+import { CheckpointStep, type AgentQuestion } from './checkpoint.step.js';
 import { ChildRunStep } from './child-run.step.js';
 import { backoffDelay } from './retry-policy.js';
 import { StepFailure, toStepError } from './step-failure.js';
@@ -52,11 +53,16 @@ export class OrchestrationStepExecutorService {
       const context = await this.templateContext(step, spec);
       if (spec.type === 'orchestration') return await this.childRuns.run(step, spec, context);
       if (spec.type === 'checkpoint') return await this.checkpoints.run(step, spec, context);
-      const result = await this.agentStep.run(step, spec, definition, context, signal);
+      // Woken (or recovered) after a person answered a remote agent's question: continue it.
+      const answered = step.wakeReason ? await this.checkpoints.agentReply(step) : null;
+      if (answered && 'error' in answered) return void (await this.transitions.fail(step, answered.error));
+      const result = await this.agentStep.run(step, spec, definition, context, signal, answered?.reply);
       input = result.input;
       await this.completions.complete({ step, output: result.output, input, cache: result.cache });
     } catch (error) {
       if (signal.aborted) return; // cancelled, lease lost or shutting down: whoever stopped us owns the step now
+      const question = agentQuestion(error);
+      if (question && !spec.forEach) return void (await this.checkpoints.askForAgentInput(step, spec.agent ?? spec.capability ?? 'agent', question));
       await this.onFailure(step, spec, error, input);
     }
   }
@@ -94,4 +100,12 @@ export class OrchestrationStepExecutorService {
     const upstream = keys.length > 0 ? await this.runs.upstreamOutputs(step.runId, keys) : new Map();
     return { input: step.runInput, steps: Object.fromEntries(upstream), run: { id: step.runId } };
   }
+}
+
+/** A remote agent's question (A2A INPUT_REQUIRED), when that is what the error is. */
+function agentQuestion(error: unknown): AgentQuestion | null {
+  if (!(error instanceof AgentCallError) || error.code !== 'input_required') return null;
+  const details = error.details as Partial<AgentQuestion> | undefined;
+  if (!details?.taskId) return null;
+  return { taskId: details.taskId, contextId: details.contextId ?? '', question: details.question ?? null };
 }

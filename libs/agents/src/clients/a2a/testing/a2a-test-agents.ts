@@ -171,7 +171,13 @@ class V1Executor implements AgentExecutor {
         status(TaskState.TASK_STATE_FAILED, 'cannot do that');
         break;
       case 'ask':
-        status(TaskState.TASK_STATE_INPUT_REQUIRED, 'Which colour?');
+        // First turn: ask. A follow-up on the same task (ctx.task set): answer with the reply.
+        if (ctx.task) {
+          artifact([dataPart({ colour: input ?? null })]);
+          status(TaskState.TASK_STATE_COMPLETED);
+        } else {
+          status(TaskState.TASK_STATE_INPUT_REQUIRED, 'Which colour?');
+        }
         break;
       case 'hang':
         status(TaskState.TASK_STATE_WORKING, 'working');
@@ -285,7 +291,12 @@ class V03Executor implements V03AgentExecutor {
         status('failed', 'cannot do that');
         break;
       case 'ask':
-        status('input-required', 'Which colour?');
+        if (ctx.task) {
+          artifact([{ kind: 'data', data: { colour: data ?? null } }]);
+          status('completed');
+        } else {
+          status('input-required', 'Which colour?');
+        }
         break;
       case 'hang':
         status('working', 'working');
