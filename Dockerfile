@@ -18,6 +18,8 @@ ENV NODE_ENV=production \
 
 EXPOSE 3000
 
+# HOST=0.0.0.0 is not loopback, so Baton starts only with auth on: pass
+# BATON_BOOTSTRAP_TOKEN (>= 24 characters), or create a token in the database beforehand.
 # Without DATABASE_URL Baton would use embedded PGlite in /app/.baton; mount a volume there
 # if you run the image that way.
 CMD ["node", "dist/apps/api/src/main.js"]
