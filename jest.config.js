@@ -9,10 +9,10 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/dist-test/'],
   moduleNameMapper: {
     '^@baton/api$': '<rootDir>/apps/api/src/index.ts',
-    '^@baton/([a-z-]+)$': lib('$1'),
+    '^@baton/([a-z0-9-]+)$': lib('$1'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

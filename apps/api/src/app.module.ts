@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { BatonConfig, ConfigModule } from '@baton/common';
 import { Database, DbModule } from '@baton/db';
+import { A2aModule } from '@baton/a2a';
 import { AgentsModule } from '@baton/agents';
 import { ApprovalsModule } from '@baton/approvals';
 import { DefinitionsModule } from '@baton/definitions';
@@ -47,6 +48,7 @@ export class AppModule {
         runs,
         approvals,
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
+        A2aModule.register({ imports: [runs, approvals, definitions] }),
       ],
       providers: [ExampleSeeder],
     };

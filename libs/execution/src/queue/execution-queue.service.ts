@@ -40,6 +40,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
   private claiming = false;
   private claimAgain = false;
   private wakeScheduled = false;
+  /** The claim under way, awaited at shutdown so it never runs against a closed database. */
+  private draining: Promise<void> | undefined;
   private stopped = true;
   private unlisten: Array<() => Promise<void>> = [];
 
@@ -69,6 +71,7 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     for (const timer of this.timers) clearInterval(timer);
     if (this.dueTimer) clearTimeout(this.dueTimer);
     for (const unlisten of this.unlisten) await unlisten().catch(() => undefined);
+    await this.draining;
     const pending = [...this.inFlight.values()];
     const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(pending.map((f) => f.done)), grace]);
@@ -98,8 +101,9 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
+      if (this.stopped) return;
       if (this.claiming) this.claimAgain = true;
-      else void this.drain();
+      else this.draining = this.drain();
     });
   }
 

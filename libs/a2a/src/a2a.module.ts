@@ -1,0 +1,33 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { EventsModule } from '@baton/events';
+import { A2A_OPTIONS, type A2aModuleOptions } from './a2a.options.js';
+import { AgentCardController } from './card/agent-card.controller.js';
+import { AgentCardService } from './card/agent-card.service.js';
+import { A2aController } from './rpc/a2a.controller.js';
+import { A2aRpcService } from './rpc/a2a-rpc.service.js';
+import { A2aTaskStreamService } from './streaming/task-stream.service.js';
+import { A2aSendService } from './tasks/a2a-send.service.js';
+import { A2aTaskService } from './tasks/a2a-task.service.js';
+
+/**
+ * The A2A gateway: Baton's agent card and `POST /a2a` for orchestrator agents. `imports`
+ * must provide the runs, approvals and definitions services (the app passes those modules).
+ */
+@Module({})
+export class A2aModule {
+  static register(options: A2aModuleOptions): DynamicModule {
+    return {
+      module: A2aModule,
+      imports: [EventsModule, ...(options.imports ?? [])],
+      controllers: [AgentCardController, A2aController],
+      providers: [
+        { provide: A2A_OPTIONS, useValue: options },
+        AgentCardService,
+        A2aTaskService,
+        A2aSendService,
+        A2aTaskStreamService,
+        A2aRpcService,
+      ],
+    };
+  }
+}

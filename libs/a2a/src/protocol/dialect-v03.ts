@@ -1,0 +1,137 @@
+import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
+import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
+import { isRecord, type Dialect, type ListParams, type SendParams } from './dialect.js';
+
+/**
+ * A2A v0.3 (`message/send`, `kind` discriminators, lower-case states, `final` on status
+ * updates). The default when a request carries no `A2A-Version` header. v0.3 has no
+ * `tasks/list`, so listing is v1.0 only.
+ */
+export const dialectV03: Dialect = {
+  version: '0.3',
+  methods: {
+    send: 'message/send',
+    stream: 'message/stream',
+    get: 'tasks/get',
+    cancel: 'tasks/cancel',
+    subscribe: 'tasks/resubscribe',
+    push: [
+      'tasks/pushNotificationConfig/set',
+      'tasks/pushNotificationConfig/get',
+      'tasks/pushNotificationConfig/list',
+      'tasks/pushNotificationConfig/delete',
+    ],
+  },
+
+  parseSend(params: unknown): SendParams {
+    if (!isRecord(params)) throw A2aRpcError.invalidParams('params', 'must be an object');
+    const message = params.message;
+    if (!isRecord(message)) throw A2aRpcError.invalidParams('params.message', 'is required');
+    if (typeof message.messageId !== 'string' || !message.messageId) throw A2aRpcError.invalidParams('params.message.messageId', 'is required');
+    if (!Array.isArray(message.parts) || message.parts.length === 0) throw A2aRpcError.invalidParams('params.message.parts', 'must hold at least one part');
+    const parts = message.parts.map((part, i) => parsePart(part, `params.message.parts[${i}]`));
+    const configuration = isRecord(params.configuration) ? params.configuration : {};
+    return {
+      message: {
+        messageId: message.messageId,
+        taskId: optionalString(message.taskId, 'params.message.taskId'),
+        contextId: optionalString(message.contextId, 'params.message.contextId'),
+        parts,
+        metadata: isRecord(message.metadata) ? message.metadata : {},
+      },
+      // v0.3: blocking unless the caller says `blocking: false`.
+      blocking: configuration.blocking !== false,
+      metadata: isRecord(params.metadata) ? params.metadata : {},
+    };
+  },
+
+  parseTaskId(params: unknown): string {
+    if (!isRecord(params) || typeof params.id !== 'string' || !params.id) throw A2aRpcError.invalidParams('params.id', 'is required');
+    return params.id;
+  },
+
+  parseList(): ListParams {
+    throw A2aRpcError.unsupported('tasks/list is not part of A2A v0.3; send A2A-Version: 1.0 and call ListTasks');
+  },
+
+  renderTask: (view) => task(view),
+  renderSendResult: (view) => task(view),
+  renderEvent(event: TaskEvent): unknown {
+    switch (event.kind) {
+      case 'task':
+        return task(event.task);
+      case 'status':
+        return { kind: 'status-update', taskId: event.task.id, contextId: event.task.contextId, status: status(event.task), final: event.final };
+      case 'artifact':
+        return { kind: 'artifact-update', taskId: event.task.id, contextId: event.task.contextId, artifact: artifact(event.artifact), lastChunk: true };
+    }
+  },
+  renderList: () => {
+    throw A2aRpcError.unsupported('tasks/list is not part of A2A v0.3');
+  },
+};
+
+const STATES: Record<TaskStateName, string> = {
+  submitted: 'submitted',
+  working: 'working',
+  'input-required': 'input-required',
+  completed: 'completed',
+  failed: 'failed',
+  canceled: 'canceled',
+};
+
+function task(view: TaskView): Record<string, unknown> {
+  return {
+    kind: 'task',
+    id: view.id,
+    contextId: view.contextId,
+    status: status(view),
+    artifacts: view.artifacts.map(artifact),
+    history: [],
+    metadata: view.metadata,
+  };
+}
+
+function status(view: TaskView): Record<string, unknown> {
+  const result: Record<string, unknown> = { state: STATES[view.state], timestamp: view.timestamp };
+  if (view.message) {
+    result.message = {
+      kind: 'message',
+      role: 'agent',
+      messageId: `${view.id}-${view.state}-${view.timestamp}`,
+      taskId: view.id,
+      contextId: view.contextId,
+      parts: view.message.map(part),
+    };
+  }
+  return result;
+}
+
+function artifact(view: ArtifactView): Record<string, unknown> {
+  return { artifactId: view.artifactId, name: view.name, parts: view.parts.map(part) };
+}
+
+/** v0.3 data parts hold an object; any other JSON value is wrapped as `{ value }`. */
+function part(view: PartView): Record<string, unknown> {
+  if (view.kind === 'text') return { kind: 'text', text: view.text };
+  return isRecord(view.data) ? { kind: 'data', data: view.data } : { kind: 'data', data: { value: view.data }, metadata: { wrapped: true } };
+}
+
+function parsePart(value: unknown, path: string): PartView {
+  if (!isRecord(value)) throw A2aRpcError.invalidParams(path, 'must be an object');
+  if (value.kind === 'text') {
+    if (typeof value.text !== 'string') throw A2aRpcError.invalidParams(`${path}.text`, 'must be a string');
+    return { kind: 'text', text: value.text };
+  }
+  if (value.kind === 'data') {
+    if (!isRecord(value.data)) throw A2aRpcError.invalidParams(`${path}.data`, 'must be an object');
+    return { kind: 'data', data: value.data };
+  }
+  throw A2aRpcError.invalidParams(`${path}.kind`, 'must be text or data (file parts are not accepted)');
+}
+
+function optionalString(value: unknown, path: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw A2aRpcError.invalidParams(path, 'must be a string');
+  return value;
+}

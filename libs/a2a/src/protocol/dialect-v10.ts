@@ -1,0 +1,167 @@
+import {
+  GetTaskRequest,
+  ListTasksRequest,
+  ListTasksResponse,
+  Role,
+  SendMessageRequest,
+  SendMessageResponse,
+  StreamResponse,
+  Task,
+  TaskState,
+  type Artifact,
+  type Message,
+  type Part,
+  type TaskStatus,
+} from '@a2a-js/sdk';
+import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
+import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
+import { isRecord, type Dialect, type ListParams, type SendParams } from './dialect.js';
+
+/**
+ * A2A v1.0 (PascalCase methods, `TASK_STATE_*`, no `kind` fields), selected by the header
+ * `A2A-Version: 1.0`. Params are read and results written with the official SDK's codecs
+ * (`SendMessageRequest.fromJSON`, `Task.toJSON`, ...), so the JSON is the protobuf JSON
+ * mapping the SDK's own client and server use.
+ */
+export const dialectV10: Dialect = {
+  version: '1.0',
+  methods: {
+    send: 'SendMessage',
+    stream: 'SendStreamingMessage',
+    get: 'GetTask',
+    cancel: 'CancelTask',
+    subscribe: 'SubscribeToTask',
+    list: 'ListTasks',
+    push: [
+      'CreateTaskPushNotificationConfig',
+      'GetTaskPushNotificationConfig',
+      'ListTaskPushNotificationConfigs',
+      'DeleteTaskPushNotificationConfig',
+    ],
+  },
+
+  parseSend(params: unknown): SendParams {
+    if (!isRecord(params)) throw A2aRpcError.invalidParams('params', 'must be an object');
+    if (!isRecord(params.message)) throw A2aRpcError.invalidParams('params.message', 'is required');
+    const request = decode(() => SendMessageRequest.fromJSON(params));
+    const message = request.message!;
+    if (!message.messageId) throw A2aRpcError.invalidParams('params.message.messageId', 'is required');
+    if (message.parts.length === 0) throw A2aRpcError.invalidParams('params.message.parts', 'must hold at least one part');
+    return {
+      message: {
+        messageId: message.messageId,
+        taskId: message.taskId || undefined,
+        contextId: message.contextId || undefined,
+        parts: message.parts.map((part, i) => parsePart(part, `params.message.parts[${i}]`)),
+        metadata: message.metadata ?? {},
+      },
+      // v1.0: blocking unless `configuration.returnImmediately` is true.
+      blocking: request.configuration?.returnImmediately !== true,
+      metadata: request.metadata ?? {},
+    };
+  },
+
+  parseTaskId(params: unknown): string {
+    const id = isRecord(params) ? decode(() => GetTaskRequest.fromJSON(params)).id : '';
+    if (!id) throw A2aRpcError.invalidParams('params.id', 'is required');
+    return id;
+  },
+
+  parseList(params: unknown): ListParams {
+    const request = decode(() => ListTasksRequest.fromJSON(isRecord(params) ? params : {}));
+    const pageSize = request.pageSize ?? 50;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) throw A2aRpcError.invalidParams('params.pageSize', 'must be an integer from 1 to 100');
+    const state = request.status ? STATE_NAMES.get(request.status) : undefined;
+    if (request.status && !state) throw A2aRpcError.invalidParams('params.status', 'is not a state Baton tasks take');
+    return {
+      contextId: request.contextId || undefined,
+      state,
+      pageSize,
+      pageToken: request.pageToken || undefined,
+      includeArtifacts: request.includeArtifacts === true,
+    };
+  },
+
+  renderTask: (view) => Task.toJSON(task(view)),
+  renderSendResult: (view) => SendMessageResponse.toJSON({ payload: { $case: 'task', value: task(view) } }),
+  renderEvent(event: TaskEvent): unknown {
+    switch (event.kind) {
+      case 'task':
+        return StreamResponse.toJSON({ payload: { $case: 'task', value: task(event.task) } });
+      case 'status':
+        return StreamResponse.toJSON({
+          payload: { $case: 'statusUpdate', value: { taskId: event.task.id, contextId: event.task.contextId, status: status(event.task), metadata: undefined } },
+        });
+      case 'artifact':
+        return StreamResponse.toJSON({
+          payload: {
+            $case: 'artifactUpdate',
+            value: { taskId: event.task.id, contextId: event.task.contextId, artifact: artifact(event.artifact), append: false, lastChunk: true, metadata: undefined },
+          },
+        });
+    }
+  },
+  renderList: (result) =>
+    ListTasksResponse.toJSON({ tasks: result.tasks.map(task), nextPageToken: result.nextPageToken, pageSize: result.pageSize, totalSize: result.tasks.length }),
+};
+
+const STATES: Record<TaskStateName, TaskState> = {
+  submitted: TaskState.TASK_STATE_SUBMITTED,
+  working: TaskState.TASK_STATE_WORKING,
+  'input-required': TaskState.TASK_STATE_INPUT_REQUIRED,
+  completed: TaskState.TASK_STATE_COMPLETED,
+  failed: TaskState.TASK_STATE_FAILED,
+  canceled: TaskState.TASK_STATE_CANCELED,
+};
+const STATE_NAMES = new Map<TaskState, TaskStateName>(Object.entries(STATES).map(([name, state]) => [state, name as TaskStateName]));
+
+function task(view: TaskView): Task {
+  return { id: view.id, contextId: view.contextId, status: status(view), artifacts: view.artifacts.map(artifact), history: [], metadata: view.metadata };
+}
+
+function status(view: TaskView): TaskStatus {
+  const message: Message | undefined = view.message
+    ? {
+        messageId: `${view.id}-${view.state}-${view.timestamp}`,
+        contextId: view.contextId,
+        taskId: view.id,
+        role: Role.ROLE_AGENT,
+        parts: view.message.map(part),
+        metadata: undefined,
+        extensions: [],
+        referenceTaskIds: [],
+      }
+    : undefined;
+  return { state: STATES[view.state], message, timestamp: view.timestamp };
+}
+
+function artifact(view: ArtifactView): Artifact {
+  return { artifactId: view.artifactId, name: view.name, description: '', parts: view.parts.map(part), metadata: undefined, extensions: [] };
+}
+
+function part(view: PartView): Part {
+  return view.kind === 'text'
+    ? { content: { $case: 'text', value: view.text }, metadata: undefined, filename: '', mediaType: '' }
+    : { content: { $case: 'data', value: view.data }, metadata: undefined, filename: '', mediaType: 'application/json' };
+}
+
+function parsePart(value: Part, path: string): PartView {
+  switch (value.content?.$case) {
+    case 'text':
+      return { kind: 'text', text: value.content.value };
+    case 'data':
+      return { kind: 'data', data: value.content.value ?? null };
+    case undefined:
+      throw A2aRpcError.invalidParams(path, 'must hold text or data');
+    default:
+      throw A2aRpcError.invalidParams(path, 'file parts (raw, url) are not accepted');
+  }
+}
+
+function decode<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw A2aRpcError.invalidParams('params', (error as Error).message);
+  }
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
+import type { Principal } from '@baton/identity';
+import { A2A_OPTIONS, DEFAULT_BLOCKING_TIMEOUT_MS, type A2aModuleOptions } from '../a2a.options.js';
+import type { Dialect, ProtocolVersion } from '../protocol/dialect.js';
+import { dialectV03 } from '../protocol/dialect-v03.js';
+import { dialectV10 } from '../protocol/dialect-v10.js';
+import { A2aSendService } from '../tasks/a2a-send.service.js';
+import { A2aTaskService } from '../tasks/a2a-task.service.js';
+import { readCreateParams, readDecision } from '../tasks/message-intent.js';
+import { isTerminalState, type TaskView } from '../tasks/task-view.js';
+import { A2A_CODES, A2aRpcError, toRpcError } from './a2a-rpc-error.js';
+import { isRecord } from '../protocol/dialect.js';
+
+/** What every method gets besides its params. */
+export interface RpcContext {
+  principal: Principal;
+}
+
+/** A streaming method's result: the controller answers it with SSE instead of JSON. */
+export class StreamStart {
+  constructor(readonly first: TaskView) {}
+}
+
+/**
+ * The JSON-RPC methods of `POST /a2a`, one json-rpc-2.0 server per dialect. Both share the
+ * Baton methods (`baton/create`, `baton/execute`, `baton/continue`, `baton/resume`), whose
+ * params are plain JSON and whose results are tasks in the request's dialect.
+ */
+@Injectable()
+export class A2aRpcService {
+  private readonly logger = new Logger('A2A');
+  private readonly servers: Record<ProtocolVersion, JSONRPCServer<RpcContext>>;
+  private readonly timeoutMs: number;
+
+  constructor(
+    @Inject(A2aSendService) private readonly sender: A2aSendService,
+    @Inject(A2aTaskService) private readonly tasks: A2aTaskService,
+    @Inject(A2A_OPTIONS) options: A2aModuleOptions,
+  ) {
+    this.timeoutMs = options.blockingTimeoutMs ?? DEFAULT_BLOCKING_TIMEOUT_MS;
+    this.servers = { '0.3': this.build(dialectV03), '1.0': this.build(dialectV10) };
+  }
+
+  dialect(version: ProtocolVersion): Dialect {
+    return version === '1.0' ? dialectV10 : dialectV03;
+  }
+
+  receive(version: ProtocolVersion, request: JSONRPCRequest, context: RpcContext): PromiseLike<JSONRPCResponse | null> {
+    return this.servers[version].receive(request, context);
+  }
+
+  private build(d: Dialect): JSONRPCServer<RpcContext> {
+    const server = new JSONRPCServer<RpcContext>({ errorListener: () => undefined });
+    server.mapErrorToJSONRPCErrorResponse = (id, error) => {
+      const mapped = toRpcError(error);
+      if (mapped.code === A2A_CODES.internalError) this.logger.error((error as Error)?.stack ?? String(error));
+      return createJSONRPCErrorResponse(id, mapped.code, mapped.message, mapped.data);
+    };
+    server.handleMethodNotFound = async (request) => {
+      const hint = d.version === '0.3' && /^[A-Z]/.test(request.method) ? ' (A2A v1.0 methods need the header A2A-Version: 1.0)' : '';
+      return request.id === undefined ? null : createJSONRPCErrorResponse(request.id, A2A_CODES.methodNotFound, `method ${request.method} not found${hint}`);
+    };
+    const m = d.methods;
+    server.addMethod(m.send, async (params, { principal }) => {
+      const send = d.parseSend(params);
+      const view = await this.sender.send(send, principal, d.version);
+      return d.renderSendResult(send.blocking ? await this.tasks.settle(view.id, this.timeoutMs) : view);
+    });
+    server.addMethod(m.stream, async (params, { principal }) => new StreamStart(await this.sender.send(d.parseSend(params), principal, d.version)));
+    server.addMethod(m.get, async (params) => d.renderTask(await this.tasks.view(d.parseTaskId(params))));
+    server.addMethod(m.cancel, async (params, { principal }) => d.renderTask(await this.tasks.cancel(d.parseTaskId(params), principal)));
+    server.addMethod(m.subscribe, async (params) => {
+      const view = await this.tasks.view(d.parseTaskId(params));
+      if (isTerminalState(view.state)) throw A2aRpcError.unsupported(`task ${view.id} is ${view.state}: there is nothing left to subscribe to (get the task instead)`);
+      return new StreamStart(view);
+    });
+    if (m.list) server.addMethod(m.list, async (params) => d.renderList(await this.tasks.list(d.parseList(params))));
+    for (const name of m.push) {
+      server.addMethod(name, () => {
+        throw new A2aRpcError('push notifications are not supported: use streaming, or the webhooks API', A2A_CODES.pushNotificationNotSupported);
+      });
+    }
+    this.addBatonMethods(server, d);
+    return server;
+  }
+
+  /** The seed's orchestration modes, for agents that prefer explicit calls to messages. */
+  private addBatonMethods(server: JSONRPCServer<RpcContext>, d: Dialect): void {
+    const create = async (params: unknown, principal: Principal) => {
+      const contextId = isRecord(params) && typeof params.contextId === 'string' ? params.contextId : undefined;
+      return this.sender.create(readCreateParams(params), principal, 'baton', contextId);
+    };
+    server.addMethod('baton/create', async (params, { principal }) => d.renderTask(await create(params, principal)));
+    server.addMethod('baton/execute', async (params, { principal }) => {
+      const view = await create(params, principal);
+      return d.renderTask(await this.tasks.settle(view.id, this.timeoutMs));
+    });
+    server.addMethod('baton/continue', async (params, { principal }) => {
+      const taskId = taskIdParam(params);
+      const view = await this.sender.continueTask(taskId, readDecision(params as Record<string, unknown>, 'params'), principal);
+      return d.renderTask(await this.tasks.settle(view.id, this.timeoutMs));
+    });
+    server.addMethod('baton/resume', async (params, { principal }) => d.renderTask(await this.tasks.resume(taskIdParam(params), principal)));
+  }
+}
+
+function taskIdParam(params: unknown): string {
+  if (!isRecord(params) || typeof params.taskId !== 'string' || !params.taskId) throw A2aRpcError.invalidParams('params.taskId', 'is required');
+  return params.taskId;
+}

@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatonError } from '@baton/common';
+import { OrchestrationCheckpointService, type Approval } from '@baton/approvals';
+import { EventStreamService, type EventSubscription } from '@baton/events';
+import { roleAllows, type Principal } from '@baton/identity';
+import { RunControlService, RunQueryService, type Run, type RunStatus } from '@baton/runs';
+import type { ListParams, ListResult } from '../protocol/dialect.js';
+import { A2A_CODES, A2aRpcError } from '../rpc/a2a-rpc-error.js';
+import { isSettledState, toTaskView, type TaskStateName, type TaskView } from './task-view.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Log events after which a task's state may have changed. */
+export function changesTaskState(type: string): boolean {
+  return type.startsWith('run.') || type.startsWith('approval.');
+}
+
+const RUN_STATUS_FOR: Partial<Record<TaskStateName, RunStatus>> = {
+  submitted: 'pending',
+  working: 'running',
+  'input-required': 'waiting',
+  completed: 'completed',
+  failed: 'failed',
+  canceled: 'cancelled',
+};
+
+/** Tasks are runs: reads, waits and cancellation, in A2A terms. */
+@Injectable()
+export class A2aTaskService {
+  constructor(
+    @Inject(RunQueryService) private readonly runs: RunQueryService,
+    @Inject(RunControlService) private readonly control: RunControlService,
+    @Inject(OrchestrationCheckpointService) private readonly checkpoints: OrchestrationCheckpointService,
+    @Inject(EventStreamService) private readonly streams: EventStreamService,
+  ) {}
+
+  /** The run behind a task id; -32001 when there is none. */
+  async run(taskId: string): Promise<Run> {
+    if (!UUID.test(taskId)) throw A2aRpcError.taskNotFound(taskId);
+    try {
+      return await this.runs.getRun(taskId);
+    } catch (error) {
+      if (error instanceof BatonError && error.kind === 'not_found') throw A2aRpcError.taskNotFound(taskId);
+      throw error;
+    }
+  }
+
+  async view(taskId: string): Promise<TaskView> {
+    return this.viewOf(await this.run(taskId));
+  }
+
+  async viewOf(run: Run): Promise<TaskView> {
+    return toTaskView(run, run.status === 'waiting' ? await this.pendingApproval(run.id) : null);
+  }
+
+  async pendingApproval(runId: string): Promise<Approval | null> {
+    const [approval] = await this.checkpoints.list({ status: 'pending', runId, limit: 1 });
+    return approval ?? null;
+  }
+
+  /**
+   * One page of tasks, newest first. `contextId` is filtered within the page (runs are not
+   * indexed by it), so a filtered page may hold fewer than `pageSize` tasks.
+   */
+  async list(params: ListParams): Promise<ListResult> {
+    const page = await this.runs.list({ status: params.state && RUN_STATUS_FOR[params.state], limit: params.pageSize, cursor: params.pageToken });
+    let tasks = await Promise.all(page.runs.map((run) => this.viewOf(run)));
+    if (params.contextId) tasks = tasks.filter((task) => task.contextId === params.contextId);
+    if (params.state) tasks = tasks.filter((task) => task.state === params.state);
+    if (!params.includeArtifacts) tasks = tasks.map((task) => ({ ...task, artifacts: [] }));
+    return { tasks, nextPageToken: page.nextCursor ?? '', pageSize: params.pageSize };
+  }
+
+  /** Cancels the run; -32002 when it already ended. */
+  async cancel(taskId: string, principal: Principal): Promise<TaskView> {
+    const run = await this.run(taskId);
+    assertMayControl(run, principal);
+    try {
+      return await this.viewOf(await this.control.cancel(run.id, 'cancelled over A2A'));
+    } catch (error) {
+      if (error instanceof BatonError && error.kind === 'invalid_state') {
+        throw new A2aRpcError(error.message, A2A_CODES.taskNotCancelable, { taskId });
+      }
+      throw error;
+    }
+  }
+
+  /** Resumes a paused run (`baton/resume`). */
+  async resume(taskId: string, principal: Principal): Promise<TaskView> {
+    const run = await this.run(taskId);
+    assertMayControl(run, principal);
+    return this.viewOf(await this.control.resume(run.id));
+  }
+
+  /**
+   * Waits until the task is terminal or input-required, at most `timeoutMs`, and returns it
+   * as it is then. Woken by the run's event log (this instance's commits, NOTIFY from others,
+   * the safety-net poll), so it never misses a change made elsewhere.
+   */
+  async settle(taskId: string, timeoutMs: number): Promise<TaskView> {
+    const first = await this.view(taskId);
+    if (isSettledState(first.state)) return first;
+    return new Promise<TaskView>((resolve, reject) => {
+      let latest = first;
+      let finished = false;
+      let checking: Promise<void> | null = null;
+      let again = false;
+      let subscription: EventSubscription | null = null;
+      const finish = (error?: unknown) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        subscription?.close();
+        if (error) reject(error);
+        else resolve(latest);
+      };
+      const check = (): void => {
+        if (checking) {
+          again = true;
+          return;
+        }
+        checking = this.view(taskId)
+          .then((view) => {
+            latest = view;
+            if (isSettledState(view.state)) finish();
+          })
+          .catch(finish)
+          .finally(() => {
+            checking = null;
+            if (again && !finished) {
+              again = false;
+              check();
+            }
+          });
+      };
+      const timer = setTimeout(() => finish(), timeoutMs);
+      this.streams
+        .openRun(taskId, null, {
+          send: (item) => {
+            if (changesTaskState(item.event.type)) check();
+          },
+          // The run finished (or the stream was closed at shutdown): answer with what is there.
+          end: () => {
+            this.view(taskId)
+              .then((view) => {
+                latest = view;
+                finish();
+              })
+              .catch(finish);
+          },
+        })
+        .then((opened) => {
+          subscription = opened;
+          if (finished) opened?.close();
+          if (!opened) check();
+        })
+        .catch(finish);
+    });
+  }
+}
+
+/** Cancel and resume: operators, and the agent that submitted the task. */
+export function assertMayControl(run: Run, principal: Principal): void {
+  if ('anonymous' in principal || roleAllows(principal.role, 'runs.control')) return;
+  const submittedBy = (run.metadata?.a2a as { submittedBy?: string } | undefined)?.submittedBy;
+  if (submittedBy && submittedBy === principal.tokenId) return;
+  throw A2aRpcError.forbidden(`token ${principal.name} (${principal.role}) may only control tasks it submitted`, 'runs.control');
+}
