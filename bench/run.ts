@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBenchDatabase } from './lib/bench-db.js';
@@ -10,7 +11,8 @@ import { memoryScenario } from './scenarios/memory.js';
 import { planningScenario } from './scenarios/planning.js';
 import { roundTripsScenario } from './scenarios/round-trips.js';
 import { stateQueriesScenario } from './scenarios/state-queries.js';
-import { throughputScenario } from './scenarios/throughput.js';
+import { streamingScenario } from './scenarios/streaming.js';
+import { throughputInProcessScenario, throughputScenario } from './scenarios/throughput.js';
 
 /**
  * `npm run bench [-- --scale 0.1 --reps 3 --only throughput,graphile --pglite]`
@@ -21,12 +23,13 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = {
   planning: planningScenario,
   coordination: coordinationScenario,
   throughput: throughputScenario,
+  'throughput-inprocess': throughputInProcessScenario,
   graphile: graphileScenario,
   'round-trips': roundTripsScenario,
   'state-queries': stateQueriesScenario,
+  streaming: streamingScenario,
   memory: memoryScenario,
 };
-const NOT_IMPLEMENTED = { streaming: 'SSE endpoint does not exist yet (issue 3)' };
 
 function option(args: string[], name: string): string | undefined {
   const at = args.indexOf(`--${name}`);
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
   if (!(scale > 0) || !(reps >= 1)) throw new Error('--scale must be > 0 and --reps >= 1');
   for (const name of only) if (!SCENARIOS[name]) throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
 
+  const loadBefore = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const started = Date.now();
   const log = (message: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}`);
   const database = await openBenchDatabase({ pglite, url: process.env.BENCH_DATABASE_URL, poolSize });
@@ -59,16 +63,18 @@ async function main(): Promise<void> {
   const ratios = throughputRatios(results);
   results.push(...ratios);
   const machine = machineFacts(database.serverVersion);
-  console.log(`\nBaton bench, scale ${scale}, ${reps} reps, ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.database}, commit ${machine.gitCommit.slice(0, 7)}${machine.gitDirty ? '+dirty' : ''}\n`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(`\nBaton bench, scale ${scale}, ${reps} reps, ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.database}, commit ${machine.gitCommit.slice(0, 7)}${machine.gitDirty ? '+dirty' : ''}`);
+  // The machine may be shared: the load average says how much else ran (1, 5, 15 minutes).
+  console.log(`load average before ${loadBefore.join(' ')}, after ${machine.loadAverage.join(' ')}; ${seconds} s\n`);
   console.log(renderTable(results));
-  for (const [name, why] of Object.entries(NOT_IMPLEMENTED)) console.log(`not implemented: ${name}: ${why}`);
   const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.json');
   writeResults(file, {
     date: new Date().toISOString(),
     options: { scale, reps, concurrency, poolSize, database: database.kind, scenarios: only },
-    machine,
+    machine: { ...machine, loadAverageBefore: loadBefore },
+    seconds,
     results,
-    notImplemented: NOT_IMPLEMENTED,
   });
   console.log(`\nwrote ${file}`);
 }

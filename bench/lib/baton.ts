@@ -4,11 +4,15 @@ import type { Database } from '@baton/db';
 import { createApp } from '@baton/api';
 import { sleep } from './stats.js';
 
-/** One in-process Baton server listening on loopback. */
-export interface BatonInstance {
+/** A Baton server the harness talks to over HTTP: in this process or a child process. */
+export interface BatonServer {
   url: string;
-  app: NestExpressApplication;
   close(): Promise<void>;
+}
+
+/** One in-process Baton server listening on loopback. */
+export interface BatonInstance extends BatonServer {
+  app: NestExpressApplication;
 }
 
 export interface BatonSettings {
@@ -36,6 +40,7 @@ export interface PlanStep {
   id: string;
   agent: string;
   depends_on?: string[];
+  input?: Record<string, unknown>;
 }
 
 /** An inline plan of no-op steps; the step cache is off so every step really runs. */
