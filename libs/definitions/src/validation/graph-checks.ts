@@ -1,7 +1,7 @@
 import { describeCycle, indexGraph, planIndexed, type GraphNode, type GraphPlan, type IndexedGraph } from '../graph/step-graph.js';
 import { areUpstream, type UpstreamQuery } from '../graph/upstream.js';
 import type { Issues } from './field-reader.js';
-import type { ReadStep } from './step-reader.js';
+import { dependencyPath, type ReadStep } from './step-reader.js';
 
 interface Node extends GraphNode {
   step: ReadStep;
@@ -16,10 +16,10 @@ export function checkGraph(steps: readonly ReadStep[], issues: Issues): GraphPla
   const nodes = uniqueNodes(steps, issues);
   const ids = new Set(nodes.map((node) => node.id));
   for (const step of steps) {
-    for (const dep of step.dependsOn) {
-      if (dep.id === step.id) issues.add(dep.path, 'a step cannot depend on itself');
-      else if (!ids.has(dep.id)) issues.add(dep.path, `unknown step "${dep.id}"`);
-    }
+    step.dependsOn.forEach((dep, i) => {
+      if (dep === step.id) issues.add(dependencyPath(step, i), 'a step cannot depend on itself');
+      else if (!ids.has(dep)) issues.add(dependencyPath(step, i), `unknown step "${dep}"`);
+    });
   }
   const graph = indexGraph(nodes);
   const result = planIndexed(nodes, graph);
@@ -43,7 +43,8 @@ function uniqueNodes(steps: readonly ReadStep[], issues: Issues): Node[] {
     }
     firstIndex.set(step.id, step.index);
     // Self-dependencies are reported above; leaving them in would also report a cycle.
-    nodes.push({ id: step.id, dependsOn: step.dependsOn.map((d) => d.id).filter((id) => id !== step.id), step });
+    const deps = step.dependsOn.includes(step.id) ? step.dependsOn.filter((id) => id !== step.id) : step.dependsOn;
+    nodes.push({ id: step.id, dependsOn: deps, step });
   }
   return nodes;
 }
@@ -51,8 +52,8 @@ function uniqueNodes(steps: readonly ReadStep[], issues: Issues): Node[] {
 /** Reported at the dependency that closes the loop: the first step's entry for the last. */
 function reportCycle(cycle: string[], nodes: Node[], issues: Issues): void {
   const first = nodes.find((node) => node.id === cycle[0])!;
-  const closing = first.step.dependsOn.find((dep) => dep.id === cycle[cycle.length - 1])!;
-  issues.add(closing.path, describeCycle(cycle));
+  const closing = first.step.dependsOn.indexOf(cycle[cycle.length - 1]!);
+  issues.add(dependencyPath(first.step, closing), describeCycle(cycle));
 }
 
 function checkReferences(nodes: Node[], graph: IndexedGraph | undefined, issues: Issues): void {

@@ -45,8 +45,17 @@ export function readFailureOverrides(value: unknown, path: string, issues: Issue
   return overrides;
 }
 
-/** `over` wins field by field, backoff included. */
+// The common case (caching as the definition default, off) shares one object across steps.
+const SHARED_CACHE: CachePolicy = Object.freeze({ enabled: false, ttlSeconds: 3600 }) as CachePolicy;
+
+/** `over` wins field by field, backoff included. No overrides: `base` itself (shared, never mutated). */
 export function mergeFailure(base: FailurePolicy, over: FailureOverrides): FailurePolicy {
+  if (
+    over.maxAttempts === undefined && over.allowSkip === undefined && over.notifyHuman === undefined &&
+    over.backoff.initialMs === undefined && over.backoff.multiplier === undefined && over.backoff.maxMs === undefined
+  ) {
+    return base;
+  }
   return {
     maxAttempts: over.maxAttempts ?? base.maxAttempts,
     backoff: {
@@ -78,6 +87,9 @@ export function readCacheFields(obj: Json, path: string, issues: Issues): Partia
 
 /** Step `cache` > `caching.steps.<id>` > the definition's caching, field by field. */
 export function mergeCache(base: CachePolicy, ...overrides: Array<Partial<CachePolicy> | undefined>): CachePolicy {
+  if (overrides.every((over) => over?.enabled === undefined && over?.ttlSeconds === undefined)) {
+    return base.enabled === SHARED_CACHE.enabled && base.ttlSeconds === SHARED_CACHE.ttlSeconds ? SHARED_CACHE : { enabled: base.enabled, ttlSeconds: base.ttlSeconds };
+  }
   const result: CachePolicy = { enabled: base.enabled, ttlSeconds: base.ttlSeconds };
   for (const over of overrides) {
     if (over?.enabled !== undefined) result.enabled = over.enabled;

@@ -116,7 +116,7 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
   const spec: StepSpec = {
     id: step.id!,
     type: step.type,
-    dependsOn: [...new Set(step.dependsOn.map((dep) => dep.id))],
+    dependsOn: step.dependsOn.length < 2 ? [...step.dependsOn] : [...new Set(step.dependsOn)],
     retry: mergeFailure(settings.errorHandling, step.retry),
     cache: mergeCache(settings.caching, settings.caching.steps[step.id!], step.cache),
     references,
