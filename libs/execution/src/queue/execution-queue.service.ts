@@ -130,7 +130,6 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
 
   private async drain(): Promise<void> {
     this.claiming = true;
-    let drained = false;
     try {
       do {
         this.claimAgain = false;
@@ -144,7 +143,6 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
         for (const step of claimed) this.start(step);
         // A full batch means there may be more; a short one means the queue is drained.
         if (claimed.length === capacity) this.claimAgain = true;
-        drained = claimed.length < capacity;
       } while (this.claimAgain && !this.stopped);
     } catch (error) {
       this.logger.error(`claim failed: ${(error as Error).message}`);
@@ -152,7 +150,6 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     } finally {
       this.claiming = false;
     }
-    if (drained) await this.scheduleNextDue();
   }
 
   private start(step: ClaimedStep): void {
@@ -167,15 +164,14 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     this.inFlight.set(step.id, { step, abort, done });
   }
 
-  /** Queued steps waiting for a backoff to pass: wake when the earliest is due. */
-  private async scheduleNextDue(): Promise<void> {
-    if (this.stopped || this.inFlight.size >= this.config.workerConcurrency) return;
-    try {
-      const next = await this.leases.nextDueAt();
-      if (next) this.wakeAt(Math.min(next.getTime() - Date.now(), this.config.pollIntervalMs));
-    } catch (error) {
-      this.logger.warn(`could not read the next due step: ${(error as Error).message}`);
-    }
+  /**
+   * A retry this instance scheduled: wake when its backoff has passed. (Another instance's
+   * retries are that instance's to wake for; if it died, the safety poll finds them.)
+   */
+  @OnEvent('orchestration.step.retrying')
+  onRetryScheduled(event: { data?: { delayMs?: unknown } }): void {
+    const delayMs = Number(event?.data?.delayMs);
+    if (Number.isFinite(delayMs)) this.wakeAt(delayMs);
   }
 
   private async renewLeases(): Promise<void> {

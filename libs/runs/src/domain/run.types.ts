@@ -101,6 +101,8 @@ export interface ClaimedStep {
   definitionId: string;
   owner: string;
   runInput: unknown;
+  /** The run's status at the claim (a `pending` run is marked started by it). */
+  runStatus: string;
   /** When this process claimed it (ms since epoch), for step durations. */
   claimedAt: number;
 }

@@ -23,6 +23,7 @@ interface ClaimedRow {
   definition_id: string;
   owner: string;
   input: unknown;
+  run_status: string;
 }
 
 // Claims from every instance are serialized on this key (for the length of one short
@@ -98,7 +99,7 @@ export class StepLeaseRepository {
          from picked p, orchestration_runs r
         where s.id = p.id and r.id = s.run_id
         returning s.id, s.run_id, s.step_key, s.type, s.agent, s.attempt, s.max_attempts, s.lease_token,
-                  p.wake_reason, s.child_run_id, r.definition_id, r.owner, r.input`,
+                  p.wake_reason, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status`,
       [ids, owner, leaseSeconds],
     );
     return rows.map((row) => ({
@@ -115,6 +116,7 @@ export class StepLeaseRepository {
       definitionId: row.definition_id,
       owner: row.owner,
       runInput: row.input,
+      runStatus: row.run_status,
       claimedAt: Date.now(),
     }));
   }

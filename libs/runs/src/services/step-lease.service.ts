@@ -58,7 +58,8 @@ export class StepLeaseService {
       }
       if (chosen.length === 0) return [];
       const claimed = await this.leases.claim(chosen, owner, leaseSeconds, tx);
-      const started = await this.runs.markStarted([...new Set(claimed.map((s) => s.runId))], tx);
+      const pending = [...new Set(claimed.filter((s) => s.runStatus === 'pending').map((s) => s.runId))];
+      const started = pending.length > 0 ? await this.runs.markStarted(pending, tx) : [];
       const events: NewEvent[] = started.map((runId) => ({ runId, type: 'run.started' }));
       for (const step of claimed) {
         events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data: { attempt: step.attempt, agent: step.agent, instance: owner } });
