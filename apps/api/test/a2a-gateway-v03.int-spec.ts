@@ -68,7 +68,7 @@ describe.each(testDatabaseKinds())('the A2A gateway, driven by the v0.3 SDK clie
 
   it('reads the v0.3 card', async () => {
     const card = await client.getAgentCard();
-    expect(card).toMatchObject({ protocolVersion: '0.3.0', url: `${ctx.url}/a2a`, capabilities: { streaming: true, pushNotifications: false } });
+    expect(card).toMatchObject({ protocolVersion: '0.3.0', url: `${ctx.url}/a2a`, capabilities: { streaming: true, pushNotifications: true } });
     expect(card.skills.map((s) => s.id)).toContain('orchestrate-plan');
   });
 

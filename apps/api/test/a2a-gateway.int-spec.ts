@@ -86,7 +86,7 @@ describe.each(testDatabaseKinds())('the A2A gateway, driven by the v1.0 SDK clie
     expect(checkV10('AgentCard', v1.body)).toEqual([]);
     expect(checkV10('Task', { id: 'x', state: 'done' })).not.toEqual([]); // the validator does reject
     expect(v1.body.supportedInterfaces[0]).toEqual({ url: `${ctx.url}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' });
-    expect(v1.body.capabilities).toMatchObject({ streaming: true, pushNotifications: false });
+    expect(v1.body.capabilities).toMatchObject({ streaming: true, pushNotifications: true });
     expect(v1.body.skills.map((s: any) => s.id)).toEqual(['greeter', 'orchestrate-plan']);
     expect(v1.body.securitySchemes.bearer.httpAuthSecurityScheme.scheme).toBe('Bearer');
     expect(v1.headers.get('cache-control')).toContain('max-age');
@@ -202,7 +202,7 @@ describe.each(testDatabaseKinds())('the A2A gateway, driven by the v1.0 SDK clie
     const noMessage = await rpc({ jsonrpc: '2.0', id: 3, method: 'SendMessage', params: {} });
     expect(noMessage.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('params.message') });
     const push = await rpc({ jsonrpc: '2.0', id: 4, method: 'CreateTaskPushNotificationConfig', params: {} });
-    expect(push.body.error.code).toBe(-32003);
+    expect(push.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('params.taskId') });
     await expect(client.sendMessage(send(message([text('what can you do?')])))).rejects.toMatchObject({ message: expect.stringContaining('params.message') });
     await expect(client.sendMessage(send(message([data({ definition: { name: 'nope' } })])))).rejects.toMatchObject({ message: expect.stringContaining('nope') });
   });

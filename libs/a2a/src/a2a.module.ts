@@ -1,8 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { EventsModule } from '@baton/events';
+import { WebhooksModule } from '@baton/webhooks';
 import { A2A_OPTIONS, type A2aModuleOptions } from './a2a.options.js';
 import { AgentCardController } from './card/agent-card.controller.js';
 import { AgentCardService } from './card/agent-card.service.js';
+import { A2aPushConfigService } from './push/a2a-push-config.service.js';
+import { A2aPushRenderer } from './push/a2a-push-renderer.js';
 import { A2aController } from './rpc/a2a.controller.js';
 import { A2aRpcService } from './rpc/a2a-rpc.service.js';
 import { A2aTaskStreamService } from './streaming/task-stream.service.js';
@@ -10,7 +13,8 @@ import { A2aSendService } from './tasks/a2a-send.service.js';
 import { A2aTaskService } from './tasks/a2a-task.service.js';
 
 /**
- * The A2A gateway: Baton's agent card and `POST /a2a` for orchestrator agents. `imports`
+ * The A2A gateway: Baton's agent card and `POST /a2a` for orchestrator agents, and push
+ * notifications through the webhook outbox. `imports`
  * must provide the runs, approvals and definitions services (the app passes those modules).
  */
 @Module({})
@@ -18,7 +22,9 @@ export class A2aModule {
   static register(options: A2aModuleOptions): DynamicModule {
     return {
       module: A2aModule,
-      imports: [EventsModule, ...(options.imports ?? [])],
+      // WebhooksModule is the app's one instance (a static module): push configs are its
+      // subscriptions, and the push renderer registers with its registry.
+      imports: [EventsModule, WebhooksModule, ...(options.imports ?? [])],
       controllers: [AgentCardController, A2aController],
       providers: [
         { provide: A2A_OPTIONS, useValue: options },
@@ -27,6 +33,8 @@ export class A2aModule {
         A2aSendService,
         A2aTaskStreamService,
         A2aRpcService,
+        A2aPushConfigService,
+        A2aPushRenderer,
       ],
     };
   }

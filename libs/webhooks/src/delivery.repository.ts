@@ -115,6 +115,7 @@ export class DeliveryRepository {
   async claim(owner: string, leaseMs: number, limit: number, tx: Queryable = this.db): Promise<ClaimedDelivery[]> {
     const { rows } = await tx.query<{
       id: string; subscription_id: string; url: string; secret: string; event_type: string; event: WebhookEventPayload; attempts: number;
+      format: string; format_options: Record<string, unknown>;
     }>(
       `with due as (
          select d.id from webhook_deliveries d
@@ -134,7 +135,7 @@ export class DeliveryRepository {
               lease_expires_at = now() + $3::int * interval '1 millisecond'
          from due, webhook_subscriptions s
         where w.id = due.id and s.id = w.subscription_id
-       returning w.id, w.subscription_id, s.url, s.secret, w.event_type, w.event, w.attempts`,
+       returning w.id, w.subscription_id, s.url, s.secret, w.event_type, w.event, w.attempts, s.format, s.format_options`,
       [owner, limit, leaseMs],
     );
     return rows.map((row) => ({
@@ -145,6 +146,8 @@ export class DeliveryRepository {
       eventType: row.event_type,
       event: row.event,
       attempts: row.attempts,
+      format: row.format,
+      formatOptions: row.format_options ?? {},
     }));
   }
 

@@ -8,8 +8,11 @@ function event(id: number, type: RunEvent['type'], time: string): RunEvent {
   return { id, position: `9.${id}`, runId: 'r1', seq: id, type, stepKey: null, data: {}, createdAt: at(time) };
 }
 
-function subscription(id: string, events: string[], created: string, active = true): WebhookSubscription {
-  return { id, url: 'http://x', events, secret: 's', description: null, active, builtinKey: null, createdAt: at(created), updatedAt: at(created) };
+function subscription(id: string, events: string[], created: string, active = true, runId: string | null = null): WebhookSubscription {
+  return {
+    id, url: 'http://x', events, secret: 's', description: null, active, builtinKey: null,
+    runId, format: 'baton', formatOptions: {}, createdAt: at(created), updatedAt: at(created),
+  };
 }
 
 describe('planning deliveries', () => {

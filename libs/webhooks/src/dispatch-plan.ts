@@ -19,13 +19,19 @@ export function toEventPayload(event: RunEvent): WebhookEventPayload {
  * One delivery per (event, matching subscription), in event order. A subscription gets the
  * events that happened after it was created (an event's time is its transaction's start),
  * so one created today does not receive last month's history on its first dispatch.
+ *
+ * A run-scoped subscription (`runId`) gets only that run's events (not its child runs':
+ * those are runs of their own), and every one not yet dispatched when it was created: the
+ * run is known to be recent, and an A2A push config registered right after its task
+ * started must not lose the events of a transaction that began a moment before it.
  */
 export function planDeliveries(events: readonly RunEvent[], subscriptions: readonly WebhookSubscription[]): NewDelivery[] {
   const result: NewDelivery[] = [];
   for (const event of events) {
     const at = new Date(event.createdAt).getTime();
     for (const subscription of subscriptions) {
-      if (!subscription.active || at < subscription.createdAt.getTime()) continue;
+      if (!subscription.active) continue;
+      if (subscription.runId ? subscription.runId !== event.runId : at < subscription.createdAt.getTime()) continue;
       if (!matchesEventType(subscription.events, event.type)) continue;
       result.push({
         subscriptionId: subscription.id,

@@ -10,6 +10,9 @@ interface SubscriptionRow {
   description: string | null;
   active: boolean;
   builtin_key: string | null;
+  run_id: string | null;
+  format: string;
+  format_options: Record<string, unknown> | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -23,19 +26,27 @@ function toSubscription(row: SubscriptionRow): WebhookSubscription {
     description: row.description,
     active: row.active,
     builtinKey: row.builtin_key,
+    runId: row.run_id,
+    format: row.format,
+    formatOptions: row.format_options ?? {},
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-const COLUMNS = 'id, url, event_types, secret, description, active, builtin_key, created_at, updated_at';
+const COLUMNS = 'id, url, event_types, secret, description, active, builtin_key, run_id, format, format_options, created_at, updated_at';
 
 export interface NewSubscription {
+  /** Given by the caller (an A2A push config id), else generated. */
+  id?: string;
   url: string;
   events: string[];
   secret: string;
   description: string | null;
   active: boolean;
+  runId?: string | null;
+  format?: string;
+  formatOptions?: Record<string, unknown>;
 }
 
 /** Webhook subscriptions. */
@@ -45,12 +56,50 @@ export class SubscriptionRepository {
 
   async insert(input: NewSubscription, tx: Queryable = this.db): Promise<WebhookSubscription> {
     const { rows } = await tx.query<SubscriptionRow>(
-      `insert into webhook_subscriptions (url, event_types, secret, description, active)
-       values ($1::text, $2::text[], $3::text, $4::text, $5::boolean)
+      `insert into webhook_subscriptions (id, url, event_types, secret, description, active, run_id, format, format_options)
+       values (coalesce($1::uuid, gen_random_uuid()), $2::text, $3::text[], $4::text, $5::text, $6::boolean,
+               $7::uuid, $8::text, $9::jsonb)
        returning ${COLUMNS}`,
-      [input.url, input.events, input.secret, input.description, input.active],
+      [
+        input.id ?? null, input.url, input.events, input.secret, input.description, input.active,
+        input.runId ?? null, input.format ?? 'baton', JSON.stringify(input.formatOptions ?? {}),
+      ],
     );
     return toSubscription(rows[0]!);
+  }
+
+  /**
+   * Creates a run-scoped subscription with a given id, or replaces the URL, events, format and
+   * options of the one with that id if it is scoped to the same run (an A2A config set again
+   * keeps its secret, deliveries and creation time). Undefined when the id belongs to a
+   * subscription of another run or to an unscoped one: the caller's id clashes.
+   */
+  async upsertScoped(input: NewSubscription & { id: string; runId: string }, tx: Queryable = this.db): Promise<WebhookSubscription | undefined> {
+    const { rows } = await tx.query<SubscriptionRow>(
+      `insert into webhook_subscriptions as s (id, url, event_types, secret, description, active, run_id, format, format_options)
+       values ($1::uuid, $2::text, $3::text[], $4::text, $5::text, $6::boolean, $7::uuid, $8::text, $9::jsonb)
+       on conflict (id) do update
+         set url = excluded.url, event_types = excluded.event_types, format = excluded.format,
+             format_options = excluded.format_options, description = excluded.description, updated_at = now()
+         where s.run_id = excluded.run_id and s.builtin_key is null
+       returning ${COLUMNS}`,
+      [
+        input.id, input.url, input.events, input.secret, input.description, input.active,
+        input.runId, input.format ?? 'baton', JSON.stringify(input.formatOptions ?? {}),
+      ],
+    );
+    return rows[0] ? toSubscription(rows[0]) : undefined;
+  }
+
+  /** The subscriptions scoped to one run, oldest first (optionally of some formats only). */
+  async listForRun(runId: string, formats: string[] | null, tx: Queryable = this.db): Promise<WebhookSubscription[]> {
+    const { rows } = await tx.query<SubscriptionRow>(
+      `select ${COLUMNS} from webhook_subscriptions
+        where run_id = $1::uuid and ($2::text[] is null or format = any($2::text[]))
+        order by created_at, id`,
+      [runId, formats],
+    );
+    return rows.map(toSubscription);
   }
 
   /**

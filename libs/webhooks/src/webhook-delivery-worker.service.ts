@@ -4,8 +4,9 @@ import { BatonConfig } from '@baton/common';
 import { Database } from '@baton/db';
 import { DeliveryRepository, WEBHOOK_CHANNEL } from './delivery.repository.js';
 import { afterFailure, LEASE_MS, retryDelayMs } from './delivery-policy.js';
+import { WebhookRendererRegistry, type RenderedDelivery } from './delivery-renderer.js';
 import { sendDelivery } from './webhook-sender.js';
-import { WEBHOOK_ATTEMPTED_EVENT, type AttemptResult, type ClaimedDelivery, type WebhookAttemptedEvent } from './webhook.types.js';
+import { BATON_FORMAT, WEBHOOK_ATTEMPTED_EVENT, type AttemptResult, type ClaimedDelivery, type WebhookAttemptedEvent } from './webhook.types.js';
 
 /** Requests this process has open at once, across all subscriptions. */
 const WORKER_CONCURRENCY = 16;
@@ -38,6 +39,7 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
     @Inject(Database) private readonly db: Database,
     @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
+    @Inject(WebhookRendererRegistry) private readonly renderers: WebhookRendererRegistry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -88,7 +90,7 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
 
   private start(claim: ClaimedDelivery): void {
     const abort = new AbortController();
-    const done = sendDelivery(claim, abort.signal)
+    const done = this.attempt(claim, abort.signal)
       .then((result) => (abort.signal.aborted ? this.deliveries.release(claim, this.config.instanceId) : this.settle(claim, result)))
       .catch((error) => this.logger.error(`delivery ${claim.id}: ${(error as Error).message}`))
       .finally(() => {
@@ -97,6 +99,25 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
         this.wake();
       });
     this.inFlight.set(claim.id, { abort, done, claim });
+  }
+
+  /** Renders the body when the subscription has a format of its own, then sends. Never throws. */
+  private async attempt(claim: ClaimedDelivery, signal: AbortSignal): Promise<AttemptResult> {
+    let rendered: RenderedDelivery | undefined;
+    if (claim.format !== BATON_FORMAT) {
+      const renderer = this.renderers.find(claim.format);
+      if (!renderer) return { ok: false, statusCode: null, error: `no renderer for format ${claim.format} in this process` };
+      try {
+        rendered = await renderer.render({
+          deliveryId: claim.id,
+          event: claim.event,
+          subscription: { id: claim.subscriptionId, url: claim.url, format: claim.format, formatOptions: claim.formatOptions },
+        });
+      } catch (error) {
+        return { ok: false, statusCode: null, error: `render (${claim.format}) failed: ${(error as Error).message}` };
+      }
+    }
+    return sendDelivery(claim, signal, Date.now(), rendered);
   }
 
   private async settle(claim: ClaimedDelivery, result: AttemptResult): Promise<void> {

@@ -1,5 +1,6 @@
 import { REQUEST_TIMEOUT_MS } from './delivery-policy.js';
 import { signWebhook, WEBHOOK_HEADERS } from './signature.js';
+import type { RenderedDelivery } from './delivery-renderer.js';
 import type { AttemptResult, ClaimedDelivery } from './webhook.types.js';
 
 const ERROR_SNIPPET_CHARS = 300;
@@ -12,9 +13,16 @@ export function deliveryBody(delivery: ClaimedDelivery): string {
 /**
  * One attempt: a signed POST. 2xx is success; anything else (other statuses, redirects,
  * timeouts after REQUEST_TIMEOUT_MS, connection errors) is a failure to retry. Never throws.
+ * `rendered` replaces the envelope (a subscription with another format); its headers are
+ * added, but the signature headers are always Baton's, over the body actually sent.
  */
-export async function sendDelivery(delivery: ClaimedDelivery, signal: AbortSignal, now = Date.now()): Promise<AttemptResult> {
-  const body = deliveryBody(delivery);
+export async function sendDelivery(
+  delivery: ClaimedDelivery,
+  signal: AbortSignal,
+  now = Date.now(),
+  rendered?: RenderedDelivery,
+): Promise<AttemptResult> {
+  const body = rendered?.body ?? deliveryBody(delivery);
   const timestamp = Math.floor(now / 1000);
   try {
     const response = await fetch(delivery.url, {
@@ -22,6 +30,7 @@ export async function sendDelivery(delivery: ClaimedDelivery, signal: AbortSigna
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Baton-Webhooks/1',
+        ...lowerCased(rendered?.headers ?? {}),
         [WEBHOOK_HEADERS.event]: delivery.eventType,
         [WEBHOOK_HEADERS.delivery]: delivery.id,
         [WEBHOOK_HEADERS.timestamp]: String(timestamp),
@@ -47,4 +56,8 @@ function describe(error: unknown, signal: AbortSignal): string {
   // undici says "fetch failed" and keeps the useful part (ECONNREFUSED, ECONNRESET) in `cause`.
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return `connection error: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
+}
+
+function lowerCased(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }

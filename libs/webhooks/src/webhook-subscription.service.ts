@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { BatonConfig, BatonError, type FieldError } from '@baton/common';
 import { DeliveryRepository, type DeliveryPage } from './delivery.repository.js';
+import { WebhookRendererRegistry } from './delivery-renderer.js';
 import { normaliseEventPatterns } from './event-patterns.js';
 import { generateWebhookSecret } from './signature.js';
 import { SubscriptionRepository } from './subscription.repository.js';
@@ -15,6 +16,24 @@ export interface CreateWebhookInput {
   secret?: string;
   description?: string;
   active?: boolean;
+  /** Only events of this run. */
+  runId?: string;
+  /** `baton` (default) or a format a registered renderer writes. */
+  format?: string;
+}
+
+/**
+ * A subscription that belongs to another feature's object (an A2A push config of a task):
+ * its id is chosen by the caller, it is scoped to one run and its body has a format of its own.
+ */
+export interface ScopedWebhookInput {
+  id: string;
+  runId: string;
+  url: string;
+  events: string[];
+  format: string;
+  formatOptions: Record<string, unknown>;
+  description?: string;
 }
 
 const MIN_SECRET_LENGTH = 16;
@@ -29,6 +48,7 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
     @Inject(BatonConfig) private readonly config: BatonConfig,
     @Inject(SubscriptionRepository) private readonly subscriptions: SubscriptionRepository,
     @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
+    @Inject(WebhookRendererRegistry) private readonly renderers: WebhookRendererRegistry,
   ) {}
 
   /** Seeds (or re-points, or switches off) the progress webhook from the configuration. */
@@ -58,6 +78,9 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
     if (input.secret !== undefined && (input.secret.length < MIN_SECRET_LENGTH || input.secret.length > MAX_SECRET_LENGTH)) {
       errors.push({ path: 'secret', message: `must be ${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH} characters` });
     }
+    if (input.runId !== undefined && !isUuid(input.runId)) errors.push({ path: 'runId', message: 'must be a run id (UUID)' });
+    const formats = this.renderers.formats();
+    if (input.format !== undefined && !formats.includes(input.format)) errors.push({ path: 'format', message: `must be one of: ${formats.join(', ')}` });
     if (errors.length > 0) throw BatonError.validation(errors);
     return this.subscriptions.insert({
       url,
@@ -65,7 +88,44 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
       secret: input.secret ?? generateWebhookSecret(),
       description: input.description ?? null,
       active: input.active ?? true,
+      runId: input.runId ?? null,
+      format: input.format,
     });
+  }
+
+  /**
+   * Creates or replaces (same id, same run) a run-scoped subscription for another feature;
+   * its secret is generated (the HMAC headers are sent anyway). A clash with the id of a
+   * subscription elsewhere is a conflict.
+   */
+  async upsertScoped(input: ScopedWebhookInput): Promise<WebhookSubscription> {
+    if (!isHttpUrl(input.url.trim())) throw BatonError.validation([{ path: 'url', message: 'must be an absolute http:// or https:// URL' }]);
+    const { patterns, errors } = normaliseEventPatterns(input.events);
+    if (errors.length > 0) throw BatonError.validation(errors);
+    const saved = await this.subscriptions.upsertScoped({
+      id: input.id,
+      runId: input.runId,
+      url: input.url.trim(),
+      events: patterns,
+      secret: generateWebhookSecret(),
+      description: input.description ?? null,
+      active: true,
+      format: input.format,
+      formatOptions: input.formatOptions,
+    });
+    if (!saved) throw new BatonError('conflict', `webhook ${input.id} exists and is not scoped to run ${input.runId}`);
+    return saved;
+  }
+
+  /** The subscriptions scoped to a run, oldest first; only those of `formats` when given. */
+  listForRun(runId: string, formats?: string[]): Promise<WebhookSubscription[]> {
+    return isUuid(runId) ? this.subscriptions.listForRun(runId, formats ?? null) : Promise.resolve([]);
+  }
+
+  /** The subscription `id` if it exists and is scoped to `runId`. */
+  async findForRun(runId: string, id: string): Promise<WebhookSubscription | undefined> {
+    const found = isUuid(id) ? await this.subscriptions.find(id) : undefined;
+    return found && found.runId === runId ? found : undefined;
   }
 
   list(): Promise<WebhookSubscription[]> {

@@ -13,9 +13,18 @@ export interface WebhookSubscription {
   active: boolean;
   /** `progress` for the subscription seeded from ORCHESTRATION_PROGRESS_WEBHOOK_URL. */
   builtinKey: string | null;
+  /** Only events of this run (not of its child runs); null for every run. */
+  runId: string | null;
+  /** Who writes the body: `baton` (the event envelope) or a registered {@link DeliveryRenderer}. */
+  format: string;
+  /** The renderer's data (an A2A push config's token and authentication); `{}` for `baton`. */
+  formatOptions: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** The body format of every subscription created without one: the event envelope of the README. */
+export const BATON_FORMAT = 'baton';
 
 /** The event as sent in a delivery body (`event`). */
 export interface WebhookEventPayload {
@@ -58,6 +67,9 @@ export interface ClaimedDelivery {
   eventType: string;
   event: WebhookEventPayload;
   attempts: number;
+  /** The subscription's body format and its renderer's data. */
+  format: string;
+  formatOptions: Record<string, unknown>;
 }
 
 /** What one attempt came to. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '@baton/events';
 import { DeliveryRepository } from './delivery.repository.js';
+import { WebhookRendererRegistry } from './delivery-renderer.js';
 import { DispatchCursorRepository } from './dispatch-cursor.repository.js';
 import { WebhooksController } from './http/webhooks.controller.js';
 import { SubscriptionRepository } from './subscription.repository.js';
@@ -11,6 +12,8 @@ import { WebhookSubscriptionService } from './webhook-subscription.service.js';
 /**
  * Webhook subscriptions, the outbox dispatcher and the delivery workers. Needs the global
  * `Database`, `BatonConfig` and `EventEmitterModule`; reads the log through `EventsModule`.
+ * Features above this floor add body formats by registering a `DeliveryRenderer` with the
+ * exported `WebhookRendererRegistry` (one instance: a module imported twice is one module).
  */
 @Module({
   imports: [EventsModule],
@@ -22,7 +25,8 @@ import { WebhookSubscriptionService } from './webhook-subscription.service.js';
     WebhookSubscriptionService,
     WebhookDispatcherService,
     WebhookDeliveryWorkerService,
+    WebhookRendererRegistry,
   ],
-  exports: [WebhookSubscriptionService, WebhookDispatcherService],
+  exports: [WebhookSubscriptionService, WebhookDispatcherService, WebhookRendererRegistry],
 })
 export class WebhooksModule {}

@@ -28,7 +28,7 @@ export class AgentCardService {
       url: `${baseUrl}/a2a`,
       documentationUrl: `${baseUrl}/dashboard`,
       streaming: true,
-      pushNotifications: false,
+      pushNotifications: true,
       skills: [...(await this.definitionSkills()), PLAN_SKILL],
     };
   }

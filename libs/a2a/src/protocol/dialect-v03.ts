@@ -1,6 +1,7 @@
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
 import { isRecord, type Dialect, type ListParams, type SendParams } from './dialect.js';
+import { parseConfigV03, pushV03 } from './push-v03.js';
 
 /**
  * A2A v0.3 (`message/send`, `kind` discriminators, lower-case states, `final` on status
@@ -15,13 +16,14 @@ export const dialectV03: Dialect = {
     get: 'tasks/get',
     cancel: 'tasks/cancel',
     subscribe: 'tasks/resubscribe',
-    push: [
-      'tasks/pushNotificationConfig/set',
-      'tasks/pushNotificationConfig/get',
-      'tasks/pushNotificationConfig/list',
-      'tasks/pushNotificationConfig/delete',
-    ],
+    push: {
+      create: 'tasks/pushNotificationConfig/set',
+      get: 'tasks/pushNotificationConfig/get',
+      list: 'tasks/pushNotificationConfig/list',
+      delete: 'tasks/pushNotificationConfig/delete',
+    },
   },
+  ...pushV03,
 
   parseSend(params: unknown): SendParams {
     if (!isRecord(params)) throw A2aRpcError.invalidParams('params', 'must be an object');
@@ -31,7 +33,9 @@ export const dialectV03: Dialect = {
     if (!Array.isArray(message.parts) || message.parts.length === 0) throw A2aRpcError.invalidParams('params.message.parts', 'must hold at least one part');
     const parts = message.parts.map((part, i) => parsePart(part, `params.message.parts[${i}]`));
     const configuration = isRecord(params.configuration) ? params.configuration : {};
+    const push = configuration.pushNotificationConfig;
     return {
+      pushConfig: push === undefined || push === null ? undefined : parseConfigV03(push, 'params.configuration.pushNotificationConfig'),
       message: {
         messageId: message.messageId,
         taskId: optionalString(message.taskId, 'params.message.taskId'),
@@ -69,6 +73,8 @@ export const dialectV03: Dialect = {
   renderList: () => {
     throw A2aRpcError.unsupported('tasks/list is not part of A2A v0.3');
   },
+  /** As the SDK's V03PushNotificationSerializer: the Task, as JSON. */
+  renderPushNotification: (view) => ({ body: JSON.stringify(task(view)), contentType: 'application/json' }),
 };
 
 const STATES: Record<TaskStateName, string> = {

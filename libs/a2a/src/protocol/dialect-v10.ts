@@ -15,7 +15,9 @@ import {
 } from '@a2a-js/sdk';
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
+import { isTerminalState } from '../tasks/task-view.js';
 import { isRecord, type Dialect, type ListParams, type SendParams } from './dialect.js';
+import { configFromV10, pushV10 } from './push-v10.js';
 
 /**
  * A2A v1.0 (PascalCase methods, `TASK_STATE_*`, no `kind` fields), selected by the header
@@ -32,13 +34,14 @@ export const dialectV10: Dialect = {
     cancel: 'CancelTask',
     subscribe: 'SubscribeToTask',
     list: 'ListTasks',
-    push: [
-      'CreateTaskPushNotificationConfig',
-      'GetTaskPushNotificationConfig',
-      'ListTaskPushNotificationConfigs',
-      'DeleteTaskPushNotificationConfig',
-    ],
+    push: {
+      create: 'CreateTaskPushNotificationConfig',
+      get: 'GetTaskPushNotificationConfig',
+      list: 'ListTaskPushNotificationConfigs',
+      delete: 'DeleteTaskPushNotificationConfig',
+    },
   },
+  ...pushV10,
 
   parseSend(params: unknown): SendParams {
     if (!isRecord(params)) throw A2aRpcError.invalidParams('params', 'must be an object');
@@ -47,7 +50,9 @@ export const dialectV10: Dialect = {
     const message = request.message!;
     if (!message.messageId) throw A2aRpcError.invalidParams('params.message.messageId', 'is required');
     if (message.parts.length === 0) throw A2aRpcError.invalidParams('params.message.parts', 'must hold at least one part');
+    const push = request.configuration?.taskPushNotificationConfig;
     return {
+      pushConfig: push ? configFromV10(push, 'params.configuration.taskPushNotificationConfig') : undefined,
       message: {
         messageId: message.messageId,
         taskId: message.taskId || undefined,
@@ -103,6 +108,15 @@ export const dialectV10: Dialect = {
   },
   renderList: (result) =>
     ListTasksResponse.toJSON({ tasks: result.tasks.map(task), nextPageToken: result.nextPageToken, pageSize: result.pageSize, totalSize: result.tasks.length }),
+  /**
+   * As the SDK's V1PushNotificationSerializer: a StreamResponse as JSON, `application/a2a+json`.
+   * A status update for each change; the whole task once it is terminal, so the receiver has
+   * the artifacts without asking.
+   */
+  renderPushNotification: (view) => ({
+    body: JSON.stringify(dialectV10.renderEvent(isTerminalState(view.state) ? { kind: 'task', task: view } : { kind: 'status', task: view, final: false })),
+    contentType: 'application/a2a+json',
+  }),
 };
 
 const STATES: Record<TaskStateName, TaskState> = {

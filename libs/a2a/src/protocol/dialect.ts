@@ -11,8 +11,33 @@ export interface InboundMessage {
   metadata: Record<string, unknown>;
 }
 
+/** A push-notification config as a caller gives it (either dialect). */
+export interface PushConfigInput {
+  /** The caller's id for it; generated when absent. */
+  id?: string;
+  url: string;
+  /** Sent back as `X-A2A-Notification-Token`. */
+  token?: string;
+  /** Recorded; with credentials, sent as `Authorization: <scheme> <credentials>`. */
+  authentication?: { schemes: string[]; credentials?: string };
+}
+
+/** A stored push config, as get/list answer it. */
+export interface PushConfigView extends PushConfigInput {
+  id: string;
+  taskId: string;
+}
+
+/** A push notification's body and content type (what the SDK's serializers produce). */
+export interface PushBody {
+  body: string;
+  contentType: string;
+}
+
 export interface SendParams {
   message: InboundMessage;
+  /** An inline push config (v1.0 `configuration.taskPushNotificationConfig`, v0.3 `configuration.pushNotificationConfig`). */
+  pushConfig?: PushConfigInput;
   /** Wait for a terminal or input-required state (bounded) before answering. */
   blocking: boolean;
   metadata: Record<string, unknown>;
@@ -40,8 +65,8 @@ export interface DialectMethods {
   cancel: string;
   subscribe: string;
   list?: string;
-  /** Push-notification config methods: answered with PushNotificationNotSupported. */
-  push: string[];
+  /** Push-notification config methods. */
+  push: { create: string; get: string; list: string; delete: string };
 }
 
 /**
@@ -59,6 +84,16 @@ export interface Dialect {
   renderSendResult(view: TaskView): unknown;
   renderEvent(event: TaskEvent): unknown;
   renderList(result: ListResult): unknown;
+  /** Create (v0.3 `set`) params: the task and the config. */
+  parsePushCreate(params: unknown): { taskId: string; config: PushConfigInput };
+  /** Get / delete params: the task and the config id (absent: v0.3 get of the task's only config). */
+  parsePushRef(params: unknown): { taskId: string; configId?: string };
+  /** List params: the task. */
+  parsePushList(params: unknown): string;
+  renderPushConfig(view: PushConfigView): unknown;
+  renderPushList(views: PushConfigView[]): unknown;
+  /** A push notification for the task as it is in `view` (terminal: the final one). */
+  renderPushNotification(view: TaskView): PushBody;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import type { Principal } from '@baton/identity';
 import { A2A_OPTIONS, DEFAULT_BLOCKING_TIMEOUT_MS, type A2aModuleOptions } from '../a2a.options.js';
-import type { Dialect, ProtocolVersion } from '../protocol/dialect.js';
+import type { Dialect, ProtocolVersion, SendParams } from '../protocol/dialect.js';
 import { dialectV03 } from '../protocol/dialect-v03.js';
 import { dialectV10 } from '../protocol/dialect-v10.js';
+import { A2aPushConfigService, assertPushUrl } from '../push/a2a-push-config.service.js';
 import { A2aSendService } from '../tasks/a2a-send.service.js';
 import { A2aTaskService } from '../tasks/a2a-task.service.js';
 import { readCreateParams, readDecision } from '../tasks/message-intent.js';
@@ -36,6 +37,7 @@ export class A2aRpcService {
   constructor(
     @Inject(A2aSendService) private readonly sender: A2aSendService,
     @Inject(A2aTaskService) private readonly tasks: A2aTaskService,
+    @Inject(A2aPushConfigService) private readonly pushes: A2aPushConfigService,
     @Inject(A2A_OPTIONS) options: A2aModuleOptions,
   ) {
     this.timeoutMs = options.blockingTimeoutMs ?? DEFAULT_BLOCKING_TIMEOUT_MS;
@@ -64,10 +66,10 @@ export class A2aRpcService {
     const m = d.methods;
     server.addMethod(m.send, async (params, { principal }) => {
       const send = d.parseSend(params);
-      const view = await this.sender.send(send, principal, d.version);
+      const view = await this.sendWithPush(send, principal, d);
       return d.renderSendResult(send.blocking ? await this.tasks.settle(view.id, this.timeoutMs) : view);
     });
-    server.addMethod(m.stream, async (params, { principal }) => new StreamStart(await this.sender.send(d.parseSend(params), principal, d.version)));
+    server.addMethod(m.stream, async (params, { principal }) => new StreamStart(await this.sendWithPush(d.parseSend(params), principal, d)));
     server.addMethod(m.get, async (params) => d.renderTask(await this.tasks.view(d.parseTaskId(params))));
     server.addMethod(m.cancel, async (params, { principal }) => d.renderTask(await this.tasks.cancel(d.parseTaskId(params), principal)));
     server.addMethod(m.subscribe, async (params) => {
@@ -76,13 +78,40 @@ export class A2aRpcService {
       return new StreamStart(view);
     });
     if (m.list) server.addMethod(m.list, async (params) => d.renderList(await this.tasks.list(d.parseList(params))));
-    for (const name of m.push) {
-      server.addMethod(name, () => {
-        throw new A2aRpcError('push notifications are not supported: use streaming, or the webhooks API', A2A_CODES.pushNotificationNotSupported);
-      });
-    }
+    this.addPushMethods(server, d);
     this.addBatonMethods(server, d);
     return server;
+  }
+
+  /**
+   * Sends, then registers the message's inline push config for the task (checked first, so
+   * a bad URL starts nothing). Pushes follow from about the moment it is registered.
+   */
+  private async sendWithPush(send: SendParams, principal: Principal, d: Dialect): Promise<TaskView> {
+    const path = d.version === '1.0' ? 'params.configuration.taskPushNotificationConfig.url' : 'params.configuration.pushNotificationConfig.url';
+    if (send.pushConfig) assertPushUrl(send.pushConfig.url, path);
+    const view = await this.sender.send(send, principal, d.version);
+    if (send.pushConfig) await this.pushes.create(view.id, send.pushConfig, d.version, principal, path);
+    return view;
+  }
+
+  /** Push-notification configs: create (v0.3 `set`), get, list, delete. */
+  private addPushMethods(server: JSONRPCServer<RpcContext>, d: Dialect): void {
+    const m = d.methods.push;
+    server.addMethod(m.create, async (params, { principal }) => {
+      const { taskId, config } = d.parsePushCreate(params);
+      return d.renderPushConfig(await this.pushes.create(taskId, config, d.version, principal));
+    });
+    server.addMethod(m.get, async (params) => {
+      const { taskId, configId } = d.parsePushRef(params);
+      return d.renderPushConfig(await this.pushes.get(taskId, configId));
+    });
+    server.addMethod(m.list, async (params) => d.renderPushList(await this.pushes.list(d.parsePushList(params))));
+    server.addMethod(m.delete, async (params, { principal }) => {
+      const { taskId, configId } = d.parsePushRef(params);
+      await this.pushes.delete(taskId, configId, principal);
+      return null;
+    });
   }
 
   /** The seed's orchestration modes, for agents that prefer explicit calls to messages. */

@@ -28,6 +28,17 @@ export class CreateWebhookDto {
   @IsOptional()
   @IsBoolean()
   active?: boolean;
+
+  /** Only events of this run (checked to be a UUID by the service). */
+  @IsOptional()
+  @IsString()
+  runId?: string;
+
+  /** `baton` (default) or a registered renderer's format; checked by the service. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  format?: string;
 }
 
 /** `GET /api/v1/webhooks/:id/deliveries?status=&limit=&cursor=`. */

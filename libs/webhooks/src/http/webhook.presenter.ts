@@ -8,6 +8,10 @@ export interface WebhookResponse {
   active: boolean;
   /** True for the subscription configured by ORCHESTRATION_PROGRESS_WEBHOOK_URL. */
   builtin: boolean;
+  /** Only events of this run; null for all runs. */
+  runId: string | null;
+  /** The body format: `baton`, or e.g. `a2a-v1.0` for an A2A push config. */
+  format: string;
   createdAt: string;
   updatedAt: string;
   /** Only in the 201 of `POST /api/v1/webhooks`. */
@@ -42,6 +46,8 @@ export function toWebhookResponse(subscription: WebhookSubscription, withSecret 
     description: subscription.description,
     active: subscription.active,
     builtin: subscription.builtinKey !== null,
+    runId: subscription.runId,
+    format: subscription.format,
     createdAt: subscription.createdAt.toISOString(),
     updatedAt: subscription.updatedAt.toISOString(),
   };
