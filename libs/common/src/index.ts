@@ -6,3 +6,4 @@ export { ConfigModule } from './config.module.js';
 export { ErrorFilter, toErrorBody, type ErrorBody } from './http/error-filter.js';
 export { createValidationPipe, flattenValidationErrors } from './http/validation.js';
 export { encodeKeysetCursor, decodeKeysetCursor, type KeysetPosition } from './keyset-cursor.js';
+export { PageQueryDto } from './http/page-query.dto.js';

@@ -1,5 +1,5 @@
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
-import { Type } from 'class-transformer';
+import { PageQueryDto } from '@baton/common';
+import { IsDefined, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 
 /** `POST /api/v1/approvals/:id/decision`. */
 export class DecisionDto {
@@ -17,7 +17,7 @@ export class DecisionDto {
   payload?: unknown;
 }
 
-export class ListApprovalsQueryDto {
+export class ListApprovalsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(['pending', 'approved', 'rejected', 'expired', 'cancelled'])
   status?: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
@@ -26,14 +26,4 @@ export class ListApprovalsQueryDto {
   @IsUUID()
   runId?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }

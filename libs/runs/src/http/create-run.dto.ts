@@ -1,5 +1,6 @@
+import { PageQueryDto } from '@baton/common';
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 
 export class DefinitionRefDto {
   @IsString()
@@ -42,7 +43,7 @@ export class CreateRunDto {
   metadata?: Record<string, unknown>;
 }
 
-export class ListRunsQueryDto {
+export class ListRunsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   status?: string;
@@ -55,14 +56,4 @@ export class ListRunsQueryDto {
   @IsString()
   owner?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }
