@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { StreamSink } from '../streams/stream-pump.js';
-import { presentStreamEvent, type StreamItem } from '../streams/stream-reader.js';
+import { encodedOnce, presentedJson, type StreamItem } from '../streams/stream-reader.js';
 
 /**
  * Writes a stream as Server-Sent Events on an Express response: `id`, `event`, `data`
@@ -34,12 +34,26 @@ export class SseWriter implements StreamSink {
   }
 
   send(item: StreamItem): void | Promise<void> {
-    if (this.response.destroyed) return; // the client left; the close handler stops the pump
-    this.open();
+    return this.write(this.frame(item));
+  }
+
+  /** A batch as one write: one syscall per client per batch rather than per event. */
+  sendMany(items: StreamItem[]): void | Promise<void> {
+    if (items.length === 0) return;
+    return this.write(items.length === 1 ? this.frame(items[0]!) : items.map((item) => this.frame(item)).join(''));
+  }
+
+  private frame(item: StreamItem): string {
     const child = this.runId !== undefined && item.event.runId !== this.runId;
     const name = child ? `child.${item.event.type}` : item.event.type;
-    const frame = `id: ${item.id}\nevent: ${name}\ndata: ${JSON.stringify(presentStreamEvent(item))}\n\n`;
-    if (this.response.write(frame)) return;
+    // Built once per item and name: the global feed hands the same item to every client.
+    return encodedOnce(item, `sse:${name}`, () => `id: ${item.id}\nevent: ${name}\ndata: ${presentedJson(item)}\n\n`);
+  }
+
+  private write(frames: string): void | Promise<void> {
+    if (this.response.destroyed) return; // the client left; the close handler stops the pump
+    this.open();
+    if (this.response.write(frames)) return;
     // Backpressure: hold the pump until the socket drains (or the client has gone).
     return new Promise((resolve) => {
       const done = () => {

@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BatonError } from '@baton/common';
+import { Database } from '@baton/db';
 import { EventLogRepository } from '../event-log.repository.js';
 import { EventFeed } from './event-feed.service.js';
-import { GlobalReader } from './global-reader.js';
+import { DEFAULT_TAIL_OPTIONS, GlobalSubscriber, GlobalTail, type GlobalTailOptions } from './global-tail.js';
 import { parseRunCursor } from './run-cursor.js';
 import { RunTreeReader } from './run-tree-reader.js';
 import { StreamPump, type PumpOptions, type StreamSink } from './stream-pump.js';
@@ -23,13 +24,24 @@ export interface EventSubscription {
 @Injectable()
 export class EventStreamService implements OnModuleDestroy {
   private readonly pumps = new Set<StreamPump>();
+  private readonly globals = new Set<GlobalSubscriber>();
   /** Tests shorten how long a finished run's stream waits for its children. */
   pumpOptions: PumpOptions = {};
+  /** The one reader of the global order that every all-runs client shares. */
+  readonly globalTail: GlobalTail;
 
   constructor(
     @Inject(EventLogRepository) private readonly log: EventLogRepository,
     @Inject(EventFeed) private readonly feed: EventFeed,
-  ) {}
+    @Inject(Database) db: Database,
+  ) {
+    this.globalTail = new GlobalTail(db, log, feed, { ...DEFAULT_TAIL_OPTIONS });
+  }
+
+  /** Tests shrink the ring to exercise the hand-over between the table and memory. */
+  get globalTailOptions(): GlobalTailOptions {
+    return this.globalTail.options;
+  }
 
   /**
    * A run's events and its child runs' after `after` (a RunCursor: `<seq>` or the compound
@@ -46,21 +58,30 @@ export class EventStreamService implements OnModuleDestroy {
     return this.start(reader, sink);
   }
 
-  /** Every run's events after `after` (a position; null from the start), never ending. */
+  /**
+   * Every run's events after `after` (a position; null from the start), never ending. Served
+   * by the shared GlobalTail: from its ring when `after` is recent, from the table until it
+   * is otherwise.
+   */
   openGlobal(after: string | null, types: string[] | null, sink: StreamSink): EventSubscription {
     if (after !== null && !POSITION.test(after)) {
       throw BatonError.validation([{ path: 'after', message: 'must be a position sent by the event feed (e.g. 1234.56)' }]);
     }
-    const reader = new GlobalReader(this.log, after, types && types.length > 0 ? new Set(types) : null);
-    return this.start(reader, sink);
+    const filter = types && types.length > 0 ? new Set(types) : null;
+    const subscriber = new GlobalSubscriber(this.globalTail, this.log, after, filter, sink, (closed) => this.globals.delete(closed));
+    this.globals.add(subscriber);
+    subscriber.start();
+    return { close: () => subscriber.close('closed') };
   }
 
   get openStreams(): number {
-    return this.pumps.size;
+    return this.pumps.size + this.globals.size;
   }
 
   onModuleDestroy(): void {
     for (const pump of [...this.pumps]) pump.close('closed');
+    for (const subscriber of [...this.globals]) subscriber.close('closed');
+    this.globalTail.shutdown();
   }
 
   private start(reader: StreamReader, sink: StreamSink): EventSubscription {

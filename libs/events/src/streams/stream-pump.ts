@@ -6,6 +6,11 @@ import type { StreamItem, StreamReader } from './stream-reader.js';
 export interface StreamSink {
   /** May return a promise to hold the next item back (backpressure). */
   send(item: StreamItem): void | Promise<void>;
+  /**
+   * Optional: several items in order, as one write (the global feed hands each client a
+   * batch at a time). Same contract as `send`; without it, `send` is called per item.
+   */
+  sendMany?(items: StreamItem[]): void | Promise<void>;
   /** The stream is complete (run finished) or the pump was closed. */
   end(reason: 'finished' | 'closed' | 'error'): void;
 }
@@ -34,7 +39,7 @@ export class StreamPump {
   private unsubscribe: (() => void) | undefined;
 
   constructor(
-    private readonly feed: EventFeed,
+    private readonly feed: Pick<EventFeed, 'subscribe'>,
     private readonly reader: StreamReader,
     private readonly sink: StreamSink,
     private readonly options: PumpOptions = {},

@@ -45,3 +45,24 @@ export function presentStreamEvent(item: StreamItem): Record<string, unknown> {
     ...(item.parentRunId ? { parentRunId: item.parentRunId } : {}),
   };
 }
+
+/**
+ * Encodings of an item, computed once and shared by every client the same item object goes
+ * to (the global tail hands one object to all its subscribers). Keyed weakly: an item that
+ * left the ring and every client's hands is collected with its encodings.
+ */
+const encodings = new WeakMap<StreamItem, Map<string, string>>();
+
+/** `JSON.stringify(presentStreamEvent(item))`, once per item object. */
+export function presentedJson(item: StreamItem): string {
+  return encodedOnce(item, 'json', () => JSON.stringify(presentStreamEvent(item)));
+}
+
+/** A door's encoding of an item (an SSE frame, a WebSocket message), once per item and kind. */
+export function encodedOnce(item: StreamItem, kind: string, encode: () => string): string {
+  let cached = encodings.get(item);
+  if (!cached) encodings.set(item, (cached = new Map()));
+  let value = cached.get(kind);
+  if (value === undefined) cached.set(kind, (value = encode()));
+  return value;
+}

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { BatonError } from '@baton/common';
 import type { EventStreamService, EventSubscription } from '../streams/event-stream.service.js';
 import type { StreamSink } from '../streams/stream-pump.js';
-import { presentStreamEvent, type StreamItem } from '../streams/stream-reader.js';
+import { encodedOnce, presentedJson, type StreamItem } from '../streams/stream-reader.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Above this many unsent bytes a subscription waits for the socket before reading on. */
@@ -98,7 +98,14 @@ export class EventSocketConnection {
   private sinkFor(key: string, runId: string | null): StreamSink {
     return {
       send: (item: StreamItem) => {
-        const sent = this.send({ event: presentStreamEvent(item), cursor: item.id, runId });
+        // `{ event, cursor, runId }`, encoded once per item and target: the all-runs
+        // subscriptions of every socket share the global tail's item objects.
+        const message = encodedOnce(
+          item,
+          `ws:${runId}`,
+          () => `{"event":${presentedJson(item)},"cursor":${JSON.stringify(item.id)},"runId":${JSON.stringify(runId)}}`,
+        );
+        const sent = this.sendRaw(message);
         return this.ws.bufferedAmount > HIGH_WATER ? sent : undefined;
       },
       end: (reason) => {
@@ -110,8 +117,12 @@ export class EventSocketConnection {
   }
 
   private send(message: unknown): Promise<void> {
+    return this.sendRaw(JSON.stringify(message));
+  }
+
+  private sendRaw(text: string): Promise<void> {
     if (this.ws.readyState !== this.ws.OPEN) return Promise.resolve();
-    return new Promise((resolve) => this.ws.send(JSON.stringify(message), () => resolve()));
+    return new Promise((resolve) => this.ws.send(text, () => resolve()));
   }
 }
 
