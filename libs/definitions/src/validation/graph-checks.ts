@@ -3,6 +3,7 @@ import { areUpstream, type UpstreamQuery } from '../graph/upstream.js';
 import type { Issues } from './field-reader.js';
 import { dependencyPath, type ReadStep } from './step-reader.js';
 
+/** A step with an id; its own object is the graph node unless it names itself as a dependency. */
 interface Node extends GraphNode {
   step: ReadStep;
 }

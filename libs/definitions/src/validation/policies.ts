@@ -23,9 +23,14 @@ const BACKOFF_KEYS = ['initial_ms', 'multiplier', 'max_ms'] as const;
 const CACHE_KEYS = ['enabled', 'ttlSeconds'] as const;
 
 /** Reads `on_step_failure` or a step's `retry`; absent means no overrides. */
+// What a step without `retry` or `cache` reads as: shared, never mutated (a 10,000-step
+// graph would otherwise allocate both 10,000 times).
+const NO_FAILURE_OVERRIDES: FailureOverrides = Object.freeze({ backoff: Object.freeze({}) }) as FailureOverrides;
+const NO_CACHE_OVERRIDES: Partial<CachePolicy> = Object.freeze({});
+
 export function readFailureOverrides(value: unknown, path: string, issues: Issues): FailureOverrides {
+  if (value === undefined) return NO_FAILURE_OVERRIDES;
   const overrides: FailureOverrides = { backoff: {} };
-  if (value === undefined) return overrides;
   const obj = readObject(value, path, issues, FAILURE_KEYS);
   if (!obj) return overrides;
   overrides.maxAttempts = readInteger(obj, 'max_attempts', path, issues);
@@ -70,7 +75,7 @@ export function mergeFailure(base: FailurePolicy, over: FailureOverrides): Failu
 
 /** Reads `{ enabled?, ttlSeconds? }` (a step's `cache` or `caching.steps.<id>`). */
 export function readCacheOverrides(value: unknown, path: string, issues: Issues): Partial<CachePolicy> {
-  if (value === undefined) return {};
+  if (value === undefined) return NO_CACHE_OVERRIDES;
   const obj = readObject(value, path, issues, CACHE_KEYS);
   return obj ? readCacheFields(obj, path, issues) : {};
 }

@@ -59,8 +59,8 @@ export function readStep(value: unknown, index: number, issues: Issues): ReadSte
     input: obj.input,
     prompt: readString(obj, 'prompt', path, issues),
     timeoutSeconds: readInteger(obj, 'timeout_seconds', path, issues),
-    retry: readFailureOverrides(obj.retry, child(path, 'retry'), issues),
-    cache: readCacheOverrides(obj.cache, child(path, 'cache'), issues),
+    retry: readFailureOverrides(obj.retry, obj.retry === undefined ? path : child(path, 'retry'), issues),
+    cache: readCacheOverrides(obj.cache, obj.cache === undefined ? path : child(path, 'cache'), issues),
     forEach: readForEach(obj, path, issues),
     expressions: [],
   };
@@ -147,7 +147,12 @@ function readDefinitionRef(value: unknown, path: string, issues: Issues): Defini
 }
 
 /** Parses templates once, reports syntax errors and misuse of `item`/`index`. */
+const NO_EXPRESSIONS: FoundExpression[] = [];
+
 function scanStepTemplates(obj: Json, step: ReadStep, issues: Issues): FoundExpression[] {
+  if (obj.input === undefined && obj.prompt === undefined && obj.for_each === undefined && obj.checkpoint === undefined) {
+    return NO_EXPRESSIONS;
+  }
   const scan: TemplateScan = { expressions: [], errors: [] };
   for (const key of ['input', 'prompt', 'for_each', 'checkpoint']) {
     if (obj[key] !== undefined) scanTemplates(obj[key], child(step.path, key), scan);

@@ -27,8 +27,8 @@ export interface NormalizedDefinition {
 
 /** An agent named by a step, with where it was named. */
 export interface AgentUse {
-  name: string;
-  path: string;
+  readonly name: string;
+  readonly path: string;
 }
 
 export interface ValidateOptions {
@@ -61,7 +61,8 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
   for (const [stepId, path] of cachedStepPaths) {
     if (!ids.has(stepId)) issues.add(path, `unknown step "${stepId}"`);
   }
-  const agents = steps.flatMap((step) => (step.agent ? [{ name: step.agent, path: `${step.path}.agent` }] : []));
+  const agents: AgentUse[] = [];
+  for (const step of steps) if (step.agent) agents.push(new StepAgentUse(step.agent, step.path));
   if (issues.errors.length > 0 || !plan) return { ok: false, errors: issues.errors, agents };
   const byId = new Map(steps.map((step) => [step.id!, step]));
   const specs = plan.order.map((id) => toStepSpec(byId.get(id)!, settings));
@@ -111,8 +112,26 @@ function readSteps(value: unknown, issues: Issues): ReadStep[] {
   return steps;
 }
 
+/** An agent named by a step; the path is built only if an error needs it. */
+class StepAgentUse implements AgentUse {
+  constructor(
+    readonly name: string,
+    private readonly stepPath: string,
+  ) {}
+
+  get path(): string {
+    return `${this.stepPath}.agent`;
+  }
+}
+
+// Most steps reference no other step; they share this (never mutated) list.
+const NO_REFERENCES: string[] = [];
+
 function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
-  const references = [...new Set(step.expressions.flatMap(({ expr }) => (expr.stepId ? [expr.stepId] : [])))];
+  const references =
+    step.expressions.length === 0
+      ? NO_REFERENCES
+      : [...new Set(step.expressions.flatMap(({ expr }) => (expr.stepId ? [expr.stepId] : [])))];
   const spec: StepSpec = {
     id: step.id!,
     type: step.type,
