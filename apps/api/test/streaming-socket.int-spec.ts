@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { EventRetentionService } from '@baton/events';
-import { createTestDatabase, testDatabaseKinds, waitFor, type TestDatabase } from '@baton/testing';
-import { http, startTestApp, type TestApp } from './support/test-app.js';
+import { testDatabaseKinds, waitFor } from '@baton/testing';
+import { http, startTestApp, useTestServer } from './support/test-app.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
 import { delayPlan, delayStep } from './support/step-audit.js';
 import { openSse } from './support/sse-client.js';
@@ -16,25 +16,14 @@ async function connect(url: string): Promise<{ socket: WebSocket; messages: any[
 }
 
 describe.each(testDatabaseKinds())('WebSocket and retention on %s', (kind) => {
-  let database: TestDatabase;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    server = await startTestApp(database.db);
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const ctx = useTestServer(kind);
 
   const logOf = async (runId: string) =>
-    (await database.db.query<{ seq: number }>('select seq::int as seq from orchestration_events where run_id = $1::uuid order by seq', [runId])).rows;
+    (await ctx.database.db.query<{ seq: number }>('select seq::int as seq from orchestration_events where run_id = $1::uuid order by seq', [runId])).rows;
 
   it('subscribes to a run from a cursor and gets the rest in order, then an end', async () => {
-    const run = await startPlan(server.url, delayPlan([delayStep('a', 100), delayStep('b', 100, ['a'])], 1));
-    const { socket, messages } = await connect(server.url);
+    const run = await startPlan(ctx.url, delayPlan([delayStep('a', 100), delayStep('b', 100, ['a'])], 1));
+    const { socket, messages } = await connect(ctx.url);
     socket.send(JSON.stringify({ subscribe: { runId: run.id, after: 2 } }));
     await waitFor(() => messages.some((m) => m.end), { what: 'end of the run stream' });
     socket.close();
@@ -49,17 +38,17 @@ describe.each(testDatabaseKinds())('WebSocket and retention on %s', (kind) => {
   });
 
   it('subscribes to every run from a position, stops on unsubscribe, and names bad input', async () => {
-    const { socket, messages } = await connect(server.url);
-    const seen = await startPlan(server.url, delayPlan([delayStep('a', 10)], 1));
-    await waitForRun(server.url, seen.id);
+    const { socket, messages } = await connect(ctx.url);
+    const seen = await startPlan(ctx.url, delayPlan([delayStep('a', 10)], 1));
+    await waitForRun(ctx.url, seen.id);
     const [mark] = (
-      await database.db.query<{ position: string }>(
+      await ctx.database.db.query<{ position: string }>(
         `select tx_id::text || '.' || id as position from orchestration_events where run_id = $1::uuid and seq = 1`,
         [seen.id],
       )
     ).rows;
     socket.send(JSON.stringify({ subscribe: { after: mark!.position } }));
-    const run = await startPlan(server.url, delayPlan([delayStep('a', 10)], 1));
+    const run = await startPlan(ctx.url, delayPlan([delayStep('a', 10)], 1));
     await waitFor(() => messages.some((m) => m.event?.runId === run.id && m.event.type === 'run.completed'), { what: 'run.completed' });
     const fromSeen = messages.filter((m) => m.event?.runId === seen.id).map((m) => m.event.seq);
     expect(fromSeen).toEqual((await logOf(seen.id)).slice(1).map((e) => e.seq));
@@ -72,7 +61,7 @@ describe.each(testDatabaseKinds())('WebSocket and retention on %s', (kind) => {
     socket.send(JSON.stringify({ subscribe: { runId: 'nope' } }));
     await waitFor(() => messages.some((m) => m.error), { what: 'an error message' });
     const count = messages.length;
-    await startPlan(server.url, delayPlan([delayStep('a', 10)], 1));
+    await startPlan(ctx.url, delayPlan([delayStep('a', 10)], 1));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(messages.slice(count)).toEqual([]);
     expect(messages.find((m) => m.error).error).toMatchObject({ code: 'validation', message: 'runId must be a UUID' });
@@ -80,32 +69,32 @@ describe.each(testDatabaseKinds())('WebSocket and retention on %s', (kind) => {
   });
 
   it('prunes the events of runs finished longer ago than the retention, and only those', async () => {
-    const oldDone = await startPlan(server.url, delayPlan([delayStep('a', 10)], 1));
-    const recentDone = await startPlan(server.url, delayPlan([delayStep('a', 10)], 1));
-    const unfinished = await startPlan(server.url, delayPlan([delayStep('slow', 20_000)], 1));
-    await waitForRun(server.url, oldDone.id);
-    await waitForRun(server.url, recentDone.id);
-    await waitForRun(server.url, unfinished.id, (r) => stepOf(r, 'slow').status === 'running');
+    const oldDone = await startPlan(ctx.url, delayPlan([delayStep('a', 10)], 1));
+    const recentDone = await startPlan(ctx.url, delayPlan([delayStep('a', 10)], 1));
+    const unfinished = await startPlan(ctx.url, delayPlan([delayStep('slow', 20_000)], 1));
+    await waitForRun(ctx.url, oldDone.id);
+    await waitForRun(ctx.url, recentDone.id);
+    await waitForRun(ctx.url, unfinished.id, (r) => stepOf(r, 'slow').status === 'running');
     // Age the finished run and the unfinished one far past a 24 h retention.
-    await database.db.query(
+    await ctx.database.db.query(
       `update orchestration_events set created_at = created_at - interval '1000 hours' where run_id = any($1::uuid[])`,
       [[oldDone.id, unfinished.id]],
     );
 
-    const pruned = await server.app.get(EventRetentionService).pruneOnce(24);
+    const pruned = await ctx.server.app.get(EventRetentionService).pruneOnce(24);
     expect(pruned.runs).toBe(1);
     expect(await logOf(oldDone.id)).toEqual([]);
-    const streams = await database.db.query('select 1 from orchestration_event_streams where run_id = $1::uuid', [oldDone.id]);
+    const streams = await ctx.database.db.query('select 1 from orchestration_event_streams where run_id = $1::uuid', [oldDone.id]);
     expect(streams.rows).toEqual([]);
     expect((await logOf(recentDone.id)).length).toBeGreaterThan(3);
     expect((await logOf(unfinished.id)).length).toBeGreaterThan(2);
-    expect((await http('GET', `${server.url}/api/v1/runs/${oldDone.id}/events`)).status).toBe(404);
-    expect((await server.app.get(EventRetentionService).pruneOnce(24)).runs).toBe(0);
-    await http('POST', `${server.url}/api/v1/runs/${unfinished.id}/cancel`);
+    expect((await http('GET', `${ctx.url}/api/v1/runs/${oldDone.id}/events`)).status).toBe(404);
+    expect((await ctx.server.app.get(EventRetentionService).pruneOnce(24)).runs).toBe(0);
+    await http('POST', `${ctx.url}/api/v1/runs/${unfinished.id}/cancel`);
   });
 
   it('ends open SSE and WebSocket clients when the server shuts down, instead of hanging', async () => {
-    const other = await startTestApp(database.db);
+    const other = await startTestApp(ctx.database.db);
     const sse = await openSse(`${other.url}/api/v1/events`);
     const { socket } = await connect(other.url);
     socket.send(JSON.stringify({ subscribe: {} }));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
-import { http, startTestApp, type TestApp } from './support/test-app.js';
+import { testDatabaseKinds } from '@baton/testing';
+import { http, useTestServer } from './support/test-app.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
 import { delayPlan, delayStep } from './support/step-audit.js';
 import { openSse, type SseFrame } from './support/sse-client.js';
@@ -10,33 +10,22 @@ import { openSse, type SseFrame } from './support/sse-client.js';
  * mid-run and resumes from its last id gets every event exactly once and in order.
  */
 describe.each(testDatabaseKinds())('SSE event streams on %s', (kind) => {
-  let database: TestDatabase;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    server = await startTestApp(database.db, { BATON_SSE_HEARTBEAT_MS: '100' });
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const ctx = useTestServer(kind, { BATON_SSE_HEARTBEAT_MS: '100' });
 
   const logOf = async (runId: string) =>
     (
-      await database.db.query<{ seq: number; type: string }>(
+      await ctx.database.db.query<{ seq: number; type: string }>(
         'select seq::int as seq, type from orchestration_events where run_id = $1::uuid order by seq',
         [runId],
       )
     ).rows;
-  const runUrl = (runId: string, query = '') => `${server.url}/api/v1/runs/${runId}/events${query}`;
+  const runUrl = (runId: string, query = '') => `${ctx.url}/api/v1/runs/${runId}/events${query}`;
   const seqsOf = (frames: SseFrame[]) => frames.map((f) => f.data.seq);
   const fourSteps = () =>
     delayPlan([delayStep('a', 120), delayStep('b', 120, ['a']), delayStep('c', 120, ['b']), delayStep('d', 120, ['c'])], 1);
 
   it('resumes with Last-Event-ID after a disconnect mid-run: every event once, in order, then closes', async () => {
-    const run = await startPlan(server.url, fourSteps());
+    const run = await startPlan(ctx.url, fourSteps());
     const first = await openSse(runUrl(run.id));
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -64,8 +53,8 @@ describe.each(testDatabaseKinds())('SSE event streams on %s', (kind) => {
   });
 
   it('starts after ?after=, and answers a reconnect past the end with 204', async () => {
-    const run = await startPlan(server.url, delayPlan([delayStep('only', 10)], 1));
-    await waitForRun(server.url, run.id);
+    const run = await startPlan(ctx.url, delayPlan([delayStep('only', 10)], 1));
+    await waitForRun(ctx.url, run.id);
     const stream = await openSse(runUrl(run.id, '?after=2'));
     const { frames, ended } = await stream.collect();
     const log = await logOf(run.id);
@@ -79,15 +68,15 @@ describe.each(testDatabaseKinds())('SSE event streams on %s', (kind) => {
   it('refuses an unknown run with 404 and a malformed cursor with 400', async () => {
     expect((await http('GET', runUrl(randomUUID()))).status).toBe(404);
     expect((await http('GET', runUrl('not-a-uuid'))).status).toBe(400);
-    const run = await startPlan(server.url, delayPlan([delayStep('only', 10)], 1));
+    const run = await startPlan(ctx.url, delayPlan([delayStep('only', 10)], 1));
     expect((await http('GET', runUrl(run.id, '?after=abc'))).status).toBe(400);
-    expect((await http('GET', `${server.url}/api/v1/events?after=12`)).status).toBe(400);
+    expect((await http('GET', `${ctx.url}/api/v1/events?after=12`)).status).toBe(400);
   });
 
   it('carries child runs as child.<type> frames and resumes exactly inside a child', async () => {
     const child = { name: 'stream-child', version: '1', steps: [delayStep('c1', 150), delayStep('c2', 150, ['c1'])] };
-    expect((await http('POST', `${server.url}/api/v1/definitions`, child)).status).toBe(201);
-    const run = await startPlan(server.url, {
+    expect((await http('POST', `${ctx.url}/api/v1/definitions`, child)).status).toBe(201);
+    const run = await startPlan(ctx.url, {
       steps: [
         delayStep('before', 20),
         { id: 'nested', type: 'orchestration', definition: { name: 'stream-child' }, depends_on: ['before'] },
@@ -105,7 +94,7 @@ describe.each(testDatabaseKinds())('SSE event streams on %s', (kind) => {
     expect(after.ended).toBe(true);
     const frames = [...before.frames, ...after.frames];
 
-    const done = await waitForRun(server.url, run.id);
+    const done = await waitForRun(ctx.url, run.id);
     const childRunId = stepOf(done, 'nested').childRunId;
     const own = frames.filter((f) => f.data.runId === run.id);
     const children = frames.filter((f) => f.data.runId === childRunId);
@@ -121,23 +110,23 @@ describe.each(testDatabaseKinds())('SSE event streams on %s', (kind) => {
 
   it('streams every run in global order, resumes exactly by position, and filters by type', async () => {
     const [start] = (
-      await database.db.query<{ position: string }>(
+      await ctx.database.db.query<{ position: string }>(
         `select tx_id::text || '.' || id as position from orchestration_events order by tx_id desc, id desc limit 1`,
       )
     ).rows;
-    const runs = [await startPlan(server.url, fourSteps()), await startPlan(server.url, fourSteps())];
+    const runs = [await startPlan(ctx.url, fourSteps()), await startPlan(ctx.url, fourSteps())];
     const ids = new Set(runs.map((r) => r.id));
-    const first = await openSse(`${server.url}/api/v1/events?after=${start!.position}`);
+    const first = await openSse(`${ctx.url}/api/v1/events?after=${start!.position}`);
     const before = await first.collect((f) => f.event === 'step.completed');
     first.close();
-    const filtered = await openSse(`${server.url}/api/v1/events?after=${start!.position}&types=run.completed`);
-    const second = await openSse(`${server.url}/api/v1/events`, { 'last-event-id': before.frames.at(-1)!.id! });
+    const filtered = await openSse(`${ctx.url}/api/v1/events?after=${start!.position}&types=run.completed`);
+    const second = await openSse(`${ctx.url}/api/v1/events`, { 'last-event-id': before.frames.at(-1)!.id! });
     let completed = 0;
     const after = await second.collect((f) => f.event === 'run.completed' && ids.has(f.data.runId) && ++completed === 2, 20_000);
     second.close();
 
     const frames = [...before.frames, ...after.frames];
-    const { rows: log } = await database.db.query<{ position: string }>(
+    const { rows: log } = await ctx.database.db.query<{ position: string }>(
       `select tx_id::text || '.' || id as position from orchestration_events
         where (tx_id, id) > ($1::text::xid8, $2::bigint) order by tx_id, id limit $3::int`,
       [...start!.position.split('.'), frames.length],
@@ -153,7 +142,7 @@ describe.each(testDatabaseKinds())('SSE event streams on %s', (kind) => {
   });
 
   it('sends heartbeat comments on an idle stream', async () => {
-    const idle = await openSse(`${server.url}/api/v1/events?types=no.such`);
+    const idle = await openSse(`${ctx.url}/api/v1/events?types=no.such`);
     await expect(idle.next(400)).rejects.toThrow(/no SSE frame/);
     idle.close();
     expect(idle.comments.filter((c) => c === 'heartbeat').length).toBeGreaterThanOrEqual(2);
