@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
 /**
- * Test-only: validators for the A2A JSON schemas in `../shared/a2a-schemas` (override with
- * A2A_SCHEMAS_DIR). The v1.0 file names its `$ref`s like `lf.a2a.v1.Task.jsonschema.json`;
+ * Test-only: validators for the A2A JSON schemas kept in `./schemas` (see its README; override
+ * with A2A_SCHEMAS_DIR). The v1.0 file names its `$ref`s like `lf.a2a.v1.Task.jsonschema.json`;
  * they are remapped to its own definitions (keyed `Task Status` for `TaskStatus`).
  */
-const DIR = process.env.A2A_SCHEMAS_DIR ?? resolve(process.cwd(), '../shared/a2a-schemas');
+const DIR = process.env.A2A_SCHEMAS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'schemas');
 const DATE_TIME = (value: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value));
 
 let v03: Ajv | undefined;
@@ -19,7 +20,7 @@ export function checkV03(definition: string, value: unknown): string[] {
   if (!v03) {
     v03 = new Ajv({ strict: false, allErrors: true });
     v03.addFormat('date-time', DATE_TIME);
-    v03.addSchema(JSON.parse(readFileSync(resolve(DIR, 'a2a-v0.3.0.json'), 'utf8')), 'a2a-v03');
+    v03.addSchema(JSON.parse(readFileSync(join(DIR, 'a2a-v0.3.0.json'), 'utf8')), 'a2a-v03');
   }
   return errorsOf(v03.compile({ $ref: `a2a-v03#/definitions/${definition}` }), value);
 }
@@ -33,7 +34,7 @@ export function checkV10(message: string, value: unknown): string[] {
 }
 
 function loadV10(): { ajv: Ajv2020; keys: Map<string, string> } {
-  const file = JSON.parse(readFileSync(resolve(DIR, 'a2a-v1.0.json'), 'utf8')) as { definitions: Record<string, Record<string, unknown>> };
+  const file = JSON.parse(readFileSync(join(DIR, 'a2a-v1.0.json'), 'utf8')) as { definitions: Record<string, Record<string, unknown>> };
   // `Task Status` → TaskStatus; google.protobuf.* are the first three (`Struct`, ...).
   const keys = new Map(Object.keys(file.definitions).map((key) => [key.replace(/ /g, ''), key]));
   const remap = (node: unknown): unknown => {
