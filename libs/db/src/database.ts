@@ -21,6 +21,8 @@ export interface Transaction extends Queryable {
   afterCommit(fn: () => void): void;
 }
 
+import { DatabaseHealth, isConnectionError } from './database-health.js';
+
 export type DatabaseKind = 'postgres' | 'pglite';
 
 export abstract class Database implements Queryable {
@@ -35,6 +37,49 @@ export abstract class Database implements Queryable {
   /** Subscribes to NOTIFY on `channel`; resolves to an unsubscribe function. */
   abstract listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;
+
+  /** Connected or not, and since when (see `DatabaseHealth`). */
+  readonly health = new DatabaseHealth();
+  private readonly reconnectHandlers = new Set<() => void>();
+
+  /**
+   * Calls `fn` each time the database is back after an outage (connected again, LISTEN
+   * re-established). Notifications sent meanwhile were lost: `fn` should catch up by polling.
+   * Returns the unsubscribe function. Never called on PGlite.
+   */
+  onReconnect(fn: () => void): () => void {
+    this.reconnectHandlers.add(fn);
+    return () => this.reconnectHandlers.delete(fn);
+  }
+
+  protected reconnected(): void {
+    for (const handler of this.reconnectHandlers) {
+      try {
+        handler();
+      } catch {
+        // each handler logs its own failures; one must not stop the others
+      }
+    }
+  }
+
+  /**
+   * Runs `fn`, and runs it again each time it fails because the database could not be
+   * reached, once the database is back (short backoff between tries). Other errors, and the
+   * last one after `signal` aborts, are thrown. `fn` must be safe to repeat: a COMMIT whose
+   * answer was lost may have landed, so Baton's writes are guarded (fencing tokens, status).
+   */
+  async retryWhileDisconnected<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (!isConnectionError(error) || signal?.aborted) throw error;
+        await this.health.whenConnected(signal);
+        if (signal?.aborted) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      }
+    }
+  }
 }
 
 /** SQLSTATEs after which the whole transaction may simply be tried again. */

@@ -8,6 +8,8 @@ import {
   type QueryResult,
   type Transaction,
 } from './database.js';
+import { isConnectionError } from './database-health.js';
+import { PgListener } from './pg-listener.js';
 
 // int8 (counts, sums) as JS numbers, like PGlite does; Baton's int8 values stay far below 2^53.
 const types = {
@@ -15,38 +17,77 @@ const types = {
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** node-postgres pool, plus one dedicated connection for LISTEN that reconnects by itself. */
+/** While the database is unreachable, `select 1` is tried this often (doubling up to the max). */
+const PROBE_MIN_MS = 250;
+const PROBE_MAX_MS = 2_000;
+/** A connection attempt that hangs (a network black hole) fails after this. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * node-postgres pool, plus one dedicated connection for LISTEN. It survives the server going
+ * away: every connection has an error listener, a failed statement marks `health`
+ * disconnected and starts a probe, and once the probe (or any statement) succeeds, LISTEN is
+ * re-established and `onReconnect` handlers run their catch-up.
+ */
 export class PgDatabase extends Database {
   readonly kind = 'postgres' as const;
   private readonly logger = new Logger('PgDatabase');
   private readonly pool: pg.Pool;
-  private listener: pg.Client | undefined;
-  private connectingListener: Promise<pg.Client> | undefined;
-  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private readonly listener: PgListener;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
   private closed = false;
 
-  constructor(
-    private readonly connectionString: string,
-    poolSize = 10,
-  ) {
+  constructor(connectionString: string, poolSize = 10) {
     super();
-    this.pool = new pg.Pool({ connectionString, max: poolSize, types });
+    this.pool = new pg.Pool({ connectionString, max: poolSize, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
     // An idle client that errors (server restart) must not crash the process.
-    this.pool.on('error', (error) => this.logger.warn(`idle connection error: ${error.message}`));
+    this.pool.on('error', (error) => this.sawFailure(error));
+    // Nor may one checked out for a transaction: the pool removes its own listener while a
+    // client is lent out, and an 'error' event nobody listens to ends the process.
+    this.pool.on('connect', (client) => client.on('error', (error) => this.sawFailure(error)));
+    this.listener = new PgListener({ connectionString, types }, this.logger, {
+      onLost: () => this.probe(),
+      onRestored: () => this.reconnected(),
+    });
+    this.health.onChange((health) => {
+      if (health.state !== 'connected') return;
+      this.listener.reconnectNow();
+      this.reconnected();
+    });
   }
 
   async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
-    const result = await this.pool.query(sql, params);
+    const result = await this.watched(() => this.pool.query(sql, params));
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
   }
 
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    // No parameters: the simple protocol, which allows a script of several statements.
+    await this.watched(() => this.pool.query(sql));
+  }
+
+  /** Runs one pooled statement and records what it says about the connection. */
+  private async watched<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      this.sawSuccess();
+      return result;
+    } catch (error) {
+      this.sawFailure(error);
+      throw error;
+    }
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        this.sawFailure(error);
+        throw error;
+      }
       const callbacks: Array<() => void> = [];
       const tx: Transaction = {
         query: async <R>(sql: string, params: unknown[] = []) => {
@@ -63,71 +104,66 @@ export class PgDatabase extends Database {
         const result = await fn(tx);
         await client.query('commit');
         client.release();
+        this.sawSuccess();
         runAfterCommit(callbacks, (error) => this.logger.error(`after-commit callback failed: ${error}`));
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
-        client.release();
+        // A lost connection fails the transaction cleanly: nothing was committed (or, if the
+        // COMMIT's answer was lost, everything was), and the broken client leaves the pool.
+        const lost = isConnectionError(error);
+        const rolledBack = lost ? false : await client.query('rollback').then(() => true, () => false);
+        client.release(lost || !rolledBack ? (error as Error) : undefined);
+        this.sawFailure(error);
         const code = (error as { code?: string }).code;
         if (!code || !RETRYABLE_SQLSTATES.has(code) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
       }
     }
   }
 
-  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
-    let set = this.handlers.get(channel);
-    if (!set) {
-      set = new Set();
-      this.handlers.set(channel, set);
-      const client = await this.listenerClient();
-      await client.query(`listen ${quoteIdent(channel)}`);
-    }
-    set.add(onMessage);
-    return async () => {
-      set.delete(onMessage);
-    };
-  }
-
-  private listenerClient(): Promise<pg.Client> {
-    if (this.listener) return Promise.resolve(this.listener);
-    this.connectingListener ??= this.connectListener().finally(() => (this.connectingListener = undefined));
-    return this.connectingListener;
-  }
-
-  private async connectListener(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.connectionString, types });
-    client.on('notification', (message) => {
-      for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
-    });
-    client.on('error', (error) => {
-      this.logger.warn(`LISTEN connection lost: ${error.message}; reconnecting`);
-      this.listener = undefined;
-      client.end().catch(() => undefined);
-      this.scheduleReconnect();
-    });
-    await client.connect();
-    for (const channel of this.handlers.keys()) await client.query(`listen ${quoteIdent(channel)}`);
-    this.listener = client;
-    return client;
-  }
-
-  private scheduleReconnect(delayMs = 1000): void {
-    if (this.closed) return;
-    setTimeout(() => {
-      this.listenerClient().catch((error) => {
-        this.logger.warn(`LISTEN reconnect failed: ${error.message}`);
-        this.scheduleReconnect(Math.min(delayMs * 2, 30_000));
-      });
-    }, delayMs).unref();
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.listener.subscribe(channel, onMessage);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.listener?.end().catch(() => undefined);
+    clearTimeout(this.probeTimer);
+    await this.listener.close();
     await this.pool.end();
   }
-}
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+  private sawSuccess(): void {
+    if (this.health.connected) return;
+    const downMs = Date.now() - this.health.snapshot().since.getTime();
+    if (this.health.markConnected()) this.logger.log(`database reachable again after ${downMs} ms`);
+  }
+
+  private sawFailure(error: unknown): void {
+    if (!isConnectionError(error) || this.closed) return;
+    if (this.health.markDisconnected(error)) this.logger.warn(`database unreachable: ${(error as Error).message}`);
+    this.probe();
+  }
+
+  /** Tries `select 1` with backoff until the database answers (then `sawSuccess` marks it). */
+  private probe(): void {
+    if (this.probing || this.closed) return;
+    this.probing = true;
+    let delayMs = PROBE_MIN_MS;
+    const tick = async (): Promise<void> => {
+      if (this.closed) return void (this.probing = false);
+      try {
+        await this.pool.query('select 1');
+        this.probing = false;
+        this.sawSuccess();
+        return;
+      } catch (error) {
+        if (!isConnectionError(error)) this.logger.warn(`database probe failed: ${(error as Error).message}`);
+        else if (this.health.markDisconnected(error)) this.logger.warn(`database unreachable: ${(error as Error).message}`);
+      }
+      delayMs = Math.min(delayMs * 2, PROBE_MAX_MS);
+      this.probeTimer = setTimeout(() => void tick(), delayMs);
+      this.probeTimer.unref();
+    };
+    this.probeTimer = setTimeout(() => void tick(), PROBE_MIN_MS / 5);
+    this.probeTimer.unref();
+  }
 }

@@ -14,20 +14,29 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** The database answers and every migration is applied. 503 otherwise. */
+  /**
+   * The database answers and every migration is applied. 503 otherwise, e.g. during a
+   * database outage; `connection` says since when the database has been (un)reachable.
+   */
   @Get('ready')
   async ready(@Res({ passthrough: true }) response: Response): Promise<Record<string, unknown>> {
     try {
+      // Asked even while the health says disconnected: a success is what ends the outage.
       await this.db.query('select 1');
       const pending = await pendingMigrations(this.db);
       if (pending.length > 0) {
         response.status(HttpStatus.SERVICE_UNAVAILABLE);
-        return { status: 'not_ready', database: this.db.kind, pendingMigrations: pending };
+        return { status: 'not_ready', database: this.db.kind, connection: this.connection(), pendingMigrations: pending };
       }
-      return { status: 'ready', database: this.db.kind };
+      return { status: 'ready', database: this.db.kind, connection: this.connection() };
     } catch (error) {
       response.status(HttpStatus.SERVICE_UNAVAILABLE);
-      return { status: 'not_ready', database: this.db.kind, error: (error as Error).message };
+      return { status: 'not_ready', database: this.db.kind, connection: this.connection(), error: (error as Error).message };
     }
+  }
+
+  private connection(): { state: string; since: string } {
+    const { state, since } = this.db.health.snapshot();
+    return { state, since: since.toISOString() };
   }
 }

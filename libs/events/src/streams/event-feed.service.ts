@@ -21,6 +21,7 @@ export class EventFeed implements OnModuleInit, OnModuleDestroy {
   private readonly listeners = new Set<FeedListener>();
   private unlisten: (() => Promise<void>) | undefined;
   private ticker: NodeJS.Timeout | undefined;
+  private unreconnect: (() => void) | undefined;
   private readonly onLocal = (event: RunEvent) => this.ring(event?.runId ?? null);
 
   constructor(
@@ -38,10 +39,13 @@ export class EventFeed implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`LISTEN ${EVENTS_CHANNEL} failed: ${error instanceof Error ? error.message : error}`);
     }
     this.ticker = setInterval(() => this.ring(null), this.config.pollIntervalMs).unref();
+    // NOTIFYs sent while the database was away were lost: every stream reads once more.
+    this.unreconnect = this.db.onReconnect(() => this.ring(null));
   }
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.ticker);
+    this.unreconnect?.();
     this.emitter.off('orchestration.**', this.onLocal);
     await this.unlisten?.().catch(() => undefined);
     this.listeners.clear();

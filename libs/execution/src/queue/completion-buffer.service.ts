@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Database } from '@baton/db';
 import { StepTransitionsService, type Completion } from '@baton/runs';
 
 /** Completions written in one transaction at most. */
@@ -15,7 +16,10 @@ export class CompletionBuffer {
   private pending: Array<{ completion: Completion; resolve: (accepted: boolean) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
 
-  constructor(@Inject(StepTransitionsService) private readonly transitions: StepTransitionsService) {}
+  constructor(
+    @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
+    @Inject(Database) private readonly db: Database,
+  ) {}
 
   /** Resolves to whether the completion was accepted (false: the lease was lost meanwhile). */
   complete(completion: Completion): Promise<boolean> {
@@ -34,7 +38,10 @@ export class CompletionBuffer {
     if (this.scheduled) setImmediate(() => void this.flush());
     if (batch.length === 0) return;
     try {
-      const accepted = await this.transitions.completeMany(batch.map((entry) => entry.completion));
+      // An agent's answer is not thrown away because the database is restarting: the batch is
+      // written once it is back. Safe to repeat: each completion is guarded by its lease token.
+      const completions = batch.map((entry) => entry.completion);
+      const accepted = await this.db.retryWhileDisconnected(() => this.transitions.completeMany(completions));
       batch.forEach((entry, i) => entry.resolve(accepted[i]!));
     } catch (error) {
       if (batch.length === 1) {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { OnEvent } from '@nestjs/event-emitter';
 import { AgentModeRouterService } from '@baton/agents';
 import { BatonConfig } from '@baton/common';
-import { Database } from '@baton/db';
+import { Database, isConnectionError } from '@baton/db';
 import {
   CANCEL_CHANNEL,
   RUNS_STOPPED_EVENT,
@@ -59,6 +59,9 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     // Our own notifications are skipped: the in-process event already woke us.
     this.unlisten.push(await this.db.listen(WORK_CHANNEL, (from) => from !== this.config.instanceId && this.wake()));
     this.unlisten.push(await this.db.listen(CANCEL_CHANNEL, (payload) => this.stopRuns(payload.split(','))));
+    // Back from an outage: keep our leases (renew first), then catch up on missed NOTIFYs.
+    const unsubscribeReconnect = this.db.onReconnect(() => void this.sweep());
+    this.unlisten.push(async () => void unsubscribeReconnect());
     const renewEvery = Math.max(250, (this.config.leaseSeconds * 1000) / 3);
     this.timers.push(setInterval(() => void this.renewLeases(), renewEvery));
     this.timers.push(setInterval(() => void this.sweep(), this.config.pollIntervalMs));
@@ -145,7 +148,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
         if (claimed.length === capacity) this.claimAgain = true;
       } while (this.claimAgain && !this.stopped);
     } catch (error) {
-      this.logger.error(`claim failed: ${(error as Error).message}`);
+      // During an outage the reconnect's sweep wakes us; the timer is only a safety net.
+      if (!isConnectionError(error)) this.logger.error(`claim failed: ${(error as Error).message}`);
       if (!this.stopped) this.wakeAt(1000);
     } finally {
       this.claiming = false;
@@ -154,14 +158,33 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
 
   private start(step: ClaimedStep): void {
     const abort = new AbortController();
-    const done = this.executor
-      .execute(step, abort.signal)
+    const done = this.execute(step, abort.signal)
       .catch((error) => this.logger.error(`step ${step.runId}/${step.key} crashed: ${(error as Error)?.stack ?? error}`))
       .finally(() => {
         this.inFlight.delete(step.id);
         this.wake();
       });
     this.inFlight.set(step.id, { step, abort, done });
+  }
+
+  /**
+   * Runs the step; when that fails because the database went away (a read before the agent
+   * call, a report that could not be written), runs it again once the database is back. The
+   * step stays in flight meanwhile, so its lease is renewed rather than recovered by a sweep,
+   * and every report carries the claim's fencing token, so a repeat never completes it twice.
+   */
+  private async execute(step: ClaimedStep, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      try {
+        return await this.executor.execute(step, signal);
+      } catch (error) {
+        if (signal.aborted || !isConnectionError(error)) throw error;
+        this.logger.warn(`step ${step.runId}/${step.key} waits for the database: ${(error as Error).message}`);
+        await this.db.health.whenConnected(signal);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        if (signal.aborted) return;
+      }
+    }
   }
 
   /**
@@ -174,23 +197,31 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     if (Number.isFinite(delayMs)) this.wakeAt(delayMs);
   }
 
-  private async renewLeases(): Promise<void> {
+  /** Returns false when the renewal could not be written (the database is away). */
+  private async renewLeases(): Promise<boolean> {
     const ids = [...this.inFlight.keys()];
-    if (ids.length === 0) return;
+    if (ids.length === 0) return true;
     try {
       const held = await this.leases.renew(ids, this.config.instanceId, this.config.leaseSeconds);
       for (const id of ids) {
         if (!held.has(id)) this.inFlight.get(id)?.abort.abort('lease_lost' satisfies StopReason);
       }
+      return true;
     } catch (error) {
       this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
+      return false;
     }
   }
 
-  /** The safety net: recover expired leases, prune the cache, and look for work. */
+  /**
+   * The safety net: recover expired leases, prune the cache, and look for work. Our own
+   * leases are renewed first: after a database outage longer than the lease, the steps this
+   * process is still running must not be taken for orphans and run a second time.
+   */
   private async sweep(): Promise<void> {
     if (this.stopped) return;
     try {
+      if (!(await this.renewLeases())) return;
       await this.leases.recoverExpired(this.config.maxLeaseRecoveries);
       await this.cache.pruneExpired();
     } catch (error) {
