@@ -21,12 +21,19 @@ const RUNS = 4;
 const LEASE_SECONDS = 10;
 const STOP_MS = 30_000;
 
-/** A root, three parallel steps, a join: 5 steps, long enough to straddle a restart. */
+/** Steps in the busy chain of each run: short ones, so transactions are in flight at any moment. */
+const CHAIN = 60;
+
+/**
+ * A root, three parallel steps and a join, long enough to straddle a restart; beside them a
+ * chain of short steps that keeps claims and completions going while the server goes down.
+ */
 function outagePlan() {
   const fan = ['f1', 'f2', 'f3'];
-  return delayPlan([delayStep('root', 1200), ...fan.map((id) => delayStep(id, 1500, ['root'])), delayStep('join', 300, fan)], 3);
+  const chain = Array.from({ length: CHAIN }, (_, i) => delayStep(`c${i}`, 40, i === 0 ? [] : [`c${i - 1}`]));
+  return delayPlan([delayStep('root', 1200), ...fan.map((id) => delayStep(id, 1500, ['root'])), delayStep('join', 300, fan), ...chain], 4);
 }
-const STEPS_PER_RUN = 5;
+const STEPS_PER_RUN = 5 + CHAIN;
 
 /** Polls /ready every 25 ms and keeps what it saw, in order. */
 function watchReady(url: string) {
@@ -95,7 +102,11 @@ describeIfPostgres('the process outlives its database (own Postgres server, rest
 
     const ready = watchReady(baton.url);
     await outage();
-    await waitFor(async () => (await fetch(`${baton.url}/ready`)).status === 200, { timeoutMs: 20_000, intervalMs: 50, what: '/ready 200' });
+    await waitFor(async () => (await fetch(`${baton.url}/ready`)).status === 200, { timeoutMs: 20_000, intervalMs: 50, what: '/ready 200' }).catch(
+      (error) => {
+        throw new Error(`${error.message} (Baton exit code ${baton.process.exitCode})\n--- Baton output ---\n${baton.logs().slice(-4_000)}`);
+      },
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     const seen = await ready.stop();
 
