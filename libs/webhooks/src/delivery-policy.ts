@@ -19,3 +19,14 @@ export function retryDelayMs(attempt: number, initialMs: number, random: () => n
 export function afterFailure(attempts: number, maxAttempts: number): 'failed' | 'dead' {
   return attempts >= maxAttempts ? 'dead' : 'failed';
 }
+
+/**
+ * Whether a failed attempt says the receiver is down rather than that this delivery was
+ * refused: no answer (connection refused or reset, timeout), a 5xx, 408 or 429. Then the
+ * whole destination is backed off. A render failure never reached the receiver.
+ */
+export function blamesDestination(result: { ok: boolean; statusCode: number | null; error: string | null; sent?: boolean }): boolean {
+  if (result.ok || result.sent === false) return false;
+  const status = result.statusCode;
+  return status === null || status >= 500 || status === 408 || status === 429;
+}

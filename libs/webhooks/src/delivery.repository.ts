@@ -105,37 +105,49 @@ export class DeliveryRepository {
   }
 
   /**
-   * Claims up to `limit` due deliveries for `owner` and counts the attempt. `skip locked`
-   * lets concurrent claimers pass each other; the lease keeps a claimed row from being
-   * claimed again until it expires (its worker died), and the re-check of the lease after
-   * the row lock means a row claimed a moment ago by another instance is not taken twice.
-   * A delivery waits while an earlier event of the same run for the same subscription is
-   * still pending, which keeps each run's events in order for each receiver.
+   * Claims up to `limit` due deliveries for `owner` and counts the attempt. Only active
+   * subscriptions whose destination is not blocked are looked at (a dead receiver's backlog
+   * costs nothing here), each walked in due order through its own index; a destination that
+   * has been failing gets one delivery per subscription, a probe. `skip locked` lets
+   * concurrent claimers pass each other; the lease keeps a claimed row from being claimed
+   * again until it expires (its worker died). A delivery waits while an earlier event of
+   * the same run for the same subscription is still pending, which keeps each run's events
+   * in order for each receiver.
    */
   async claim(owner: string, leaseMs: number, limit: number, tx: Queryable = this.db): Promise<ClaimedDelivery[]> {
     const { rows } = await tx.query<{
       id: string; subscription_id: string; url: string; secret: string; event_type: string; event: WebhookEventPayload; attempts: number;
-      format: string; format_options: Record<string, unknown>;
+      format: string; format_options: Record<string, unknown>; destination: string | null; probe: boolean;
     }>(
-      `with due as (
-         select d.id from webhook_deliveries d
-           join webhook_subscriptions s on s.id = d.subscription_id and s.active
-          where d.status = 'pending' and d.next_attempt_at <= now()
-            and (d.lease_expires_at is null or d.lease_expires_at <= now())
-            and not exists (
-              select 1 from webhook_deliveries p
-               where p.subscription_id = d.subscription_id and p.run_id = d.run_id
-                 and p.status = 'pending' and p.event_seq < d.event_seq)
-          order by d.next_attempt_at, d.position
-          limit $2::int
-          for update of d skip locked
+      `with open as (
+         select s.id, coalesce(dst.failures, 0) > 0 as probe
+           from webhook_subscriptions s
+           left join webhook_destinations dst on dst.origin = s.destination
+          where s.active and (dst.origin is null or dst.blocked_until <= now())
+       ), due as (
+         select c.id, o.probe from open o
+         cross join lateral (
+           select d.id, d.next_attempt_at, d.position from webhook_deliveries d
+            where d.subscription_id = o.id and d.status = 'pending' and d.next_attempt_at <= now()
+              and (d.lease_expires_at is null or d.lease_expires_at <= now())
+              and not exists (
+                select 1 from webhook_deliveries p
+                 where p.subscription_id = d.subscription_id and p.run_id = d.run_id
+                   and p.status = 'pending' and p.event_seq < d.event_seq)
+            order by d.next_attempt_at, d.position
+            limit case when o.probe then 1 else $2::int end
+            for update of d skip locked
+         ) c
+         order by c.next_attempt_at, c.position
+         limit $2::int
        )
        update webhook_deliveries w
           set attempts = w.attempts + 1, lease_owner = $1::text, last_attempt_at = now(),
               lease_expires_at = now() + $3::int * interval '1 millisecond'
          from due, webhook_subscriptions s
         where w.id = due.id and s.id = w.subscription_id
-       returning w.id, w.subscription_id, s.url, s.secret, w.event_type, w.event, w.attempts, s.format, s.format_options`,
+       returning w.id, w.subscription_id, s.url, s.secret, w.event_type, w.event, w.attempts, s.format, s.format_options,
+                 s.destination, due.probe`,
       [owner, limit, leaseMs],
     );
     return rows.map((row) => ({
@@ -148,6 +160,8 @@ export class DeliveryRepository {
       attempts: row.attempts,
       format: row.format,
       formatOptions: row.format_options ?? {},
+      destination: row.destination ?? row.url,
+      probe: row.probe,
     }));
   }
 

@@ -45,3 +45,25 @@ export function planDeliveries(events: readonly RunEvent[], subscriptions: reado
   }
   return result;
 }
+
+/**
+ * The deliveries of the longest prefix of `events` that stays within `maxDeliveries` (at
+ * least the first event, whatever it needs), and how many events that prefix holds. One
+ * dispatch round writes no more than that, so a burst of events times many subscriptions
+ * becomes several short statements rather than one that holds the database for seconds.
+ */
+export function planBoundedRound(
+  events: readonly RunEvent[],
+  subscriptions: readonly WebhookSubscription[],
+  maxDeliveries: number,
+): { deliveries: NewDelivery[]; events: number } {
+  const deliveries: NewDelivery[] = [];
+  let taken = 0;
+  for (const event of events) {
+    const planned = planDeliveries([event], subscriptions);
+    if (taken > 0 && deliveries.length + planned.length > maxDeliveries) break;
+    deliveries.push(...planned);
+    taken++;
+  }
+  return { deliveries, events: taken };
+}

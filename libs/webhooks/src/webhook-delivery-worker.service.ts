@@ -3,7 +3,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
 import { Database } from '@baton/db';
 import { DeliveryRepository, WEBHOOK_CHANNEL } from './delivery.repository.js';
-import { afterFailure, LEASE_MS, retryDelayMs } from './delivery-policy.js';
+import { afterFailure, blamesDestination, LEASE_MS, MAX_BACKOFF_MS, retryDelayMs } from './delivery-policy.js';
+import { DestinationRepository } from './destination.repository.js';
 import { WebhookRendererRegistry, type RenderedDelivery } from './delivery-renderer.js';
 import { sendDelivery } from './webhook-sender.js';
 import { BATON_FORMAT, WEBHOOK_ATTEMPTED_EVENT, type AttemptResult, type ClaimedDelivery, type WebhookAttemptedEvent } from './webhook.types.js';
@@ -12,6 +13,8 @@ import { BATON_FORMAT, WEBHOOK_ATTEMPTED_EVENT, type AttemptResult, type Claimed
 const WORKER_CONCURRENCY = 16;
 /** How long shutdown lets open requests finish before it aborts them and hands them back. */
 const SHUTDOWN_GRACE_MS = 2_000;
+/** Claims one wake-up may make in a row before it lets the event loop breathe (setImmediate). */
+const MAX_CLAIMS_PER_TICK = 4;
 
 interface InFlight {
   abort: AbortController;
@@ -30,6 +33,8 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
   private timer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private unlisten: (() => Promise<void>) | undefined;
+  private unreconnect: (() => void) | undefined;
+  private wakeScheduled = false;
   private claiming = false;
   private again = false;
   private stopped = true;
@@ -40,18 +45,22 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
     @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
     @Inject(WebhookRendererRegistry) private readonly renderers: WebhookRendererRegistry,
+    @Inject(DestinationRepository) private readonly destinations: DestinationRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.stopped = false;
     this.unlisten = await this.db.listen(WEBHOOK_CHANNEL, () => this.wake());
     this.timer = setInterval(() => this.wake(), this.config.webhookPollMs);
+    // NOTIFYs sent while the database was away were lost.
+    this.unreconnect = this.db.onReconnect(() => this.wake());
     this.wake();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.unreconnect?.();
     for (const retry of this.retryTimers) clearTimeout(retry);
     await this.unlisten?.().catch(() => undefined);
     const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
@@ -61,17 +70,30 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
     while (this.claiming) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
+  /**
+   * Asks for a claim on the next turn of the event loop: the settles of a burst of attempts
+   * (16 refused connections in the same millisecond) fold into one claim, not sixteen.
+   */
   wake(): void {
     if (this.stopped) return;
     if (this.claiming) {
       this.again = true;
       return;
     }
-    void this.drain();
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      if (this.stopped) return;
+      if (this.claiming) this.again = true;
+      else void this.drain();
+    });
   }
 
+  /** At most MAX_CLAIMS_PER_TICK claims, then the rest of the work waits for the next turn. */
   private async drain(): Promise<void> {
     this.claiming = true;
+    let rounds = 0;
     try {
       do {
         this.again = false;
@@ -80,11 +102,15 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
         const claimed = await this.deliveries.claim(this.config.instanceId, LEASE_MS, room);
         for (const claim of claimed) this.start(claim);
         if (claimed.length === room) this.again = true;
-      } while (this.again && !this.stopped);
+      } while (this.again && !this.stopped && ++rounds < MAX_CLAIMS_PER_TICK);
     } catch (error) {
       if (!this.stopped) this.logger.error(`claim failed: ${(error as Error).message}`);
     } finally {
       this.claiming = false;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
     }
   }
 
@@ -106,7 +132,7 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
     let rendered: RenderedDelivery | undefined;
     if (claim.format !== BATON_FORMAT) {
       const renderer = this.renderers.find(claim.format);
-      if (!renderer) return { ok: false, statusCode: null, error: `no renderer for format ${claim.format} in this process` };
+      if (!renderer) return { ok: false, statusCode: null, error: `no renderer for format ${claim.format} in this process`, sent: false };
       try {
         rendered = await renderer.render({
           deliveryId: claim.id,
@@ -114,7 +140,7 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
           subscription: { id: claim.subscriptionId, url: claim.url, format: claim.format, formatOptions: claim.formatOptions },
         });
       } catch (error) {
-        return { ok: false, statusCode: null, error: `render (${claim.format}) failed: ${(error as Error).message}` };
+        return { ok: false, statusCode: null, error: `render (${claim.format}) failed: ${(error as Error).message}`, sent: false };
       }
     }
     return sendDelivery(claim, signal, Date.now(), rendered);
@@ -137,6 +163,15 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
       });
       if (outcome === 'failed') this.wakeAt(delayMs);
       else this.logger.warn(`delivery ${claim.id} (${claim.eventType}) dead after ${claim.attempts} attempts: ${result.error}`);
+      // The receiver itself is failing: block its destination as a whole, so its backlog
+      // waits without an attempt per delivery.
+      if (blamesDestination(result)) {
+        await this.destinations.failed(claim.destination, result.error ?? 'failed', this.config.webhookBackoffMs, MAX_BACKOFF_MS);
+      }
+    }
+    if (result.ok && claim.probe) {
+      await this.destinations.recovered(claim.destination);
+      this.wake();
     }
     // A lost lease (another instance took over after expiry) means that one records the outcome.
     if (!kept) return;

@@ -5,11 +5,16 @@ import { Database } from '@baton/db';
 import { EventLogService } from '@baton/events';
 import { DeliveryRepository } from './delivery.repository.js';
 import { DispatchCursorRepository } from './dispatch-cursor.repository.js';
-import { planDeliveries } from './dispatch-plan.js';
+import { planBoundedRound } from './dispatch-plan.js';
 import { SubscriptionRepository } from './subscription.repository.js';
 
-/** Events read per dispatch transaction. */
+/** Events read per dispatch transaction, at most. */
 const DISPATCH_BATCH = 500;
+/**
+ * Deliveries written per dispatch transaction, at most: on PGlite a statement runs on the
+ * event loop's thread, so 500 events x 34 subscriptions in one insert froze the server.
+ */
+const MAX_DELIVERIES_PER_ROUND = 1_000;
 /** In-process events arrive in bursts (a step completes: several events); dispatch once per burst. */
 const DEBOUNCE_MS = 20;
 /** When another instance holds the dispatch lock, look again this soon (it may have read before our commit). */
@@ -22,6 +27,8 @@ export interface DispatchRound {
   moved: boolean;
   events: number;
   deliveries: number;
+  /** More events may be waiting after this round (it was cut short or read a full batch). */
+  more: boolean;
 }
 
 /**
@@ -39,6 +46,8 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
   private running = false;
   private again = false;
   private stopped = true;
+  /** Events to read next round: fewer when many subscriptions multiply each event. */
+  private readSize = DISPATCH_BATCH;
 
   constructor(
     @Inject(BatonConfig) private readonly config: BatonConfig,
@@ -85,16 +94,21 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
    */
   async dispatchOnce(): Promise<DispatchRound> {
     const from = await this.cursor.read();
-    const events = await this.events.listGlobalAfter(from, DISPATCH_BATCH);
-    if (events.length === 0) return { locked: true, moved: false, events: 0, deliveries: 0 };
+    const readSize = this.readSize;
+    const events = await this.events.listGlobalAfter(from, readSize);
+    const nothing = { events: 0, deliveries: 0, more: false };
+    if (events.length === 0) return { locked: true, moved: false, ...nothing };
     return this.db.transaction(async (tx) => {
-      if (!(await this.cursor.tryLock(tx))) return { locked: false, moved: false, events: 0, deliveries: 0 };
-      if ((await this.cursor.read(tx)) !== from) return { locked: true, moved: true, events: 0, deliveries: 0 };
+      if (!(await this.cursor.tryLock(tx))) return { locked: false, moved: false, ...nothing };
+      if ((await this.cursor.read(tx)) !== from) return { locked: true, moved: true, ...nothing };
       const subscriptions = await this.subscriptions.listActive(tx);
-      const inserted = await this.deliveries.insertMany(planDeliveries(events, subscriptions), tx);
+      this.readSize = Math.max(1, Math.min(DISPATCH_BATCH, Math.floor(MAX_DELIVERIES_PER_ROUND / Math.max(1, subscriptions.length))));
+      const round = planBoundedRound(events, subscriptions, MAX_DELIVERIES_PER_ROUND);
+      const inserted = await this.deliveries.insertMany(round.deliveries, tx);
       if (inserted > 0) await this.deliveries.notifyDue(tx);
-      await this.cursor.advance(events[events.length - 1]!.position, tx);
-      return { locked: true, moved: false, events: events.length, deliveries: inserted };
+      await this.cursor.advance(events[round.events - 1]!.position, tx);
+      const more = round.events < events.length || events.length === readSize;
+      return { locked: true, moved: false, events: round.events, deliveries: inserted, more };
     });
   }
 
@@ -113,7 +127,9 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
         this.again = false;
         const round = await this.dispatchOnce();
         if (!round.locked) this.wakeSoon(LOCKED_RETRY_MS);
-        else if (round.moved || round.events === DISPATCH_BATCH) this.again = true;
+        else if (round.moved || round.more) this.again = true;
+        // Let HTTP requests (and /health) in between rounds of a backlog.
+        if (this.again) await new Promise((resolve) => setImmediate(resolve));
       } while (this.again && !this.stopped);
     } catch (error) {
       if (!this.stopped) this.logger.error(`dispatch failed: ${(error as Error).message}`);

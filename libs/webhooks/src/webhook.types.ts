@@ -70,6 +70,10 @@ export interface ClaimedDelivery {
   /** The subscription's body format and its renderer's data. */
   format: string;
   formatOptions: Record<string, unknown>;
+  /** Where it goes (`scheme://host:port`): failures block the destination, not only this row. */
+  destination: string;
+  /** Claimed while its destination was failing: its outcome opens or re-blocks the destination. */
+  probe: boolean;
 }
 
 /** What one attempt came to. */
@@ -77,6 +81,8 @@ export interface AttemptResult {
   ok: boolean;
   statusCode: number | null;
   error: string | null;
+  /** False when no request left this process (no renderer, the renderer failed). */
+  sent?: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '@baton/events';
+import { DestinationRepository } from './destination.repository.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { WebhookRendererRegistry } from './delivery-renderer.js';
 import { DispatchCursorRepository } from './dispatch-cursor.repository.js';
@@ -21,6 +22,7 @@ import { WebhookSubscriptionService } from './webhook-subscription.service.js';
   providers: [
     SubscriptionRepository,
     DeliveryRepository,
+    DestinationRepository,
     DispatchCursorRepository,
     WebhookSubscriptionService,
     WebhookDispatcherService,
