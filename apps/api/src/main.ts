@@ -3,10 +3,28 @@ import { BatonConfig } from '@baton/common';
 import { AccessService, assertListenAddressAllowed } from '@baton/identity';
 import { createApp } from './create-app.js';
 
+/**
+ * Nest's shutdown hooks close the app on SIGTERM/SIGINT (in-flight steps and deliveries are
+ * waited for briefly, then handed back). Whatever is left after BATON_SHUTDOWN_GRACE_MS
+ * (a database that does not answer, a hook that hangs) must not keep the process alive.
+ */
+function exitAfterGrace(graceMs: number, logger: Logger): void {
+  const arm = (signal: string) => {
+    const timer = setTimeout(() => {
+      logger.error(`shutdown after ${signal} took longer than ${graceMs} ms; exiting now`);
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+  };
+  process.once('SIGTERM', () => arm('SIGTERM'));
+  process.once('SIGINT', () => arm('SIGINT'));
+}
+
 async function main(): Promise<void> {
   const config = new BatonConfig();
   const app = await createApp({ config });
   const logger = new Logger('Baton');
+  exitAfterGrace(config.shutdownGraceMs, logger);
   await app.init(); // migrations and BATON_BOOTSTRAP_TOKEN first: they decide whether auth is on
   const authEnabled = await app.get(AccessService).isAuthEnabled();
   let authOff: boolean;

@@ -20,6 +20,7 @@ const RUNS = 4;
 /** Shorter than the 30 s stop, so the leases run out during it and must be renewed, not recovered. */
 const LEASE_SECONDS = 10;
 const STOP_MS = 30_000;
+const SHUTDOWN_GRACE_MS = 3_000;
 
 /** Steps in the busy chain of each run: short ones, so transactions are in flight at any moment. */
 const CHAIN = 60;
@@ -75,6 +76,7 @@ describeIfPostgres('the process outlives its database (own Postgres server, rest
       BATON_INSTANCE_ID: 'outage-1',
       BATON_LEASE_SECONDS: String(LEASE_SECONDS),
       BATON_POLL_INTERVAL_MS: '500',
+      BATON_SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
     });
   }, 180_000);
 
@@ -158,4 +160,17 @@ describeIfPostgres('the process outlives its database (own Postgres server, rest
     const { rows } = await db.query<{ now: Date }>('select now() as now');
     expect(rows[0]!.now.getTime()).toBeGreaterThan(before.latest!.getTime());
   }, 90_000);
+
+  it('exits within BATON_SHUTDOWN_GRACE_MS of SIGTERM with a step in flight, handing it back', async () => {
+    const run = await startPlan(baton.url, delayPlan([delayStep('long', 60_000)], 1));
+    await waitFor(async () => (await running([run.id])).n === 1, { timeoutMs: 15_000, what: 'the long step running' });
+    const signalled = Date.now();
+    await baton.stop(20_000);
+    expect(Date.now() - signalled).toBeLessThan(SHUTDOWN_GRACE_MS + 1_000);
+    const { rows } = await db.query<{ status: string; lease_owner: string | null }>(
+      `select status, lease_owner from orchestration_steps where run_id = $1::uuid`,
+      [run.id],
+    );
+    expect(rows).toEqual([{ status: 'queued', lease_owner: null }]);
+  }, 30_000);
 });

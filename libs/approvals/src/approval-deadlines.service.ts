@@ -29,7 +29,8 @@ export class ApprovalDeadlinesService implements OnApplicationBootstrap, OnAppli
   async tick(): Promise<void> {
     try {
       while ((await this.checkpoints.expireDue()) > 0) {
-        // keep going while there is a backlog
+        // keep going while there is a backlog, letting HTTP requests in between batches
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.logger.warn(`deadline sweep failed: ${(error as Error).message}`);

@@ -47,6 +47,8 @@ export class BatonConfig {
   readonly bootstrapToken: string | undefined;
   /** BATON_METRICS_AUTH=true: `/metrics` needs a viewer token. */
   readonly metricsAuth: boolean;
+  /** SIGTERM to exit at most this long, whatever the backlog (in-flight work is handed back first). */
+  readonly shutdownGraceMs: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -89,6 +91,7 @@ export class BatonConfig {
     this.eventRetentionHours = int('BATON_EVENT_RETENTION_HOURS', 720, 0);
     this.bootstrapToken = env.BATON_BOOTSTRAP_TOKEN || undefined;
     this.metricsAuth = env.BATON_METRICS_AUTH === 'true';
+    this.shutdownGraceMs = int('BATON_SHUTDOWN_GRACE_MS', 10_000, 100);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

@@ -63,7 +63,8 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
     this.unreconnect?.();
     for (const retry of this.retryTimers) clearTimeout(retry);
     await this.unlisten?.().catch(() => undefined);
-    const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+    const graceMs = Math.min(SHUTDOWN_GRACE_MS, this.config.shutdownGraceMs / 4);
+    const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.all([...this.inFlight.values()].map((f) => f.done)), grace]);
     for (const flight of this.inFlight.values()) flight.abort.abort();
     await Promise.all([...this.inFlight.values()].map((f) => f.done));

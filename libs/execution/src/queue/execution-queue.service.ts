@@ -22,7 +22,7 @@ interface InFlight {
   done: Promise<void>;
 }
 
-/** How long shutdown waits for in-flight steps before handing them back. */
+/** How long shutdown waits for in-flight steps before handing them back (less when BATON_SHUTDOWN_GRACE_MS is short). */
 const SHUTDOWN_GRACE_MS = 5_000;
 
 /**
@@ -76,7 +76,9 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     for (const unlisten of this.unlisten) await unlisten().catch(() => undefined);
     await this.draining;
     const pending = [...this.inFlight.values()];
-    const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+    // Half the process's grace at most: the hand-back below must fit in the rest.
+    const graceMs = Math.min(SHUTDOWN_GRACE_MS, this.config.shutdownGraceMs / 2);
+    const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.all(pending.map((f) => f.done)), grace]);
     for (const flight of this.inFlight.values()) {
       flight.abort.abort('shutdown' satisfies StopReason);
@@ -146,6 +148,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
         for (const step of claimed) this.start(step);
         // A full batch means there may be more; a short one means the queue is drained.
         if (claimed.length === capacity) this.claimAgain = true;
+        // Let HTTP requests in between claims (on PGlite a statement holds the event loop).
+        if (this.claimAgain) await new Promise((resolve) => setImmediate(resolve));
       } while (this.claimAgain && !this.stopped);
     } catch (error) {
       // During an outage the reconnect's sweep wakes us; the timer is only a safety net.
