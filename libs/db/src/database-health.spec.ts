@@ -1,4 +1,4 @@
-import { DatabaseHealth, isConnectionError } from './database-health.js';
+import { DatabaseHealth, isConnectionError, isDatabaseUnavailable, markDatabaseUnavailable } from './database-health.js';
 
 describe('database health', () => {
   it('tells a lost connection from a bad statement', () => {
@@ -39,5 +39,15 @@ describe('database health', () => {
     abort.abort();
     await expect(waiting).resolves.toBeUndefined();
     expect(health.connected).toBe(false);
+  });
+
+  it('calls an error "database unavailable" only when the database layer tagged it', () => {
+    // An agent that refuses connections says ECONNREFUSED too: that is the step's failure.
+    const agentDown = Object.assign(new Error('fetch failed'), { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) });
+    expect(isDatabaseUnavailable(agentDown)).toBe(false);
+    const lost = new Error('Connection terminated unexpectedly');
+    markDatabaseUnavailable(lost);
+    expect(isDatabaseUnavailable(lost)).toBe(true);
+    expect(isDatabaseUnavailable(undefined)).toBe(false);
   });
 });

@@ -110,3 +110,19 @@ export function isConnectionError(error: unknown): boolean {
   return cause !== undefined && cause !== error && isConnectionError(cause);
 }
 
+
+const UNAVAILABLE = Symbol.for('baton.db.unavailable');
+
+/** Tags an error the database layer saw as "no connection" (see `isDatabaseUnavailable`). */
+export function markDatabaseUnavailable(error: unknown): void {
+  if (error && typeof error === 'object') (error as Record<symbol, unknown>)[UNAVAILABLE] = true;
+}
+
+/**
+ * True for an error that came out of `PgDatabase` because the database could not be reached.
+ * Callers decide "wait and do it again" on this rather than on `isConnectionError`, because
+ * an agent that refuses connections says ECONNREFUSED too, and that is the step's failure.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return !!error && typeof error === 'object' && (error as Record<symbol, unknown>)[UNAVAILABLE] === true;
+}

@@ -21,7 +21,7 @@ export interface Transaction extends Queryable {
   afterCommit(fn: () => void): void;
 }
 
-import { DatabaseHealth, isConnectionError } from './database-health.js';
+import { DatabaseHealth, isDatabaseUnavailable } from './database-health.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -73,7 +73,7 @@ export abstract class Database implements Queryable {
       try {
         return await fn();
       } catch (error) {
-        if (!isConnectionError(error) || signal?.aborted) throw error;
+        if (!isDatabaseUnavailable(error) || signal?.aborted) throw error;
         await this.health.whenConnected(signal);
         if (signal?.aborted) throw error;
         await new Promise((resolve) => setTimeout(resolve, delayMs).unref());

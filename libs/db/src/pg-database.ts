@@ -8,7 +8,7 @@ import {
   type QueryResult,
   type Transaction,
 } from './database.js';
-import { isConnectionError } from './database-health.js';
+import { isConnectionError, markDatabaseUnavailable } from './database-health.js';
 import { PgListener } from './pg-listener.js';
 
 // int8 (counts, sums) as JS numbers, like PGlite does; Baton's int8 values stay far below 2^53.
@@ -138,7 +138,9 @@ export class PgDatabase extends Database {
   }
 
   private sawFailure(error: unknown): void {
-    if (!isConnectionError(error) || this.closed) return;
+    if (!isConnectionError(error)) return;
+    markDatabaseUnavailable(error);
+    if (this.closed) return;
     if (this.health.markDisconnected(error)) this.logger.warn(`database unreachable: ${(error as Error).message}`);
     this.probe();
   }

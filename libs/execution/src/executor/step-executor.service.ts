@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentCallError } from '@baton/agents';
-import { isConnectionError } from '@baton/db';
+import { isDatabaseUnavailable } from '@baton/db';
 import { OrchestrationDefinitionService, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
 import { RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
 import { CompletionBuffer } from '../queue/completion-buffer.service.js';
@@ -39,7 +39,7 @@ export class OrchestrationStepExecutorService {
       definition = await this.definitions.getById(step.definitionId);
       spec = this.specOf(definition, step.key);
     } catch (error) {
-      if (isConnectionError(error)) throw error; // not the step's fault: the queue runs it again
+      if (isDatabaseUnavailable(error)) throw error; // not the step's fault: the queue runs it again
       await this.transitions.fail(step, toStepError(error, step.attempt));
       return;
     }
@@ -65,7 +65,7 @@ export class OrchestrationStepExecutorService {
       if (signal.aborted) return; // cancelled, lease lost or shutting down: whoever stopped us owns the step now
       // The database went away (a read, a cache lookup): not a failure of the step. The queue
       // keeps the claim and runs the step again once the database is back.
-      if (isConnectionError(error)) throw error;
+      if (isDatabaseUnavailable(error)) throw error;
       const question = agentQuestion(error);
       if (question && !spec.forEach) return void (await this.checkpoints.askForAgentInput(step, spec.agent ?? spec.capability ?? 'agent', question));
       await this.onFailure(step, spec, error, input);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { OnEvent } from '@nestjs/event-emitter';
 import { AgentModeRouterService } from '@baton/agents';
 import { BatonConfig } from '@baton/common';
-import { Database, isConnectionError } from '@baton/db';
+import { Database, isDatabaseUnavailable } from '@baton/db';
 import {
   CANCEL_CHANNEL,
   RUNS_STOPPED_EVENT,
@@ -153,7 +153,7 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
       } while (this.claimAgain && !this.stopped);
     } catch (error) {
       // During an outage the reconnect's sweep wakes us; the timer is only a safety net.
-      if (!isConnectionError(error)) this.logger.error(`claim failed: ${(error as Error).message}`);
+      if (!isDatabaseUnavailable(error)) this.logger.error(`claim failed: ${(error as Error).message}`);
       if (!this.stopped) this.wakeAt(1000);
     } finally {
       this.claiming = false;
@@ -182,7 +182,7 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
       try {
         return await this.executor.execute(step, signal);
       } catch (error) {
-        if (signal.aborted || !isConnectionError(error)) throw error;
+        if (signal.aborted || !isDatabaseUnavailable(error)) throw error;
         this.logger.warn(`step ${step.runId}/${step.key} waits for the database: ${(error as Error).message}`);
         await this.db.health.whenConnected(signal);
         await new Promise((resolve) => setTimeout(resolve, 250));
