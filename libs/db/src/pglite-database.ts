@@ -45,6 +45,7 @@ export class PgliteDatabase extends Database {
   async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
     const tx = this.current.getStore();
     if (tx) return tx.query<R>(sql, params);
+    await yieldToEventLoop();
     const result = await this.pglite.query<R>(sql, params);
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
   }
@@ -58,10 +59,12 @@ export class PgliteDatabase extends Database {
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     const outer = this.current.getStore();
     if (outer) return fn(outer); // nested: join the open transaction
+    await yieldToEventLoop();
     const callbacks: Array<() => void> = [];
     const result = await this.pglite.transaction(async (inner) => {
       const tx: Transaction = {
         query: async <R>(sql: string, params: unknown[] = []) => {
+          await yieldToEventLoop();
           const r = await inner.query<R>(sql, params);
           return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
         },
@@ -83,4 +86,14 @@ export class PgliteDatabase extends Database {
   async close(): Promise<void> {
     if (!this.pglite.closed) await this.pglite.close();
   }
+}
+
+/**
+ * PGlite runs a statement synchronously on this thread and resolves its promise as a
+ * microtask, so a chain of awaited statements (a background loop, a transaction) never lets
+ * the event loop reach its I/O phase: HTTP requests, /health included, wait for the whole
+ * chain. Each statement first waits one turn of the event loop.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
