@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
-import { Database } from '@baton/db';
+import { Database, isDatabaseUnavailable } from '@baton/db';
 import { DeliveryRepository, WEBHOOK_CHANNEL } from './delivery.repository.js';
 import { afterFailure, blamesDestination, LEASE_MS, MAX_BACKOFF_MS, retryDelayMs } from './delivery-policy.js';
 import { DestinationRepository } from './destination.repository.js';
@@ -105,7 +105,8 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
         if (claimed.length === room) this.again = true;
       } while (this.again && !this.stopped && ++rounds < MAX_CLAIMS_PER_TICK);
     } catch (error) {
-      if (!this.stopped) this.logger.error(`claim failed: ${(error as Error).message}`);
+      // During a database outage the reconnect wakes us; no error line per poll meanwhile.
+      if (!this.stopped && !isDatabaseUnavailable(error)) this.logger.error(`claim failed: ${(error as Error).message}`);
     } finally {
       this.claiming = false;
       if (this.again) {

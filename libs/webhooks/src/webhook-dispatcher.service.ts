@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
-import { Database } from '@baton/db';
+import { Database, isDatabaseUnavailable } from '@baton/db';
 import { EventLogService } from '@baton/events';
 import { DeliveryRepository } from './delivery.repository.js';
 import { DispatchCursorRepository } from './dispatch-cursor.repository.js';
@@ -132,7 +132,7 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
         if (this.again) await new Promise((resolve) => setImmediate(resolve));
       } while (this.again && !this.stopped);
     } catch (error) {
-      if (!this.stopped) this.logger.error(`dispatch failed: ${(error as Error).message}`);
+      if (!this.stopped && !isDatabaseUnavailable(error)) this.logger.error(`dispatch failed: ${(error as Error).message}`);
     } finally {
       this.running = false;
     }
