@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BatonError, type FieldError } from './baton-error.js';
+import { parseEgressRules } from './net/egress-rules.js';
 
 /**
  * Every setting Baton reads, parsed once from the environment. `.env.example` lists the same
@@ -47,6 +48,9 @@ export class BatonConfig {
   readonly bootstrapToken: string | undefined;
   /** BATON_METRICS_AUTH=true: `/metrics` needs a viewer token. */
   readonly metricsAuth: boolean;
+  /** BATON_OUTBOUND_ALLOW / _DENY: CIDRs and host patterns for outbound calls (`net/egress-policy.ts`). */
+  readonly outboundAllow: string | undefined;
+  readonly outboundDeny: string | undefined;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -89,6 +93,11 @@ export class BatonConfig {
     this.eventRetentionHours = int('BATON_EVENT_RETENTION_HOURS', 720, 0);
     this.bootstrapToken = env.BATON_BOOTSTRAP_TOKEN || undefined;
     this.metricsAuth = env.BATON_METRICS_AUTH === 'true';
+    this.outboundAllow = env.BATON_OUTBOUND_ALLOW || undefined;
+    this.outboundDeny = env.BATON_OUTBOUND_DENY || undefined;
+    for (const name of ['BATON_OUTBOUND_ALLOW', 'BATON_OUTBOUND_DENY']) {
+      for (const message of parseEgressRules(env[name]).errors) errors.push({ path: name, message });
+    }
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }
