@@ -12,6 +12,7 @@ export {
   EgressDeniedError,
   egressDenialOf,
   assertUrlAllowed,
+  urlDeniedMessage,
   isLoopbackListenHost,
   type EgressPolicyOptions,
   type EgressVerdict,
