@@ -32,7 +32,8 @@ export function toAgentResponse(agent: Agent): AgentResponse {
     capabilities: agent.capabilities,
     maxConcurrency: agent.maxConcurrency ?? null,
     timeoutSeconds: agent.timeoutSeconds ?? null,
-    headers: Object.keys(agent.headers),
+    // Sorted: jsonb does not keep the order they were given in.
+    headers: Object.keys(agent.headers).sort((a, b) => a.localeCompare(b)),
     trustedOrigins: agent.trustedOrigins ?? [],
     createdAt: builtin ? null : agent.createdAt.toISOString(),
     updatedAt: builtin ? null : agent.updatedAt.toISOString(),
