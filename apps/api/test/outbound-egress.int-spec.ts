@@ -141,6 +141,32 @@ describe.each(testDatabaseKinds())('outbound calls from a Baton that does not li
     expect(sink.connections).toBe(0);
   });
 
+  it('refuses A2A push configs at a literal loopback address, and records pushes to a loopback name as refused', async () => {
+    const rpc = async (method: string, params: unknown) =>
+      (await as('POST', '/a2a', { jsonrpc: '2.0', id: 1, method, params })).body;
+    const sendWithPush = (url: string) =>
+      rpc('message/send', {
+        message: { kind: 'message', role: 'user', messageId: randomBytes(8).toString('hex'), parts: [{ kind: 'data', data: { plan: { steps: [{ id: 'a', agent: 'builtin:echo' }] }, input: {} } }] },
+        configuration: { blocking: false, pushNotificationConfig: { url } },
+      });
+
+    const literal = await sendWithPush(`http://127.1:${sink.port}/push`);
+    expect(literal.error).toMatchObject({ code: -32602, data: { fields: [{ path: 'url', message: expect.stringContaining('denied by the egress policy') }] } });
+
+    const named = await sendWithPush(`http://localhost:${sink.port}/push`);
+    expect(named.result).toMatchObject({ kind: 'task' });
+    const subscription = await waitFor(
+      async () => (await as('GET', '/api/v1/webhooks')).body.items.find((w: { runId: string }) => w.runId === named.result.id),
+      { timeoutMs: 10_000, what: 'the push subscription' },
+    );
+    const delivery = await waitFor(
+      async () => (await as('GET', `/api/v1/webhooks/${subscription.id}/deliveries`)).body.items.find((d: { attempts: number }) => d.attempts > 0),
+      { timeoutMs: 15_000, what: 'a push attempt' },
+    );
+    expect(delivery.lastError).toMatch(/^outbound address \S+ \(localhost\) is denied by the egress policy/);
+    expect(sink.connections).toBe(0);
+  });
+
   it('answers header names only, never values, to every role', async () => {
     const headers = { authorization: 'Bearer v-1', 'x-auth-key': 'v-2', 'private-key': 'v-3', 'ocp-apim-subscription-key': 'v-4', 'x-plain': 'v-5' };
     expect((await as('POST', '/api/v1/agents', { name: 'secretive', kind: 'http', url: 'https://agent.example/', headers })).status).toBe(201);
