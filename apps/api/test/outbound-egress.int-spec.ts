@@ -24,6 +24,10 @@ interface Sink {
 }
 
 async function startSink(route?: Sink['route']): Promise<Sink> {
+  return startSinkOn('127.0.0.1', route);
+}
+
+async function startSinkOn(address: string, route?: Sink['route']): Promise<Sink> {
   const sink = { connections: 0, requests: [], route } as unknown as Sink;
   const server: Server = createServer((request, response) => {
     sink.requests.push({ method: request.method!, url: request.url!, headers: request.headers });
@@ -32,9 +36,9 @@ async function startSink(route?: Sink['route']): Promise<Sink> {
     response.writeHead(answer.status, answer.headers).end(answer.body ?? '');
   });
   server.on('connection', () => void sink.connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   sink.port = (server.address() as AddressInfo).port;
-  sink.url = `http://127.0.0.1:${sink.port}`;
+  sink.url = `http://${address}:${sink.port}`;
   sink.close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -133,7 +137,8 @@ describe.each(testDatabaseKinds())('outbound calls from a Baton that does not li
     const delivery = await waitFor(
       async () => {
         const page = await as('GET', `/api/v1/webhooks/${hook.body.id}/deliveries`);
-        return page.body.items.find((d: { attempts: number }) => d.attempts > 0);
+        // `attempts` goes up at the claim; the outcome is written after the attempt.
+        return page.body.items.find((d: { lastError: string | null }) => d.lastError !== null);
       },
       { timeoutMs: 15_000, what: 'a delivery attempt' },
     );
@@ -160,7 +165,7 @@ describe.each(testDatabaseKinds())('outbound calls from a Baton that does not li
       { timeoutMs: 10_000, what: 'the push subscription' },
     );
     const delivery = await waitFor(
-      async () => (await as('GET', `/api/v1/webhooks/${subscription.id}/deliveries`)).body.items.find((d: { attempts: number }) => d.attempts > 0),
+      async () => (await as('GET', `/api/v1/webhooks/${subscription.id}/deliveries`)).body.items.find((d: { lastError: string | null }) => d.lastError !== null),
       { timeoutMs: 15_000, what: 'a push attempt' },
     );
     expect(delivery.lastError).toMatch(/^outbound address \S+ \(localhost\) is denied by the egress policy/);
@@ -234,6 +239,23 @@ describe.each(testDatabaseKinds())('BATON_OUTBOUND_ALLOW and A2A card origins, o
     expect((await runStep(as, 'card-trusted')).status).toBe('completed');
     expect(remote.received).toHaveLength(2);
     expect(remote.received[1].headers).toMatchObject({ authorization: 'Bearer only-for-a', 'x-api-key': 'also-only-for-a' });
+  });
+
+  it('refuses the endpoint a card names when the policy denies its address, which receives nothing', async () => {
+    const remote = await agentFor();
+    const denied = await startSinkOn('127.0.0.2');
+    closers.push(() => denied.close());
+    const card = (await (await fetch(`${remote.url}/${AGENT_CARD_PATH}`)).text()).replaceAll(remote.url, denied.url);
+    const cardHost = await sinkFor(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: card }));
+    expect((await as('POST', '/api/v1/agents', { name: 'card-to-denied', kind: 'a2a', url: cardHost.url })).status).toBe(201);
+    const done = await runStep(as, 'card-to-denied');
+    expect(stepOf(done, 'call')).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      error: { code: 'egress_denied', retryable: false, message: expect.stringContaining('outbound address 127.0.0.2 is denied by the egress policy') },
+    });
+    expect(cardHost.requests).toHaveLength(1);
+    expect(denied.connections).toBe(0);
   });
 
   it('refuses a card fetch redirected to another origin, which receives nothing', async () => {
