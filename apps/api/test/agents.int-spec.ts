@@ -8,7 +8,14 @@ const researcher = {
   capabilities: ['research', 'summarize'],
   maxConcurrency: 3,
   timeoutSeconds: 60,
-  headers: { Authorization: 'Bearer s3cret', 'x-api-key': 'k-123', 'x-team': 'blue' },
+  headers: {
+    Authorization: 'Bearer s3cret',
+    'x-api-key': 'k-123',
+    'x-auth-key': 'xa-456',
+    'private-key': 'pk-789',
+    'ocp-apim-subscription-key': 'ocp-000',
+    'x-team': 'blue',
+  },
 };
 
 describe.each(testDatabaseKinds())('agents API on %s', (kind) => {
@@ -28,7 +35,7 @@ describe.each(testDatabaseKinds())('agents API on %s', (kind) => {
     await database?.drop();
   });
 
-  it('registers an agent with 201 and redacts credential headers in the answer', async () => {
+  it('registers an agent with 201 and answers header names only, never values', async () => {
     const response = await api('POST', '', researcher);
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({
@@ -38,8 +45,12 @@ describe.each(testDatabaseKinds())('agents API on %s', (kind) => {
       capabilities: ['research', 'summarize'],
       maxConcurrency: 3,
       timeoutSeconds: 60,
-      headers: { Authorization: '***', 'x-api-key': '***', 'x-team': 'blue' },
+      headers: ['Authorization', 'ocp-apim-subscription-key', 'private-key', 'x-api-key', 'x-auth-key', 'x-team'],
+      trustedOrigins: [],
     });
+    // No value, credential-looking or not, in any answer about the agent.
+    const answers = [response.body, (await api('GET', '/researcher')).body, (await api('GET', '')).body];
+    for (const value of Object.values(researcher.headers)) expect(JSON.stringify(answers)).not.toContain(value);
     expect(response.body.id).toMatch(/^[0-9a-f-]{36}$/);
     // Redaction is for the API only: the agent still receives the real credential.
     const stored = await database.db.query<{ headers: Record<string, string> }>(

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BatonConfig } from '@baton/common';
+import { BatonConfig, EgressPolicy, OutboundHttp } from '@baton/common';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
 import { AgentCallError, type InvocationContext } from './agent.types.js';
 import { AgentModeRouterService } from './agent-mode-router.service.js';
@@ -27,13 +27,16 @@ describe.each(testDatabaseKinds())('agent mode router on %s', (kind) => {
   let router: AgentModeRouterService;
   let slowServer: Server;
   let slowUrl: string;
+  let outbound: OutboundHttp;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    registry = new AgentRegistryService(new AgentRepository(database.db));
     // A long default, so the tests below show which timeout actually applied.
     const config = new BatonConfig({ BATON_DEFAULT_STEP_TIMEOUT_SECONDS: '30' });
-    router = new AgentModeRouterService(registry, config, new HttpAgentClient(), new BuiltinAgentClient(), new A2aAgentClient());
+    const egress = EgressPolicy.fromConfig(config);
+    outbound = new OutboundHttp(egress);
+    registry = new AgentRegistryService(new AgentRepository(database.db), egress);
+    router = new AgentModeRouterService(registry, config, new HttpAgentClient(outbound), new BuiltinAgentClient(), new A2aAgentClient(outbound));
     // Answers after 10 s, or never if the client hangs up first.
     slowServer = createServer((_request, response) => void setTimeout(() => response.end('{}'), 10_000).unref());
     await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', resolve));
@@ -43,6 +46,7 @@ describe.each(testDatabaseKinds())('agent mode router on %s', (kind) => {
   afterAll(async () => {
     slowServer?.closeAllConnections();
     await new Promise((resolve) => slowServer?.close(resolve));
+    await outbound?.close();
     await database?.drop();
   });
 

@@ -1,9 +1,9 @@
-import { BatonError } from '@baton/common';
+import { BatonConfig, BatonError, EgressPolicy } from '@baton/common';
 import { validateRegistration, type RegisterAgentInput } from './agent-registration.js';
 
-function fieldErrors(input: RegisterAgentInput): string[] {
+function fieldErrors(input: RegisterAgentInput, egress?: EgressPolicy): string[] {
   try {
-    validateRegistration(input);
+    validateRegistration(input, egress);
   } catch (error) {
     expect(error).toBeInstanceOf(BatonError);
     return ((error as BatonError).details as Array<{ path: string }>).map((e) => e.path);
@@ -26,6 +26,7 @@ describe('agent registration rules', () => {
       url: 'https://writer.example/run',
       capabilities: ['write', 'edit'],
       headers: { 'x-api-key': 'k' },
+      trustedOrigins: [],
     });
   });
 
@@ -52,5 +53,31 @@ describe('agent registration rules', () => {
     expect(
       fieldErrors({ name: 'a', kind: 'http', url: 'http://a.test', headers: { 'Idempotency-Key': 'x', 'x-n': 5, 'bad name': 'v' } }),
     ).toEqual(['headers.Idempotency-Key', 'headers.x-n', 'headers.bad name']);
+  });
+
+  it('keeps trusted origins as origins, and refuses anything more than an origin', () => {
+    const result = validateRegistration({
+      name: 'a',
+      kind: 'a2a',
+      url: 'https://a.example/',
+      trustedOrigins: ['https://B.example:8443', 'https://b.example:8443/', 'http://c.example'],
+    });
+    expect(result.trustedOrigins).toEqual(['https://b.example:8443', 'http://c.example']);
+    expect(
+      fieldErrors({ name: 'a', kind: 'a2a', url: 'https://a.example', trustedOrigins: ['https://b.example/path', 'ftp://c', 7, 'https://u:p@d.example'] }),
+    ).toEqual(['trustedOrigins[0]', 'trustedOrigins[1]', 'trustedOrigins[2]', 'trustedOrigins[3]']);
+  });
+
+  it('refuses a url the egress policy denies up front, in any spelling of the address', () => {
+    const exposed = EgressPolicy.fromConfig(new BatonConfig({ HOST: '0.0.0.0', BATON_OUTBOUND_DENY: '*.internal' }));
+    for (const url of ['http://127.1/', 'http://2130706433/', 'http://0x7f000001/', 'http://[::ffff:127.0.0.1]/', 'http://169.254.169.254/', 'http://db.internal/']) {
+      expect(fieldErrors({ name: 'a', kind: 'http', url }, exposed)).toEqual(['url']);
+    }
+    // A name is judged when it is resolved, at call time.
+    expect(validateRegistration({ name: 'a', kind: 'http', url: 'http://localhost:9/' }, exposed).url).toBe('http://localhost:9/');
+    // A loopback Baton may register loopback agents; the metadata address never.
+    const local = EgressPolicy.fromConfig(new BatonConfig({}));
+    expect(validateRegistration({ name: 'a', kind: 'http', url: 'http://127.0.0.1:9/' }, local).url).toBe('http://127.0.0.1:9/');
+    expect(fieldErrors({ name: 'a', kind: 'http', url: 'http://169.254.169.254/' }, local)).toEqual(['url']);
   });
 });

@@ -1,4 +1,4 @@
-import { BatonError, type FieldError } from '@baton/common';
+import { BatonError, urlDeniedMessage, type EgressPolicy, type FieldError } from '@baton/common';
 import type { AgentRegistration } from './agent.repository.js';
 import { BUILTIN_PREFIX } from './builtin-agents.js';
 
@@ -11,6 +11,7 @@ export interface RegisterAgentInput {
   maxConcurrency?: number;
   timeoutSeconds?: number;
   headers?: Record<string, unknown>;
+  trustedOrigins?: unknown[];
 }
 
 /** Names end up in URL paths (`/api/v1/agents/:name`) and in definitions, so keep them plain. */
@@ -22,13 +23,16 @@ const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers Baton sets on every call; letting an agent override them would break idempotency. */
 const RESERVED_HEADER = /^(x-baton-.*|idempotency-key|content-type)$/i;
 const MAX_TIMEOUT_SECONDS = 24 * 60 * 60;
+const MAX_TRUSTED_ORIGINS = 20;
 
 /**
- * Checks a registration and returns it normalised (capabilities trimmed and deduplicated).
- * Collects every problem, each naming its field, so one round trip shows them all. This is
- * the rule for every caller; the HTTP DTO only checks the shape before it gets here.
+ * Checks a registration and returns it normalised (capabilities trimmed and deduplicated,
+ * trusted origins reduced to their origin). Collects every problem, each naming its field,
+ * so one round trip shows them all. This is the rule for every caller; the HTTP DTO only
+ * checks the shape before it gets here. With `egress`, a `url` whose host is a literal
+ * address (or a name) the egress policy denies is refused now rather than at the first call.
  */
-export function validateRegistration(input: RegisterAgentInput): AgentRegistration {
+export function validateRegistration(input: RegisterAgentInput, egress?: EgressPolicy): AgentRegistration {
   const errors: FieldError[] = [];
   const fail = (path: string, message: string): void => void errors.push({ path, message });
 
@@ -44,14 +48,19 @@ export function validateRegistration(input: RegisterAgentInput): AgentRegistrati
   const url = typeof input.url === 'string' ? input.url.trim() : undefined;
   if ((input.kind === 'http' || input.kind === 'a2a') && !url) fail('url', `is required for ${input.kind} agents`);
   else if (url && !isHttpUrl(url)) fail('url', 'must be an absolute http:// or https:// URL');
+  else if (url && egress) {
+    const verdict = egress.checkUrl(url);
+    if (!verdict.allowed) fail('url', urlDeniedMessage(url, verdict.reason));
+  }
 
   const capabilities = checkCapabilities(input.capabilities ?? [], fail);
   checkPositiveInteger(input.maxConcurrency, 'maxConcurrency', Number.MAX_SAFE_INTEGER, fail);
   checkPositiveInteger(input.timeoutSeconds, 'timeoutSeconds', MAX_TIMEOUT_SECONDS, fail);
   const headers = checkHeaders(input.headers ?? {}, fail);
+  const trustedOrigins = checkOrigins(input.trustedOrigins ?? [], fail);
 
   if (errors.length > 0) throw BatonError.validation(errors);
-  const registration: AgentRegistration = { name, kind: input.kind as 'http' | 'a2a', capabilities, headers };
+  const registration: AgentRegistration = { name, kind: input.kind as 'http' | 'a2a', capabilities, headers, trustedOrigins };
   if (url) registration.url = url;
   if (input.maxConcurrency !== undefined) registration.maxConcurrency = input.maxConcurrency;
   if (input.timeoutSeconds !== undefined) registration.timeoutSeconds = input.timeoutSeconds;
@@ -65,6 +74,30 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Each entry must be an http(s) origin (no path, query or credentials); stored as `URL.origin`. */
+function checkOrigins(values: unknown[], fail: (path: string, message: string) => void): string[] {
+  if (!Array.isArray(values)) {
+    fail('trustedOrigins', 'must be an array of origins such as "https://agent.example"');
+    return [];
+  }
+  if (values.length > MAX_TRUSTED_ORIGINS) fail('trustedOrigins', `must list at most ${MAX_TRUSTED_ORIGINS} origins`);
+  const result = new Set<string>();
+  values.forEach((value, index) => {
+    const path = `trustedOrigins[${index}]`;
+    let url: URL | undefined;
+    try {
+      url = typeof value === 'string' && isHttpUrl(value.trim()) ? new URL(value.trim()) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url) fail(path, 'must be an http:// or https:// origin');
+    else if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+      fail(path, 'must be an origin only (scheme, host and port), without path, query or credentials');
+    } else result.add(url.origin);
+  });
+  return [...result];
 }
 
 function checkCapabilities(values: unknown[], fail: (path: string, message: string) => void): string[] {

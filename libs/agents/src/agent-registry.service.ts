@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatonError, LruCache } from '@baton/common';
+import { BatonError, EgressPolicy, LruCache } from '@baton/common';
 import type { Agent } from './agent.types.js';
 import { AgentRepository } from './agent.repository.js';
 import { validateRegistration, type RegisterAgentInput } from './agent-registration.js';
@@ -25,14 +25,17 @@ export class AgentRegistryService {
   private readonly byName = new LruCache<string, Agent>(AGENT_CACHE_MAX);
   private readonly byCapability = new LruCache<string, Agent[]>(CAPABILITY_CACHE_MAX);
 
-  constructor(@Inject(AgentRepository) private readonly agents: AgentRepository) {}
+  constructor(
+    @Inject(AgentRepository) private readonly agents: AgentRepository,
+    @Inject(EgressPolicy) private readonly egress: EgressPolicy,
+  ) {}
 
   /**
    * Registers `input.name`, or replaces the agent of that name. Throws a validation error
    * naming each bad field, and then stores nothing.
    */
   async register(input: RegisterAgentInput): Promise<{ agent: Agent; created: boolean }> {
-    const registration = validateRegistration(input);
+    const registration = validateRegistration(input, this.egress);
     const result = await this.agents.upsert(registration);
     this.invalidate(result.agent.name);
     return result;

@@ -11,6 +11,8 @@ export interface AgentRegistration {
   maxConcurrency?: number;
   timeoutSeconds?: number;
   headers: Record<string, string>;
+  /** Origins besides `url`'s that may receive the headers (see the migration's comment). */
+  trustedOrigins: string[];
 }
 
 interface AgentRow {
@@ -22,12 +24,13 @@ interface AgentRow {
   max_concurrency: number | null;
   timeout_seconds: number | null;
   headers: Record<string, string> | string;
+  trusted_origins: string[];
   created_at: Date | string;
   updated_at: Date | string;
 }
 
 const COLUMNS = `id::text as id, name, kind, url, capabilities, max_concurrency, timeout_seconds, headers,
-  created_at, updated_at`;
+  trusted_origins, created_at, updated_at`;
 
 /** The `agents` table. Only the registry service uses it; it is not exported from the library. */
 @Injectable()
@@ -41,12 +44,12 @@ export class AgentRepository {
    */
   async upsert(input: AgentRegistration, tx: Queryable = this.db): Promise<{ agent: Agent; created: boolean }> {
     const { rows } = await tx.query<AgentRow & { created: boolean }>(
-      `insert into agents (name, kind, url, capabilities, max_concurrency, timeout_seconds, headers)
-       values ($1::text, $2::text, $3::text, $4::text[], $5::integer, $6::integer, $7::jsonb)
+      `insert into agents (name, kind, url, capabilities, max_concurrency, timeout_seconds, headers, trusted_origins)
+       values ($1::text, $2::text, $3::text, $4::text[], $5::integer, $6::integer, $7::jsonb, $8::text[])
        on conflict (name) do update set
          kind = excluded.kind, url = excluded.url, capabilities = excluded.capabilities,
          max_concurrency = excluded.max_concurrency, timeout_seconds = excluded.timeout_seconds,
-         headers = excluded.headers, updated_at = now()
+         headers = excluded.headers, trusted_origins = excluded.trusted_origins, updated_at = now()
        returning ${COLUMNS}, (xmax = 0) as created`,
       [
         input.name,
@@ -56,6 +59,7 @@ export class AgentRepository {
         input.maxConcurrency ?? null,
         input.timeoutSeconds ?? null,
         JSON.stringify(input.headers),
+        input.trustedOrigins,
       ],
     );
     return { agent: toAgent(rows[0]), created: rows[0].created };
@@ -106,6 +110,7 @@ function toAgent(row: AgentRow): Agent {
     capabilities: row.capabilities,
     // pg parses jsonb; keep a string fallback in case a driver hands back raw text.
     headers: typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers,
+    trustedOrigins: row.trusted_origins ?? [],
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };

@@ -11,6 +11,11 @@ export interface Agent {
   maxConcurrency?: number;
   timeoutSeconds?: number;
   headers: Record<string, string>;
+  /**
+   * Origins (`https://host:port`) besides the origin of `url` that may receive `headers`,
+   * e.g. the endpoint an A2A card names on another host. Absent means none.
+   */
+  trustedOrigins?: string[];
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BatonError, type FieldError } from './baton-error.js';
+import { parseEgressRules } from './net/egress-rules.js';
 
 /**
  * Every setting Baton reads, parsed once from the environment. `.env.example` lists the same
@@ -49,6 +50,9 @@ export class BatonConfig {
   readonly metricsAuth: boolean;
   /** SIGTERM to exit at most this long, whatever the backlog (in-flight work is handed back first). */
   readonly shutdownGraceMs: number;
+  /** BATON_OUTBOUND_ALLOW / _DENY: CIDRs and host patterns for outbound calls (`net/egress-policy.ts`). */
+  readonly outboundAllow: string | undefined;
+  readonly outboundDeny: string | undefined;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -92,6 +96,11 @@ export class BatonConfig {
     this.bootstrapToken = env.BATON_BOOTSTRAP_TOKEN || undefined;
     this.metricsAuth = env.BATON_METRICS_AUTH === 'true';
     this.shutdownGraceMs = int('BATON_SHUTDOWN_GRACE_MS', 10_000, 100);
+    this.outboundAllow = env.BATON_OUTBOUND_ALLOW || undefined;
+    this.outboundDeny = env.BATON_OUTBOUND_DENY || undefined;
+    for (const name of ['BATON_OUTBOUND_ALLOW', 'BATON_OUTBOUND_DENY']) {
+      for (const message of parseEgressRules(env[name]).errors) errors.push({ path: name, message });
+    }
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

@@ -7,3 +7,15 @@ export { ErrorFilter, toErrorBody, type ErrorBody } from './http/error-filter.js
 export { createValidationPipe, flattenValidationErrors } from './http/validation.js';
 export { encodeKeysetCursor, decodeKeysetCursor, type KeysetPosition } from './keyset-cursor.js';
 export { PageQueryDto } from './http/page-query.dto.js';
+export {
+  EgressPolicy,
+  EgressDeniedError,
+  egressDenialOf,
+  assertUrlAllowed,
+  urlDeniedMessage,
+  isLoopbackListenHost,
+  type EgressPolicyOptions,
+  type EgressVerdict,
+} from './net/egress-policy.js';
+export { parseEgressRules, type EgressRules } from './net/egress-rules.js';
+export { OutboundHttp, guardedLookup, guardedConnector, type Resolver } from './net/outbound-http.js';

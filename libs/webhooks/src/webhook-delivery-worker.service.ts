@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { BatonConfig } from '@baton/common';
+import { BatonConfig, OutboundHttp } from '@baton/common';
 import { Database, isDatabaseUnavailable } from '@baton/db';
 import { DeliveryRepository, WEBHOOK_CHANNEL } from './delivery.repository.js';
 import { afterFailure, blamesDestination, LEASE_MS, MAX_BACKOFF_MS, retryDelayMs } from './delivery-policy.js';
@@ -46,6 +46,7 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
     @Inject(WebhookRendererRegistry) private readonly renderers: WebhookRendererRegistry,
     @Inject(DestinationRepository) private readonly destinations: DestinationRepository,
+    @Inject(OutboundHttp) private readonly outbound: OutboundHttp,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -145,7 +146,7 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
         return { ok: false, statusCode: null, error: `render (${claim.format}) failed: ${(error as Error).message}`, sent: false };
       }
     }
-    return sendDelivery(claim, signal, Date.now(), rendered);
+    return sendDelivery(claim, signal, this.outbound.fetch, Date.now(), rendered);
   }
 
   private async settle(claim: ClaimedDelivery, result: AttemptResult): Promise<void> {

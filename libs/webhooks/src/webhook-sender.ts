@@ -1,3 +1,4 @@
+import { egressDenialOf } from '@baton/common';
 import { REQUEST_TIMEOUT_MS } from './delivery-policy.js';
 import { signWebhook, WEBHOOK_HEADERS } from './signature.js';
 import type { RenderedDelivery } from './delivery-renderer.js';
@@ -15,17 +16,20 @@ export function deliveryBody(delivery: ClaimedDelivery): string {
  * timeouts after REQUEST_TIMEOUT_MS, connection errors) is a failure to retry. Never throws.
  * `rendered` replaces the envelope (a subscription with another format); its headers are
  * added, but the signature headers are always Baton's, over the body actually sent.
+ * `outbound` is the guarded fetch (`OutboundHttp`): an address the egress policy denies is a
+ * failed attempt whose error says so.
  */
 export async function sendDelivery(
   delivery: ClaimedDelivery,
   signal: AbortSignal,
+  outbound: typeof fetch,
   now = Date.now(),
   rendered?: RenderedDelivery,
 ): Promise<AttemptResult> {
   const body = rendered?.body ?? deliveryBody(delivery);
   const timestamp = Math.floor(now / 1000);
   try {
-    const response = await fetch(delivery.url, {
+    const response = await outbound(delivery.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -51,6 +55,8 @@ export async function sendDelivery(
 
 function describe(error: unknown, signal: AbortSignal): string {
   if (signal.aborted) return 'aborted: shutting down';
+  const denied = egressDenialOf(error);
+  if (denied) return denied.message;
   const name = (error as { name?: string }).name;
   if (name === 'TimeoutError') return `timed out after ${REQUEST_TIMEOUT_MS} ms`;
   // undici says "fetch failed" and keeps the useful part (ECONNREFUSED, ECONNRESET) in `cause`.

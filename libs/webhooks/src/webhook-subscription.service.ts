@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { BatonConfig, BatonError, type FieldError } from '@baton/common';
+import { BatonConfig, BatonError, EgressPolicy, urlDeniedMessage, type FieldError } from '@baton/common';
 import { DeliveryRepository, type DeliveryPage } from './delivery.repository.js';
 import { WebhookRendererRegistry } from './delivery-renderer.js';
 import { normaliseEventPatterns } from './event-patterns.js';
@@ -49,6 +49,7 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
     @Inject(SubscriptionRepository) private readonly subscriptions: SubscriptionRepository,
     @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
     @Inject(WebhookRendererRegistry) private readonly renderers: WebhookRendererRegistry,
+    @Inject(EgressPolicy) private readonly egress: EgressPolicy,
   ) {}
 
   /** Seeds (or re-points, or switches off) the progress webhook from the configuration. */
@@ -63,6 +64,11 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
       await this.subscriptions.deactivateBuiltin(PROGRESS_WEBHOOK_KEY);
       return;
     }
+    const verdict = this.egress.checkUrl(url);
+    if (!verdict.allowed) {
+      // Kept on: every delivery is then recorded as refused, which is where an operator looks.
+      this.logger.error(`ORCHESTRATION_PROGRESS_WEBHOOK_URL ${urlDeniedMessage(url, verdict.reason)}`);
+    }
     const secret = this.config.progressWebhookSecret ?? null;
     await this.subscriptions.upsertBuiltin(PROGRESS_WEBHOOK_KEY, url, secret, generateWebhookSecret());
     this.logger.log(`progress webhook: all events to ${new URL(url).origin}`);
@@ -73,6 +79,7 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
     const errors: FieldError[] = [];
     const url = typeof input.url === 'string' ? input.url.trim() : '';
     if (!isHttpUrl(url)) errors.push({ path: 'url', message: 'must be an absolute http:// or https:// URL' });
+    else errors.push(...this.egressErrors(url, 'url'));
     const { patterns, errors: patternErrors } = normaliseEventPatterns(input.events);
     errors.push(...patternErrors);
     if (input.secret !== undefined && (input.secret.length < MIN_SECRET_LENGTH || input.secret.length > MAX_SECRET_LENGTH)) {
@@ -100,6 +107,8 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
    */
   async upsertScoped(input: ScopedWebhookInput): Promise<WebhookSubscription> {
     if (!isHttpUrl(input.url.trim())) throw BatonError.validation([{ path: 'url', message: 'must be an absolute http:// or https:// URL' }]);
+    const denied = this.egressErrors(input.url.trim(), 'url');
+    if (denied.length > 0) throw BatonError.validation(denied);
     const { patterns, errors } = normaliseEventPatterns(input.events);
     if (errors.length > 0) throw BatonError.validation(errors);
     const saved = await this.subscriptions.upsertScoped({
@@ -115,6 +124,12 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
     });
     if (!saved) throw new BatonError('conflict', `webhook ${input.id} exists and is not scoped to run ${input.runId}`);
     return saved;
+  }
+
+  /** A receiver the egress policy refuses before any connection (a literal address, a denied name). */
+  private egressErrors(url: string, path: string): FieldError[] {
+    const verdict = this.egress.checkUrl(url);
+    return verdict.allowed ? [] : [{ path, message: urlDeniedMessage(url, verdict.reason) }];
   }
 
   /** The subscriptions scoped to a run, oldest first; only those of `formats` when given. */

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { OutboundHttp } from '@baton/common';
 import { Role, TaskState, type Message, type Part, type SendMessageRequest, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { AgentCallError, type Agent, type AgentClient, type InvocationContext } from '../agent.types.js';
@@ -22,12 +23,17 @@ const CANCEL_TIMEOUT_MS = 5_000;
  * agent's status message. INPUT_REQUIRED is an `input_required` error carrying the task and
  * the agent's question; the executor opens a checkpoint and, once a person has answered,
  * calls again with `context.reply`, which continues the same remote task. An aborted step
- * cancels the remote task, best effort.
+ * cancels the remote task, best effort. Every request (card, transport) goes through the
+ * guarded outbound fetch, and the agent's headers only to its trusted origins (`agent-fetch.ts`).
  */
 @Injectable()
 export class A2aAgentClient implements AgentClient {
   readonly kind = 'a2a' as const;
-  private readonly cards = new AgentCardCache();
+  private readonly cards: AgentCardCache;
+
+  constructor(@Inject(OutboundHttp) outbound: OutboundHttp) {
+    this.cards = new AgentCardCache(outbound.fetch);
+  }
 
   async invoke(agent: Agent, input: unknown, context: InvocationContext, signal: AbortSignal): Promise<unknown> {
     if (!agent.url) throw new AgentCallError(`agent ${agent.name} has no url`, false, 'invalid_agent');

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BatonConfig, EgressPolicy, OutboundHttp } from '@baton/common';
 import { AgentCallError, type Agent, type InvocationContext } from '../agent.types.js';
 import { HttpAgentClient } from './http-agent.client.js';
 
@@ -47,7 +48,9 @@ function startAgentServer(received: Received[]): Promise<Server> {
 const context: InvocationContext = { runId: 'run-1', stepId: 'step-9', stepKey: 'research', attempt: 3 };
 
 describe('HttpAgentClient against a real HTTP agent', () => {
-  const client = new HttpAgentClient();
+  // The default policy of a Baton on loopback: this agent on 127.0.0.1 is reachable.
+  const outbound = new OutboundHttp(EgressPolicy.fromConfig(new BatonConfig({})));
+  const client = new HttpAgentClient(outbound);
   const received: Received[] = [];
   let server: Server;
   let base: string;
@@ -81,6 +84,7 @@ describe('HttpAgentClient against a real HTTP agent', () => {
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await outbound.close();
   });
 
   it('posts the input as JSON with the agent headers and Baton call headers', async () => {
@@ -158,5 +162,22 @@ describe('HttpAgentClient against a real HTTP agent', () => {
     const error = await failure(client.invoke(agent, {}, context, AbortSignal.timeout(5_000)));
     expect(error).toMatchObject({ retryable: true, code: 'connection_error' });
     expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('refuses an address the egress policy denies, without retry, and the agent receives nothing', async () => {
+    // A Baton that does not listen on loopback may not call loopback agents.
+    const exposed = new OutboundHttp(EgressPolicy.fromConfig(new BatonConfig({ HOST: '0.0.0.0' })));
+    try {
+      const guarded = new HttpAgentClient(exposed);
+      const port = new URL(base).port;
+      for (const url of [`http://127.1:${port}/ok`, `http://[::ffff:127.0.0.1]:${port}/ok`, `http://localhost:${port}/ok`]) {
+        const error = await failure(guarded.invoke({ ...agentAt('/ok'), url }, {}, context, AbortSignal.timeout(5_000)));
+        expect(error).toMatchObject({ retryable: false, code: 'egress_denied' });
+        expect(error.message).toMatch(/outbound address \S+( \(localhost\))? is denied by the egress policy \(default: loopback addresses/);
+      }
+      expect(received).toEqual([]);
+    } finally {
+      await exposed.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { egressDenialOf, OutboundHttp } from '@baton/common';
 import { AgentCallError, type Agent, type AgentClient, type InvocationContext } from '../agent.types.js';
 import { abortedCallError } from './abort.js';
 
@@ -12,18 +13,21 @@ const RETRYABLE_STATUSES = new Set([408, 429]);
  * Calls an `http` agent: POST the step's input as JSON to `agent.url`, read JSON back.
  * Failures are classified for the retry policy: 5xx, 408, 429, timeouts and connection errors
  * are retryable; other 4xx and unusable output are not, since repeating the same request
- * will get the same answer.
+ * will get the same answer. The call goes through the guarded outbound fetch: an address the
+ * egress policy denies is an `egress_denied` failure, not retryable.
  */
 @Injectable()
 export class HttpAgentClient implements AgentClient {
   readonly kind = 'http' as const;
+
+  constructor(@Inject(OutboundHttp) private readonly outbound: OutboundHttp) {}
 
   async invoke(agent: Agent, input: unknown, context: InvocationContext, signal: AbortSignal): Promise<unknown> {
     if (!agent.url) throw new AgentCallError(`agent ${agent.name} has no url`, false, 'invalid_agent');
     let response: Response;
     let text: string;
     try {
-      response = await fetch(agent.url, {
+      response = await this.outbound.fetch(agent.url, {
         method: 'POST',
         headers: requestHeaders(agent, context),
         body: JSON.stringify(input ?? null),
@@ -75,6 +79,8 @@ function readResponse(agent: Agent, status: number, text: string): unknown {
 }
 
 function connectionError(agent: Agent, error: unknown): AgentCallError {
+  const denied = egressDenialOf(error);
+  if (denied) return new AgentCallError(`agent ${agent.name}: ${denied.message}`, false, 'egress_denied');
   // undici reports "fetch failed" and hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`.
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const detail = cause?.code ?? cause?.message ?? (error as Error).message;

@@ -8,18 +8,20 @@ export interface AgentResponse {
   capabilities: string[];
   maxConcurrency: number | null;
   timeoutSeconds: number | null;
-  headers: Record<string, string>;
+  /** The names of the configured headers; their values never leave the server. */
+  headers: string[];
+  /** Origins besides `url`'s that receive the headers. */
+  trustedOrigins: string[];
   /** Null for built-ins, which are not stored. */
   createdAt: string | null;
   updatedAt: string | null;
 }
 
-/** Header names whose values are credentials; matched anywhere in the name, any case. */
-const SECRET_HEADER = /authorization|api[-_]?key|token|secret|password|cookie|credential/i;
-
-export const REDACTED = '***';
-
-/** The API's view of an agent: credentials in headers never leave the server. */
+/**
+ * The API's view of an agent. Header values are never shown, to any role: which header
+ * carries a credential cannot be told from its name (`x-auth-key`, `private-key`,
+ * `ocp-apim-subscription-key`...), so none is trusted to be harmless.
+ */
 export function toAgentResponse(agent: Agent): AgentResponse {
   const builtin = agent.kind === 'builtin';
   return {
@@ -30,14 +32,10 @@ export function toAgentResponse(agent: Agent): AgentResponse {
     capabilities: agent.capabilities,
     maxConcurrency: agent.maxConcurrency ?? null,
     timeoutSeconds: agent.timeoutSeconds ?? null,
-    headers: redactHeaders(agent.headers),
+    // Sorted: jsonb does not keep the order they were given in.
+    headers: Object.keys(agent.headers).sort((a, b) => a.localeCompare(b)),
+    trustedOrigins: agent.trustedOrigins ?? [],
     createdAt: builtin ? null : agent.createdAt.toISOString(),
     updatedAt: builtin ? null : agent.updatedAt.toISOString(),
   };
-}
-
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).map(([key, value]) => [key, SECRET_HEADER.test(key) ? REDACTED : value]),
-  );
 }

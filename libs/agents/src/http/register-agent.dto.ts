@@ -36,6 +36,11 @@ export class RegisterAgentDto {
   @IsOptional()
   @IsObject()
   headers?: Record<string, unknown>;
+
+  /** Checked element by element in `validateRegistration`, like `capabilities`. */
+  @IsOptional()
+  @IsArray()
+  trustedOrigins?: unknown[];
 }
 
 /** `GET /api/v1/agents?capability=`. */

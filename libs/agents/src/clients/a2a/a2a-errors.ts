@@ -1,39 +1,7 @@
 import { A2AError, A2A_ERROR_CODE } from '@a2a-js/sdk/errors';
+import { egressDenialOf } from '@baton/common';
 import { AgentCallError, type Agent } from '../../agent.types.js';
 import { abortedCallError } from '../abort.js';
-
-/** Statuses that may well succeed if tried again later, besides 5xx. */
-const RETRYABLE_STATUSES = new Set([408, 429]);
-
-/**
- * A `fetch` for the SDK's transports and the card fetch: adds the agent's headers and turns
- * what the retry policy must see — an unreachable agent, a 5xx/408/429 — into an
- * `AgentCallError` before the SDK reduces it to a bare `Error` message. Other statuses
- * (2xx, and 4xx with a JSON-RPC error body) go back to the SDK, which parses them.
- */
-export function agentFetch(agent: Agent): typeof fetch {
-  return async (input, init) => {
-    const headers = new Headers(init?.headers);
-    for (const [name, value] of Object.entries(agent.headers)) if (!headers.has(name)) headers.set(name, value);
-    let response: Response;
-    try {
-      response = await fetch(input, { ...init, headers });
-    } catch (error) {
-      if (init?.signal?.aborted) throw error;
-      throw connectionError(agent, error);
-    }
-    if (response.status >= 500 || RETRYABLE_STATUSES.has(response.status)) {
-      const body = await response.text().catch(() => '');
-      throw new AgentCallError(
-        `agent ${agent.name} answered HTTP ${response.status}: ${snippet(body)}`,
-        true,
-        'agent_unavailable',
-        response.status,
-      );
-    }
-    return response;
-  };
-}
 
 /**
  * Classifies whatever an SDK call threw. Our own errors pass through; an aborted signal is
@@ -56,6 +24,8 @@ export function toAgentCallError(agent: Agent, error: unknown, signal: AbortSign
 }
 
 export function connectionError(agent: Agent, error: unknown): AgentCallError {
+  const denied = egressDenialOf(error);
+  if (denied) return new AgentCallError(`agent ${agent.name}: ${denied.message}`, false, 'egress_denied');
   // undici reports "fetch failed" and hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`.
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const detail = cause?.code ?? cause?.message ?? (error as Error).message;

@@ -8,7 +8,8 @@ import {
   type Client,
 } from '@a2a-js/sdk/client';
 import { AgentCallError, type Agent } from '../../agent.types.js';
-import { agentFetch, snippet } from './a2a-errors.js';
+import { snippet } from './a2a-errors.js';
+import { agentFetch } from './agent-fetch.js';
 
 /** How long a fetched card is trusted before it is revalidated. */
 export const AGENT_CARD_TTL_MS = 5 * 60_000;
@@ -39,6 +40,8 @@ export class AgentCardCache {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
+    /** The guarded outbound fetch every request of every agent goes through. */
+    private readonly outbound: typeof fetch,
     private readonly ttlMs = AGENT_CARD_TTL_MS,
     private readonly now: () => number = Date.now,
   ) {}
@@ -47,7 +50,7 @@ export class AgentCardCache {
     const key = cacheKey(agent);
     const cached = this.entries.get(key);
     if (cached && cached.expiresAt > this.now()) return cached;
-    const fetchImpl = agentFetch(agent);
+    const fetchImpl = agentFetch(agent, this.outbound);
     const response = await fetchImpl(cardUrl(agent.url!), {
       headers: { accept: 'application/json', ...(cached?.etag ? { 'if-none-match': cached.etag } : {}) },
       signal,
@@ -108,5 +111,5 @@ export function cardUrl(url: string): string {
 
 function cacheKey(agent: Agent): string {
   const headers = Object.entries(agent.headers).sort(([a], [b]) => a.localeCompare(b));
-  return JSON.stringify([agent.name, agent.url, headers]);
+  return JSON.stringify([agent.name, agent.url, headers, agent.trustedOrigins ?? []]);
 }
