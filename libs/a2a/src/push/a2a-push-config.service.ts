@@ -5,7 +5,8 @@ import type { Principal } from '@baton/identity';
 import { WebhookSubscriptionService } from '@baton/webhooks';
 import type { ProtocolVersion, PushConfigInput, PushConfigView } from '../protocol/dialect.js';
 import { A2A_CODES, A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import { A2aTaskService, assertMayControl } from '../tasks/a2a-task.service.js';
+import { A2aTaskService } from '../tasks/a2a-task.service.js';
+import { assertMayControl } from '../tasks/task-access.js';
 import { formatOptionsOf, PUSH_EVENT_TYPES, PUSH_FORMATS, subscriptionIdOf, toPushConfigView } from './push-subscription.js';
 
 const ALL_PUSH_FORMATS = Object.values(PUSH_FORMATS);
@@ -55,9 +56,12 @@ export class A2aPushConfigService {
     }
   }
 
-  /** One config; without an id (v0.3 get by task), the task's first. -32001 when there is none. */
-  async get(taskId: string, configId: string | undefined): Promise<PushConfigView> {
-    const run = await this.tasks.run(taskId);
+  /**
+   * One config; without an id (v0.3 get by task), the task's first. -32001 when there is none,
+   * and for another agent's task (see `task-access.ts`).
+   */
+  async get(taskId: string, configId: string | undefined, principal: Principal): Promise<PushConfigView> {
+    const run = await this.tasks.readableRun(taskId, principal);
     if (configId === undefined) {
       const [first] = await this.webhooks.listForRun(run.id, ALL_PUSH_FORMATS);
       if (!first) throw configNotFound(taskId, configId);
@@ -68,8 +72,8 @@ export class A2aPushConfigService {
     return toPushConfigView(found);
   }
 
-  async list(taskId: string): Promise<PushConfigView[]> {
-    const run = await this.tasks.run(taskId);
+  async list(taskId: string, principal: Principal): Promise<PushConfigView[]> {
+    const run = await this.tasks.readableRun(taskId, principal);
     return (await this.webhooks.listForRun(run.id, ALL_PUSH_FORMATS)).map(toPushConfigView);
   }
 

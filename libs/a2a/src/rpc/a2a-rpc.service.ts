@@ -70,14 +70,14 @@ export class A2aRpcService {
       return d.renderSendResult(send.blocking ? await this.tasks.settle(view.id, this.timeoutMs) : view);
     });
     server.addMethod(m.stream, async (params, { principal }) => new StreamStart(await this.sendWithPush(d.parseSend(params), principal, d)));
-    server.addMethod(m.get, async (params) => d.renderTask(await this.tasks.view(d.parseTaskId(params))));
+    server.addMethod(m.get, async (params, { principal }) => d.renderTask(await this.tasks.viewFor(d.parseTaskId(params), principal)));
     server.addMethod(m.cancel, async (params, { principal }) => d.renderTask(await this.tasks.cancel(d.parseTaskId(params), principal)));
-    server.addMethod(m.subscribe, async (params) => {
-      const view = await this.tasks.view(d.parseTaskId(params));
+    server.addMethod(m.subscribe, async (params, { principal }) => {
+      const view = await this.tasks.viewFor(d.parseTaskId(params), principal);
       if (isTerminalState(view.state)) throw A2aRpcError.unsupported(`task ${view.id} is ${view.state}: there is nothing left to subscribe to (get the task instead)`);
       return new StreamStart(view);
     });
-    if (m.list) server.addMethod(m.list, async (params) => d.renderList(await this.tasks.list(d.parseList(params))));
+    if (m.list) server.addMethod(m.list, async (params, { principal }) => d.renderList(await this.tasks.list(d.parseList(params), principal)));
     this.addPushMethods(server, d);
     this.addBatonMethods(server, d);
     return server;
@@ -102,11 +102,11 @@ export class A2aRpcService {
       const { taskId, config } = d.parsePushCreate(params);
       return d.renderPushConfig(await this.pushes.create(taskId, config, d.version, principal));
     });
-    server.addMethod(m.get, async (params) => {
+    server.addMethod(m.get, async (params, { principal }) => {
       const { taskId, configId } = d.parsePushRef(params);
-      return d.renderPushConfig(await this.pushes.get(taskId, configId));
+      return d.renderPushConfig(await this.pushes.get(taskId, configId, principal));
     });
-    server.addMethod(m.list, async (params) => d.renderPushList(await this.pushes.list(d.parsePushList(params))));
+    server.addMethod(m.list, async (params, { principal }) => d.renderPushList(await this.pushes.list(d.parsePushList(params), principal)));
     server.addMethod(m.delete, async (params, { principal }) => {
       const { taskId, configId } = d.parsePushRef(params);
       await this.pushes.delete(taskId, configId, principal);

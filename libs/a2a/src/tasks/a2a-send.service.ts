@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { OrchestrationCheckpointService, type Decider, type DecisionInput } from '@baton/approvals';
-import { roleAllows, type Principal } from '@baton/identity';
-import { OrchestrationRunFactoryService, type Run } from '@baton/runs';
+import { OrchestrationCheckpointService, type DecisionInput } from '@baton/approvals';
+import type { Principal } from '@baton/identity';
+import { OrchestrationRunFactoryService } from '@baton/runs';
 import type { ProtocolVersion, SendParams } from '../protocol/dialect.js';
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import { A2aTaskService } from './a2a-task.service.js';
 import { readIntent, type MessageIntent } from './message-intent.js';
+import { assertMayContinue } from './task-access.js';
 import { isTerminalState, type TaskView } from './task-view.js';
 
 /** What a sent message does: start a run, or decide the checkpoint a task waits on. */
@@ -38,12 +39,13 @@ export class A2aSendService {
   ): Promise<TaskView> {
     const a2a: Record<string, unknown> = { protocol: version };
     if (messageId) a2a.messageId = messageId;
-    if (!('anonymous' in principal)) a2a.submittedBy = principal.tokenId;
     const { run } = await this.factory.create({
+      submittedBy: 'anonymous' in principal ? null : principal.tokenId,
       definition: intent.definition,
       plan: intent.plan,
       input: intent.input,
-      idempotencyKey: messageId ? `a2a:${messageId}` : undefined,
+      // Scoped by submitter: another token reusing a message id must not get this task.
+      idempotencyKey: messageId ? `a2a:${'anonymous' in principal ? '-' : principal.tokenId}:${messageId}` : undefined,
       metadata: { contextId: contextId ?? randomUUID(), a2a },
     });
     return this.tasks.viewOf(run);
@@ -51,7 +53,7 @@ export class A2aSendService {
 
   /** Decides the open checkpoint of an input-required task; other messages to a task are refused. */
   async continueTask(taskId: string, decision: DecisionInput | undefined, principal: Principal): Promise<TaskView> {
-    const run = await this.tasks.run(taskId);
+    const run = await this.tasks.readableRun(taskId, principal);
     const view = await this.tasks.viewOf(run);
     if (isTerminalState(view.state)) throw A2aRpcError.unsupported(`task ${taskId} is ${view.state}: a finished task accepts no more messages`);
     if (view.state !== 'input-required') {
@@ -63,26 +65,8 @@ export class A2aSendService {
     assertMayContinue(run, principal);
     const approval = await this.tasks.pendingApproval(taskId);
     if (!approval) throw A2aRpcError.unsupported(`task ${taskId} has no open checkpoint any more`);
-    await this.checkpoints.decide(approval.id, decision, deciderOf(principal));
+    // The approvals service decides whether this caller may answer this kind of checkpoint.
+    await this.checkpoints.decide(approval.id, decision, principal);
     return this.tasks.view(taskId);
   }
-}
-
-/**
- * Continuing a task decides its checkpoint: operators (approvals.decide) may for any task,
- * and the agent that submitted the task may for its own (the issue's "agent may submit and
- * continue").
- */
-function assertMayContinue(run: Run, principal: Principal): void {
-  if ('anonymous' in principal || roleAllows(principal.role, 'approvals.decide')) return;
-  const submittedBy = (run.metadata?.a2a as { submittedBy?: string } | undefined)?.submittedBy;
-  if (submittedBy && submittedBy === principal.tokenId) return;
-  throw A2aRpcError.forbidden(
-    `token ${principal.name} (${principal.role}) may only continue tasks it submitted (or needs approvals.decide)`,
-    'approvals.decide',
-  );
-}
-
-function deciderOf(principal: Principal): Decider {
-  return 'anonymous' in principal ? { name: 'anonymous' } : { id: principal.tokenId, name: principal.name, role: principal.role };
 }

@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BatonError } from '@baton/common';
 import { OrchestrationCheckpointService, type Approval } from '@baton/approvals';
 import { EventStreamService, type EventSubscription } from '@baton/events';
-import { roleAllows, type Principal } from '@baton/identity';
+import type { Principal } from '@baton/identity';
 import { RunControlService, RunQueryService, type Run, type RunStatus } from '@baton/runs';
 import type { ListParams, ListResult } from '../protocol/dialect.js';
 import { A2A_CODES, A2aRpcError } from '../rpc/a2a-rpc-error.js';
+import { assertMayControl, assertMayRead, seesAllTasks } from './task-access.js';
 import { isSettledState, toTaskView, type TaskStateName, type TaskView } from './task-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,6 +50,18 @@ export class A2aTaskService {
     return this.viewOf(await this.run(taskId));
   }
 
+  /** The run behind a task the caller may read; another agent's task is -32001 to it. */
+  async readableRun(taskId: string, principal: Principal): Promise<Run> {
+    const run = await this.run(taskId);
+    assertMayRead(run, principal);
+    return run;
+  }
+
+  /** The task as `principal` may see it (see `task-access.ts`). */
+  async viewFor(taskId: string, principal: Principal): Promise<TaskView> {
+    return this.viewOf(await this.readableRun(taskId, principal));
+  }
+
   async viewOf(run: Run): Promise<TaskView> {
     return toTaskView(run, run.status === 'waiting' ? await this.pendingApproval(run.id) : null);
   }
@@ -62,8 +75,14 @@ export class A2aTaskService {
    * One page of tasks, newest first. `contextId` is filtered within the page (runs are not
    * indexed by it), so a filtered page may hold fewer than `pageSize` tasks.
    */
-  async list(params: ListParams): Promise<ListResult> {
-    const page = await this.runs.list({ status: params.state && RUN_STATUS_FOR[params.state], limit: params.pageSize, cursor: params.pageToken });
+  async list(params: ListParams, principal: Principal): Promise<ListResult> {
+    const page = await this.runs.list({
+      status: params.state && RUN_STATUS_FOR[params.state],
+      // An agent lists only the tasks it submitted.
+      submittedBy: 'anonymous' in principal || seesAllTasks(principal) ? undefined : principal.tokenId,
+      limit: params.pageSize,
+      cursor: params.pageToken,
+    });
     let tasks = await Promise.all(page.runs.map((run) => this.viewOf(run)));
     if (params.contextId) tasks = tasks.filter((task) => task.contextId === params.contextId);
     if (params.state) tasks = tasks.filter((task) => task.state === params.state);
@@ -157,12 +176,4 @@ export class A2aTaskService {
         .catch(finish);
     });
   }
-}
-
-/** Cancel and resume: operators, and the agent that submitted the task. */
-export function assertMayControl(run: Run, principal: Principal): void {
-  if ('anonymous' in principal || roleAllows(principal.role, 'runs.control')) return;
-  const submittedBy = (run.metadata?.a2a as { submittedBy?: string } | undefined)?.submittedBy;
-  if (submittedBy && submittedBy === principal.tokenId) return;
-  throw A2aRpcError.forbidden(`token ${principal.name} (${principal.role}) may only control tasks it submitted`, 'runs.control');
 }

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { BatonError } from '@baton/common';
 import { OrchestrationRunFactoryService } from '../services/run-factory.service.js';
 import { RunControlService } from '../services/run-control.service.js';
@@ -21,8 +21,8 @@ export class RunsController {
 
   /** 201 with the new run; 200 with the existing one for a repeated idempotency key. */
   @Post()
-  async create(@Body() body: CreateRunDto, @Res({ passthrough: true }) response: Response) {
-    const { run, created } = await this.factory.create(body);
+  async create(@Body() body: CreateRunDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const { run, created } = await this.factory.create({ ...body, submittedBy: tokenIdOf(request) });
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return presentRunWithSteps(await this.query.get(run.id));
   }
@@ -62,4 +62,13 @@ export class RunsController {
     await this.control.retryStep(id, stepId);
     return presentRunWithSteps(await this.query.get(id));
   }
+}
+
+/**
+ * The caller's API token id, as the access guard set it (`request.principal`; read by shape
+ * because `identity` stands on this library's floor). Null when auth is off.
+ */
+function tokenIdOf(request: Request): string | null {
+  const principal = (request as unknown as { principal?: { tokenId?: unknown } }).principal;
+  return typeof principal?.tokenId === 'string' ? principal.tokenId : null;
 }
