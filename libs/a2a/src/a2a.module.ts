@@ -6,6 +6,7 @@ import { AgentCardController } from './card/agent-card.controller.js';
 import { AgentCardService } from './card/agent-card.service.js';
 import { A2aPushConfigService } from './push/a2a-push-config.service.js';
 import { A2aPushRenderer } from './push/a2a-push-renderer.js';
+import { A2aParseErrors } from './rpc/a2a-parse-errors.js';
 import { A2aController } from './rpc/a2a.controller.js';
 import { A2aRpcService } from './rpc/a2a-rpc.service.js';
 import { A2aTaskStreamService } from './streaming/task-stream.service.js';
@@ -35,6 +36,7 @@ export class A2aModule {
         A2aRpcService,
         A2aPushConfigService,
         A2aPushRenderer,
+        A2aParseErrors,
       ],
     };
   }

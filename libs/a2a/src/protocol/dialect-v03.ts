@@ -1,6 +1,6 @@
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
-import { isRecord, type Dialect, type ListParams, type SendParams } from './dialect.js';
+import { assertRole, isRecord, readHistoryLength, type Dialect, type ListParams, type SendParams } from './dialect.js';
 import { parseConfigV03, pushV03 } from './push-v03.js';
 
 /**
@@ -30,9 +30,15 @@ export const dialectV03: Dialect = {
     const message = params.message;
     if (!isRecord(message)) throw A2aRpcError.invalidParams('params.message', 'is required');
     if (typeof message.messageId !== 'string' || !message.messageId) throw A2aRpcError.invalidParams('params.message.messageId', 'is required');
+    assertRole(message.role, ['user', 'agent'], 'params.message.role');
     if (!Array.isArray(message.parts) || message.parts.length === 0) throw A2aRpcError.invalidParams('params.message.parts', 'must hold at least one part');
     const parts = message.parts.map((part, i) => parsePart(part, `params.message.parts[${i}]`));
     const configuration = isRecord(params.configuration) ? params.configuration : {};
+    const historyLength = readHistoryLength(configuration.historyLength, 'params.configuration.historyLength');
+    const accepted = configuration.acceptedOutputModes;
+    if (accepted !== undefined && !(Array.isArray(accepted) && accepted.every((m) => typeof m === 'string'))) {
+      throw A2aRpcError.invalidParams('params.configuration.acceptedOutputModes', 'must be an array of strings');
+    }
     const push = configuration.pushNotificationConfig;
     return {
       pushConfig: push === undefined || push === null ? undefined : parseConfigV03(push, 'params.configuration.pushNotificationConfig'),
@@ -45,12 +51,15 @@ export const dialectV03: Dialect = {
       },
       // v0.3: blocking unless the caller says `blocking: false`.
       blocking: configuration.blocking !== false,
+      historyLength,
+      acceptedOutputModes: (accepted as string[] | undefined) ?? [],
       metadata: isRecord(params.metadata) ? params.metadata : {},
     };
   },
 
   parseTaskId(params: unknown): string {
     if (!isRecord(params) || typeof params.id !== 'string' || !params.id) throw A2aRpcError.invalidParams('params.id', 'is required');
+    readHistoryLength(params.historyLength, 'params.historyLength');
     return params.id;
   },
 

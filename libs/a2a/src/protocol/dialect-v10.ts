@@ -16,7 +16,7 @@ import {
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
 import { isTerminalState } from '../tasks/task-view.js';
-import { isRecord, type Dialect, type ListParams, type SendParams } from './dialect.js';
+import { assertRole, isRecord, readHistoryLength, type Dialect, type ListParams, type SendParams } from './dialect.js';
 import { configFromV10, pushV10 } from './push-v10.js';
 
 /**
@@ -46,6 +46,10 @@ export const dialectV10: Dialect = {
   parseSend(params: unknown): SendParams {
     if (!isRecord(params)) throw A2aRpcError.invalidParams('params', 'must be an object');
     if (!isRecord(params.message)) throw A2aRpcError.invalidParams('params.message', 'is required');
+    assertRole(params.message.role, ['ROLE_USER', 'ROLE_AGENT', 1, 2], 'params.message.role');
+    if (!Array.isArray(params.message.parts) || params.message.parts.length === 0) throw A2aRpcError.invalidParams('params.message.parts', 'must hold at least one part');
+    const configuration = isRecord(params.configuration) ? params.configuration : {};
+    const historyLength = readHistoryLength(configuration.historyLength, 'params.configuration.historyLength');
     const request = decode(() => SendMessageRequest.fromJSON(params));
     const message = request.message!;
     if (!message.messageId) throw A2aRpcError.invalidParams('params.message.messageId', 'is required');
@@ -62,11 +66,14 @@ export const dialectV10: Dialect = {
       },
       // v1.0: blocking unless `configuration.returnImmediately` is true.
       blocking: request.configuration?.returnImmediately !== true,
+      historyLength,
+      acceptedOutputModes: request.configuration?.acceptedOutputModes ?? [],
       metadata: request.metadata ?? {},
     };
   },
 
   parseTaskId(params: unknown): string {
+    if (isRecord(params)) readHistoryLength(params.historyLength, 'params.historyLength');
     const id = isRecord(params) ? decode(() => GetTaskRequest.fromJSON(params)).id : '';
     if (!id) throw A2aRpcError.invalidParams('params.id', 'is required');
     return id;

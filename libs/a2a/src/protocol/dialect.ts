@@ -1,3 +1,4 @@
+import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import type { PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
 
 export type ProtocolVersion = '0.3' | '1.0';
@@ -40,6 +41,10 @@ export interface SendParams {
   pushConfig?: PushConfigInput;
   /** Wait for a terminal or input-required state (bounded) before answering. */
   blocking: boolean;
+  /** How many history messages the answer carries (absent: all). */
+  historyLength?: number;
+  /** `configuration.acceptedOutputModes`: the media types the caller takes (empty: any). */
+  acceptedOutputModes: string[];
   metadata: Record<string, unknown>;
 }
 
@@ -94,6 +99,19 @@ export interface Dialect {
   renderPushList(views: PushConfigView[]): unknown;
   /** A push notification for the task as it is in `view` (terminal: the final one). */
   renderPushNotification(view: TaskView): PushBody;
+}
+
+/** `historyLength`: absent, or an integer ≥ 0 (-32602 naming `path` otherwise). */
+export function readHistoryLength(value: unknown, path: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw A2aRpcError.invalidParams(path, 'must be an integer of 0 or more');
+  return value;
+}
+
+/** A message's `role`: one of `allowed` (-32602 naming `path` when missing or unknown). */
+export function assertRole(value: unknown, allowed: readonly unknown[], path: string): void {
+  if (value === undefined || value === null || value === '') throw A2aRpcError.invalidParams(path, 'is required');
+  if (!allowed.includes(value)) throw A2aRpcError.invalidParams(path, `must be one of ${allowed.filter((r) => typeof r === 'string').join(', ')}`);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -77,14 +77,22 @@ export class A2aPushConfigService {
     return (await this.webhooks.listForRun(run.id, ALL_PUSH_FORMATS)).map(toPushConfigView);
   }
 
-  /** Deletes the config's subscription and its deliveries: nothing more is pushed to it. */
+  /**
+   * Deletes the config's subscription and its deliveries: nothing more is pushed to it.
+   * Idempotent: a config that is already gone is deleted (the task must exist, and be the caller's).
+   */
   async delete(taskId: string, configId: string | undefined, principal: Principal): Promise<void> {
     if (!configId) throw A2aRpcError.invalidParams('params.pushNotificationConfigId', 'is required');
     const run = await this.tasks.run(taskId);
     assertMayControl(run, principal);
     const found = await this.webhooks.findForRun(run.id, subscriptionIdOf(run.id, configId));
-    if (!found || !ALL_PUSH_FORMATS.includes(found.format)) throw configNotFound(taskId, configId);
-    await this.webhooks.remove(found.id);
+    if (!found || !ALL_PUSH_FORMATS.includes(found.format)) return;
+    try {
+      await this.webhooks.remove(found.id);
+    } catch (error) {
+      // A concurrent delete won: the outcome is the same.
+      if (!(error instanceof BatonError && error.kind === 'not_found')) throw error;
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { A2aSendService } from '../tasks/a2a-send.service.js';
 import { A2aTaskService } from '../tasks/a2a-task.service.js';
 import { readCreateParams, readDecision } from '../tasks/message-intent.js';
 import { isTerminalState, type TaskView } from '../tasks/task-view.js';
-import { A2A_CODES, A2aRpcError, toRpcError } from './a2a-rpc-error.js';
+import { A2A_CODES, A2aRpcError, errorInDialect, toRpcError } from './a2a-rpc-error.js';
 import { isRecord } from '../protocol/dialect.js';
 
 /** What every method gets besides its params. */
@@ -20,7 +20,14 @@ export interface RpcContext {
 
 /** A streaming method's result: the controller answers it with SSE instead of JSON. */
 export class StreamStart {
-  constructor(readonly first: TaskView) {}
+  /**
+   * `untilTerminal`: a subscription stays open through INPUT_REQUIRED (and AUTH_REQUIRED) until
+   * the task ends; a streamed send ends where a blocking send would answer.
+   */
+  constructor(
+    readonly first: TaskView,
+    readonly untilTerminal = false,
+  ) {}
 }
 
 /**
@@ -55,13 +62,15 @@ export class A2aRpcService {
   private build(d: Dialect): JSONRPCServer<RpcContext> {
     const server = new JSONRPCServer<RpcContext>({ errorListener: () => undefined });
     server.mapErrorToJSONRPCErrorResponse = (id, error) => {
-      const mapped = toRpcError(error);
+      const mapped = errorInDialect(d.version, toRpcError(error));
       if (mapped.code === A2A_CODES.internalError) this.logger.error((error as Error)?.stack ?? String(error));
       return createJSONRPCErrorResponse(id, mapped.code, mapped.message, mapped.data);
     };
     server.handleMethodNotFound = async (request) => {
       const hint = d.version === '0.3' && /^[A-Z]/.test(request.method) ? ' (A2A v1.0 methods need the header A2A-Version: 1.0)' : '';
-      return request.id === undefined ? null : createJSONRPCErrorResponse(request.id, A2A_CODES.methodNotFound, `method ${request.method} not found${hint}`);
+      if (request.id === undefined) return null;
+      const error = errorInDialect(d.version, { code: A2A_CODES.methodNotFound, message: `method ${request.method} not found${hint}` });
+      return createJSONRPCErrorResponse(request.id, error.code, error.message, error.data);
     };
     const m = d.methods;
     server.addMethod(m.send, async (params, { principal }) => {
@@ -75,7 +84,7 @@ export class A2aRpcService {
     server.addMethod(m.subscribe, async (params, { principal }) => {
       const view = await this.tasks.viewFor(d.parseTaskId(params), principal);
       if (isTerminalState(view.state)) throw A2aRpcError.unsupported(`task ${view.id} is ${view.state}: there is nothing left to subscribe to (get the task instead)`);
-      return new StreamStart(view);
+      return new StreamStart(view, true);
     });
     if (m.list) server.addMethod(m.list, async (params, { principal }) => d.renderList(await this.tasks.list(d.parseList(params), principal)));
     this.addPushMethods(server, d);
@@ -88,6 +97,7 @@ export class A2aRpcService {
    * a bad URL starts nothing). Pushes follow from about the moment it is registered.
    */
   private async sendWithPush(send: SendParams, principal: Principal, d: Dialect): Promise<TaskView> {
+    assertOutputModes(send.acceptedOutputModes);
     const path = d.version === '1.0' ? 'params.configuration.taskPushNotificationConfig.url' : 'params.configuration.pushNotificationConfig.url';
     if (send.pushConfig) assertPushUrl(send.pushConfig.url, path);
     const view = await this.sender.send(send, principal, d.version);
@@ -131,6 +141,24 @@ export class A2aRpcService {
       return d.renderTask(await this.tasks.settle(view.id, this.timeoutMs));
     });
     server.addMethod('baton/resume', async (params, { principal }) => d.renderTask(await this.tasks.resume(taskIdParam(params), principal)));
+  }
+}
+
+/** The media types Baton's answers are made of (artifacts and status messages). */
+const OUTPUT_MEDIA_TYPES = ['application/json', 'text/plain'];
+
+/** -32005 when the caller accepts none of the media types Baton answers in. */
+function assertOutputModes(accepted: string[]): void {
+  if (accepted.length === 0) return;
+  const takes = (mode: string) => {
+    const wanted = mode.split(';')[0]!.trim().toLowerCase();
+    return wanted === '*/*' || OUTPUT_MEDIA_TYPES.some((type) => type === wanted || (wanted.endsWith('/*') && type.startsWith(wanted.slice(0, -1))));
+  };
+  if (!accepted.some(takes)) {
+    throw A2aRpcError.contentType(
+      `Baton answers in ${OUTPUT_MEDIA_TYPES.join(' and ')}; none of the accepted output modes (${accepted.join(', ')}) is one of them`,
+      'params.configuration.acceptedOutputModes',
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventStreamService } from '@baton/events';
 import { A2aTaskService, changesTaskState } from '../tasks/a2a-task.service.js';
-import { isSettledState, statusKey, type TaskEvent, type TaskView } from '../tasks/task-view.js';
+import { isSettledState, isTerminalState, statusKey, type TaskEvent, type TaskView } from '../tasks/task-view.js';
 
 /**
  * A task as a stream of A2A events: the task first, then a status update for every change
@@ -21,10 +21,16 @@ export class A2aTaskStreamService {
     @Inject(EventStreamService) private readonly streams: EventStreamService,
   ) {}
 
-  async *follow(taskId: string, signal: AbortSignal, first?: TaskView): AsyncGenerator<TaskEvent> {
+  /**
+   * `untilTerminal` (SubscribeToTask, tasks/resubscribe): keep following through
+   * INPUT_REQUIRED until the task is terminal; otherwise (a streamed send) end where a
+   * blocking send would answer.
+   */
+  async *follow(taskId: string, signal: AbortSignal, first?: TaskView, untilTerminal = false): AsyncGenerator<TaskEvent> {
+    const ends = untilTerminal ? isTerminalState : isSettledState;
     let current = first ?? (await this.tasks.view(taskId));
     yield { kind: 'task', task: current };
-    if (isSettledState(current.state)) return;
+    if (ends(current.state)) return;
     const bell = new Bell();
     const onAbort = () => bell.close();
     signal.addEventListener('abort', onAbort);
@@ -44,10 +50,10 @@ export class A2aTaskStreamService {
           if (next.state === 'completed') {
             for (const artifact of next.artifacts) yield { kind: 'artifact', task: next, artifact };
           }
-          yield { kind: 'status', task: next, final: isSettledState(next.state) };
+          yield { kind: 'status', task: next, final: ends(next.state) };
         }
         current = next;
-        if (isSettledState(next.state) || !open) return;
+        if (ends(next.state) || !open) return;
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
