@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { EventsModule } from '@baton/events';
+import { IdentityModule } from '@baton/identity';
 import { WebhooksModule } from '@baton/webhooks';
 import { A2A_OPTIONS, type A2aModuleOptions } from './a2a.options.js';
 import { AgentCardController } from './card/agent-card.controller.js';
@@ -25,7 +26,7 @@ export class A2aModule {
       module: A2aModule,
       // WebhooksModule is the app's one instance (a static module): push configs are its
       // subscriptions, and the push renderer registers with its registry.
-      imports: [EventsModule, WebhooksModule, ...(options.imports ?? [])],
+      imports: [EventsModule, WebhooksModule, IdentityModule, ...(options.imports ?? [])],
       controllers: [AgentCardController, A2aController],
       providers: [
         { provide: A2A_OPTIONS, useValue: options },

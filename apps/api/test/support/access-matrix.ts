@@ -117,6 +117,7 @@ export const A2A_ROWS: A2aRow[] = [
   { version: '1.0', method: 'GetTaskPushNotificationConfig', params: (taskId) => ({ taskId, id: 'cfg' }), expect: READS },
   { version: '1.0', method: 'ListTaskPushNotificationConfigs', params: (taskId) => ({ taskId }), expect: READS },
   { version: '1.0', method: 'DeleteTaskPushNotificationConfig', params: (taskId) => ({ taskId, id: 'cfg' }), expect: CONTROLS },
+  { version: '1.0', method: 'GetExtendedAgentCard', params: () => ({}), expect: NO_TASK },
   // v0.3
   { version: '0.3', method: 'message/send', params: () => v03Message(newPlan), expect: NO_TASK },
   { version: '0.3', method: 'message/send', params: (id) => v03Message(decision, id), expect: HUMAN_GATE },
@@ -128,6 +129,7 @@ export const A2A_ROWS: A2aRow[] = [
   { version: '0.3', method: 'tasks/pushNotificationConfig/get', params: (id) => ({ id, pushNotificationConfigId: 'cfg' }), expect: READS },
   { version: '0.3', method: 'tasks/pushNotificationConfig/list', params: (id) => ({ id }), expect: READS },
   { version: '0.3', method: 'tasks/pushNotificationConfig/delete', params: (id) => ({ id, pushNotificationConfigId: 'cfg' }), expect: CONTROLS },
+  { version: '0.3', method: 'agent/getAuthenticatedExtendedCard', params: () => ({}), expect: NO_TASK },
   // Baton's own methods, in both dialects
   ...(['1.0', '0.3'] as const).flatMap((version): A2aRow[] => [
     { version, method: 'baton/create', params: () => newPlan, expect: NO_TASK },

@@ -16,6 +16,7 @@ export const dialectV03: Dialect = {
     get: 'tasks/get',
     cancel: 'tasks/cancel',
     subscribe: 'tasks/resubscribe',
+    extendedCard: 'agent/getAuthenticatedExtendedCard',
     push: {
       create: 'tasks/pushNotificationConfig/set',
       get: 'tasks/pushNotificationConfig/get',

@@ -34,6 +34,7 @@ export const dialectV10: Dialect = {
     cancel: 'CancelTask',
     subscribe: 'SubscribeToTask',
     list: 'ListTasks',
+    extendedCard: 'GetExtendedAgentCard',
     push: {
       create: 'CreateTaskPushNotificationConfig',
       get: 'GetTaskPushNotificationConfig',

@@ -70,6 +70,8 @@ export interface DialectMethods {
   cancel: string;
   subscribe: string;
   list?: string;
+  /** The authenticated extended card (v1.0 `GetExtendedAgentCard`, v0.3 `agent/getAuthenticatedExtendedCard`). */
+  extendedCard: string;
   /** Push-notification config methods. */
   push: { create: string; get: string; list: string; delete: string };
 }

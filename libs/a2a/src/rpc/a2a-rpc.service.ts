@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import type { Principal } from '@baton/identity';
 import { A2A_OPTIONS, DEFAULT_BLOCKING_TIMEOUT_MS, type A2aModuleOptions } from '../a2a.options.js';
+import { AgentCardService } from '../card/agent-card.service.js';
+import { renderCardV03 } from '../card/card-v03.js';
+import { renderCardV10 } from '../card/card-v10.js';
 import type { Dialect, ProtocolVersion, SendParams } from '../protocol/dialect.js';
 import { dialectV03 } from '../protocol/dialect-v03.js';
 import { dialectV10 } from '../protocol/dialect-v10.js';
@@ -16,6 +19,8 @@ import { isRecord } from '../protocol/dialect.js';
 /** What every method gets besides its params. */
 export interface RpcContext {
   principal: Principal;
+  /** The base URL the card advertises (for the extended card). */
+  baseUrl: string;
 }
 
 /** A streaming method's result: the controller answers it with SSE instead of JSON. */
@@ -45,6 +50,7 @@ export class A2aRpcService {
     @Inject(A2aSendService) private readonly sender: A2aSendService,
     @Inject(A2aTaskService) private readonly tasks: A2aTaskService,
     @Inject(A2aPushConfigService) private readonly pushes: A2aPushConfigService,
+    @Inject(AgentCardService) private readonly cards: AgentCardService,
     @Inject(A2A_OPTIONS) options: A2aModuleOptions,
   ) {
     this.timeoutMs = options.blockingTimeoutMs ?? DEFAULT_BLOCKING_TIMEOUT_MS;
@@ -85,6 +91,11 @@ export class A2aRpcService {
       const view = await this.tasks.viewFor(d.parseTaskId(params), principal);
       if (isTerminalState(view.state)) throw A2aRpcError.unsupported(`task ${view.id} is ${view.state}: there is nothing left to subscribe to (get the task instead)`);
       return new StreamStart(view, true);
+    });
+    // The authenticated extended card: the public card plus the caller and what it may do.
+    server.addMethod(m.extendedCard, async (_params, { principal, baseUrl }) => {
+      const card = await this.cards.extendedCard(baseUrl, principal);
+      return d.version === '1.0' ? renderCardV10(card) : renderCardV03(card);
     });
     if (m.list) server.addMethod(m.list, async (params, { principal }) => d.renderList(await this.tasks.list(d.parseList(params), principal)));
     this.addPushMethods(server, d);

@@ -8,6 +8,8 @@ import {
   type JSONRPCResponse,
 } from 'json-rpc-2.0';
 import { principalOf } from '@baton/identity';
+import { A2A_OPTIONS, type A2aModuleOptions } from '../a2a.options.js';
+import { baseUrlOf } from '../card/agent-card.controller.js';
 import type { Dialect, ProtocolVersion } from '../protocol/dialect.js';
 import { protocolOf } from '../protocol/protocol-version.js';
 import { A2aTaskStreamService } from '../streaming/task-stream.service.js';
@@ -26,6 +28,7 @@ export class A2aController {
   constructor(
     @Inject(A2aRpcService) private readonly rpc: A2aRpcService,
     @Inject(A2aTaskStreamService) private readonly streams: A2aTaskStreamService,
+    @Inject(A2A_OPTIONS) private readonly options: A2aModuleOptions,
   ) {}
 
   @Post('a2a')
@@ -49,7 +52,7 @@ export class A2aController {
     if (invalid) return reply(response, errorResponse(version, id, { code: A2A_CODES.invalidRequest, message: invalid }));
     let answer: JSONRPCResponse | null;
     try {
-      answer = await this.rpc.receive(version, body.value, { principal: principalOf(request) });
+      answer = await this.rpc.receive(version, body.value, { principal: principalOf(request), baseUrl: baseUrlOf(request, this.options) });
     } catch (error) {
       answer = errorResponse(version, id, toRpcError(error));
     }

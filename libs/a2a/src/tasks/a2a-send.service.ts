@@ -2,28 +2,51 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { OrchestrationCheckpointService, type DecisionInput } from '@baton/approvals';
 import type { Principal } from '@baton/identity';
+import { BatonConfig, BatonError } from '@baton/common';
+import { OrchestrationDefinitionService, type DefinitionRef } from '@baton/definitions';
 import { OrchestrationRunFactoryService } from '@baton/runs';
 import type { ProtocolVersion, SendParams } from '../protocol/dialect.js';
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import { A2aTaskService } from './a2a-task.service.js';
-import { readIntent, type MessageIntent } from './message-intent.js';
+import { defaultIntent, readIntent, type MessageIntent } from './message-intent.js';
 import { assertMayContinue } from './task-access.js';
 import { isTerminalState, type TaskView } from './task-view.js';
 
 /** What a sent message does: start a run, or decide the checkpoint a task waits on. */
 @Injectable()
 export class A2aSendService {
+  private readonly defaultDefinition: string | undefined;
+
   constructor(
     @Inject(OrchestrationRunFactoryService) private readonly factory: OrchestrationRunFactoryService,
     @Inject(OrchestrationCheckpointService) private readonly checkpoints: OrchestrationCheckpointService,
     @Inject(A2aTaskService) private readonly tasks: A2aTaskService,
-  ) {}
+    @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
+    @Inject(BatonConfig) config: BatonConfig,
+  ) {
+    this.defaultDefinition = config.a2aDefaultDefinition;
+  }
 
   /** Acts on the message and returns the task at once (the caller decides whether to wait). */
   async send(params: SendParams, principal: Principal, version: ProtocolVersion): Promise<TaskView> {
-    const intent = readIntent(params);
+    let intent = readIntent(params, this.defaultDefinition);
     if (intent.kind === 'continue') return this.continueTask(intent.taskId, intent.decision, principal);
+    // A one-word text that names no saved definition is free text for the default skill.
+    if (intent.guessed && this.defaultDefinition && !(await this.exists(intent.definition!))) {
+      const text = params.message.parts.flatMap((part) => (part.kind === 'text' ? [part.text] : [])).join('\n').trim();
+      intent = defaultIntent(params, this.defaultDefinition, text, null) as typeof intent;
+    }
     return this.create(intent, principal, version, params.message.contextId, params.message.messageId);
+  }
+
+  private async exists(ref: DefinitionRef): Promise<boolean> {
+    try {
+      await this.definitions.getLatest(ref.name, ref.owner);
+      return true;
+    } catch (error) {
+      if (error instanceof BatonError && error.kind === 'not_found') return false;
+      throw error;
+    }
   }
 
   /**

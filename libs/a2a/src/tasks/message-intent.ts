@@ -8,7 +8,14 @@ export const PLAN_SKILL_ID = 'orchestrate-plan';
 
 /** What a message asks for: a new run, or a decision on an existing task. */
 export type MessageIntent =
-  | { kind: 'create'; definition?: DefinitionRef; plan?: Record<string, unknown>; input: unknown }
+  | {
+      kind: 'create';
+      definition?: DefinitionRef;
+      plan?: Record<string, unknown>;
+      input: unknown;
+      /** The skill was guessed from a one-word text: the default definition may take it instead. */
+      guessed?: boolean;
+    }
   | { kind: 'continue'; taskId: string; decision?: DecisionInput };
 
 /**
@@ -20,8 +27,10 @@ export type MessageIntent =
  * - otherwise a skill (= a definition name, or `orchestrate-plan`): from `metadata.skill`
  *   (the message's or the request's), else the text when it is one skill-like word. Its
  *   input is the data part (its `input` key if it has one), else `{ text }`.
+ * - otherwise (free text) the default definition (BATON_A2A_DEFAULT_DEFINITION), whose input
+ *   is the whole message: `{ text, parts, data, messageId, contextId, metadata }`.
  */
-export function readIntent(params: SendParams): MessageIntent {
+export function readIntent(params: SendParams, defaultDefinition?: string): MessageIntent {
   const { message } = params;
   const dataIndex = message.parts.findIndex((part) => part.kind === 'data' && isRecord(part.data));
   const data = dataIndex >= 0 ? (message.parts[dataIndex] as { data: Record<string, unknown> }).data : undefined;
@@ -32,16 +41,37 @@ export function readIntent(params: SendParams): MessageIntent {
   }
   if (data && 'definition' in data) return { kind: 'create', definition: readRef(data.definition, `${path}.definition`), input: data.input ?? {} };
   if (data && 'plan' in data) return { kind: 'create', plan: readPlan(data.plan, `${path}.plan`), input: data.input ?? {} };
-  const skill = stringOr(message.metadata.skill) ?? stringOr(params.metadata.skill) ?? (/^[\w.@/-]{1,200}$/.test(text) ? text : undefined);
+  const named = stringOr(message.metadata.skill) ?? stringOr(params.metadata.skill);
+  const skill = named ?? (/^[\w.@/-]{1,200}$/.test(text) ? text : undefined);
   if (!skill) {
+    if (defaultDefinition) return defaultIntent(params, defaultDefinition, text, data);
     throw A2aRpcError.invalidParams(
       'params.message',
-      'name a definition (data part { definition: { name }, input }), carry a plan (data part { plan, input }) or ask for a skill (metadata.skill or its id as the text)',
+      'this message names no skill, and no default skill is configured: name a definition (data part { definition: { name }, input }), ' +
+        'carry a plan (data part { plan, input }), or ask for a skill by its id (metadata.skill, or the id alone as the text; the skills are on the agent card). ' +
+        'The server may route free text to a default skill with BATON_A2A_DEFAULT_DEFINITION.',
     );
   }
   if (skill === PLAN_SKILL_ID) throw A2aRpcError.invalidParams('params.message.parts', `skill ${PLAN_SKILL_ID} needs a data part { plan, input }`);
   const input = data ? (('input' in data ? data.input : data) ?? {}) : { text };
-  return { kind: 'create', definition: refFromSkill(skill), input };
+  return { kind: 'create', definition: refFromSkill(skill), input, guessed: !named };
+}
+
+/** The default skill's run of a free-text (or any unnamed) message: the message is its input. */
+export function defaultIntent(params: SendParams, definition: string, text: string, data: unknown): MessageIntent {
+  const { message } = params;
+  return {
+    kind: 'create',
+    definition: refFromSkill(definition),
+    input: {
+      text,
+      parts: message.parts,
+      data: data ?? null,
+      messageId: message.messageId,
+      contextId: message.contextId ?? null,
+      metadata: { ...params.metadata, ...message.metadata },
+    },
+  };
 }
 
 /** `baton/create` and `baton/execute` params: the same fields as the data part, at the top. */
