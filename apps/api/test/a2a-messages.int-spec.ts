@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { testDatabaseKinds } from '@baton/testing';
+import { checkV03, checkV10 } from '../../../libs/a2a/src/testing/a2a-schemas.js';
 import { rpc } from './support/a2a-rpc.js';
 import { http, startTestApp, useTestServer } from './support/test-app.js';
 
@@ -22,6 +23,75 @@ describe.each(testDatabaseKinds())('A2A messages on %s', (kind) => {
       steps: [{ id: 'reply', agent: 'builtin:transform', input: { heard: '{{ input.text }}', messageId: '{{ input.messageId }}', contextId: '{{ input.contextId }}' } }],
     };
     expect((await http('POST', `${ctx.url}/api/v1/definitions`, chat)).status).toBe(201);
+    const echo = { name: 'echo-input', version: '1.0.0', steps: [{ id: 'got', agent: 'builtin:echo', input: '{{ input }}' }] };
+    expect((await http('POST', `${ctx.url}/api/v1/definitions`, echo)).status).toBe(201);
+  });
+
+  it('treats only an identical repeat of a message id as a retry', async () => {
+    const messageId = randomUUID();
+    const first = await rpc(ctx.url, undefined, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: 'first question' }] } });
+    const retry = await rpc(ctx.url, undefined, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: 'first question' }] } });
+    expect(retry.body.result.task.id).toBe(first.body.result.task.id);
+    const reused = await rpc(ctx.url, undefined, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: 'another question' }] } });
+    expect(reused.body.result.task.id).not.toBe(first.body.result.task.id);
+    expect(reused.body.result.task.artifacts[0].parts[0].data).toMatchObject({ heard: 'another question' });
+  });
+
+  it('takes text, data and file parts (bytes and URI) in, in both dialects', async () => {
+    const v10 = await rpc(ctx.url, undefined, 'SendMessage', {
+      message: {
+        messageId: randomUUID(),
+        role: 'ROLE_USER',
+        metadata: { skill: 'echo-input' },
+        parts: [{ text: 'see attached' }, { raw: 'aGVsbG8=', filename: 'hello.txt', mediaType: 'text/plain' }, { url: 'https://example.com/tide.png', mediaType: 'image/png' }],
+      },
+    });
+    expect(v10.body.result.task.artifacts[0].parts[0].data).toEqual({
+      text: 'see attached',
+      files: [{ bytes: 'aGVsbG8=', name: 'hello.txt', mediaType: 'text/plain' }, { uri: 'https://example.com/tide.png', mediaType: 'image/png' }],
+    });
+    const v03 = await rpc(ctx.url, undefined, 'message/send', {
+      message: {
+        kind: 'message', messageId: randomUUID(), role: 'user', metadata: { skill: 'echo-input' },
+        parts: [{ kind: 'text', text: 'see attached' }, { kind: 'file', file: { bytes: 'aGVsbG8=', name: 'hello.txt', mimeType: 'text/plain' } }],
+      },
+    }, '0.3');
+    expect(v03.body.result.artifacts[0].parts[0].data).toEqual({ text: 'see attached', files: [{ bytes: 'aGVsbG8=', name: 'hello.txt', mediaType: 'text/plain' }] });
+
+    const badFile = await rpc(ctx.url, undefined, 'message/send', { message: { kind: 'message', messageId: randomUUID(), role: 'user', parts: [{ kind: 'file', file: { name: 'x' } }] } }, '0.3');
+    expect(badFile.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('params.message.parts[0].file') });
+    const badType = await rpc(ctx.url, undefined, 'SendMessage', { message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text: 'x', mediaType: 'image/png' }] } });
+    expect(badType.body.error).toMatchObject({ code: -32005, message: expect.stringContaining('params.message.parts[0].mediaType') });
+  });
+
+  it('turns run output into artifacts of the right kind: text, file (bytes, URI), data', async () => {
+    const plan = {
+      steps: [
+        { id: 'words', agent: 'builtin:transform', input: 'plain words' },
+        { id: 'note', agent: 'builtin:transform', input: { file: { name: 'note.txt', mediaType: 'text/plain', bytes: 'aGVsbG8=' } } },
+        { id: 'chart', agent: 'builtin:transform', input: { file: { uri: 'https://example.com/chart.png', mediaType: 'image/png' } } },
+        { id: 'numbers', agent: 'builtin:transform', input: { n: 1 } },
+      ],
+    };
+    const v10 = await rpc(ctx.url, undefined, 'SendMessage', { message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { plan } }] } });
+    const task = v10.body.result.task;
+    expect(checkV10('Task', task)).toEqual([]);
+    const byId = Object.fromEntries(task.artifacts.map((a: any) => [a.artifactId, a.parts[0]]));
+    expect(byId).toEqual({
+      words: { text: 'plain words' },
+      note: { raw: 'aGVsbG8=', filename: 'note.txt', mediaType: 'text/plain' },
+      chart: { url: 'https://example.com/chart.png', mediaType: 'image/png' },
+      numbers: { data: { n: 1 }, mediaType: 'application/json' },
+    });
+    const v03 = await rpc(ctx.url, undefined, 'tasks/get', { id: task.id }, '0.3');
+    expect(checkV03('Task', v03.body.result)).toEqual([]);
+    const kinds = Object.fromEntries(v03.body.result.artifacts.map((a: any) => [a.artifactId, a.parts[0]]));
+    expect(kinds).toEqual({
+      words: { kind: 'text', text: 'plain words' },
+      note: { kind: 'file', file: { bytes: 'aGVsbG8=', name: 'note.txt', mimeType: 'text/plain' } },
+      chart: { kind: 'file', file: { uri: 'https://example.com/chart.png', mimeType: 'image/png' } },
+      numbers: { kind: 'data', data: { n: 1 } },
+    });
   });
 
   it('routes free text to the default skill, with the message as its input (both dialects)', async () => {

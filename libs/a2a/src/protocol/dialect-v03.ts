@@ -1,5 +1,5 @@
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
+import type { ArtifactView, FileView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
 import { assertRole, isRecord, readHistoryLength, type Dialect, type ListParams, type SendParams } from './dialect.js';
 import { parseConfigV03, pushV03 } from './push-v03.js';
 
@@ -130,6 +130,12 @@ function artifact(view: ArtifactView): Record<string, unknown> {
 /** v0.3 data parts hold an object; any other JSON value is wrapped as `{ value }`. */
 function part(view: PartView): Record<string, unknown> {
   if (view.kind === 'text') return { kind: 'text', text: view.text };
+  if (view.kind === 'file') {
+    const file: Record<string, unknown> = view.file.uri !== undefined ? { uri: view.file.uri } : { bytes: view.file.bytes ?? '' };
+    if (view.file.name) file.name = view.file.name;
+    if (view.file.mediaType) file.mimeType = view.file.mediaType;
+    return { kind: 'file', file };
+  }
   return isRecord(view.data) ? { kind: 'data', data: view.data } : { kind: 'data', data: { value: view.data }, metadata: { wrapped: true } };
 }
 
@@ -143,7 +149,27 @@ function parsePart(value: unknown, path: string): PartView {
     if (!isRecord(value.data)) throw A2aRpcError.invalidParams(`${path}.data`, 'must be an object');
     return { kind: 'data', data: value.data };
   }
-  throw A2aRpcError.invalidParams(`${path}.kind`, 'must be text or data (file parts are not accepted)');
+  if (value.kind === 'file') return { kind: 'file', file: parseFile(value.file, `${path}.file`) };
+  throw A2aRpcError.invalidParams(`${path}.kind`, 'must be text, data or file');
+}
+
+/** A v0.3 `FileWithBytes` or `FileWithUri`: exactly one of `bytes` (base64) and `uri`. */
+function parseFile(value: unknown, path: string): FileView {
+  if (!isRecord(value)) throw A2aRpcError.invalidParams(path, 'must be an object');
+  const hasBytes = typeof value.bytes === 'string';
+  const hasUri = typeof value.uri === 'string' && value.uri !== '';
+  if (hasBytes === hasUri) throw A2aRpcError.invalidParams(path, 'must hold exactly one of bytes (base64) and uri');
+  if (hasBytes && !/^[A-Za-z0-9+/]*={0,2}$/.test(value.bytes as string)) throw A2aRpcError.invalidParams(`${path}.bytes`, 'must be base64');
+  const file: FileView = hasBytes ? { bytes: value.bytes as string } : { uri: value.uri as string };
+  if (value.name !== undefined) {
+    if (typeof value.name !== 'string') throw A2aRpcError.invalidParams(`${path}.name`, 'must be a string');
+    file.name = value.name;
+  }
+  if (value.mimeType !== undefined) {
+    if (typeof value.mimeType !== 'string') throw A2aRpcError.invalidParams(`${path}.mimeType`, 'must be a string');
+    file.mediaType = value.mimeType;
+  }
+  return file;
 }
 
 function optionalString(value: unknown, path: string): string | undefined {

@@ -14,7 +14,7 @@ import {
   type TaskStatus,
 } from '@a2a-js/sdk';
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
+import type { ArtifactView, FileView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
 import { isTerminalState } from '../tasks/task-view.js';
 import { assertRole, isRecord, readHistoryLength, type Dialect, type ListParams, type SendParams } from './dialect.js';
 import { configFromV10, pushV10 } from './push-v10.js';
@@ -162,22 +162,51 @@ function artifact(view: ArtifactView): Artifact {
 }
 
 function part(view: PartView): Part {
-  return view.kind === 'text'
-    ? { content: { $case: 'text', value: view.text }, metadata: undefined, filename: '', mediaType: '' }
-    : { content: { $case: 'data', value: view.data }, metadata: undefined, filename: '', mediaType: 'application/json' };
+  switch (view.kind) {
+    case 'text':
+      return { content: { $case: 'text', value: view.text }, metadata: undefined, filename: '', mediaType: '' };
+    case 'data':
+      return { content: { $case: 'data', value: view.data }, metadata: undefined, filename: '', mediaType: 'application/json' };
+    case 'file':
+      return {
+        content: view.file.uri !== undefined ? { $case: 'url', value: view.file.uri } : { $case: 'raw', value: Buffer.from(view.file.bytes ?? '', 'base64') },
+        metadata: undefined,
+        filename: view.file.name ?? '',
+        mediaType: view.file.mediaType ?? '',
+      };
+  }
 }
 
+/**
+ * Text and data parts, and files (bytes or URL, any media type). A text part whose media
+ * type is not text, or a data part whose media type is not JSON, is one Baton cannot take:
+ * -32005 (ContentTypeNotSupported) naming it.
+ */
 function parsePart(value: Part, path: string): PartView {
+  const mediaType = value.mediaType?.split(';')[0]?.trim().toLowerCase() ?? '';
   switch (value.content?.$case) {
     case 'text':
+      if (mediaType && !mediaType.startsWith('text/')) throw A2aRpcError.contentType(`${path}.mediaType: a text part of ${mediaType} cannot be taken`, `${path}.mediaType`);
       return { kind: 'text', text: value.content.value };
     case 'data':
+      if (mediaType && mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
+        throw A2aRpcError.contentType(`${path}.mediaType: a data part of ${mediaType} cannot be taken (JSON only)`, `${path}.mediaType`);
+      }
       return { kind: 'data', data: value.content.value ?? null };
-    case undefined:
-      throw A2aRpcError.invalidParams(path, 'must hold text or data');
+    case 'raw':
+      return { kind: 'file', file: withMeta({ bytes: Buffer.from(value.content.value).toString('base64') }, value) };
+    case 'url':
+      if (!value.content.value) throw A2aRpcError.invalidParams(`${path}.url`, 'must not be empty');
+      return { kind: 'file', file: withMeta({ uri: value.content.value }, value) };
     default:
-      throw A2aRpcError.invalidParams(path, 'file parts (raw, url) are not accepted');
+      throw A2aRpcError.invalidParams(path, 'must hold text, data, raw or url');
   }
+}
+
+function withMeta(file: FileView, value: Part): FileView {
+  if (value.filename) file.name = value.filename;
+  if (value.mediaType) file.mediaType = value.mediaType;
+  return file;
 }
 
 function decode<T>(read: () => T): T {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { OrchestrationCheckpointService, type DecisionInput } from '@baton/approvals';
 import type { Principal } from '@baton/identity';
-import { BatonConfig, BatonError } from '@baton/common';
+import { BatonConfig, BatonError, contentHash } from '@baton/common';
 import { OrchestrationDefinitionService, type DefinitionRef } from '@baton/definitions';
 import { OrchestrationRunFactoryService } from '@baton/runs';
 import type { ProtocolVersion, SendParams } from '../protocol/dialect.js';
@@ -36,7 +36,7 @@ export class A2aSendService {
       const text = params.message.parts.flatMap((part) => (part.kind === 'text' ? [part.text] : [])).join('\n').trim();
       intent = defaultIntent(params, this.defaultDefinition, text, null) as typeof intent;
     }
-    return this.create(intent, principal, version, params.message.contextId, params.message.messageId);
+    return this.create(intent, principal, version, params.message.contextId, params.message.messageId, messageDigest(params));
   }
 
   private async exists(ref: DefinitionRef): Promise<boolean> {
@@ -59,6 +59,7 @@ export class A2aSendService {
     version: ProtocolVersion | 'baton',
     contextId?: string,
     messageId?: string,
+    digest = '',
   ): Promise<TaskView> {
     const a2a: Record<string, unknown> = { protocol: version };
     if (messageId) a2a.messageId = messageId;
@@ -67,8 +68,9 @@ export class A2aSendService {
       definition: intent.definition,
       plan: intent.plan,
       input: intent.input,
-      // Scoped by submitter: another token reusing a message id must not get this task.
-      idempotencyKey: messageId ? `a2a:${'anonymous' in principal ? '-' : principal.tokenId}:${messageId}` : undefined,
+      // Scoped by submitter (another token reusing a message id must not get this task) and
+      // by content: only an identical repeat is a retry; a reused id with other parts is new.
+      idempotencyKey: messageId ? `a2a:${'anonymous' in principal ? '-' : principal.tokenId}:${messageId}:${digest}` : undefined,
       metadata: { contextId: contextId ?? randomUUID(), a2a },
     });
     return this.tasks.viewOf(run);
@@ -92,4 +94,10 @@ export class A2aSendService {
     await this.checkpoints.decide(approval.id, decision, principal);
     return this.tasks.view(taskId);
   }
+}
+
+/** What makes two sends with one message id the same message: its parts, context and metadata. */
+function messageDigest(params: SendParams): string {
+  const { message } = params;
+  return contentHash({ parts: message.parts, contextId: message.contextId ?? null, metadata: message.metadata, request: params.metadata }).slice(0, 32);
 }

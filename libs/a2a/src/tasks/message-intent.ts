@@ -53,7 +53,8 @@ export function readIntent(params: SendParams, defaultDefinition?: string): Mess
     );
   }
   if (skill === PLAN_SKILL_ID) throw A2aRpcError.invalidParams('params.message.parts', `skill ${PLAN_SKILL_ID} needs a data part { plan, input }`);
-  const input = data ? (('input' in data ? data.input : data) ?? {}) : { text };
+  const files = message.parts.flatMap((part) => (part.kind === 'file' ? [part.file] : []));
+  const input = data ? (('input' in data ? data.input : data) ?? {}) : files.length > 0 ? { text, files } : { text };
   return { kind: 'create', definition: refFromSkill(skill), input, guessed: !named };
 }
 
@@ -67,6 +68,7 @@ export function defaultIntent(params: SendParams, definition: string, text: stri
       text,
       parts: message.parts,
       data: data ?? null,
+      files: message.parts.flatMap((part) => (part.kind === 'file' ? [part.file] : [])),
       messageId: message.messageId,
       contextId: message.contextId ?? null,
       metadata: { ...params.metadata, ...message.metadata },
