@@ -42,6 +42,7 @@ describe.each(testDatabaseKinds())('access matrix on %s', (kind) => {
     if (row.pattern === '/api/v1/runs/:id/events') return `/api/v1/runs/${runId}/events`;
     return row.pattern
       .replace(':id', randomUUID())
+      .replace(':configId', 'no-such-config')
       .replace(':stepId', 'no-such-step')
       .replace(':name', 'no-such-name')
       .replace(':version', '1.0.0');

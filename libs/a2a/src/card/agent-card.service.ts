@@ -41,6 +41,7 @@ export class AgentCardService {
       description: 'An orchestration hub for multi-agent work: hand it a saved definition or an inline plan and it runs the steps on the right agents, with retries, caching, human checkpoints and live progress.',
       version: '0.1.0',
       url: `${baseUrl}/a2a`,
+      restUrl: `${baseUrl}/a2a/v1`,
       documentationUrl: `${baseUrl}/dashboard`,
       streaming: true,
       pushNotifications: true,

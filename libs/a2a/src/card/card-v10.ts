@@ -13,6 +13,7 @@ export function renderCardV10(card: CardView): unknown {
     description: card.description,
     supportedInterfaces: [
       { url: card.url, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' },
+      { url: card.restUrl, protocolBinding: 'HTTP+JSON', tenant: '', protocolVersion: '1.0' },
       { url: card.url, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '0.3' },
     ],
     provider: undefined,

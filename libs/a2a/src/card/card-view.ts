@@ -13,6 +13,8 @@ export interface CardView {
   version: string;
   /** The JSON-RPC endpoint (`<base>/a2a`). */
   url: string;
+  /** The HTTP+JSON (REST) binding's base (`<base>/a2a/v1`), v1.0 only. */
+  restUrl: string;
   documentationUrl: string;
   streaming: boolean;
   pushNotifications: boolean;

@@ -14,6 +14,7 @@ import type { Dialect, ProtocolVersion } from '../protocol/dialect.js';
 import { protocolOf } from '../protocol/protocol-version.js';
 import { A2aTaskStreamService } from '../streaming/task-stream.service.js';
 import { A2A_CODES, A2aRpcError, errorInDialect, toRpcError, type RpcErrorBody } from './a2a-rpc-error.js';
+import { restError } from '../rest/rest-routes.js';
 import { A2aRpcService, StreamStart } from './a2a-rpc.service.js';
 
 const SSE_HEADERS = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' };
@@ -109,12 +110,19 @@ function isJsonContentType(header: string | undefined): boolean {
 
 /**
  * Express error middleware for `POST /a2a`: the app's JSON body parser refuses a malformed body
- * before the controller runs; JSON-RPC wants a -32700 Parse error (HTTP 200, id null) instead.
+ * before the controller runs; JSON-RPC wants a -32700 Parse error (HTTP 200, id null) instead
+ * (and the HTTP+JSON binding under `/a2a/v1/` its AIP-193 400).
  * Registered by `A2aParseErrors` after the body parser and before Nest's own error handler.
  */
 export function a2aParseErrorHandler(error: unknown, request: Request, response: Response, next: (error?: unknown) => void): void {
   const type = (error as { type?: unknown } | null)?.type;
-  if (request.method !== 'POST' || request.path !== '/a2a' || type !== 'entity.parse.failed' || response.headersSent) return next(error);
+  if (type !== 'entity.parse.failed' || response.headersSent) return next(error);
+  if (request.path.startsWith('/a2a/v1/')) {
+    const { status, body } = restError({ code: A2A_CODES.parseError, message: `parse error: ${(error as Error).message}` });
+    response.status(status).json(body);
+    return;
+  }
+  if (request.method !== 'POST' || request.path !== '/a2a') return next(error);
   const version = protocolOf(request.header('a2a-version')) ?? '1.0';
   reply(response, errorResponse(version, null, { code: A2A_CODES.parseError, message: `parse error: ${(error as Error).message}` }));
 }
