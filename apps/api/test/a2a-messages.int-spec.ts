@@ -25,6 +25,61 @@ describe.each(testDatabaseKinds())('A2A messages on %s', (kind) => {
     expect((await http('POST', `${ctx.url}/api/v1/definitions`, chat)).status).toBe(201);
     const echo = { name: 'echo-input', version: '1.0.0', steps: [{ id: 'got', agent: 'builtin:echo', input: '{{ input }}' }] };
     expect((await http('POST', `${ctx.url}/api/v1/definitions`, echo)).status).toBe(201);
+    const convo = {
+      name: 'convo',
+      version: '1.0.0',
+      steps: [
+        { id: 'reply', agent: 'builtin:echo', input: '{{ input }}' },
+        { id: 'note', agent: 'builtin:transform', input: { file: { name: 'notes.txt', mediaType: 'text/plain', bytes: 'bm90ZXM=' } } },
+        { id: 'review', type: 'checkpoint', depends_on: ['reply'], checkpoint: { prompt: 'Send the table?' } },
+      ],
+    };
+    expect((await http('POST', `${ctx.url}/api/v1/definitions`, convo)).status).toBe(201);
+  });
+
+  it('drives a conversation: file and data parts in and out, history, and a follow-up linked to the last task', async () => {
+    const contextId = `conversation-${randomUUID()}`;
+    const first = await rpc(ctx.url, undefined, 'SendMessage', {
+      message: {
+        messageId: 'm-1', contextId, role: 'ROLE_USER', metadata: { skill: 'convo' },
+        parts: [{ text: 'draft a tide table' }, { raw: 'aGk=', filename: 'hi.txt', mediaType: 'text/plain' }, { data: { region: 'north' } }],
+      },
+    });
+    const task = first.body.result.task;
+    expect(checkV10('Task', task)).toEqual([]);
+    expect(task.status.state).toBe('TASK_STATE_INPUT_REQUIRED');
+    expect(task.history.map((m: any) => [m.role, m.parts[0]])).toEqual([
+      ['ROLE_USER', { text: 'draft a tide table' }],
+      ['ROLE_AGENT', { text: 'Send the table?' }],
+    ]);
+
+    const answered = await rpc(ctx.url, undefined, 'SendMessage', { message: { messageId: 'm-2', contextId, taskId: task.id, role: 'ROLE_USER', parts: [{ data: { decision: 'approve' } }] } });
+    const done = answered.body.result.task;
+    expect(done.status.state).toBe('TASK_STATE_COMPLETED');
+    const artifacts = Object.fromEntries(done.artifacts.map((a: any) => [a.artifactId, a.parts[0]]));
+    expect(artifacts.note).toEqual({ raw: 'bm90ZXM=', filename: 'notes.txt', mediaType: 'text/plain' });
+    expect(artifacts.review.data.reply).toMatchObject({ region: 'north', text: 'draft a tide table', files: [{ bytes: 'aGk=', name: 'hi.txt', mediaType: 'text/plain' }] });
+
+    const lastTwo = await rpc(ctx.url, undefined, 'GetTask', { id: task.id, historyLength: 2 });
+    expect(lastTwo.body.result.history.map((m: any) => m.messageId)).toEqual([expect.stringMatching(new RegExp(`^${task.id}-approval-`)), 'm-2']);
+    expect(lastTwo.body.result.history[0].role).toBe('ROLE_AGENT');
+    expect((await rpc(ctx.url, undefined, 'GetTask', { id: task.id, historyLength: 0 })).body.result.history ?? []).toEqual([]);
+
+    // A follow-up in v0.3: a new task, linked to the finished one, whose output it receives.
+    const next = await rpc(ctx.url, undefined, 'message/send', {
+      message: { kind: 'message', messageId: 'm-3', contextId, role: 'user', metadata: { skill: 'convo' }, parts: [{ kind: 'text', text: 'and for the south?' }] },
+      configuration: { historyLength: 1 },
+    }, '0.3');
+    const second = next.body.result;
+    expect(checkV03('Task', second)).toEqual([]);
+    expect(second.id).not.toBe(task.id);
+    expect(second.history).toEqual([expect.objectContaining({ kind: 'message', role: 'agent', parts: [{ kind: 'text', text: 'Send the table?' }] })]);
+    const run = await http('GET', `${ctx.url}/api/v1/runs/${second.id}`);
+    expect(run.body.metadata.a2a.previousTaskId).toBe(task.id);
+    expect(run.body.input.previous).toMatchObject({ taskId: task.id, state: 'completed', output: { note: { file: { name: 'notes.txt' } } } });
+
+    const listed = await rpc(ctx.url, undefined, 'ListTasks', { contextId });
+    expect(listed.body.result.tasks.map((t: any) => t.id)).toEqual([second.id, task.id]);
   });
 
   it('treats only an identical repeat of a message id as a retry', async () => {

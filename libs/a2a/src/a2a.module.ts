@@ -14,6 +14,7 @@ import { A2aRpcService } from './rpc/a2a-rpc.service.js';
 import { A2aTaskStreamService } from './streaming/task-stream.service.js';
 import { A2aSendService } from './tasks/a2a-send.service.js';
 import { A2aTaskService } from './tasks/a2a-task.service.js';
+import { A2aTaskHistoryService } from './tasks/task-history.service.js';
 
 /**
  * The A2A gateway: Baton's agent card and `POST /a2a` for orchestrator agents, and push
@@ -33,6 +34,7 @@ export class A2aModule {
         { provide: A2A_OPTIONS, useValue: options },
         AgentCardService,
         A2aTaskService,
+        A2aTaskHistoryService,
         A2aSendService,
         A2aTaskStreamService,
         A2aRpcService,

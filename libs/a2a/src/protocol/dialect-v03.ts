@@ -103,7 +103,11 @@ function task(view: TaskView): Record<string, unknown> {
     contextId: view.contextId,
     status: status(view),
     artifacts: view.artifacts.map(artifact),
-    history: [],
+    history: (view.history ?? []).map((message) => {
+      const rendered: Record<string, unknown> = { kind: 'message', role: message.role, messageId: message.messageId, taskId: view.id, contextId: view.contextId, parts: message.parts.map(part) };
+      if (message.metadata) rendered.metadata = message.metadata;
+      return rendered;
+    }),
     metadata: view.metadata,
   };
 }

@@ -14,7 +14,7 @@ import {
   type TaskStatus,
 } from '@a2a-js/sdk';
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import type { ArtifactView, FileView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
+import type { ArtifactView, FileView, MessageView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
 import { isTerminalState } from '../tasks/task-view.js';
 import { assertRole, isRecord, readHistoryLength, type Dialect, type ListParams, type SendParams } from './dialect.js';
 import { configFromV10, pushV10 } from './push-v10.js';
@@ -138,7 +138,20 @@ const STATES: Record<TaskStateName, TaskState> = {
 const STATE_NAMES = new Map<TaskState, TaskStateName>(Object.entries(STATES).map(([name, state]) => [state, name as TaskStateName]));
 
 function task(view: TaskView): Task {
-  return { id: view.id, contextId: view.contextId, status: status(view), artifacts: view.artifacts.map(artifact), history: [], metadata: view.metadata };
+  return { id: view.id, contextId: view.contextId, status: status(view), artifacts: view.artifacts.map(artifact), history: (view.history ?? []).map((m) => historyMessage(view, m)), metadata: view.metadata };
+}
+
+function historyMessage(view: TaskView, message: MessageView): Message {
+  return {
+    messageId: message.messageId,
+    contextId: view.contextId,
+    taskId: view.id,
+    role: message.role === 'user' ? Role.ROLE_USER : Role.ROLE_AGENT,
+    parts: message.parts.map(part),
+    metadata: message.metadata,
+    extensions: [],
+    referenceTaskIds: [],
+  };
 }
 
 function status(view: TaskView): TaskStatus {

@@ -11,6 +11,7 @@ import { dialectV10 } from '../protocol/dialect-v10.js';
 import { A2aPushConfigService, assertPushUrl } from '../push/a2a-push-config.service.js';
 import { A2aSendService } from '../tasks/a2a-send.service.js';
 import { A2aTaskService } from '../tasks/a2a-task.service.js';
+import { A2aTaskHistoryService } from '../tasks/task-history.service.js';
 import { readCreateParams, readDecision } from '../tasks/message-intent.js';
 import { isTerminalState, type TaskView } from '../tasks/task-view.js';
 import { A2A_CODES, A2aRpcError, errorInDialect, toRpcError } from './a2a-rpc-error.js';
@@ -51,6 +52,7 @@ export class A2aRpcService {
     @Inject(A2aTaskService) private readonly tasks: A2aTaskService,
     @Inject(A2aPushConfigService) private readonly pushes: A2aPushConfigService,
     @Inject(AgentCardService) private readonly cards: AgentCardService,
+    @Inject(A2aTaskHistoryService) private readonly history: A2aTaskHistoryService,
     @Inject(A2A_OPTIONS) options: A2aModuleOptions,
   ) {
     this.timeoutMs = options.blockingTimeoutMs ?? DEFAULT_BLOCKING_TIMEOUT_MS;
@@ -82,10 +84,15 @@ export class A2aRpcService {
     server.addMethod(m.send, async (params, { principal }) => {
       const send = d.parseSend(params);
       const view = await this.sendWithPush(send, principal, d);
-      return d.renderSendResult(send.blocking ? await this.tasks.settle(view.id, this.timeoutMs) : view);
+      const answer = send.blocking ? await this.tasks.settle(view.id, this.timeoutMs) : view;
+      return d.renderSendResult(await this.history.attach(answer, send.historyLength));
     });
     server.addMethod(m.stream, async (params, { principal }) => new StreamStart(await this.sendWithPush(d.parseSend(params), principal, d)));
-    server.addMethod(m.get, async (params, { principal }) => d.renderTask(await this.tasks.viewFor(d.parseTaskId(params), principal)));
+    server.addMethod(m.get, async (params, { principal }) => {
+      const view = await this.tasks.viewFor(d.parseTaskId(params), principal);
+      const historyLength = isRecord(params) && typeof params.historyLength === 'number' ? params.historyLength : undefined;
+      return d.renderTask(await this.history.attach(view, historyLength));
+    });
     server.addMethod(m.cancel, async (params, { principal }) => d.renderTask(await this.tasks.cancel(d.parseTaskId(params), principal)));
     server.addMethod(m.subscribe, async (params, { principal }) => {
       const view = await this.tasks.viewFor(d.parseTaskId(params), principal);

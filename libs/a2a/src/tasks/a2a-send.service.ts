@@ -5,11 +5,12 @@ import type { Principal } from '@baton/identity';
 import { BatonConfig, BatonError, contentHash } from '@baton/common';
 import { OrchestrationDefinitionService, type DefinitionRef } from '@baton/definitions';
 import { OrchestrationRunFactoryService } from '@baton/runs';
-import type { ProtocolVersion, SendParams } from '../protocol/dialect.js';
+import { isRecord, type InboundMessage, type ProtocolVersion, type SendParams } from '../protocol/dialect.js';
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import { A2aTaskService } from './a2a-task.service.js';
 import { defaultIntent, readIntent, type MessageIntent } from './message-intent.js';
 import { assertMayContinue } from './task-access.js';
+import { A2aTaskHistoryService } from './task-history.service.js';
 import { isTerminalState, type TaskView } from './task-view.js';
 
 /** What a sent message does: start a run, or decide the checkpoint a task waits on. */
@@ -22,6 +23,7 @@ export class A2aSendService {
     @Inject(OrchestrationCheckpointService) private readonly checkpoints: OrchestrationCheckpointService,
     @Inject(A2aTaskService) private readonly tasks: A2aTaskService,
     @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
+    @Inject(A2aTaskHistoryService) private readonly history: A2aTaskHistoryService,
     @Inject(BatonConfig) config: BatonConfig,
   ) {
     this.defaultDefinition = config.a2aDefaultDefinition;
@@ -30,13 +32,13 @@ export class A2aSendService {
   /** Acts on the message and returns the task at once (the caller decides whether to wait). */
   async send(params: SendParams, principal: Principal, version: ProtocolVersion): Promise<TaskView> {
     let intent = readIntent(params, this.defaultDefinition);
-    if (intent.kind === 'continue') return this.continueTask(intent.taskId, intent.decision, principal);
+    if (intent.kind === 'continue') return this.continueTask(intent.taskId, intent.decision, principal, params.message);
     // A one-word text that names no saved definition is free text for the default skill.
     if (intent.guessed && this.defaultDefinition && !(await this.exists(intent.definition!))) {
       const text = params.message.parts.flatMap((part) => (part.kind === 'text' ? [part.text] : [])).join('\n').trim();
       intent = defaultIntent(params, this.defaultDefinition, text, null) as typeof intent;
     }
-    return this.create(intent, principal, version, params.message.contextId, params.message.messageId, messageDigest(params));
+    return this.create(intent, principal, version, params.message.contextId, { message: params.message, digest: messageDigest(params) });
   }
 
   private async exists(ref: DefinitionRef): Promise<boolean> {
@@ -51,33 +53,42 @@ export class A2aSendService {
 
   /**
    * Starts a run. The message id is the idempotency key, so a retried send (same message)
-   * finds the first run instead of starting a second one.
+   * finds the first run instead of starting a second one. A message in a conversation
+   * (`contextId`) with an earlier task is linked to the latest one (`metadata.a2a.previousTaskId`),
+   * and an input Baton built from the message gets `previous: { taskId, state, output }`.
    */
   async create(
     intent: Extract<MessageIntent, { kind: 'create' }>,
     principal: Principal,
     version: ProtocolVersion | 'baton',
     contextId?: string,
-    messageId?: string,
-    digest = '',
+    sent?: { message: InboundMessage; digest: string },
   ): Promise<TaskView> {
     const a2a: Record<string, unknown> = { protocol: version };
+    const messageId = sent?.message.messageId;
     if (messageId) a2a.messageId = messageId;
-    const { run } = await this.factory.create({
+    let input = intent.input;
+    const previous = contextId ? await this.tasks.latestInContext(contextId, principal) : null;
+    if (previous) {
+      a2a.previousTaskId = previous.id;
+      if (intent.built && isRecord(input)) input = { ...input, previous: { taskId: previous.id, state: previous.status, output: previous.output } };
+    }
+    const { run, created } = await this.factory.create({
       submittedBy: 'anonymous' in principal ? null : principal.tokenId,
       definition: intent.definition,
       plan: intent.plan,
-      input: intent.input,
+      input,
       // Scoped by submitter (another token reusing a message id must not get this task) and
       // by content: only an identical repeat is a retry; a reused id with other parts is new.
-      idempotencyKey: messageId ? `a2a:${'anonymous' in principal ? '-' : principal.tokenId}:${messageId}:${digest}` : undefined,
+      idempotencyKey: messageId ? `a2a:${'anonymous' in principal ? '-' : principal.tokenId}:${messageId}:${sent?.digest ?? ''}` : undefined,
       metadata: { contextId: contextId ?? randomUUID(), a2a },
     });
+    if (created && sent) await this.history.record(run.id, sent.message);
     return this.tasks.viewOf(run);
   }
 
   /** Decides the open checkpoint of an input-required task; other messages to a task are refused. */
-  async continueTask(taskId: string, decision: DecisionInput | undefined, principal: Principal): Promise<TaskView> {
+  async continueTask(taskId: string, decision: DecisionInput | undefined, principal: Principal, message?: InboundMessage): Promise<TaskView> {
     const run = await this.tasks.readableRun(taskId, principal);
     const view = await this.tasks.viewOf(run);
     if (isTerminalState(view.state)) throw A2aRpcError.unsupported(`task ${taskId} is ${view.state}: a finished task accepts no more messages`);
@@ -92,6 +103,7 @@ export class A2aSendService {
     if (!approval) throw A2aRpcError.unsupported(`task ${taskId} has no open checkpoint any more`);
     // The approvals service decides whether this caller may answer this kind of checkpoint.
     await this.checkpoints.decide(approval.id, decision, principal);
+    if (message) await this.history.record(taskId, message);
     return this.tasks.view(taskId);
   }
 }

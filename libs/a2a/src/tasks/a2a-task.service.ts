@@ -71,15 +71,13 @@ export class A2aTaskService {
     return approval ?? null;
   }
 
-  /**
-   * One page of tasks, newest first. `contextId` is filtered within the page (runs are not
-   * indexed by it), so a filtered page may hold fewer than `pageSize` tasks.
-   */
+  /** One page of tasks, newest first; an agent's only its own; `contextId`: one conversation. */
   async list(params: ListParams, principal: Principal): Promise<ListResult> {
     const page = await this.runs.list({
       status: params.state && RUN_STATUS_FOR[params.state],
       // An agent lists only the tasks it submitted.
       submittedBy: 'anonymous' in principal || seesAllTasks(principal) ? undefined : principal.tokenId,
+      contextId: params.contextId,
       limit: params.pageSize,
       cursor: params.pageToken,
     });
@@ -88,6 +86,16 @@ export class A2aTaskService {
     if (params.state) tasks = tasks.filter((task) => task.state === params.state);
     if (!params.includeArtifacts) tasks = tasks.map((task) => ({ ...task, artifacts: [] }));
     return { tasks, nextPageToken: page.nextCursor ?? '', pageSize: params.pageSize };
+  }
+
+  /** The latest run of a conversation that `principal` may see, if any. */
+  async latestInContext(contextId: string, principal: Principal): Promise<Run | null> {
+    const page = await this.runs.list({
+      contextId,
+      submittedBy: 'anonymous' in principal || seesAllTasks(principal) ? undefined : principal.tokenId,
+      limit: 1,
+    });
+    return page.runs[0] ?? null;
   }
 
   /** Cancels the run; -32002 when it already ended. */

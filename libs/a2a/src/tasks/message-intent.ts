@@ -15,6 +15,8 @@ export type MessageIntent =
       input: unknown;
       /** The skill was guessed from a one-word text: the default definition may take it instead. */
       guessed?: boolean;
+      /** Baton built the input from the message (text, files): it may add `previous`. */
+      built?: boolean;
     }
   | { kind: 'continue'; taskId: string; decision?: DecisionInput };
 
@@ -26,7 +28,8 @@ export type MessageIntent =
  * - a data part `{ plan: {...}, input? }`: run an inline plan.
  * - otherwise a skill (= a definition name, or `orchestrate-plan`): from `metadata.skill`
  *   (the message's or the request's), else the text when it is one skill-like word. Its
- *   input is the data part (its `input` key if it has one), else `{ text }`.
+ *   input is the data part's `input` key if it has one; otherwise Baton builds it: the data
+ *   part's fields (or `{ text }`), with `text` and `files` when the message has them.
  * - otherwise (free text) the default definition (BATON_A2A_DEFAULT_DEFINITION), whose input
  *   is the whole message: `{ text, parts, data, messageId, contextId, metadata }`.
  */
@@ -53,9 +56,13 @@ export function readIntent(params: SendParams, defaultDefinition?: string): Mess
     );
   }
   if (skill === PLAN_SKILL_ID) throw A2aRpcError.invalidParams('params.message.parts', `skill ${PLAN_SKILL_ID} needs a data part { plan, input }`);
+  if (data && 'input' in data) return { kind: 'create', definition: refFromSkill(skill), input: data.input ?? {}, guessed: !named };
+  // Baton builds the input: the data part's fields, and the text and files beside them.
   const files = message.parts.flatMap((part) => (part.kind === 'file' ? [part.file] : []));
-  const input = data ? (('input' in data ? data.input : data) ?? {}) : files.length > 0 ? { text, files } : { text };
-  return { kind: 'create', definition: refFromSkill(skill), input, guessed: !named };
+  const input: Record<string, unknown> = data ? { ...data } : { text };
+  if (data && text) input.text = text;
+  if (files.length > 0) input.files = files;
+  return { kind: 'create', definition: refFromSkill(skill), input, guessed: !named, built: true };
 }
 
 /** The default skill's run of a free-text (or any unnamed) message: the message is its input. */
@@ -64,6 +71,7 @@ export function defaultIntent(params: SendParams, definition: string, text: stri
   return {
     kind: 'create',
     definition: refFromSkill(definition),
+    built: true,
     input: {
       text,
       parts: message.parts,

@@ -17,6 +17,14 @@ export interface FileView {
 
 export type PartView = { kind: 'text'; text: string } | { kind: 'data'; data: unknown } | { kind: 'file'; file: FileView };
 
+/** A message of a task's history: one the caller sent (`user`) or Baton answered (`agent`). */
+export interface MessageView {
+  messageId: string;
+  role: 'user' | 'agent';
+  parts: PartView[];
+  metadata?: Record<string, unknown>;
+}
+
 export interface ArtifactView {
   artifactId: string;
   name: string;
@@ -33,6 +41,8 @@ export interface TaskView {
   message?: PartView[];
   artifacts: ArtifactView[];
   metadata: Record<string, unknown>;
+  /** The conversation within this task, oldest first, when the answer asks for it. */
+  history?: MessageView[];
 }
 
 /** A change a stream delivers: the task first, then status and artifact updates. */

@@ -26,6 +26,8 @@ export interface RunListFilter {
   owner?: string;
   /** Only runs this token submitted. */
   submittedBy?: string;
+  /** Only runs whose `metadata.contextId` is this (an A2A conversation). */
+  contextId?: string;
   limit: number;
   /** Keyset cursor: runs created before this (created_at, id). */
   before?: { createdAt: string; id: string };
@@ -94,6 +96,7 @@ export class RunRepository {
           and ($3::text is null or owner = $3::text)
           and ($4::timestamptz is null or (created_at, id) < ($4::timestamptz, $5::uuid))
           and ($7::uuid is null or submitted_by = $7::uuid)
+          and ($8::text is null or (metadata ? 'contextId' and metadata->>'contextId' = $8::text))
         order by created_at desc, id desc
         limit $6::int`,
       [
@@ -104,6 +107,7 @@ export class RunRepository {
         filter.before?.id ?? null,
         filter.limit,
         filter.submittedBy ?? null,
+        filter.contextId ?? null,
       ],
     );
     return rows.map(toRun);
