@@ -126,6 +126,28 @@ describe.each(testDatabaseKinds())('A2A protocol conformance on %s', (kind) => {
     if (version === '0.3') expect(last.result.final).toBe(true);
   });
 
+  it.each(['1.0', '0.3'] as const)('streams each sink step as an artifact update when it completes (%s)', async (version) => {
+    const plan = {
+      steps: [
+        { id: 'fast', agent: 'builtin:transform', input: 'first words' },
+        { id: 'slow', agent: 'builtin:delay', input: { ms: 700, output: { n: 2 } } },
+      ],
+    };
+    const params = version === '1.0' ? sendV10({ plan }) : sendV03({ plan });
+    const stream = await openStream(ctx.url, version, version === '1.0' ? 'SendStreamingMessage' : 'message/stream', params);
+    const received: { at: number; event: any }[] = [];
+    for (let event = await stream.next(); event; event = await stream.next()) received.push({ at: Date.now(), event: event.result });
+    const artifactOf = (e: any) => (version === '1.0' ? e.artifactUpdate?.artifact : e.kind === 'artifact-update' ? e.artifact : undefined);
+    const artifacts = received.filter((r) => artifactOf(r.event)).map((r) => ({ at: r.at, artifact: artifactOf(r.event), update: version === '1.0' ? r.event.artifactUpdate : r.event }));
+    expect(artifacts.map((a) => a.artifact.artifactId)).toEqual(['fast', 'slow']);
+    expect(artifacts[0]!.update).toMatchObject({ lastChunk: true });
+    expect(artifacts[0]!.artifact.parts[0]).toEqual(version === '1.0' ? { text: 'first words' } : { kind: 'text', text: 'first words' });
+    // The fast step's artifact arrived while the slow step was still running.
+    const end = received[received.length - 1]!;
+    expect(JSON.stringify(end.event)).toMatch(/TASK_STATE_COMPLETED|"completed"/);
+    expect(end.at - artifacts[0]!.at).toBeGreaterThanOrEqual(400);
+  });
+
   it('answers a v0.3 resubscribe to an unknown task with an HTTP error status', async () => {
     const answer = await rpc(ctx.url, undefined, 'tasks/resubscribe', { id: randomUUID() }, '0.3');
     expect(answer.status).toBe(404);

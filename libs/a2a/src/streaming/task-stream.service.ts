@@ -5,8 +5,9 @@ import { isSettledState, isTerminalState, statusKey, type TaskEvent, type TaskVi
 
 /**
  * A task as a stream of A2A events: the task first, then a status update for every change
- * of state (or status message), artifact updates before the final status of a completed
- * task, and the end once the task is terminal or input-required.
+ * of state (or status message), an artifact update as each sink step completes (its whole
+ * output, `append: false`, `lastChunk: true`; any not yet sent before the final status of a
+ * completed task), and the end once the task is terminal or input-required.
  *
  * Changes are found by reading the run's event log from the start (`EventStreamService`,
  * woken by this instance's commits, NOTIFY from other instances and the poll) and
@@ -34,9 +35,13 @@ export class A2aTaskStreamService {
     const bell = new Bell();
     const onAbort = () => bell.close();
     signal.addEventListener('abort', onAbort);
+    // Artifacts already streamed (a sink step's output, sent when the step completed).
+    const streamed = new Set<string>();
+    let stepsDone = false;
     const subscription = await this.streams.openRun(taskId, null, {
       send: (item) => {
-        if (changesTaskState(item.event.type)) bell.ring();
+        if (item.event.type === 'step.completed') stepsDone = true;
+        if (changesTaskState(item.event.type) || item.event.type === 'step.completed') bell.ring();
       },
       end: () => bell.close(),
     });
@@ -45,10 +50,19 @@ export class A2aTaskStreamService {
     try {
       while (!signal.aborted) {
         const open = await bell.wait();
+        if (stepsDone) {
+          stepsDone = false;
+          const view = await this.tasks.view(taskId);
+          for (const artifact of await this.tasks.completedSinkArtifacts(taskId)) {
+            if (streamed.has(artifact.artifactId)) continue;
+            streamed.add(artifact.artifactId);
+            yield { kind: 'artifact', task: view, artifact };
+          }
+        }
         const next = await this.tasks.view(taskId);
         if (statusKey(next) !== statusKey(current)) {
           if (next.state === 'completed') {
-            for (const artifact of next.artifacts) yield { kind: 'artifact', task: next, artifact };
+            for (const artifact of next.artifacts) if (!streamed.has(artifact.artifactId)) yield { kind: 'artifact', task: next, artifact };
           }
           yield { kind: 'status', task: next, final: ends(next.state) };
         }

@@ -7,7 +7,7 @@ import { RunControlService, RunQueryService, type Run, type RunStatus } from '@b
 import type { ListParams, ListResult } from '../protocol/dialect.js';
 import { A2A_CODES, A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import { assertMayControl, assertMayRead, seesAllTasks } from './task-access.js';
-import { isSettledState, toTaskView, type TaskStateName, type TaskView } from './task-view.js';
+import { isSettledState, partOf, toTaskView, type ArtifactView, type TaskStateName, type TaskView } from './task-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -64,6 +64,15 @@ export class A2aTaskService {
 
   async viewOf(run: Run): Promise<TaskView> {
     return toTaskView(run, run.status === 'waiting' ? await this.pendingApproval(run.id) : null);
+  }
+
+  /** An artifact per completed sink step (a step nothing depends on): the output so far. */
+  async completedSinkArtifacts(runId: string): Promise<ArtifactView[]> {
+    const run = await this.runs.get(runId);
+    const needed = new Set(run.steps.flatMap((step) => step.dependsOn));
+    return run.steps
+      .filter((step) => step.status === 'completed' && !needed.has(step.key))
+      .map((step) => ({ artifactId: step.key, name: step.key, parts: [partOf(step.output)] }));
   }
 
   async pendingApproval(runId: string): Promise<Approval | null> {
