@@ -82,6 +82,24 @@ describe.each(testDatabaseKinds())('A2A messages on %s', (kind) => {
     expect(listed.body.result.tasks.map((t: any) => t.id)).toEqual([second.id, task.id]);
   });
 
+  it('answers a blocking send with a Message when the definition says so and the task completes at once', async () => {
+    const quick = { name: 'quick-answer', version: '1.0.0', a2a: { answer: 'message' }, steps: [{ id: 'say', agent: 'builtin:transform', input: 'the answer' }] };
+    expect((await http('POST', `${ctx.url}/api/v1/definitions`, quick)).status).toBe(201);
+    const bad = await http('POST', `${ctx.url}/api/v1/definitions`, { ...quick, name: 'bad-answer', a2a: { answer: 'letter' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.map((d: any) => d.path)).toEqual(['a2a.answer']);
+
+    const v10 = await rpc(ctx.url, undefined, 'SendMessage', textV10('go', { metadata: { skill: 'quick-answer' } }));
+    expect(checkV10('SendMessageResponse', v10.body.result)).toEqual([]);
+    expect(v10.body.result.message).toMatchObject({ role: 'ROLE_AGENT', parts: [{ text: 'the answer' }] });
+    const v03 = await rpc(ctx.url, undefined, 'message/send', textV03('go', { metadata: { skill: 'quick-answer' } }), '0.3');
+    expect(checkV03('Message', v03.body.result)).toEqual([]);
+    expect(v03.body.result).toMatchObject({ kind: 'message', role: 'agent', parts: [{ kind: 'text', text: 'the answer' }] });
+    // Not blocking: the task, as always.
+    const later = await rpc(ctx.url, undefined, 'SendMessage', { ...textV10('go', { metadata: { skill: 'quick-answer' } }), configuration: { returnImmediately: true } });
+    expect(later.body.result.task).toBeDefined();
+  });
+
   it('treats only an identical repeat of a message id as a retry', async () => {
     const messageId = randomUUID();
     const first = await rpc(ctx.url, undefined, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: 'first question' }] } });

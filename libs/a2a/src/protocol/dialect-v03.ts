@@ -1,5 +1,5 @@
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import type { ArtifactView, FileView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
+import { answerMessage, type ArtifactView, type FileView, type PartView, type TaskEvent, type TaskStateName, type TaskView } from '../tasks/task-view.js';
 import { assertRole, isRecord, readHistoryLength, type Dialect, type ListParams, type SendParams } from './dialect.js';
 import { parseConfigV03, pushV03 } from './push-v03.js';
 
@@ -69,7 +69,11 @@ export const dialectV03: Dialect = {
   },
 
   renderTask: (view) => task(view),
-  renderSendResult: (view) => task(view),
+  renderSendResult: (view, asMessage) => {
+    if (!asMessage) return task(view);
+    const message = answerMessage(view);
+    return { kind: 'message', role: 'agent', messageId: message.messageId, taskId: view.id, contextId: view.contextId, parts: message.parts.map(part) };
+  },
   renderEvent(event: TaskEvent): unknown {
     switch (event.kind) {
       case 'task':

@@ -15,7 +15,7 @@ import {
 } from '@a2a-js/sdk';
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import type { ArtifactView, FileView, MessageView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
-import { isTerminalState } from '../tasks/task-view.js';
+import { answerMessage, isTerminalState } from '../tasks/task-view.js';
 import { assertRole, isRecord, readHistoryLength, type Dialect, type ListParams, type SendParams } from './dialect.js';
 import { configFromV10, pushV10 } from './push-v10.js';
 
@@ -96,7 +96,8 @@ export const dialectV10: Dialect = {
   },
 
   renderTask: (view) => Task.toJSON(task(view)),
-  renderSendResult: (view) => SendMessageResponse.toJSON({ payload: { $case: 'task', value: task(view) } }),
+  renderSendResult: (view, asMessage) =>
+    SendMessageResponse.toJSON({ payload: asMessage ? { $case: 'message', value: historyMessage(view, answerMessage(view)) } : { $case: 'task', value: task(view) } }),
   renderEvent(event: TaskEvent): unknown {
     switch (event.kind) {
       case 'task':

@@ -88,7 +88,8 @@ export interface Dialect {
   parseTaskId(params: unknown): string;
   parseList(params: unknown): ListParams;
   renderTask(view: TaskView): unknown;
-  renderSendResult(view: TaskView): unknown;
+  /** A send's answer: the task, or (`asMessage`) one agent message carrying its artifacts' parts. */
+  renderSendResult(view: TaskView, asMessage?: boolean): unknown;
   renderEvent(event: TaskEvent): unknown;
   renderList(result: ListResult): unknown;
   /** Create (v0.3 `set`) params: the task and the config. */

@@ -85,7 +85,8 @@ export class A2aRpcService {
       const send = d.parseSend(params);
       const view = await this.sendWithPush(send, principal, d);
       const answer = send.blocking ? await this.tasks.settle(view.id, this.timeoutMs) : view;
-      return d.renderSendResult(await this.history.attach(answer, send.historyLength));
+      const asMessage = send.blocking && (await this.sender.answersWithMessage(answer));
+      return d.renderSendResult(await this.history.attach(answer, send.historyLength), asMessage);
     });
     server.addMethod(m.stream, async (params, { principal }) => new StreamStart(await this.sendWithPush(d.parseSend(params), principal, d)));
     server.addMethod(m.get, async (params, { principal }) => {

@@ -41,6 +41,24 @@ export class A2aSendService {
     return this.create(intent, principal, version, params.message.contextId, { message: params.message, digest: messageDigest(params) });
   }
 
+  /**
+   * Whether a blocking send that found the task completed answers with a Message instead of
+   * the Task: the definition says so (`a2a: { answer: message }`).
+   */
+  async answersWithMessage(view: TaskView): Promise<boolean> {
+    if (view.state !== 'completed') return false;
+    const run = await this.tasks.run(view.id);
+    try {
+      const definition = await this.definitions.getVersion(run.definitionName, run.definitionVersion, run.owner);
+      const a2a = definition.body.a2a;
+      return isRecord(a2a) && a2a.answer === 'message';
+    } catch (error) {
+      // An inline plan's definition may not be found by name: it answers with the task.
+      if (error instanceof BatonError && error.kind === 'not_found') return false;
+      throw error;
+    }
+  }
+
   private async exists(ref: DefinitionRef): Promise<boolean> {
     try {
       await this.definitions.getLatest(ref.name, ref.owner);

@@ -187,3 +187,8 @@ function errorMessage(run: Run, what: string): PartView[] {
 export function statusKey(view: TaskView): string {
   return JSON.stringify([view.state, view.message ?? null, (view.metadata.baton as { status?: string })?.status]);
 }
+
+/** A completed task's answer as one agent message: every artifact's parts, in order. */
+export function answerMessage(view: TaskView): MessageView {
+  return { messageId: `${view.id}-answer`, role: 'agent', parts: view.artifacts.flatMap((artifact) => artifact.parts) };
+}
