@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Role, TaskState, type Part, type Task } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
+import { OrchestrationCheckpointService } from '@baton/approvals';
+import { RunControlService } from '@baton/runs';
 import { testDatabaseKinds } from '@baton/testing';
 import { startV1TestAgent } from '../../../libs/agents/src/clients/a2a/testing/a2a-test-agents.js';
 import { rpc, sendV10 } from './support/a2a-rpc.js';
@@ -147,6 +149,26 @@ describe.each(testDatabaseKinds())('A2A gateway identity on %s', (kind) => {
     const cancelled = await rpc(ctx.url, mallory, 'CancelTask', { id: forged.body.id });
     expect(cancelled.body.result.status.state).toBe('TASK_STATE_CANCELED');
     await rpc(ctx.url, ADMIN, 'CancelTask', { id: adminRun.body.id });
+  });
+
+  it('checks steering and decisions in the services too, whatever the door', async () => {
+    const owner = await agentToken('svc-owner');
+    const ownerId = (await http('GET', `${ctx.url}/api/v1/whoami`, undefined, { authorization: `Bearer ${owner}` })).body.tokenId;
+    const started = await rpc(ctx.url, owner, 'SendMessage', sendV10({ plan: reviewPlan }));
+    const taskId = started.body.result.task.id;
+    const control = ctx.server.app.get(RunControlService);
+    const stranger = { tokenId: randomUUID(), name: 'svc-stranger', controlsAnyRun: false };
+    await expect(control.cancel(taskId, stranger)).rejects.toMatchObject({ kind: 'forbidden' });
+    await expect(control.pause(taskId, stranger)).rejects.toMatchObject({ kind: 'forbidden' });
+
+    const checkpoints = ctx.server.app.get(OrchestrationCheckpointService);
+    const [approval] = await checkpoints.list({ status: 'pending', runId: taskId, limit: 1 });
+    const asAgent = { tokenId: ownerId, name: 'svc-owner', role: 'agent' as const };
+    await expect(checkpoints.decide(approval!.id, { decision: 'approve' }, asAgent)).rejects.toMatchObject({ kind: 'forbidden' });
+    expect((await checkpoints.get(approval!.id)).status).toBe('pending');
+
+    const cancelled = await control.cancel(taskId, { tokenId: ownerId, name: 'svc-owner', controlsAnyRun: false });
+    expect(cancelled.status).toBe('cancelled');
   });
 
   it('lets an agent cancel the tasks it submitted, not another agent\'s', async () => {

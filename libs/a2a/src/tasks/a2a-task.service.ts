@@ -6,7 +6,7 @@ import type { Principal } from '@baton/identity';
 import { RunControlService, RunQueryService, type Run, type RunStatus } from '@baton/runs';
 import type { ListParams, ListResult } from '../protocol/dialect.js';
 import { A2A_CODES, A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import { assertMayControl, assertMayRead, seesAllTasks } from './task-access.js';
+import { actorOf, assertMayControl, assertMayRead, seesAllTasks } from './task-access.js';
 import { isSettledState, partOf, toTaskView, type ArtifactView, type TaskStateName, type TaskView } from './task-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -112,7 +112,7 @@ export class A2aTaskService {
     const run = await this.run(taskId);
     assertMayControl(run, principal);
     try {
-      return await this.viewOf(await this.control.cancel(run.id, 'cancelled over A2A'));
+      return await this.viewOf(await this.control.cancel(run.id, actorOf(principal), 'cancelled over A2A'));
     } catch (error) {
       if (error instanceof BatonError && error.kind === 'invalid_state') {
         throw new A2aRpcError(error.message, A2A_CODES.taskNotCancelable, { taskId });
@@ -125,7 +125,7 @@ export class A2aTaskService {
   async resume(taskId: string, principal: Principal): Promise<TaskView> {
     const run = await this.run(taskId);
     assertMayControl(run, principal);
-    return this.viewOf(await this.control.resume(run.id));
+    return this.viewOf(await this.control.resume(run.id, actorOf(principal)));
   }
 
   /**

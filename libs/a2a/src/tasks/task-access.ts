@@ -1,5 +1,5 @@
 import { roleAllows, type Principal } from '@baton/identity';
-import type { Run } from '@baton/runs';
+import type { Run, RunActor } from '@baton/runs';
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 
 /**
@@ -43,4 +43,10 @@ export function assertMayContinue(run: Run, principal: Principal): void {
     `token ${principal.name} (${principal.role}) may only continue tasks it submitted (or needs approvals.decide)`,
     'approvals.decide',
   );
+}
+
+/** The caller as the run services see it: they check ownership again, whatever the door. */
+export function actorOf(principal: Principal): RunActor {
+  if ('anonymous' in principal) return { anonymous: true };
+  return { tokenId: principal.tokenId, name: principal.name, controlsAnyRun: roleAllows(principal.role, 'runs.control') };
 }
