@@ -8,6 +8,7 @@ import { AgentCardService } from './card/agent-card.service.js';
 import { A2aPushConfigService } from './push/a2a-push-config.service.js';
 import { A2aPushRenderer } from './push/a2a-push-renderer.js';
 import { A2aRestController } from './rest/a2a-rest.controller.js';
+import { A2aRestV03Controller } from './rest/a2a-rest-v03.controller.js';
 import { A2aParseErrors } from './rpc/a2a-parse-errors.js';
 import { A2aController } from './rpc/a2a.controller.js';
 import { A2aRpcService } from './rpc/a2a-rpc.service.js';
@@ -29,7 +30,7 @@ export class A2aModule {
       // WebhooksModule is the app's one instance (a static module): push configs are its
       // subscriptions, and the push renderer registers with its registry.
       imports: [EventsModule, WebhooksModule, IdentityModule, ...(options.imports ?? [])],
-      controllers: [AgentCardController, A2aController, A2aRestController],
+      controllers: [AgentCardController, A2aController, A2aRestController, A2aRestV03Controller],
       providers: [
         { provide: A2A_OPTIONS, useValue: options },
         AgentCardService,

@@ -79,6 +79,16 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'POST', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
     { method: 'GET', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
     { method: 'DELETE', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
+    // A2A v0.3 HTTP+JSON binding (its routes start with /v1/ below its base)
+    { method: 'POST', pattern: '/a2a/v0.3/v1/message:send', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/message:stream', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/card', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
+    { method: 'DELETE', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
     // Tokens, and who the caller is
     { method: 'GET', pattern: '/api/v1/whoami', access: 'read' },
     { method: '*', pattern: '/api/v1/tokens', access: 'admin' },

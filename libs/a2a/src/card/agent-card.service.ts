@@ -42,6 +42,7 @@ export class AgentCardService {
       version: '0.1.0',
       url: `${baseUrl}/a2a`,
       restUrl: `${baseUrl}/a2a/v1`,
+      restV03Url: `${baseUrl}/a2a/v0.3`,
       documentationUrl: `${baseUrl}/dashboard`,
       streaming: true,
       pushNotifications: true,

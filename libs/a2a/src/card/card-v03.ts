@@ -14,7 +14,10 @@ export function renderCardV03(card: CardView): Record<string, unknown> {
     version: card.version,
     url: card.url,
     preferredTransport: 'JSONRPC',
-    additionalInterfaces: [{ url: card.url, transport: 'JSONRPC' }],
+    additionalInterfaces: [
+      { url: card.url, transport: 'JSONRPC' },
+      { url: card.restV03Url, transport: 'HTTP+JSON' },
+    ],
     documentationUrl: card.documentationUrl,
     capabilities,
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: BEARER_DESCRIPTION } },

@@ -13,8 +13,10 @@ export interface CardView {
   version: string;
   /** The JSON-RPC endpoint (`<base>/a2a`). */
   url: string;
-  /** The HTTP+JSON (REST) binding's base (`<base>/a2a/v1`), v1.0 only. */
+  /** The v1.0 HTTP+JSON (REST) binding's base (`<base>/a2a/v1`). */
   restUrl: string;
+  /** The v0.3 HTTP+JSON binding's base (`<base>/a2a/v0.3`; its routes start with `/v1/`). */
+  restV03Url: string;
   documentationUrl: string;
   streaming: boolean;
   pushNotifications: boolean;
