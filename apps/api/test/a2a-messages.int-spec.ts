@@ -80,6 +80,9 @@ describe.each(testDatabaseKinds())('A2A messages on %s', (kind) => {
 
     const listed = await rpc(ctx.url, undefined, 'ListTasks', { contextId });
     expect(listed.body.result.tasks.map((t: any) => t.id)).toEqual([second.id, task.id]);
+    expect(listed.body.result.tasks[1].history ?? []).toEqual([]);
+    const withHistory = await rpc(ctx.url, undefined, 'ListTasks', { contextId, historyLength: 1 });
+    expect(withHistory.body.result.tasks[1].history.map((m: any) => m.messageId)).toEqual(['m-2']);
   });
 
   it('answers a blocking send with a Message when the definition says so and the task completes at once', async () => {

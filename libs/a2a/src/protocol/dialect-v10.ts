@@ -92,6 +92,7 @@ export const dialectV10: Dialect = {
       pageSize,
       pageToken: request.pageToken || undefined,
       includeArtifacts: request.includeArtifacts === true,
+      historyLength: readHistoryLength(isRecord(params) ? params.historyLength : undefined, 'params.historyLength'),
     };
   },
 

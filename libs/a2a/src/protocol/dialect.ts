@@ -54,6 +54,8 @@ export interface ListParams {
   pageSize: number;
   pageToken?: string;
   includeArtifacts: boolean;
+  /** Each task's last N history messages; absent: none. */
+  historyLength?: number;
 }
 
 export interface ListResult {

@@ -105,7 +105,15 @@ export class A2aRpcService {
       const card = await this.cards.extendedCard(baseUrl, principal);
       return d.version === '1.0' ? renderCardV10(card) : renderCardV03(card);
     });
-    if (m.list) server.addMethod(m.list, async (params, { principal }) => d.renderList(await this.tasks.list(d.parseList(params), principal)));
+    if (m.list) {
+      server.addMethod(m.list, async (params, { principal }) => {
+        const query = d.parseList(params);
+        const page = await this.tasks.list(query, principal);
+        // History only when asked for (it is one read of each task's log).
+        if (query.historyLength !== undefined) page.tasks = await Promise.all(page.tasks.map((task) => this.history.attach(task, query.historyLength)));
+        return d.renderList(page);
+      });
+    }
     this.addPushMethods(server, d);
     this.addBatonMethods(server, d);
     return server;
