@@ -195,8 +195,10 @@ describe.each(testDatabaseKinds())('the A2A gateway, driven by the v1.0 SDK clie
     const rpc = (body: unknown, headers: Record<string, string> = { 'A2A-Version': '1.0' }) => http('POST', `${ctx.url}/a2a`, body, headers);
     const unversioned = await rpc({ jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'x' } }, { 'A2A-Version': '2.0' });
     expect(unversioned.body.error.code).toBe(-32009);
-    const parse = await rpc('{"jsonrpc": "2.0", "id": 1,', { 'A2A-Version': '1.0', 'content-type': 'text/plain' });
+    const parse = await rpc('{"jsonrpc": "2.0", "id": 1,', { 'A2A-Version': '1.0', 'content-type': 'application/json' });
     expect(parse.body.error.code).toBe(-32700);
+    const plain = await rpc('{"jsonrpc": "2.0", "id": 1, "method": "GetTask"}', { 'A2A-Version': '1.0', 'content-type': 'text/plain' });
+    expect(plain.body.error.code).toBe(-32005);
     const unknown = await rpc({ jsonrpc: '2.0', id: 2, method: 'DoThings', params: {} });
     expect(unknown.body.error.code).toBe(-32601);
     const noMessage = await rpc({ jsonrpc: '2.0', id: 3, method: 'SendMessage', params: {} });

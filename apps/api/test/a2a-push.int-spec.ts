@@ -154,7 +154,8 @@ describe.each(testDatabaseKinds())('A2A push notifications on %s', (kind) => {
     const listed = await client.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 0, pageToken: '' });
     expect(listed.configs.map((c) => c.id).sort()).toEqual(['primary', otherId].sort());
     const got = await client.getTaskPushNotificationConfig({ tenant: '', taskId: task.id, id: 'primary' });
-    expect(got).toMatchObject({ url: kept.url, token: 'tok-primary', authentication: { scheme: 'Bearer', credentials: 'secret-1' } });
+    // Credentials are kept for sending, never read back.
+    expect(got).toMatchObject({ url: kept.url, token: 'tok-primary', authentication: { scheme: 'Bearer', credentials: '' } });
     await expect(client.getTaskPushNotificationConfig({ tenant: '', taskId: task.id, id: 'nope' })).rejects.toMatchObject({ name: 'TaskNotFoundError' });
 
     // The checkpoint opens: both receivers hear INPUT_REQUIRED.

@@ -3,7 +3,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { BatonError, type FieldError } from '@baton/common';
 import { Database, type Transaction } from '@baton/db';
 import { EventLogService } from '@baton/events';
-import { StepTransitionsService, type ClaimedStep } from '@baton/runs';
+import { roleAllows, type Principal } from '@baton/identity';
+import { RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
 import { ApprovalRepository } from './approval.repository.js';
 import type { Approval, ApprovalStatus, Decider, DecisionInput, NewApproval } from './approval.types.js';
 
@@ -23,6 +24,7 @@ export class OrchestrationCheckpointService {
     @Inject(ApprovalRepository) private readonly approvals: ApprovalRepository,
     @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
     @Inject(EventLogService) private readonly events: EventLogService,
+    @Inject(RunQueryService) private readonly runs: RunQueryService,
   ) {}
 
   /**
@@ -70,10 +72,17 @@ export class OrchestrationCheckpointService {
     return this.approvals.countPending();
   }
 
-  /** Records a person's decision and wakes the step. One decision per approval: a second gets 409. */
-  async decide(id: string, input: DecisionInput, decider: Decider): Promise<Approval> {
+  /**
+   * Records a decision and wakes the step. One decision per approval: a second gets 409.
+   * Whatever the door (REST, A2A, later MCP), the caller must hold `approvals.decide`, except
+   * that the token which submitted the run may answer the questions its agents asked
+   * (`agent_input`): an agent continuing its own task never passes a human gate.
+   */
+  async decide(id: string, input: DecisionInput, caller: Principal): Promise<Approval> {
     const current = await this.get(id);
+    await this.assertMayDecide(current, caller);
     if (current.status !== 'pending') throw alreadyDecided(current);
+    const decider = deciderOf(caller);
     const payload = this.checkedPayload(current, input);
     const status = input.decision === 'approve' ? 'approved' : 'rejected';
     const fields = { decision: input.decision, comment: input.comment ?? null, payload, decidedBy: decider };
@@ -84,6 +93,17 @@ export class OrchestrationCheckpointService {
       throw new BatonError('invalid_state', `run ${current.runId} is no longer waiting for this decision`);
     }
     return decided;
+  }
+
+  /** Refuses (403 / JSON-RPC -32000) a caller who may not decide this approval. */
+  private async assertMayDecide(approval: Approval, caller: Principal): Promise<void> {
+    if ('anonymous' in caller || roleAllows(caller.role, 'approvals.decide')) return;
+    if (approval.kind === 'agent_input') {
+      const run = await this.runs.getRun(approval.runId);
+      if (run.submittedBy !== null && run.submittedBy === caller.tokenId) return;
+    }
+    const what = approval.kind === 'agent_input' ? 'an agent\'s question on a run it did not submit' : `a ${approval.kind} approval`;
+    throw new BatonError('forbidden', `token ${caller.name} (${caller.role}) may not decide ${what}: that needs the approvals.decide permission`);
   }
 
   /** Applies the `on_timeout` of every approval past its deadline. Returns how many. */
@@ -150,6 +170,11 @@ function schemaErrors(errors: ErrorObject[]): FieldError[] {
     path: `payload${e.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}`,
     message: e.message ?? 'is invalid',
   }));
+}
+
+/** The caller as recorded on a decision: the token's identity, or anonymous (auth off). */
+function deciderOf(caller: Principal): Decider {
+  return 'anonymous' in caller ? { name: 'anonymous' } : { id: caller.tokenId, name: caller.name, role: caller.role };
 }
 
 function alreadyDecided(approval: Approval): BatonError {

@@ -53,6 +53,10 @@ export class BatonConfig {
   /** BATON_OUTBOUND_ALLOW / _DENY: CIDRs and host patterns for outbound calls (`net/egress-policy.ts`). */
   readonly outboundAllow: string | undefined;
   readonly outboundDeny: string | undefined;
+  /** BATON_A2A_DEFAULT_VERSION: the agent card a request without `A2A-Version` gets (`0.3` or `1.0`). */
+  readonly a2aDefaultVersion: '0.3' | '1.0';
+  /** BATON_A2A_DEFAULT_DEFINITION: the definition an A2A message naming no skill runs. */
+  readonly a2aDefaultDefinition: string | undefined;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -101,6 +105,10 @@ export class BatonConfig {
     for (const name of ['BATON_OUTBOUND_ALLOW', 'BATON_OUTBOUND_DENY']) {
       for (const message of parseEgressRules(env[name]).errors) errors.push({ path: name, message });
     }
+    const a2aVersion = env.BATON_A2A_DEFAULT_VERSION || '0.3';
+    if (a2aVersion !== '0.3' && a2aVersion !== '1.0') errors.push({ path: 'BATON_A2A_DEFAULT_VERSION', message: `must be 0.3 or 1.0, got "${a2aVersion}"` });
+    this.a2aDefaultVersion = a2aVersion === '1.0' ? '1.0' : '0.3';
+    this.a2aDefaultDefinition = env.BATON_A2A_DEFAULT_DEFINITION?.trim() || undefined;
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

@@ -68,6 +68,27 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'POST', pattern: '/api/v1/approvals/:id/decision', access: 'approvals.decide' },
     // A2A: JSON-RPC over one POST; submitting covers reading tasks too
     { method: 'POST', pattern: '/a2a', access: 'runs.submit' },
+    // A2A v1.0 HTTP+JSON binding: the same methods as POST /a2a, so the same permission
+    { method: 'POST', pattern: '/a2a/v1/message:send', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v1/message:stream', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v1/extendedAgentCard', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v1/tasks', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v1/tasks/:id', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v1/tasks/:id', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
+    { method: 'DELETE', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
+    // A2A v0.3 HTTP+JSON binding (its routes start with /v1/ below its base)
+    { method: 'POST', pattern: '/a2a/v0.3/v1/message:send', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/message:stream', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/card', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
+    { method: 'DELETE', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
     // Tokens, and who the caller is
     { method: 'GET', pattern: '/api/v1/whoami', access: 'read' },
     { method: '*', pattern: '/api/v1/tokens', access: 'admin' },

@@ -2,6 +2,7 @@ export { RunsModule } from './runs.module.js';
 export { OrchestrationRunFactoryService, type CreateRunRequest } from './services/run-factory.service.js';
 export { RunQueryService, type RunPage } from './services/run-query.service.js';
 export { RunControlService } from './services/run-control.service.js';
+export { assertMayControlRun, type RunActor } from './domain/run-actor.js';
 export { StepTransitionsService, type Completion } from './services/step-transitions.service.js';
 export { StepLeaseService, type ClaimLimits } from './services/step-lease.service.js';
 export { presentRun, presentRunWithSteps, presentStep } from './http/run.presenter.js';

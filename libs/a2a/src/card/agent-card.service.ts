@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OrchestrationDefinitionService, type Definition } from '@baton/definitions';
+import { AccessService, PERMISSIONS, roleAllows, type Principal } from '@baton/identity';
 import { PLAN_SKILL_ID, skillIdOf } from '../tasks/message-intent.js';
-import type { CardView, SkillView } from './card-view.js';
+import { seesAllTasks } from '../tasks/task-access.js';
+import type { CallerView, CardView, SkillView } from './card-view.js';
 
 /** At most this many saved definitions become skills (pages of 100). */
 const MAX_SKILLS = 1_000;
@@ -18,31 +20,61 @@ const PLAN_SKILL: SkillView = {
 /** Builds Baton's agent card: one skill per saved definition (latest version) plus the plan skill. */
 @Injectable()
 export class AgentCardService {
-  constructor(@Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService) {}
+  /** Whole seconds: `Last-Modified` has no finer resolution. */
+  private readonly startedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+
+  constructor(
+    @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
+    @Inject(AccessService) private readonly access: AccessService,
+  ) {}
+
+  /** The authenticated extended card: the public card plus who the caller is and may do. */
+  async extendedCard(baseUrl: string, principal: Principal): Promise<CardView> {
+    return { ...(await this.card(baseUrl)), caller: callerOf(principal) };
+  }
 
   async card(baseUrl: string): Promise<CardView> {
+    const definitions = await this.latestDefinitions();
+    const newest = Math.max(this.startedAt.getTime(), ...definitions.map((d) => Math.floor(d.createdAt.getTime() / 1000) * 1000));
     return {
       name: 'Baton',
       description: 'An orchestration hub for multi-agent work: hand it a saved definition or an inline plan and it runs the steps on the right agents, with retries, caching, human checkpoints and live progress.',
       version: '0.1.0',
       url: `${baseUrl}/a2a`,
+      restUrl: `${baseUrl}/a2a/v1`,
+      restV03Url: `${baseUrl}/a2a/v0.3`,
       documentationUrl: `${baseUrl}/dashboard`,
       streaming: true,
       pushNotifications: true,
-      skills: [...(await this.definitionSkills()), PLAN_SKILL],
+      skills: [...definitions.map(skillOf), PLAN_SKILL],
+      authRequired: await this.access.isAuthEnabled(),
+      lastModified: new Date(newest),
     };
   }
 
-  private async definitionSkills(): Promise<SkillView[]> {
-    const skills: SkillView[] = [];
+  private async latestDefinitions(): Promise<Definition[]> {
+    const found: Definition[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.definitions.list({ limit: 100, cursor });
-      skills.push(...page.items.map(skillOf));
+      found.push(...page.items);
       cursor = page.nextCursor;
-    } while (cursor && skills.length < MAX_SKILLS);
-    return skills;
+    } while (cursor && found.length < MAX_SKILLS);
+    return found;
   }
+}
+
+function callerOf(principal: Principal): CallerView {
+  if ('anonymous' in principal) {
+    return { name: 'anonymous', role: null, permissions: [...PERMISSIONS], tasks: 'all', decisions: 'all' };
+  }
+  return {
+    name: principal.name,
+    role: principal.role,
+    permissions: PERMISSIONS.filter((permission) => roleAllows(principal.role, permission)),
+    tasks: seesAllTasks(principal) ? 'all' : 'own',
+    decisions: roleAllows(principal.role, 'approvals.decide') ? 'all' : 'agent_input of its own tasks',
+  };
 }
 
 function skillOf(definition: Definition): SkillView {

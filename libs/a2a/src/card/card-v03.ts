@@ -1,21 +1,31 @@
-import { BEARER_DESCRIPTION, INPUT_MODES, OUTPUT_MODES, type CardView } from './card-view.js';
+import { BEARER_DESCRIPTION, INPUT_MODES, OUTPUT_MODES, callerExtension, type CardView } from './card-view.js';
 
-/** The card in the A2A v0.3 shape (`protocolVersion`, `url`, `preferredTransport`). */
+/**
+ * The card in the A2A v0.3 shape (`protocolVersion`, `url`, `preferredTransport`). `security`
+ * only when tokens are required; the extended card carries the caller as an extension.
+ */
 export function renderCardV03(card: CardView): Record<string, unknown> {
-  return {
+  const capabilities: Record<string, unknown> = { streaming: card.streaming, pushNotifications: card.pushNotifications, stateTransitionHistory: false };
+  if (card.caller) capabilities.extensions = [callerExtension(card.caller)];
+  const rendered: Record<string, unknown> = {
     protocolVersion: '0.3.0',
     name: card.name,
     description: card.description,
     version: card.version,
     url: card.url,
     preferredTransport: 'JSONRPC',
-    additionalInterfaces: [{ url: card.url, transport: 'JSONRPC' }],
+    additionalInterfaces: [
+      { url: card.url, transport: 'JSONRPC' },
+      { url: card.restV03Url, transport: 'HTTP+JSON' },
+    ],
     documentationUrl: card.documentationUrl,
-    capabilities: { streaming: card.streaming, pushNotifications: card.pushNotifications, stateTransitionHistory: false },
+    capabilities,
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: BEARER_DESCRIPTION } },
-    security: [{ bearer: [] }],
     defaultInputModes: INPUT_MODES,
     defaultOutputModes: OUTPUT_MODES,
     skills: card.skills.map((skill) => ({ ...skill, inputModes: INPUT_MODES, outputModes: OUTPUT_MODES })),
+    supportsAuthenticatedExtendedCard: true,
   };
+  if (card.authRequired) rendered.security = [{ bearer: [] }];
+  return rendered;
 }

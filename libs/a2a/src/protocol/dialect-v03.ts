@@ -1,6 +1,6 @@
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
-import { isRecord, type Dialect, type ListParams, type SendParams } from './dialect.js';
+import { answerMessage, type ArtifactView, type FileView, type PartView, type TaskEvent, type TaskStateName, type TaskView } from '../tasks/task-view.js';
+import { assertRole, isRecord, readHistoryLength, type Dialect, type ListParams, type SendParams } from './dialect.js';
 import { parseConfigV03, pushV03 } from './push-v03.js';
 
 /**
@@ -16,6 +16,7 @@ export const dialectV03: Dialect = {
     get: 'tasks/get',
     cancel: 'tasks/cancel',
     subscribe: 'tasks/resubscribe',
+    extendedCard: 'agent/getAuthenticatedExtendedCard',
     push: {
       create: 'tasks/pushNotificationConfig/set',
       get: 'tasks/pushNotificationConfig/get',
@@ -30,9 +31,15 @@ export const dialectV03: Dialect = {
     const message = params.message;
     if (!isRecord(message)) throw A2aRpcError.invalidParams('params.message', 'is required');
     if (typeof message.messageId !== 'string' || !message.messageId) throw A2aRpcError.invalidParams('params.message.messageId', 'is required');
+    assertRole(message.role, ['user', 'agent'], 'params.message.role');
     if (!Array.isArray(message.parts) || message.parts.length === 0) throw A2aRpcError.invalidParams('params.message.parts', 'must hold at least one part');
     const parts = message.parts.map((part, i) => parsePart(part, `params.message.parts[${i}]`));
     const configuration = isRecord(params.configuration) ? params.configuration : {};
+    const historyLength = readHistoryLength(configuration.historyLength, 'params.configuration.historyLength');
+    const accepted = configuration.acceptedOutputModes;
+    if (accepted !== undefined && !(Array.isArray(accepted) && accepted.every((m) => typeof m === 'string'))) {
+      throw A2aRpcError.invalidParams('params.configuration.acceptedOutputModes', 'must be an array of strings');
+    }
     const push = configuration.pushNotificationConfig;
     return {
       pushConfig: push === undefined || push === null ? undefined : parseConfigV03(push, 'params.configuration.pushNotificationConfig'),
@@ -45,12 +52,15 @@ export const dialectV03: Dialect = {
       },
       // v0.3: blocking unless the caller says `blocking: false`.
       blocking: configuration.blocking !== false,
+      historyLength,
+      acceptedOutputModes: (accepted as string[] | undefined) ?? [],
       metadata: isRecord(params.metadata) ? params.metadata : {},
     };
   },
 
   parseTaskId(params: unknown): string {
     if (!isRecord(params) || typeof params.id !== 'string' || !params.id) throw A2aRpcError.invalidParams('params.id', 'is required');
+    readHistoryLength(params.historyLength, 'params.historyLength');
     return params.id;
   },
 
@@ -59,7 +69,11 @@ export const dialectV03: Dialect = {
   },
 
   renderTask: (view) => task(view),
-  renderSendResult: (view) => task(view),
+  renderSendResult: (view, asMessage) => {
+    if (!asMessage) return task(view);
+    const message = answerMessage(view);
+    return { kind: 'message', role: 'agent', messageId: message.messageId, taskId: view.id, contextId: view.contextId, parts: message.parts.map(part) };
+  },
   renderEvent(event: TaskEvent): unknown {
     switch (event.kind) {
       case 'task':
@@ -93,7 +107,11 @@ function task(view: TaskView): Record<string, unknown> {
     contextId: view.contextId,
     status: status(view),
     artifacts: view.artifacts.map(artifact),
-    history: [],
+    history: (view.history ?? []).map((message) => {
+      const rendered: Record<string, unknown> = { kind: 'message', role: message.role, messageId: message.messageId, taskId: view.id, contextId: view.contextId, parts: message.parts.map(part) };
+      if (message.metadata) rendered.metadata = message.metadata;
+      return rendered;
+    }),
     metadata: view.metadata,
   };
 }
@@ -120,6 +138,12 @@ function artifact(view: ArtifactView): Record<string, unknown> {
 /** v0.3 data parts hold an object; any other JSON value is wrapped as `{ value }`. */
 function part(view: PartView): Record<string, unknown> {
   if (view.kind === 'text') return { kind: 'text', text: view.text };
+  if (view.kind === 'file') {
+    const file: Record<string, unknown> = view.file.uri !== undefined ? { uri: view.file.uri } : { bytes: view.file.bytes ?? '' };
+    if (view.file.name) file.name = view.file.name;
+    if (view.file.mediaType) file.mimeType = view.file.mediaType;
+    return { kind: 'file', file };
+  }
   return isRecord(view.data) ? { kind: 'data', data: view.data } : { kind: 'data', data: { value: view.data }, metadata: { wrapped: true } };
 }
 
@@ -133,7 +157,27 @@ function parsePart(value: unknown, path: string): PartView {
     if (!isRecord(value.data)) throw A2aRpcError.invalidParams(`${path}.data`, 'must be an object');
     return { kind: 'data', data: value.data };
   }
-  throw A2aRpcError.invalidParams(`${path}.kind`, 'must be text or data (file parts are not accepted)');
+  if (value.kind === 'file') return { kind: 'file', file: parseFile(value.file, `${path}.file`) };
+  throw A2aRpcError.invalidParams(`${path}.kind`, 'must be text, data or file');
+}
+
+/** A v0.3 `FileWithBytes` or `FileWithUri`: exactly one of `bytes` (base64) and `uri`. */
+function parseFile(value: unknown, path: string): FileView {
+  if (!isRecord(value)) throw A2aRpcError.invalidParams(path, 'must be an object');
+  const hasBytes = typeof value.bytes === 'string';
+  const hasUri = typeof value.uri === 'string' && value.uri !== '';
+  if (hasBytes === hasUri) throw A2aRpcError.invalidParams(path, 'must hold exactly one of bytes (base64) and uri');
+  if (hasBytes && !/^[A-Za-z0-9+/]*={0,2}$/.test(value.bytes as string)) throw A2aRpcError.invalidParams(`${path}.bytes`, 'must be base64');
+  const file: FileView = hasBytes ? { bytes: value.bytes as string } : { uri: value.uri as string };
+  if (value.name !== undefined) {
+    if (typeof value.name !== 'string') throw A2aRpcError.invalidParams(`${path}.name`, 'must be a string');
+    file.name = value.name;
+  }
+  if (value.mimeType !== undefined) {
+    if (typeof value.mimeType !== 'string') throw A2aRpcError.invalidParams(`${path}.mimeType`, 'must be a string');
+    file.mediaType = value.mimeType;
+  }
+  return file;
 }
 
 function optionalString(value: unknown, path: string): string | undefined {

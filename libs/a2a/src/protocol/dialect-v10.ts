@@ -14,9 +14,9 @@ import {
   type TaskStatus,
 } from '@a2a-js/sdk';
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import type { ArtifactView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
-import { isTerminalState } from '../tasks/task-view.js';
-import { isRecord, type Dialect, type ListParams, type SendParams } from './dialect.js';
+import type { ArtifactView, FileView, MessageView, PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
+import { answerMessage, isTerminalState } from '../tasks/task-view.js';
+import { assertRole, isRecord, readHistoryLength, type Dialect, type ListParams, type SendParams } from './dialect.js';
 import { configFromV10, pushV10 } from './push-v10.js';
 
 /**
@@ -34,6 +34,7 @@ export const dialectV10: Dialect = {
     cancel: 'CancelTask',
     subscribe: 'SubscribeToTask',
     list: 'ListTasks',
+    extendedCard: 'GetExtendedAgentCard',
     push: {
       create: 'CreateTaskPushNotificationConfig',
       get: 'GetTaskPushNotificationConfig',
@@ -46,6 +47,10 @@ export const dialectV10: Dialect = {
   parseSend(params: unknown): SendParams {
     if (!isRecord(params)) throw A2aRpcError.invalidParams('params', 'must be an object');
     if (!isRecord(params.message)) throw A2aRpcError.invalidParams('params.message', 'is required');
+    assertRole(params.message.role, ['ROLE_USER', 'ROLE_AGENT', 1, 2], 'params.message.role');
+    if (!Array.isArray(params.message.parts) || params.message.parts.length === 0) throw A2aRpcError.invalidParams('params.message.parts', 'must hold at least one part');
+    const configuration = isRecord(params.configuration) ? params.configuration : {};
+    const historyLength = readHistoryLength(configuration.historyLength, 'params.configuration.historyLength');
     const request = decode(() => SendMessageRequest.fromJSON(params));
     const message = request.message!;
     if (!message.messageId) throw A2aRpcError.invalidParams('params.message.messageId', 'is required');
@@ -62,11 +67,14 @@ export const dialectV10: Dialect = {
       },
       // v1.0: blocking unless `configuration.returnImmediately` is true.
       blocking: request.configuration?.returnImmediately !== true,
+      historyLength,
+      acceptedOutputModes: request.configuration?.acceptedOutputModes ?? [],
       metadata: request.metadata ?? {},
     };
   },
 
   parseTaskId(params: unknown): string {
+    if (isRecord(params)) readHistoryLength(params.historyLength, 'params.historyLength');
     const id = isRecord(params) ? decode(() => GetTaskRequest.fromJSON(params)).id : '';
     if (!id) throw A2aRpcError.invalidParams('params.id', 'is required');
     return id;
@@ -84,11 +92,13 @@ export const dialectV10: Dialect = {
       pageSize,
       pageToken: request.pageToken || undefined,
       includeArtifacts: request.includeArtifacts === true,
+      historyLength: readHistoryLength(isRecord(params) ? params.historyLength : undefined, 'params.historyLength'),
     };
   },
 
   renderTask: (view) => Task.toJSON(task(view)),
-  renderSendResult: (view) => SendMessageResponse.toJSON({ payload: { $case: 'task', value: task(view) } }),
+  renderSendResult: (view, asMessage) =>
+    SendMessageResponse.toJSON({ payload: asMessage ? { $case: 'message', value: historyMessage(view, answerMessage(view)) } : { $case: 'task', value: task(view) } }),
   renderEvent(event: TaskEvent): unknown {
     switch (event.kind) {
       case 'task':
@@ -130,7 +140,20 @@ const STATES: Record<TaskStateName, TaskState> = {
 const STATE_NAMES = new Map<TaskState, TaskStateName>(Object.entries(STATES).map(([name, state]) => [state, name as TaskStateName]));
 
 function task(view: TaskView): Task {
-  return { id: view.id, contextId: view.contextId, status: status(view), artifacts: view.artifacts.map(artifact), history: [], metadata: view.metadata };
+  return { id: view.id, contextId: view.contextId, status: status(view), artifacts: view.artifacts.map(artifact), history: (view.history ?? []).map((m) => historyMessage(view, m)), metadata: view.metadata };
+}
+
+function historyMessage(view: TaskView, message: MessageView): Message {
+  return {
+    messageId: message.messageId,
+    contextId: view.contextId,
+    taskId: view.id,
+    role: message.role === 'user' ? Role.ROLE_USER : Role.ROLE_AGENT,
+    parts: message.parts.map(part),
+    metadata: message.metadata,
+    extensions: [],
+    referenceTaskIds: [],
+  };
 }
 
 function status(view: TaskView): TaskStatus {
@@ -154,22 +177,51 @@ function artifact(view: ArtifactView): Artifact {
 }
 
 function part(view: PartView): Part {
-  return view.kind === 'text'
-    ? { content: { $case: 'text', value: view.text }, metadata: undefined, filename: '', mediaType: '' }
-    : { content: { $case: 'data', value: view.data }, metadata: undefined, filename: '', mediaType: 'application/json' };
+  switch (view.kind) {
+    case 'text':
+      return { content: { $case: 'text', value: view.text }, metadata: undefined, filename: '', mediaType: '' };
+    case 'data':
+      return { content: { $case: 'data', value: view.data }, metadata: undefined, filename: '', mediaType: 'application/json' };
+    case 'file':
+      return {
+        content: view.file.uri !== undefined ? { $case: 'url', value: view.file.uri } : { $case: 'raw', value: Buffer.from(view.file.bytes ?? '', 'base64') },
+        metadata: undefined,
+        filename: view.file.name ?? '',
+        mediaType: view.file.mediaType ?? '',
+      };
+  }
 }
 
+/**
+ * Text and data parts, and files (bytes or URL, any media type). A text part whose media
+ * type is not text, or a data part whose media type is not JSON, is one Baton cannot take:
+ * -32005 (ContentTypeNotSupported) naming it.
+ */
 function parsePart(value: Part, path: string): PartView {
+  const mediaType = value.mediaType?.split(';')[0]?.trim().toLowerCase() ?? '';
   switch (value.content?.$case) {
     case 'text':
+      if (mediaType && !mediaType.startsWith('text/')) throw A2aRpcError.contentType(`${path}.mediaType: a text part of ${mediaType} cannot be taken`, `${path}.mediaType`);
       return { kind: 'text', text: value.content.value };
     case 'data':
+      if (mediaType && mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
+        throw A2aRpcError.contentType(`${path}.mediaType: a data part of ${mediaType} cannot be taken (JSON only)`, `${path}.mediaType`);
+      }
       return { kind: 'data', data: value.content.value ?? null };
-    case undefined:
-      throw A2aRpcError.invalidParams(path, 'must hold text or data');
+    case 'raw':
+      return { kind: 'file', file: withMeta({ bytes: Buffer.from(value.content.value).toString('base64') }, value) };
+    case 'url':
+      if (!value.content.value) throw A2aRpcError.invalidParams(`${path}.url`, 'must not be empty');
+      return { kind: 'file', file: withMeta({ uri: value.content.value }, value) };
     default:
-      throw A2aRpcError.invalidParams(path, 'file parts (raw, url) are not accepted');
+      throw A2aRpcError.invalidParams(path, 'must hold text, data, raw or url');
   }
+}
+
+function withMeta(file: FileView, value: Part): FileView {
+  if (value.filename) file.name = value.filename;
+  if (value.mediaType) file.mediaType = value.mediaType;
+  return file;
 }
 
 function decode<T>(read: () => T): T {

@@ -1,3 +1,4 @@
+import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import type { PartView, TaskEvent, TaskStateName, TaskView } from '../tasks/task-view.js';
 
 export type ProtocolVersion = '0.3' | '1.0';
@@ -40,6 +41,10 @@ export interface SendParams {
   pushConfig?: PushConfigInput;
   /** Wait for a terminal or input-required state (bounded) before answering. */
   blocking: boolean;
+  /** How many history messages the answer carries (absent: all). */
+  historyLength?: number;
+  /** `configuration.acceptedOutputModes`: the media types the caller takes (empty: any). */
+  acceptedOutputModes: string[];
   metadata: Record<string, unknown>;
 }
 
@@ -49,6 +54,8 @@ export interface ListParams {
   pageSize: number;
   pageToken?: string;
   includeArtifacts: boolean;
+  /** Each task's last N history messages; absent: none. */
+  historyLength?: number;
 }
 
 export interface ListResult {
@@ -65,6 +72,8 @@ export interface DialectMethods {
   cancel: string;
   subscribe: string;
   list?: string;
+  /** The authenticated extended card (v1.0 `GetExtendedAgentCard`, v0.3 `agent/getAuthenticatedExtendedCard`). */
+  extendedCard: string;
   /** Push-notification config methods. */
   push: { create: string; get: string; list: string; delete: string };
 }
@@ -81,7 +90,8 @@ export interface Dialect {
   parseTaskId(params: unknown): string;
   parseList(params: unknown): ListParams;
   renderTask(view: TaskView): unknown;
-  renderSendResult(view: TaskView): unknown;
+  /** A send's answer: the task, or (`asMessage`) one agent message carrying its artifacts' parts. */
+  renderSendResult(view: TaskView, asMessage?: boolean): unknown;
   renderEvent(event: TaskEvent): unknown;
   renderList(result: ListResult): unknown;
   /** Create (v0.3 `set`) params: the task and the config. */
@@ -94,6 +104,19 @@ export interface Dialect {
   renderPushList(views: PushConfigView[]): unknown;
   /** A push notification for the task as it is in `view` (terminal: the final one). */
   renderPushNotification(view: TaskView): PushBody;
+}
+
+/** `historyLength`: absent, or an integer ≥ 0 (-32602 naming `path` otherwise). */
+export function readHistoryLength(value: unknown, path: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw A2aRpcError.invalidParams(path, 'must be an integer of 0 or more');
+  return value;
+}
+
+/** A message's `role`: one of `allowed` (-32602 naming `path` when missing or unknown). */
+export function assertRole(value: unknown, allowed: readonly unknown[], path: string): void {
+  if (value === undefined || value === null || value === '') throw A2aRpcError.invalidParams(path, 'is required');
+  if (!allowed.includes(value)) throw A2aRpcError.invalidParams(path, `must be one of ${allowed.filter((r) => typeof r === 'string').join(', ')}`);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

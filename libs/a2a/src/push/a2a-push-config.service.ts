@@ -5,7 +5,8 @@ import type { Principal } from '@baton/identity';
 import { WebhookSubscriptionService } from '@baton/webhooks';
 import type { ProtocolVersion, PushConfigInput, PushConfigView } from '../protocol/dialect.js';
 import { A2A_CODES, A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import { A2aTaskService, assertMayControl } from '../tasks/a2a-task.service.js';
+import { A2aTaskService } from '../tasks/a2a-task.service.js';
+import { assertMayControl } from '../tasks/task-access.js';
 import { formatOptionsOf, PUSH_EVENT_TYPES, PUSH_FORMATS, subscriptionIdOf, toPushConfigView } from './push-subscription.js';
 
 const ALL_PUSH_FORMATS = Object.values(PUSH_FORMATS);
@@ -55,9 +56,12 @@ export class A2aPushConfigService {
     }
   }
 
-  /** One config; without an id (v0.3 get by task), the task's first. -32001 when there is none. */
-  async get(taskId: string, configId: string | undefined): Promise<PushConfigView> {
-    const run = await this.tasks.run(taskId);
+  /**
+   * One config; without an id (v0.3 get by task), the task's first. -32001 when there is none,
+   * and for another agent's task (see `task-access.ts`).
+   */
+  async get(taskId: string, configId: string | undefined, principal: Principal): Promise<PushConfigView> {
+    const run = await this.tasks.readableRun(taskId, principal);
     if (configId === undefined) {
       const [first] = await this.webhooks.listForRun(run.id, ALL_PUSH_FORMATS);
       if (!first) throw configNotFound(taskId, configId);
@@ -68,19 +72,27 @@ export class A2aPushConfigService {
     return toPushConfigView(found);
   }
 
-  async list(taskId: string): Promise<PushConfigView[]> {
-    const run = await this.tasks.run(taskId);
+  async list(taskId: string, principal: Principal): Promise<PushConfigView[]> {
+    const run = await this.tasks.readableRun(taskId, principal);
     return (await this.webhooks.listForRun(run.id, ALL_PUSH_FORMATS)).map(toPushConfigView);
   }
 
-  /** Deletes the config's subscription and its deliveries: nothing more is pushed to it. */
+  /**
+   * Deletes the config's subscription and its deliveries: nothing more is pushed to it.
+   * Idempotent: a config that is already gone is deleted (the task must exist, and be the caller's).
+   */
   async delete(taskId: string, configId: string | undefined, principal: Principal): Promise<void> {
     if (!configId) throw A2aRpcError.invalidParams('params.pushNotificationConfigId', 'is required');
     const run = await this.tasks.run(taskId);
     assertMayControl(run, principal);
     const found = await this.webhooks.findForRun(run.id, subscriptionIdOf(run.id, configId));
-    if (!found || !ALL_PUSH_FORMATS.includes(found.format)) throw configNotFound(taskId, configId);
-    await this.webhooks.remove(found.id);
+    if (!found || !ALL_PUSH_FORMATS.includes(found.format)) return;
+    try {
+      await this.webhooks.remove(found.id);
+    } catch (error) {
+      // A concurrent delete won: the outcome is the same.
+      if (!(error instanceof BatonError && error.kind === 'not_found')) throw error;
+    }
   }
 }
 

@@ -55,11 +55,15 @@ export function formatOptionsOf(configId: string, input: PushConfigInput): PushF
   return options;
 }
 
+/**
+ * A stored config as create, get and list answer it: the schemes, never the credentials (they
+ * are a secret for the receiver, and reading them back would let any reader replay them).
+ */
 export function toPushConfigView(subscription: WebhookSubscription): PushConfigView {
   const options = subscription.formatOptions as Partial<PushFormatOptions>;
   const view: PushConfigView = { id: options.configId ?? subscription.id, taskId: subscription.runId ?? '', url: subscription.url };
   if (options.token) view.token = options.token;
-  if (options.authentication) view.authentication = options.authentication;
+  if (options.authentication) view.authentication = { schemes: options.authentication.schemes };
   return view;
 }
 

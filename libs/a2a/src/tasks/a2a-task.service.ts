@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BatonError } from '@baton/common';
 import { OrchestrationCheckpointService, type Approval } from '@baton/approvals';
 import { EventStreamService, type EventSubscription } from '@baton/events';
-import { roleAllows, type Principal } from '@baton/identity';
+import type { Principal } from '@baton/identity';
 import { RunControlService, RunQueryService, type Run, type RunStatus } from '@baton/runs';
 import type { ListParams, ListResult } from '../protocol/dialect.js';
 import { A2A_CODES, A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import { isSettledState, toTaskView, type TaskStateName, type TaskView } from './task-view.js';
+import { actorOf, assertMayControl, assertMayRead, seesAllTasks } from './task-access.js';
+import { isSettledState, partOf, toTaskView, type ArtifactView, type TaskStateName, type TaskView } from './task-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -49,8 +50,29 @@ export class A2aTaskService {
     return this.viewOf(await this.run(taskId));
   }
 
+  /** The run behind a task the caller may read; another agent's task is -32001 to it. */
+  async readableRun(taskId: string, principal: Principal): Promise<Run> {
+    const run = await this.run(taskId);
+    assertMayRead(run, principal);
+    return run;
+  }
+
+  /** The task as `principal` may see it (see `task-access.ts`). */
+  async viewFor(taskId: string, principal: Principal): Promise<TaskView> {
+    return this.viewOf(await this.readableRun(taskId, principal));
+  }
+
   async viewOf(run: Run): Promise<TaskView> {
     return toTaskView(run, run.status === 'waiting' ? await this.pendingApproval(run.id) : null);
+  }
+
+  /** An artifact per completed sink step (a step nothing depends on): the output so far. */
+  async completedSinkArtifacts(runId: string): Promise<ArtifactView[]> {
+    const run = await this.runs.get(runId);
+    const needed = new Set(run.steps.flatMap((step) => step.dependsOn));
+    return run.steps
+      .filter((step) => step.status === 'completed' && !needed.has(step.key))
+      .map((step) => ({ artifactId: step.key, name: step.key, parts: [partOf(step.output)] }));
   }
 
   async pendingApproval(runId: string): Promise<Approval | null> {
@@ -58,12 +80,16 @@ export class A2aTaskService {
     return approval ?? null;
   }
 
-  /**
-   * One page of tasks, newest first. `contextId` is filtered within the page (runs are not
-   * indexed by it), so a filtered page may hold fewer than `pageSize` tasks.
-   */
-  async list(params: ListParams): Promise<ListResult> {
-    const page = await this.runs.list({ status: params.state && RUN_STATUS_FOR[params.state], limit: params.pageSize, cursor: params.pageToken });
+  /** One page of tasks, newest first; an agent's only its own; `contextId`: one conversation. */
+  async list(params: ListParams, principal: Principal): Promise<ListResult> {
+    const page = await this.runs.list({
+      status: params.state && RUN_STATUS_FOR[params.state],
+      // An agent lists only the tasks it submitted.
+      submittedBy: 'anonymous' in principal || seesAllTasks(principal) ? undefined : principal.tokenId,
+      contextId: params.contextId,
+      limit: params.pageSize,
+      cursor: params.pageToken,
+    });
     let tasks = await Promise.all(page.runs.map((run) => this.viewOf(run)));
     if (params.contextId) tasks = tasks.filter((task) => task.contextId === params.contextId);
     if (params.state) tasks = tasks.filter((task) => task.state === params.state);
@@ -71,12 +97,22 @@ export class A2aTaskService {
     return { tasks, nextPageToken: page.nextCursor ?? '', pageSize: params.pageSize };
   }
 
+  /** The latest run of a conversation that `principal` may see, if any. */
+  async latestInContext(contextId: string, principal: Principal): Promise<Run | null> {
+    const page = await this.runs.list({
+      contextId,
+      submittedBy: 'anonymous' in principal || seesAllTasks(principal) ? undefined : principal.tokenId,
+      limit: 1,
+    });
+    return page.runs[0] ?? null;
+  }
+
   /** Cancels the run; -32002 when it already ended. */
   async cancel(taskId: string, principal: Principal): Promise<TaskView> {
     const run = await this.run(taskId);
     assertMayControl(run, principal);
     try {
-      return await this.viewOf(await this.control.cancel(run.id, 'cancelled over A2A'));
+      return await this.viewOf(await this.control.cancel(run.id, actorOf(principal), 'cancelled over A2A'));
     } catch (error) {
       if (error instanceof BatonError && error.kind === 'invalid_state') {
         throw new A2aRpcError(error.message, A2A_CODES.taskNotCancelable, { taskId });
@@ -89,7 +125,7 @@ export class A2aTaskService {
   async resume(taskId: string, principal: Principal): Promise<TaskView> {
     const run = await this.run(taskId);
     assertMayControl(run, principal);
-    return this.viewOf(await this.control.resume(run.id));
+    return this.viewOf(await this.control.resume(run.id, actorOf(principal)));
   }
 
   /**
@@ -157,12 +193,4 @@ export class A2aTaskService {
         .catch(finish);
     });
   }
-}
-
-/** Cancel and resume: operators, and the agent that submitted the task. */
-export function assertMayControl(run: Run, principal: Principal): void {
-  if ('anonymous' in principal || roleAllows(principal.role, 'runs.control')) return;
-  const submittedBy = (run.metadata?.a2a as { submittedBy?: string } | undefined)?.submittedBy;
-  if (submittedBy && submittedBy === principal.tokenId) return;
-  throw A2aRpcError.forbidden(`token ${principal.name} (${principal.role}) may only control tasks it submitted`, 'runs.control');
 }

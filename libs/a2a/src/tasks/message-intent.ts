@@ -8,7 +8,16 @@ export const PLAN_SKILL_ID = 'orchestrate-plan';
 
 /** What a message asks for: a new run, or a decision on an existing task. */
 export type MessageIntent =
-  | { kind: 'create'; definition?: DefinitionRef; plan?: Record<string, unknown>; input: unknown }
+  | {
+      kind: 'create';
+      definition?: DefinitionRef;
+      plan?: Record<string, unknown>;
+      input: unknown;
+      /** The skill was guessed from a one-word text: the default definition may take it instead. */
+      guessed?: boolean;
+      /** Baton built the input from the message (text, files): it may add `previous`. */
+      built?: boolean;
+    }
   | { kind: 'continue'; taskId: string; decision?: DecisionInput };
 
 /**
@@ -19,9 +28,12 @@ export type MessageIntent =
  * - a data part `{ plan: {...}, input? }`: run an inline plan.
  * - otherwise a skill (= a definition name, or `orchestrate-plan`): from `metadata.skill`
  *   (the message's or the request's), else the text when it is one skill-like word. Its
- *   input is the data part (its `input` key if it has one), else `{ text }`.
+ *   input is the data part's `input` key if it has one; otherwise Baton builds it: the data
+ *   part's fields (or `{ text }`), with `text` and `files` when the message has them.
+ * - otherwise (free text) the default definition (BATON_A2A_DEFAULT_DEFINITION), whose input
+ *   is the whole message: `{ text, parts, data, messageId, contextId, metadata }`.
  */
-export function readIntent(params: SendParams): MessageIntent {
+export function readIntent(params: SendParams, defaultDefinition?: string): MessageIntent {
   const { message } = params;
   const dataIndex = message.parts.findIndex((part) => part.kind === 'data' && isRecord(part.data));
   const data = dataIndex >= 0 ? (message.parts[dataIndex] as { data: Record<string, unknown> }).data : undefined;
@@ -32,16 +44,44 @@ export function readIntent(params: SendParams): MessageIntent {
   }
   if (data && 'definition' in data) return { kind: 'create', definition: readRef(data.definition, `${path}.definition`), input: data.input ?? {} };
   if (data && 'plan' in data) return { kind: 'create', plan: readPlan(data.plan, `${path}.plan`), input: data.input ?? {} };
-  const skill = stringOr(message.metadata.skill) ?? stringOr(params.metadata.skill) ?? (/^[\w.@/-]{1,200}$/.test(text) ? text : undefined);
+  const named = stringOr(message.metadata.skill) ?? stringOr(params.metadata.skill);
+  const skill = named ?? (/^[\w.@/-]{1,200}$/.test(text) ? text : undefined);
   if (!skill) {
+    if (defaultDefinition) return defaultIntent(params, defaultDefinition, text, data);
     throw A2aRpcError.invalidParams(
       'params.message',
-      'name a definition (data part { definition: { name }, input }), carry a plan (data part { plan, input }) or ask for a skill (metadata.skill or its id as the text)',
+      'this message names no skill, and no default skill is configured: name a definition (data part { definition: { name }, input }), ' +
+        'carry a plan (data part { plan, input }), or ask for a skill by its id (metadata.skill, or the id alone as the text; the skills are on the agent card). ' +
+        'The server may route free text to a default skill with BATON_A2A_DEFAULT_DEFINITION.',
     );
   }
   if (skill === PLAN_SKILL_ID) throw A2aRpcError.invalidParams('params.message.parts', `skill ${PLAN_SKILL_ID} needs a data part { plan, input }`);
-  const input = data ? (('input' in data ? data.input : data) ?? {}) : { text };
-  return { kind: 'create', definition: refFromSkill(skill), input };
+  if (data && 'input' in data) return { kind: 'create', definition: refFromSkill(skill), input: data.input ?? {}, guessed: !named };
+  // Baton builds the input: the data part's fields, and the text and files beside them.
+  const files = message.parts.flatMap((part) => (part.kind === 'file' ? [part.file] : []));
+  const input: Record<string, unknown> = data ? { ...data } : { text };
+  if (data && text) input.text = text;
+  if (files.length > 0) input.files = files;
+  return { kind: 'create', definition: refFromSkill(skill), input, guessed: !named, built: true };
+}
+
+/** The default skill's run of a free-text (or any unnamed) message: the message is its input. */
+export function defaultIntent(params: SendParams, definition: string, text: string, data: unknown): MessageIntent {
+  const { message } = params;
+  return {
+    kind: 'create',
+    definition: refFromSkill(definition),
+    built: true,
+    input: {
+      text,
+      parts: message.parts,
+      data: data ?? null,
+      files: message.parts.flatMap((part) => (part.kind === 'file' ? [part.file] : [])),
+      messageId: message.messageId,
+      contextId: message.contextId ?? null,
+      metadata: { ...params.metadata, ...message.metadata },
+    },
+  };
 }
 
 /** `baton/create` and `baton/execute` params: the same fields as the data part, at the top. */

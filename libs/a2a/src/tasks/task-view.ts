@@ -7,7 +7,23 @@ import type { Run } from '@baton/runs';
  */
 export type TaskStateName = 'submitted' | 'working' | 'input-required' | 'completed' | 'failed' | 'canceled';
 
-export type PartView = { kind: 'text'; text: string } | { kind: 'data'; data: unknown };
+/** A file part: its content inline (`bytes`, base64) or by reference (`uri`). */
+export interface FileView {
+  name?: string;
+  mediaType?: string;
+  bytes?: string;
+  uri?: string;
+}
+
+export type PartView = { kind: 'text'; text: string } | { kind: 'data'; data: unknown } | { kind: 'file'; file: FileView };
+
+/** A message of a task's history: one the caller sent (`user`) or Baton answered (`agent`). */
+export interface MessageView {
+  messageId: string;
+  role: 'user' | 'agent';
+  parts: PartView[];
+  metadata?: Record<string, unknown>;
+}
 
 export interface ArtifactView {
   artifactId: string;
@@ -25,6 +41,8 @@ export interface TaskView {
   message?: PartView[];
   artifacts: ArtifactView[];
   metadata: Record<string, unknown>;
+  /** The conversation within this task, oldest first, when the answer asks for it. */
+  history?: MessageView[];
 }
 
 /** A change a stream delivers: the task first, then status and artifact updates. */
@@ -107,10 +125,36 @@ export function toTaskView(run: Run, pending: Approval | null): TaskView {
   return view;
 }
 
-/** One artifact per output key (the run's sink steps), each a single data part. */
+/** One artifact per output key (the run's sink steps), each a single part of the value's kind. */
 export function outputArtifacts(output: Record<string, unknown> | null): ArtifactView[] {
   if (!output) return [];
-  return Object.entries(output).map(([key, value]) => ({ artifactId: key, name: key, parts: [{ kind: 'data', data: value ?? null }] }));
+  return Object.entries(output).map(([key, value]) => ({ artifactId: key, name: key, parts: [partOf(value)] }));
+}
+
+/**
+ * A step output as a part: a string is a text part; `{ file: { name?, mediaType?, bytes? |
+ * uri? } }` (exactly one of bytes, base64, and uri) is a file part; any other JSON a data part.
+ */
+export function partOf(value: unknown): PartView {
+  if (typeof value === 'string') return { kind: 'text', text: value };
+  const file = fileOf(value);
+  return file ? { kind: 'file', file } : { kind: 'data', data: value ?? null };
+}
+
+function fileOf(value: unknown): FileView | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const keys = Object.keys(value);
+  const file = (value as { file?: unknown }).file;
+  if (keys.length !== 1 || typeof file !== 'object' || file === null || Array.isArray(file)) return null;
+  const f = file as Record<string, unknown>;
+  const hasBytes = typeof f.bytes === 'string';
+  const hasUri = typeof f.uri === 'string';
+  if (hasBytes === hasUri) return null;
+  const view: FileView = hasBytes ? { bytes: f.bytes as string } : { uri: f.uri as string };
+  if (typeof f.name === 'string') view.name = f.name;
+  const mediaType = typeof f.mediaType === 'string' ? f.mediaType : typeof f.mimeType === 'string' ? f.mimeType : undefined;
+  if (mediaType) view.mediaType = mediaType;
+  return view;
 }
 
 function approvalMessage(approval: Approval): PartView[] {
@@ -142,4 +186,9 @@ function errorMessage(run: Run, what: string): PartView[] {
 /** What tells two views apart for a stream: state and status message. */
 export function statusKey(view: TaskView): string {
   return JSON.stringify([view.state, view.message ?? null, (view.metadata.baton as { status?: string })?.status]);
+}
+
+/** A completed task's answer as one agent message: every artifact's parts, in order. */
+export function answerMessage(view: TaskView): MessageView {
+  return { messageId: `${view.id}-answer`, role: 'agent', parts: view.artifacts.flatMap((artifact) => artifact.parts) };
 }

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/common';
-import type { Approval, Decider } from '../approval.types.js';
+import { principalOf } from '@baton/identity';
+import type { Approval } from '../approval.types.js';
 import { OrchestrationCheckpointService } from '../checkpoint.service.js';
 import { DecisionDto, ListApprovalsQueryDto } from './decision.dto.js';
 
@@ -36,15 +37,8 @@ export class ApprovalsController {
   @Post(':id/decision')
   @HttpCode(HttpStatus.OK)
   async decide(@Param('id', ApprovalId) id: string, @Body() body: DecisionDto, @Req() request: Request) {
-    return presentApproval(await this.checkpoints.decide(id, body, deciderOf(request)));
+    return presentApproval(await this.checkpoints.decide(id, body, principalOf(request)));
   }
-}
-
-/** The caller as recorded on a decision: the API token's identity when auth is on. */
-function deciderOf(request: Request): Decider {
-  const principal = (request as unknown as { principal?: { tokenId?: string; name?: string; role?: string } }).principal;
-  if (principal?.name) return { id: principal.tokenId, name: principal.name, role: principal.role };
-  return { name: 'anonymous' };
 }
 
 export function presentApproval(approval: Approval): Record<string, unknown> {

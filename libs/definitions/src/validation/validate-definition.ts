@@ -7,7 +7,9 @@ import { readStep, type ReadStep } from './step-reader.js';
 import { checkGraph } from './graph-checks.js';
 import { mergeCache, mergeFailure } from './policies.js';
 
-const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps'] as const;
+const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps', 'a2a'] as const;
+/** `a2a.answer`: what a blocking A2A send answers when the run completes at once (see docs/a2a.md). */
+const A2A_ANSWERS = ['task', 'message'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
@@ -54,6 +56,10 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
   const version = readVersion(obj, issues, required);
   const owner = readString(obj, 'owner', '', issues, { maxLength: 128 });
   const description = readString(obj, 'description', '', issues);
+  if (obj.a2a !== undefined) {
+    const a2a = readObject(obj.a2a, 'a2a', issues, ['answer']);
+    if (a2a && a2a.answer !== undefined && !A2A_ANSWERS.includes(a2a.answer as string)) issues.add('a2a.answer', `must be one of ${A2A_ANSWERS.join(', ')}`);
+  }
   const { settings, cachedStepPaths } = readExecutionSettings(obj.orchestration, issues);
   const steps = readSteps(obj.steps, issues);
   const plan = checkGraph(steps, issues);

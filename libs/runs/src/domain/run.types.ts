@@ -49,6 +49,11 @@ export interface Run {
   startedAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
+  /**
+   * The API token that submitted the run, recorded by the server (never from the request
+   * body); null when auth was off, for child runs, and for runs older than the column.
+   */
+  submittedBy: string | null;
 }
 
 export interface Step {

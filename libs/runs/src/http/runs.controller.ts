@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { BatonError } from '@baton/common';
 import { OrchestrationRunFactoryService } from '../services/run-factory.service.js';
 import { RunControlService } from '../services/run-control.service.js';
 import { RunQueryService } from '../services/run-query.service.js';
+import type { RunActor } from '../domain/run-actor.js';
 import { CreateRunDto, ListRunsQueryDto } from './create-run.dto.js';
 import { presentRun, presentRunWithSteps } from './run.presenter.js';
 
@@ -21,8 +22,8 @@ export class RunsController {
 
   /** 201 with the new run; 200 with the existing one for a repeated idempotency key. */
   @Post()
-  async create(@Body() body: CreateRunDto, @Res({ passthrough: true }) response: Response) {
-    const { run, created } = await this.factory.create(body);
+  async create(@Body() body: CreateRunDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const { run, created } = await this.factory.create({ ...body, submittedBy: tokenIdOf(request) });
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return presentRunWithSteps(await this.query.get(run.id));
   }
@@ -40,26 +41,45 @@ export class RunsController {
 
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
-  async cancel(@Param('id', RunId) id: string) {
-    return presentRun(await this.control.cancel(id));
+  async cancel(@Param('id', RunId) id: string, @Req() request: Request) {
+    return presentRun(await this.control.cancel(id, actorOf(request)));
   }
 
   @Post(':id/pause')
   @HttpCode(HttpStatus.OK)
-  async pause(@Param('id', RunId) id: string) {
-    return presentRun(await this.control.pause(id));
+  async pause(@Param('id', RunId) id: string, @Req() request: Request) {
+    return presentRun(await this.control.pause(id, actorOf(request)));
   }
 
   @Post(':id/resume')
   @HttpCode(HttpStatus.OK)
-  async resume(@Param('id', RunId) id: string) {
-    return presentRun(await this.control.resume(id));
+  async resume(@Param('id', RunId) id: string, @Req() request: Request) {
+    return presentRun(await this.control.resume(id, actorOf(request)));
   }
 
   @Post(':id/steps/:stepId/retry')
   @HttpCode(HttpStatus.OK)
-  async retryStep(@Param('id', RunId) id: string, @Param('stepId') stepId: string) {
-    await this.control.retryStep(id, stepId);
+  async retryStep(@Param('id', RunId) id: string, @Param('stepId') stepId: string, @Req() request: Request) {
+    await this.control.retryStep(id, stepId, actorOf(request));
     return presentRunWithSteps(await this.query.get(id));
   }
+}
+
+/**
+ * The caller's API token id, as the access guard set it (`request.principal`; read by shape
+ * because `identity` stands on this library's floor). Null when auth is off.
+ */
+function tokenIdOf(request: Request): string | null {
+  const principal = (request as unknown as { principal?: { tokenId?: unknown } }).principal;
+  return typeof principal?.tokenId === 'string' ? principal.tokenId : null;
+}
+
+/**
+ * The actor of a steering route. The access policy lets only `runs.control` holders reach
+ * these routes, so a token here controls any run (issue 13 will bind REST tokens to owners).
+ */
+function actorOf(request: Request): RunActor {
+  const principal = (request as unknown as { principal?: { tokenId?: unknown; name?: unknown } }).principal;
+  if (typeof principal?.tokenId !== 'string') return { anonymous: true };
+  return { tokenId: principal.tokenId, name: String(principal.name), controlsAnyRun: true };
 }

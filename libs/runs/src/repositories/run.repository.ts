@@ -17,12 +17,17 @@ export interface NewRun {
   parentRunId: string | null;
   parentStepId: string | null;
   stepsTotal: number;
+  submittedBy: string | null;
 }
 
 export interface RunListFilter {
   status?: RunStatus;
   definitionName?: string;
   owner?: string;
+  /** Only runs this token submitted. */
+  submittedBy?: string;
+  /** Only runs whose `metadata.contextId` is this (an A2A conversation). */
+  contextId?: string;
   limit: number;
   /** Keyset cursor: runs created before this (created_at, id). */
   before?: { createdAt: string; id: string };
@@ -37,9 +42,9 @@ export class RunRepository {
   async insert(run: NewRun, tx: Queryable): Promise<Run | null> {
     const { rows } = await tx.query<RunRow>(
       `insert into orchestration_runs (definition_id, definition_name, definition_version, owner, input, metadata,
-         execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total)
+         execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total, submitted_by)
        values ($1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::jsonb, $7::jsonb, $8::int, $9::text,
-         $10::uuid, $11::uuid, $12::int)
+         $10::uuid, $11::uuid, $12::int, $13::uuid)
        on conflict do nothing
        returning ${RUN_COLUMNS}`,
       [
@@ -55,6 +60,7 @@ export class RunRepository {
         run.parentRunId,
         run.parentStepId,
         run.stepsTotal,
+        run.submittedBy,
       ],
     );
     return rows[0] ? toRun(rows[0]) : null;
@@ -89,6 +95,8 @@ export class RunRepository {
           and ($2::text is null or definition_name = $2::text)
           and ($3::text is null or owner = $3::text)
           and ($4::timestamptz is null or (created_at, id) < ($4::timestamptz, $5::uuid))
+          and ($7::uuid is null or submitted_by = $7::uuid)
+          and ($8::text is null or (metadata ? 'contextId' and metadata->>'contextId' = $8::text))
         order by created_at desc, id desc
         limit $6::int`,
       [
@@ -98,6 +106,8 @@ export class RunRepository {
         filter.before?.createdAt ?? null,
         filter.before?.id ?? null,
         filter.limit,
+        filter.submittedBy ?? null,
+        filter.contextId ?? null,
       ],
     );
     return rows.map(toRun);

@@ -2,13 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BatonError } from '@baton/common';
 import { Database } from '@baton/db';
 import { EventLogService } from '@baton/events';
+import { assertMayControlRun, type RunActor } from '../domain/run-actor.js';
 import type { Run } from '../domain/run.types.js';
 import { isTerminalRun, runStatusesAllowing } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
 import { RunLifecycleService, runEventData } from './run-lifecycle.service.js';
 
-/** Operator actions on a run: cancel, pause, resume, retry a failed step. */
+/**
+ * Operator actions on a run: cancel, pause, resume, retry a failed step. Each takes the actor
+ * and checks it first (see `run-actor.ts`): whatever the door, only `runs.control` or the
+ * run's submitter may steer it.
+ */
 @Injectable()
 export class RunControlService {
   constructor(
@@ -20,7 +25,8 @@ export class RunControlService {
   ) {}
 
   /** Cancels the run, its open steps and its child runs; in-flight agent calls are aborted. */
-  async cancel(runId: string, reason = 'cancelled by request'): Promise<Run> {
+  async cancel(runId: string, actor: RunActor, reason = 'cancelled by request'): Promise<Run> {
+    await this.authorize(runId, actor);
     const run = await this.db.transaction((tx) =>
       this.lifecycle.finishRun(tx, runId, 'cancelled', { error: { message: reason, code: 'cancelled' } }),
     );
@@ -28,7 +34,8 @@ export class RunControlService {
     throw await this.refusal(runId, 'cancel');
   }
 
-  async pause(runId: string): Promise<Run> {
+  async pause(runId: string, actor: RunActor): Promise<Run> {
+    await this.authorize(runId, actor);
     const run = await this.db.transaction(async (tx) => {
       const paused = await this.runs.transition(runId, ['pending', 'running', 'waiting'], 'paused', tx);
       if (paused) await this.events.append(tx, [{ runId, type: 'run.paused', data: runEventData(paused) }]);
@@ -38,7 +45,8 @@ export class RunControlService {
     throw await this.refusal(runId, 'pause');
   }
 
-  async resume(runId: string): Promise<Run> {
+  async resume(runId: string, actor: RunActor): Promise<Run> {
+    await this.authorize(runId, actor);
     const run = await this.db.transaction(async (tx) => {
       const resumed = await this.runs.transition(runId, ['paused'], 'running', tx);
       if (!resumed) return null;
@@ -54,7 +62,8 @@ export class RunControlService {
    * Re-runs a failed step: the run re-opens, the step is queued again with a fresh attempt
    * budget, and the steps its failure cancelled go back to pending or queued.
    */
-  async retryStep(runId: string, stepKey: string): Promise<Run> {
+  async retryStep(runId: string, stepKey: string, actor: RunActor): Promise<Run> {
+    await this.authorize(runId, actor);
     return this.db.transaction(async (tx) => {
       const step = await this.steps.findByKey(runId, stepKey, tx);
       if (!step) throw BatonError.notFound('step', `${runId}/${stepKey}`);
@@ -72,6 +81,14 @@ export class RunControlService {
       await this.lifecycle.signalWork(tx);
       return run;
     });
+  }
+
+  /** 404 for an unknown run; 403 unless the actor may steer it. */
+  private async authorize(runId: string, actor: RunActor): Promise<void> {
+    if ('anonymous' in actor || actor.controlsAnyRun) return;
+    const run = await this.runs.findById(runId);
+    if (!run) throw BatonError.notFound('run', runId);
+    assertMayControlRun(run, actor);
   }
 
   private async refusal(runId: string, action: string): Promise<BatonError> {

@@ -14,6 +14,11 @@ export interface CreateRunRequest {
   input?: unknown;
   idempotencyKey?: string;
   metadata?: Record<string, unknown>;
+  /**
+   * The submitting API token's id. Controllers and gateways pass the authenticated caller's,
+   * never a value from the request body: ownership checks trust it.
+   */
+  submittedBy?: string | null;
 }
 
 /** Turns a definition (saved or inline) into a run and its steps, in one transaction. */
@@ -48,6 +53,7 @@ export class OrchestrationRunFactoryService {
         input: request.input ?? {},
         metadata: request.metadata ?? {},
         idempotencyKey: request.idempotencyKey ?? null,
+        submittedBy: request.submittedBy ?? null,
       }),
     );
     if (run) return { run, created: true };
@@ -73,6 +79,7 @@ export class OrchestrationRunFactoryService {
           input,
           metadata: {},
           idempotencyKey: null,
+          submittedBy: null,
           parent: { runId: step.runId, stepId: step.id, attempt: step.attempt },
         });
         if (!child) throw new Error('child run insert conflicted');
@@ -100,6 +107,7 @@ export class OrchestrationRunFactoryService {
       input: unknown;
       metadata: Record<string, unknown>;
       idempotencyKey: string | null;
+      submittedBy: string | null;
       parent?: { runId: string; stepId: string; attempt: number };
     },
   ): Promise<Run | null> {
@@ -118,6 +126,7 @@ export class OrchestrationRunFactoryService {
         parentRunId: options.parent?.runId ?? null,
         parentStepId: options.parent?.stepId ?? null,
         stepsTotal: definition.steps.length,
+        submittedBy: options.submittedBy,
       },
       tx,
     );

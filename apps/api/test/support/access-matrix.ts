@@ -1,0 +1,162 @@
+/**
+ * The role × route × owner matrix (issue 8): who may call what, written out by hand so that a
+ * change to the access policy (`libs/identity/src/access-policy.ts`) or to the A2A gateway's
+ * ownership rules (`libs/a2a/src/tasks/task-access.ts`) has to change this table too.
+ * `access-matrix.int-spec.ts` drives it against a real server.
+ */
+
+export const ROLES = ['viewer', 'agent', 'operator', 'admin'] as const;
+export type MatrixRole = (typeof ROLES)[number];
+/** Callers: the four roles, no Authorization header, and a token Baton never issued. */
+export type Caller = MatrixRole | 'none' | 'invalid';
+export const CALLERS: Caller[] = ['none', 'invalid', ...ROLES];
+
+const READ: MatrixRole[] = ['viewer', 'agent', 'operator', 'admin'];
+const SUBMIT: MatrixRole[] = ['agent', 'admin'];
+const CONTROL: MatrixRole[] = ['operator', 'admin'];
+const ADMIN: MatrixRole[] = ['admin'];
+
+/**
+ * One REST route. `allowed` is `public` or the roles that pass; everyone else gets 403 (and
+ * no or an unknown token 401). `owner` is the column issue 13 fills in when REST tokens are
+ * bound to owners: today every route is `any` (the role alone decides).
+ */
+export interface RestRow {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The policy's pattern, as in `accessRules()`. */
+  pattern: string;
+  allowed: 'public' | MatrixRole[];
+  owner: 'any';
+  /** A server-sent event stream or a WebSocket upgrade (checked with `?access_token=` too). */
+  stream?: 'sse' | 'ws';
+}
+
+export const REST_ROWS: RestRow[] = [
+  { method: 'GET', pattern: '/health', allowed: 'public', owner: 'any' },
+  { method: 'GET', pattern: '/ready', allowed: 'public', owner: 'any' },
+  { method: 'GET', pattern: '/metrics', allowed: 'public', owner: 'any' },
+  { method: 'GET', pattern: '/.well-known/agent-card.json', allowed: 'public', owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/definitions', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/definitions/:name', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/definitions/:name/versions/:version', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/definitions', allowed: ADMIN, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/agents', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/agents/:name', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/agents', allowed: ADMIN, owner: 'any' },
+  { method: 'DELETE', pattern: '/api/v1/agents/:name', allowed: ADMIN, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/runs', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/runs/:id', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/runs', allowed: SUBMIT, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/runs/:id/cancel', allowed: CONTROL, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/runs/:id/pause', allowed: CONTROL, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/runs/:id/resume', allowed: CONTROL, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', allowed: CONTROL, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/runs/:id/events', allowed: READ, owner: 'any', stream: 'sse' },
+  { method: 'GET', pattern: '/api/v1/events', allowed: READ, owner: 'any', stream: 'sse' },
+  { method: 'GET', pattern: '/api/v1/ws', allowed: READ, owner: 'any', stream: 'ws' },
+  { method: 'GET', pattern: '/api/v1/webhooks', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/webhooks/:id', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/webhooks/:id/deliveries', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/webhooks', allowed: ADMIN, owner: 'any' },
+  { method: 'DELETE', pattern: '/api/v1/webhooks/:id', allowed: ADMIN, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/approvals', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/approvals/:id', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/approvals/:id/decision', allowed: ['operator', 'admin'], owner: 'any' },
+  { method: 'POST', pattern: '/a2a', allowed: SUBMIT, owner: 'any' },
+  // The A2A HTTP+JSON binding (its owner rules are the JSON-RPC ones, checked in a2a-rest.int-spec.ts)
+  { method: 'POST', pattern: '/a2a/v1/message:send', allowed: SUBMIT, owner: 'any' },
+  { method: 'POST', pattern: '/a2a/v1/message:stream', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/a2a/v1/extendedAgentCard', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/a2a/v1/tasks', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/a2a/v1/tasks/:id', allowed: SUBMIT, owner: 'any' },
+  { method: 'POST', pattern: '/a2a/v1/tasks/:id', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs', allowed: SUBMIT, owner: 'any' },
+  { method: 'POST', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', allowed: SUBMIT, owner: 'any' },
+  { method: 'DELETE', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', allowed: SUBMIT, owner: 'any' },
+  // The A2A v0.3 HTTP+JSON binding (owner rules checked in a2a-rest-v03.int-spec.ts)
+  { method: 'POST', pattern: '/a2a/v0.3/v1/message:send', allowed: SUBMIT, owner: 'any' },
+  { method: 'POST', pattern: '/a2a/v0.3/v1/message:stream', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/a2a/v0.3/v1/card', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id', allowed: SUBMIT, owner: 'any' },
+  { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', allowed: SUBMIT, owner: 'any' },
+  { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', allowed: SUBMIT, owner: 'any' },
+  { method: 'DELETE', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', allowed: SUBMIT, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/whoami', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
+  { method: 'DELETE', pattern: '/api/v1/tokens/:name', allowed: ADMIN, owner: 'any' },
+];
+
+/**
+ * What an A2A call on a task of agent A's answers, per caller: `ok` (no error, or an SSE
+ * stream of the task), `not-found` (-32001: another agent's task does not exist for it),
+ * `forbidden` (-32000), or another JSON-RPC error code that shows the call got past the
+ * access checks (e.g. -32004 resuming a run that is not paused).
+ */
+export type A2aOutcome = 'ok' | 'not-found' | 'forbidden' | number;
+
+export interface A2aRow {
+  version: '1.0' | '0.3';
+  method: string;
+  /** Params for a call about `taskId` (whose push config `cfg` exists). */
+  params(taskId: string): unknown;
+  /** The task's owner (agent A), another agent (B), an admin. */
+  expect: { own: A2aOutcome; other: A2aOutcome; admin: A2aOutcome };
+  /** The call answers with SSE. */
+  stream?: boolean;
+}
+
+const newPlan = { plan: { steps: [{ id: 'say', agent: 'builtin:echo', input: { hello: 'world' } }] } };
+const v10Message = (data: unknown, taskId?: string) => ({
+  message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data }], ...(taskId ? { taskId } : {}) },
+});
+const v03Message = (data: unknown, taskId?: string) => ({
+  message: { kind: 'message', messageId: crypto.randomUUID(), role: 'user', parts: [{ kind: 'data', data }], ...(taskId ? { taskId } : {}) },
+});
+const decision = { decision: 'approve' };
+const READS = { own: 'ok', other: 'not-found', admin: 'ok' } as const;
+const CONTROLS = { own: 'ok', other: 'forbidden', admin: 'ok' } as const;
+/** A human checkpoint: not even its submitting agent may pass it (issue 8). */
+const HUMAN_GATE = { own: 'forbidden', other: 'not-found', admin: 'ok' } as const;
+const NO_TASK = { own: 'ok', other: 'ok', admin: 'ok' } as const;
+const push = 'http://127.0.0.1:9/push';
+
+/** Every A2A JSON-RPC method of both dialects, with the owner dimension. */
+export const A2A_ROWS: A2aRow[] = [
+  // v1.0
+  { version: '1.0', method: 'SendMessage', params: () => v10Message(newPlan), expect: NO_TASK },
+  { version: '1.0', method: 'SendMessage', params: (id) => v10Message(decision, id), expect: HUMAN_GATE },
+  { version: '1.0', method: 'SendStreamingMessage', params: () => v10Message(newPlan), expect: NO_TASK, stream: true },
+  { version: '1.0', method: 'GetTask', params: (id) => ({ id }), expect: READS },
+  { version: '1.0', method: 'SubscribeToTask', params: (id) => ({ id }), expect: READS, stream: true },
+  { version: '1.0', method: 'CancelTask', params: (id) => ({ id }), expect: CONTROLS },
+  { version: '1.0', method: 'ListTasks', params: () => ({}), expect: NO_TASK },
+  { version: '1.0', method: 'CreateTaskPushNotificationConfig', params: (taskId) => ({ taskId, url: push }), expect: CONTROLS },
+  { version: '1.0', method: 'GetTaskPushNotificationConfig', params: (taskId) => ({ taskId, id: 'cfg' }), expect: READS },
+  { version: '1.0', method: 'ListTaskPushNotificationConfigs', params: (taskId) => ({ taskId }), expect: READS },
+  { version: '1.0', method: 'DeleteTaskPushNotificationConfig', params: (taskId) => ({ taskId, id: 'cfg' }), expect: CONTROLS },
+  { version: '1.0', method: 'GetExtendedAgentCard', params: () => ({}), expect: NO_TASK },
+  // v0.3
+  { version: '0.3', method: 'message/send', params: () => v03Message(newPlan), expect: NO_TASK },
+  { version: '0.3', method: 'message/send', params: (id) => v03Message(decision, id), expect: HUMAN_GATE },
+  { version: '0.3', method: 'message/stream', params: () => v03Message(newPlan), expect: NO_TASK, stream: true },
+  { version: '0.3', method: 'tasks/get', params: (id) => ({ id }), expect: READS },
+  { version: '0.3', method: 'tasks/resubscribe', params: (id) => ({ id }), expect: READS, stream: true },
+  { version: '0.3', method: 'tasks/cancel', params: (id) => ({ id }), expect: CONTROLS },
+  { version: '0.3', method: 'tasks/pushNotificationConfig/set', params: (taskId) => ({ taskId, pushNotificationConfig: { url: push } }), expect: CONTROLS },
+  { version: '0.3', method: 'tasks/pushNotificationConfig/get', params: (id) => ({ id, pushNotificationConfigId: 'cfg' }), expect: READS },
+  { version: '0.3', method: 'tasks/pushNotificationConfig/list', params: (id) => ({ id }), expect: READS },
+  { version: '0.3', method: 'tasks/pushNotificationConfig/delete', params: (id) => ({ id, pushNotificationConfigId: 'cfg' }), expect: CONTROLS },
+  { version: '0.3', method: 'agent/getAuthenticatedExtendedCard', params: () => ({}), expect: NO_TASK },
+  // Baton's own methods, in both dialects
+  ...(['1.0', '0.3'] as const).flatMap((version): A2aRow[] => [
+    { version, method: 'baton/create', params: () => newPlan, expect: NO_TASK },
+    { version, method: 'baton/execute', params: () => newPlan, expect: NO_TASK },
+    { version, method: 'baton/continue', params: (taskId) => ({ taskId, ...decision }), expect: HUMAN_GATE },
+    // The task waits on a checkpoint, not paused: whoever may steer it gets -32004.
+    { version, method: 'baton/resume', params: (taskId) => ({ taskId }), expect: { own: -32004, other: 'forbidden', admin: -32004 } },
+  ]),
+];
