@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,15 +20,33 @@ function newestMtime(path: string): number {
 
 /**
  * Builds the dashboard bundle (dist/dashboard) when it is missing or older than its source,
- * so `npm ci && npm test` on a fresh clone tests what the source says.
+ * so `npm ci && npm test` on a fresh clone tests what the source says. Test files run in
+ * parallel: each builds into a folder of its own and moves it into place, so none ever sees
+ * a half-written bundle.
  */
 export function ensureDashboardBuilt(): void {
   if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newestMtime(SOURCE)) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/dashboard/vite.config.js'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  const target = dirname(BUNDLE);
+  const staging = `${target}.build-${process.pid}`;
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/dashboard/vite.config.js', '--outDir', staging, '--emptyOutDir'],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newestMtime(SOURCE)) {
+    rmSync(staging, { recursive: true, force: true }); // another test file got there first
+    return;
+  }
+  const old = `${target}.old-${process.pid}`;
+  try {
+    if (existsSync(target)) renameSync(target, old);
+    renameSync(staging, target);
+  } catch (error) {
+    if (!existsSync(BUNDLE)) throw error; // lost a race to another file's build: theirs is in place
+  } finally {
+    rmSync(old, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 export async function launchChromium(): Promise<Browser> {

@@ -53,6 +53,7 @@ export default function RunPage({ runId }: { runId: string }) {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [result, setResult] = useState<ActionResult | null>(null);
   const [epoch, setEpoch] = useState(0);
+  const [listOpen, setListOpen] = useState(false);
   // The run's own events (history, then live); child runs' events are not kept here.
   const events = useRef<BatonEvent[]>([]);
   const [eventCount, setEventCount] = useState(0);
@@ -230,9 +231,9 @@ export default function RunPage({ runId }: { runId: string }) {
         <summary>Timeline of attempts</summary>
         <Timeline events={events.current} eventCount={eventCount} now={now} onSelect={select} selected={selected} />
       </details>
-      <details className="block">
+      <details className="block" onToggle={(e) => setListOpen(e.currentTarget.open)}>
         <summary>All steps ({view.steps?.length ?? 0})</summary>
-        <StepList steps={view.steps ?? []} onSelect={select} selected={selected} />
+        {listOpen && <StepList steps={view.steps ?? []} onSelect={select} selected={selected} />}
       </details>
       <div className="io">
         <div>

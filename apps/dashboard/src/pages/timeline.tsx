@@ -28,10 +28,15 @@ export const Timeline = memo(function Timeline(props: {
   selected: string | null;
   onSelect: (id: string) => void;
 }) {
-  const { attempts, rows } = useMemo(() => attemptsOf(props.events), [props.events, props.eventCount]); // eslint-disable-line react-hooks/exhaustive-deps
+  const { attempts, rows, byStep } = useMemo(() => attemptsOf(props.events), [props.events, props.eventCount]); // eslint-disable-line react-hooks/exhaustive-deps
   if (attempts.length === 0) return <p className="muted">No attempt has started yet.</p>;
-  const start = Math.min(...attempts.map((a) => a.start));
-  const end = Math.max(...attempts.map((a) => a.end ?? props.now), start + 1);
+  let start = Infinity;
+  let end = -Infinity;
+  for (const a of attempts) {
+    start = Math.min(start, a.start);
+    end = Math.max(end, a.end ?? props.now);
+  }
+  end = Math.max(end, start + 1);
   const total = end - start;
   const shown = rows.slice(0, MAX_ROWS);
   return (
@@ -46,9 +51,7 @@ export const Timeline = memo(function Timeline(props: {
             {step}
           </button>
           <div className="timeline-track" role="cell">
-            {attempts
-              .filter((a) => a.step === step)
-              .map((a) => {
+            {(byStep.get(step) ?? []).map((a) => {
                 const left = ((a.start - start) / total) * 100;
                 const width = Math.max((((a.end ?? props.now) - a.start) / total) * 100, 0.4);
                 const label = `${step} attempt ${a.attempt}: ${a.outcome}, ${formatDuration((a.end ?? props.now) - a.start)}`;
@@ -62,8 +65,9 @@ export const Timeline = memo(function Timeline(props: {
   );
 });
 
-function attemptsOf(events: BatonEvent[]): { attempts: Attempt[]; rows: string[] } {
+function attemptsOf(events: BatonEvent[]): { attempts: Attempt[]; rows: string[]; byStep: Map<string, Attempt[]> } {
   const open = new Map<string, Attempt>();
+  const byStep = new Map<string, Attempt[]>();
   const attempts: Attempt[] = [];
   const rows: string[] = [];
   const seen = new Set<string>();
@@ -74,6 +78,7 @@ function attemptsOf(events: BatonEvent[]): { attempts: Attempt[]; rows: string[]
       const attempt: Attempt = { step: event.stepKey, attempt: Number(event.data?.attempt ?? 1), start: at, end: null, outcome: 'running' };
       open.set(event.stepKey, attempt);
       attempts.push(attempt);
+      byStep.set(event.stepKey, [...(byStep.get(event.stepKey) ?? []), attempt]);
       if (!seen.has(event.stepKey)) {
         seen.add(event.stepKey);
         rows.push(event.stepKey);
@@ -88,5 +93,5 @@ function attemptsOf(events: BatonEvent[]): { attempts: Attempt[]; rows: string[]
       if (outcome !== 'waiting') open.delete(event.stepKey);
     }
   }
-  return { attempts, rows };
+  return { attempts, rows, byStep };
 }
