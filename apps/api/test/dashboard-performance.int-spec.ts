@@ -25,19 +25,20 @@ beforeAll(async () => {
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   // The token for this tab, and the probes: long tasks, and frame timestamps once asked for.
+  // (Functions passed to the page run there: `globalThis` is its window.)
   await context.addInitScript((token: string) => {
-    sessionStorage.setItem('baton.token', token);
-    const w = window as any;
+    const w = globalThis as any;
+    w.sessionStorage.setItem('baton.token', token);
     w.__longTasks = [];
     w.__frames = [];
-    new PerformanceObserver((list) => {
+    new w.PerformanceObserver((list: any) => {
       for (const entry of list.getEntries()) w.__longTasks.push({ start: entry.startTime, duration: entry.duration });
     }).observe({ type: 'longtask', buffered: true });
     const tick = (time: number) => {
       if (w.__measuring) w.__frames.push(time);
-      requestAnimationFrame(tick);
+      w.requestAnimationFrame(tick);
     };
-    requestAnimationFrame(tick);
+    w.requestAnimationFrame(tick);
   }, TOKEN);
   page = await context.newPage();
   page.setDefaultTimeout(30_000);
@@ -76,7 +77,7 @@ describe('dashboard with a 1,000-step run (chromium)', () => {
     const renderMs = await page.evaluate(() => performance.now());
     const renderedNodes = await page.locator('.react-flow__node').count();
     const doneAtRender = await page.locator('.react-flow__node.status-completed').count();
-    await page.evaluate(() => ((window as any).__measuring = true));
+    await page.evaluate(() => ((globalThis as any).__measuring = true));
     const measureFrom = await page.evaluate(() => performance.now());
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Resume' }).click();
@@ -87,12 +88,13 @@ describe('dashboard with a 1,000-step run (chromium)', () => {
     const clickMs = await page.evaluate(
       () =>
         new Promise<number>((resolve, reject) => {
-          const target = document.querySelector('.react-flow__node[data-id="s0_1"]') as HTMLElement | null;
+          const w = globalThis as any;
+          const target = w.document.querySelector('.react-flow__node[data-id="s0_1"]');
           if (!target) return reject(new Error('node s0_1 is not rendered'));
           const start = performance.now();
-          target.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window }));
+          target.dispatchEvent(new w.MouseEvent('click', { bubbles: true, cancelable: true, view: w }));
           const poll = () =>
-            document.querySelector('[data-testid=step-panel] [data-step="s0_1"]') ? resolve(performance.now() - start) : requestAnimationFrame(poll);
+            w.document.querySelector('[data-testid=step-panel] [data-step="s0_1"]') ? resolve(performance.now() - start) : w.requestAnimationFrame(poll);
           poll();
         }),
     );
@@ -104,7 +106,7 @@ describe('dashboard with a 1,000-step run (chromium)', () => {
     });
     await page.waitForSelector('section.run-page[data-run-status="completed"]');
     const figures = await page.evaluate((from: number) => {
-      const w = window as any;
+      const w = globalThis as any;
       w.__measuring = false;
       const frames: number[] = w.__frames;
       let gap = 0;

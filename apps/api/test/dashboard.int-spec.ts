@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '@baton/testing';
 import { http, useTestServer } from './support/test-app.js';
 import { ConsoleWatch, ensureDashboardBuilt, launchChromium, screenshotDir } from './support/dashboard-browser.js';
+import { startReceiver } from './support/webhook-receiver.js';
 
 /**
  * The operator dashboard in a real browser (Debian's chromium through playwright-core) against
@@ -12,7 +13,13 @@ const TOKEN = 'dashboard-admin-token-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 beforeAll(() => ensureDashboardBuilt(), 60_000);
-const ctx = useTestServer('pglite', { BATON_BOOTSTRAP_TOKEN: TOKEN, BATON_POLL_INTERVAL_MS: '200' });
+const ctx = useTestServer('pglite', {
+  BATON_BOOTSTRAP_TOKEN: TOKEN,
+  BATON_POLL_INTERVAL_MS: '200',
+  BATON_WEBHOOK_BACKOFF_MS: '20',
+  BATON_WEBHOOK_POLL_MS: '100',
+  BATON_WEBHOOK_MAX_ATTEMPTS: '2',
+});
 
 let browser: Browser;
 let context: BrowserContext;
@@ -64,7 +71,11 @@ describe('operator dashboard (chromium)', () => {
     await page.screenshot({ path: join(shots, 'sign-in.png') });
     await page.click('button[type=submit]');
     await page.getByTestId('whoami').getByText('bootstrap · admin').waitFor();
-    expect(await page.evaluate(() => [sessionStorage.getItem('baton.token'), localStorage.getItem('baton.token')])).toEqual([TOKEN, null]);
+    const stored = await page.evaluate(() => {
+      const browser = globalThis as any; // runs in the page
+      return [browser.sessionStorage.getItem('baton.token'), browser.localStorage.getItem('baton.token')];
+    });
+    expect(stored).toEqual([TOKEN, null]);
   });
 
   it('shows a new run in the list live, and its graph turns green step by step', async () => {
@@ -182,7 +193,7 @@ describe('operator dashboard (chromium)', () => {
     expect(await runStatus(runId)).toBe('cancelled');
   });
 
-  it('shows definitions (with a start form), agents and webhooks, on a phone and in the dark theme', async () => {
+  it('shows definitions (with a start form) and agents', async () => {
     const saved = await http('POST', `${ctx.url}/api/v1/definitions`, {
       name: 'fan-in',
       version: '1.0.0',
@@ -193,28 +204,59 @@ describe('operator dashboard (chromium)', () => {
       ],
     }, AUTH);
     expect(saved.status).toBe(201);
-    await http('POST', `${ctx.url}/api/v1/webhooks`, { url: 'http://127.0.0.1:9/hooks/baton', events: ['run.completed'] }, AUTH);
-
     await page.getByRole('link', { name: 'Definitions' }).click();
     await page.getByRole('link', { name: 'fan-in' }).click();
-    await page.waitForSelector(`${node('merge')}`);
+    await page.waitForSelector(node('merge'));
     await page.fill('#run-input', '{"topic": "tides"}');
     await page.screenshot({ path: join(shots, 'definition.png'), fullPage: true });
     await page.getByRole('button', { name: /Start run of fan-in/ }).click();
     await page.waitForSelector('section.run-page[data-run-status="completed"]');
+    const runId = page.url().split('/runs/')[1]!.split('?')[0]!;
+    expect((await http('GET', `${ctx.url}/api/v1/runs/${runId}`, undefined, AUTH)).body.input).toEqual({ topic: 'tides' });
 
     await page.getByRole('link', { name: 'Agents' }).click();
     await page.getByRole('link', { name: 'builtin:delay' }).waitFor();
     await page.screenshot({ path: join(shots, 'agents.png') });
-    await page.getByRole('link', { name: 'Webhooks' }).click();
-    await page.getByRole('link', { name: 'http://127.0.0.1:9/hooks/baton' }).click();
-    await page.getByRole('heading', { name: 'Deliveries' }).waitFor();
-    await page.screenshot({ path: join(shots, 'webhooks.png') });
+  });
 
+  it('shows a webhook’s dead deliveries and redelivers one once the receiver is back', async () => {
+    const receiver = await startReceiver();
+    try {
+      receiver.setDown(500);
+      const created = await http('POST', `${ctx.url}/api/v1/webhooks`, { url: receiver.url, events: ['run.completed'] }, AUTH);
+      receiver.secret = created.body.secret;
+      const runId = await startPlan({ steps: [{ id: 'only', agent: 'builtin:echo' }] });
+      const dead = await waitFor(
+        async () => (await http('GET', `${ctx.url}/api/v1/webhooks/${created.body.id}/deliveries?status=dead`, undefined, AUTH)).body.items[0],
+        { what: 'a dead delivery' },
+      );
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('link', { name: receiver.url }).click();
+      await page.getByLabel('Status').selectOption('dead');
+      const row = page.locator(`tr[data-delivery="${dead.id}"]`);
+      await row.getByText('dead').waitFor();
+      await page.screenshot({ path: join(shots, 'webhooks.png') });
+      receiver.setDown(null);
+      await row.getByRole('button', { name: 'Redeliver' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Redeliver' }).click();
+      await page.getByText('queued again').waitFor();
+      await waitFor(() => receiver.forRun(runId).length === 1, { what: 'the redelivery' });
+      await page.getByLabel('Status').selectOption('');
+      await row.getByText('delivered').waitFor({ timeout: 1000 }).catch(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        await row.getByText('delivered').waitFor();
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('reads on a phone, in the dark theme', async () => {
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Runs' }).click();
     await page.locator('table.runs tbody tr').first().waitFor();
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.dataset.theme)).toBe('dark');
     await page.screenshot({ path: join(shots, 'runs-phone-dark.png'), fullPage: true });
     await page.setViewportSize({ width: 1360, height: 900 });
   });

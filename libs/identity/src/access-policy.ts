@@ -77,6 +77,8 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/dashboard/:a', access: 'public' },
     { method: 'GET', pattern: '/dashboard/:a/:b', access: 'public' },
     { method: 'GET', pattern: '/dashboard/:a/:b/:c', access: 'public' },
+    // Sending a dead webhook delivery again: admins, like every webhook write
+    { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'admin' },
   ];
 }
 

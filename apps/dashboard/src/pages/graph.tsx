@@ -81,7 +81,7 @@ export const StepGraph = memo(function StepGraph(props: {
       >
         <Background gap={24} />
         <Controls showInteractive={false} />
-        {!big && <MiniMap pannable zoomable />}
+        {!big && <MiniMap pannable zoomable nodeClassName={(node) => node.className ?? ''} />}
       </ReactFlow>
     </div>
   );

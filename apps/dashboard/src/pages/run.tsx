@@ -54,6 +54,7 @@ export default function RunPage({ runId }: { runId: string }) {
   const [result, setResult] = useState<ActionResult | null>(null);
   const [epoch, setEpoch] = useState(0);
   const [listOpen, setListOpen] = useState(false);
+  const [streamEnded, setStreamEnded] = useState(false);
   // The run's own events (history, then live); child runs' events are not kept here.
   const events = useRef<BatonEvent[]>([]);
   const [eventCount, setEventCount] = useState(0);
@@ -99,9 +100,25 @@ export default function RunPage({ runId }: { runId: string }) {
         if (terminal) void fetchRun();
         else refetch();
       },
+      onEnd: () => setStreamEnded(true),
     });
+    setStreamEnded(false);
     return () => stream.close();
   }, [runId, epoch, fetchRun, refetch]);
+
+  // The stream ends with the run. A failed run may be retried (elsewhere too): look now and
+  // then, and follow the stream again once the run goes on.
+  const runStatus = run?.status;
+  useEffect(() => {
+    if (!streamEnded) return;
+    if (runStatus && !TERMINAL_RUN.has(runStatus)) {
+      const timer = setTimeout(() => setEpoch((e) => e + 1), 1000);
+      return () => clearTimeout(timer);
+    }
+    if (runStatus !== 'failed') return;
+    const timer = setInterval(() => void fetchRun(), 5000);
+    return () => clearInterval(timer);
+  }, [streamEnded, runStatus, fetchRun]);
 
   const view = useMemo(() => overlay(run, events.current, overlayMark), [run, eventCount, overlayMark]); // eslint-disable-line react-hooks/exhaustive-deps
   const graphSteps = useMemo<GraphStep[]>(

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, query, type Delivery, type Webhook } from '../api';
-import { ErrorNotice, Pager, StatusBadge, formatTime, shortId, useLoad } from '../components';
+import { ConfirmButton, ErrorNotice, Pager, ResultNotice, StatusBadge, formatTime, shortId, useLoad, type ActionResult } from '../components';
 import { Link } from '../router';
 
 /** Webhook subscriptions and, for one, its deliveries (pending, delivered, dead). */
@@ -54,6 +54,7 @@ export function WebhooksPage({ webhookId }: { webhookId?: string }) {
 function Deliveries({ webhookId }: { webhookId: string }) {
   const [status, setStatus] = useState('');
   const [cursors, setCursors] = useState<string[]>([]);
+  const [result, setResult] = useState<ActionResult | null>(null);
   const cursor = cursors[cursors.length - 1] ?? '';
   const deliveries = useLoad(
     () => api<{ items: Delivery[]; nextCursor: string | null }>('GET', `/api/v1/webhooks/${webhookId}/deliveries${query({ status, cursor, limit: 50 })}`),
@@ -83,8 +84,9 @@ function Deliveries({ webhookId }: { webhookId: string }) {
         </button>
       </div>
       <ErrorNotice error={deliveries.error} />
+      <ResultNotice result={result} onDismiss={() => setResult(null)} />
       <div className="table-wrap">
-        <table>
+        <table className="deliveries">
           <thead>
             <tr>
               <th>Event</th>
@@ -94,11 +96,14 @@ function Deliveries({ webhookId }: { webhookId: string }) {
               <th>Last answer</th>
               <th>Next attempt</th>
               <th>Created</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {(deliveries.value?.items ?? []).map((delivery) => (
-              <tr key={delivery.id}>
+              <tr key={delivery.id} data-delivery={delivery.id}>
                 <td>
                   {delivery.eventType} <span className="muted">#{delivery.seq}</span>
                 </td>
@@ -114,11 +119,26 @@ function Deliveries({ webhookId }: { webhookId: string }) {
                 <td className="wrap">{delivery.lastStatusCode ?? delivery.lastError ?? '—'}</td>
                 <td>{formatTime(delivery.nextAttemptAt)}</td>
                 <td>{formatTime(delivery.createdAt)}</td>
+                <td>
+                  {delivery.status === 'dead' && (
+                    <ConfirmButton
+                      label="Redeliver"
+                      title="Send this delivery again?"
+                      message={`${delivery.eventType} #${delivery.seq} goes back in the outbox, due now, with a fresh attempt budget.`}
+                      action={async () => {
+                        await api('POST', `/api/v1/webhooks/${webhookId}/deliveries/${delivery.id}/redeliver`);
+                        deliveries.reload();
+                        return `Delivery of ${delivery.eventType} #${delivery.seq} queued again.`;
+                      }}
+                      onResult={setResult}
+                    />
+                  )}
+                </td>
               </tr>
             ))}
             {deliveries.value && deliveries.value.items.length === 0 && (
               <tr>
-                <td colSpan={7} className="muted">
+                <td colSpan={8} className="muted">
                   No deliveries{status ? ` ${status}` : ''}.
                 </td>
               </tr>
