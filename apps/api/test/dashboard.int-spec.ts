@@ -91,7 +91,6 @@ describe('operator dashboard (chromium)', () => {
     // No reload: the row arrives through the all-runs stream.
     const row = page.locator(`tr[data-run="${runId}"]`);
     await row.waitFor();
-    await page.screenshot({ path: join(shots, 'runs.png') });
     await row.getByRole('link').click();
     await page.waitForSelector(`${node('fetch')}.status-completed`);
     expect(await page.locator(`${node('publish')}.status-completed`).count()).toBe(0);
@@ -102,6 +101,11 @@ describe('operator dashboard (chromium)', () => {
     await page.click(node('analyse'));
     await page.locator('[data-testid=step-panel] [data-step="analyse"]').waitFor();
     expect(page.url()).toContain('?step=analyse');
+    // Keyboard: nodes take focus, and Enter selects one.
+    await page.focus(node('publish'));
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=step-panel] [data-step="publish"]').waitFor();
+    await page.click(node('analyse'));
     await page.screenshot({ path: join(shots, 'run.png'), fullPage: true });
   });
 
@@ -252,6 +256,9 @@ describe('operator dashboard (chromium)', () => {
   });
 
   it('reads on a phone, in the dark theme', async () => {
+    await page.getByRole('link', { name: 'Runs' }).click();
+    await page.locator('table.runs tbody tr').nth(5).waitFor();
+    await page.screenshot({ path: join(shots, 'runs.png') });
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Runs' }).click();

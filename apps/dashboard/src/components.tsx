@@ -29,7 +29,8 @@ export function formatDuration(ms: number | null | undefined): string {
 /** Duration between two timestamps; an open end means "until now". */
 export function span(start: string | null | undefined, end: string | null | undefined, now = Date.now()): number | null {
   if (!start) return null;
-  return (end ? Date.parse(end) : now) - Date.parse(start);
+  // `now` ticks once a second, so it may lag behind a timestamp the server just wrote.
+  return Math.max(0, (end ? Date.parse(end) : Math.max(now, Date.now())) - Date.parse(start));
 }
 
 export function Json({ value, label }: { value: unknown; label?: string }) {

@@ -1,5 +1,5 @@
 import { memo, useMemo, useRef } from 'react';
-import { Background, Controls, MiniMap, Position, ReactFlow, type Edge, type Node, type NodeMouseHandler } from '@xyflow/react';
+import { Background, Controls, MiniMap, Position, ReactFlow, type Edge, type Node, type NodeChange, type NodeMouseHandler } from '@xyflow/react';
 import dagre from '@dagrejs/dagre';
 import '@xyflow/react/dist/style.css';
 
@@ -63,13 +63,20 @@ export const StepGraph = memo(function StepGraph(props: {
 
   const big = steps.length > 150;
   const onNodeClick: NodeMouseHandler = (_, node) => onSelect?.(node.id);
+  // Nodes are controlled: a selection made with the keyboard (Enter on a focused node) arrives here.
+  const onNodesChange = (changes: NodeChange[]) => {
+    const chosen = changes.find((change) => change.type === 'select' && change.selected);
+    if (chosen && 'id' in chosen && chosen.id !== selected) onSelect?.(chosen.id);
+  };
   return (
     <div className="graph" style={{ height: props.height ?? 420 }} data-testid="run-graph">
       <ReactFlow
         nodes={nodes}
         edges={layout.edges}
         onNodeClick={onNodeClick}
+        onNodesChange={onNodesChange}
         fitView={!big}
+        fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
         defaultViewport={{ x: 16, y: 16, zoom: 0.8 }}
         minZoom={0.05}
         maxZoom={2}
