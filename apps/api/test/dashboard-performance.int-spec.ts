@@ -125,9 +125,9 @@ describe('dashboard with a 1,000-step run (chromium)', () => {
 
     // Only the visible part of the graph is in the DOM.
     expect(renderedNodes).toBeLessThan(400);
-    // "Without freezing": no frame gap or task near a second while 1,000 steps re-colour.
-    expect(figures.maxFrameGapMs).toBeLessThan(1000);
-    expect(figures.longestTaskMs).toBeLessThan(1000);
+    // "Without freezing": no frame gap or task of half a second while 1,000 steps re-colour.
+    expect(figures.maxFrameGapMs).toBeLessThan(500);
+    expect(figures.longestTaskMs).toBeLessThan(500);
     expect(clickMs).toBeLessThan(1000);
     expect(consoleWatch.errors).toEqual([]);
   }, 90_000);

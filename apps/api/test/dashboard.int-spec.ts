@@ -1,8 +1,10 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '@baton/testing';
 import { http, useTestServer } from './support/test-app.js';
-import { ConsoleWatch, ensureDashboardBuilt, launchChromium, screenshotDir } from './support/dashboard-browser.js';
+import { BUNDLE_DIR, ConsoleWatch, ensureDashboardBuilt, launchChromium, screenshotDir } from './support/dashboard-browser.js';
 import { startReceiver } from './support/webhook-receiver.js';
 
 /**
@@ -59,6 +61,17 @@ describe('operator dashboard (chromium)', () => {
     expect(String(page.body)).toContain('<div id="root">');
     expect((await http('GET', `${ctx.url}/dashboard/assets/missing.js`)).status).toBe(404);
     expect((await http('GET', `${ctx.url}/api/v1/runs`)).status).toBe(401);
+  });
+
+  it('ships under 300 kB of compressed JavaScript, the graph library loaded only with a graph', () => {
+    const assets = join(BUNDLE_DIR, 'assets');
+    const gzipped = (file: string) => gzipSync(readFileSync(join(assets, file)), { level: 9 }).length;
+    const scripts = readdirSync(assets).filter((file) => file.endsWith('.js'));
+    const entry = /src="\/dashboard\/assets\/([^"]+\.js)"/.exec(readFileSync(join(BUNDLE_DIR, 'index.html'), 'utf8'))![1]!;
+    const total = scripts.reduce((sum, file) => sum + gzipped(file), 0);
+    process.stdout.write(`dashboard JavaScript, gzip -9: first load ${gzipped(entry)} B, every chunk ${total} B\n`);
+    expect(total).toBeLessThan(300_000);
+    expect(readFileSync(join(assets, entry), 'utf8')).not.toContain('react-flow__node');
   });
 
   it('signs in with an API token and keeps it for the session only', async () => {

@@ -7,7 +7,8 @@ import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwrig
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const SOURCE = join(ROOT, 'apps/dashboard');
-const BUNDLE = join(ROOT, 'dist/dashboard/index.html');
+export const BUNDLE_DIR = join(ROOT, 'dist/dashboard');
+const BUNDLE = join(BUNDLE_DIR, 'index.html');
 
 /** Debian's chromium package (`apt-get install chromium`); a browser is never downloaded. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -31,7 +32,7 @@ export function ensureDashboardBuilt(): void {
   execFileSync(
     process.execPath,
     [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/dashboard/vite.config.js', '--outDir', staging, '--emptyOutDir'],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } },
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'production' } },
   );
   if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newestMtime(SOURCE)) {
     rmSync(staging, { recursive: true, force: true }); // another test file got there first
