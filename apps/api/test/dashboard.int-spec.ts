@@ -97,7 +97,7 @@ describe('operator dashboard (chromium)', () => {
     const steps = ['fetch', 'analyse', 'publish'].map((id, i, all) => ({
       id,
       agent: 'builtin:delay',
-      input: { ms: 900, output: { step: id } },
+      input: { ms: 1500, output: { step: id } },
       ...(i > 0 ? { depends_on: [all[i - 1]] } : {}),
     }));
     const runId = await startPlan({ name: 'three-steps', steps });
