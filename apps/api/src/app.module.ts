@@ -13,6 +13,7 @@ import { IdentityModule } from '@baton/identity';
 import { MetricsModule } from '@baton/metrics';
 import { RunsModule } from '@baton/runs';
 import { WebhooksModule } from '@baton/webhooks';
+import { DashboardController } from './dashboard/dashboard.controller.js';
 import { ExampleSeeder } from './wiring/example-seeder.js';
 import { RegistryAgentCatalog } from './wiring/registry-agent-catalog.js';
 
@@ -50,6 +51,7 @@ export class AppModule {
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
       ],
+      controllers: [DashboardController],
       providers: [ExampleSeeder],
     };
   }

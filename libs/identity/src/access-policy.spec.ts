@@ -20,7 +20,15 @@ describe('AccessPolicy', () => {
     expect(policy.ruleFor('PUT', '/api/v1/runs/1').access).toBe('admin');
     expect(policy.ruleFor('GET', '/api/v1/secret-new-thing').access).toBe('admin');
     expect(policy.ruleFor('GET', '/api/v1/runs/1/steps').access).toBe('admin');
-    expect(policy.ruleFor('GET', '/dashboard').access).toBe('admin');
+    expect(policy.ruleFor('GET', '/dashboard-admin').access).toBe('admin');
+    expect(policy.ruleFor('POST', '/dashboard').access).toBe('admin');
+    expect(policy.ruleFor('GET', '/dashboard/a/b/c/d').access).toBe('admin');
+  });
+
+  it('opens the dashboard page, its deep links and assets to GET', () => {
+    expect(policy.ruleFor('GET', '/dashboard').access).toBe('public');
+    expect(policy.ruleFor('GET', '/dashboard/assets/index-abc.js').access).toBe('public');
+    expect(policy.ruleFor('GET', '/dashboard/runs/9a1b').access).toBe('public');
   });
 
   it('keeps /metrics open unless metrics auth is on', () => {

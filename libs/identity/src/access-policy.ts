@@ -93,6 +93,13 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/whoami', access: 'read' },
     { method: '*', pattern: '/api/v1/tokens', access: 'admin' },
     { method: '*', pattern: '/api/v1/tokens/:name', access: 'admin' },
+    // The operator dashboard's page, deep links and assets: public, it asks for a token itself
+    { method: 'GET', pattern: '/dashboard', access: 'public' },
+    { method: 'GET', pattern: '/dashboard/:a', access: 'public' },
+    { method: 'GET', pattern: '/dashboard/:a/:b', access: 'public' },
+    { method: 'GET', pattern: '/dashboard/:a/:b/:c', access: 'public' },
+    // Sending a dead webhook delivery again: admins, like every webhook write
+    { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'admin' },
   ];
 }
 

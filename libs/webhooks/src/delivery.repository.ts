@@ -206,6 +206,30 @@ export class DeliveryRepository {
     );
   }
 
+  /**
+   * Puts a dead delivery back in the outbox, due now with a fresh attempt budget (its last
+   * status code and error stay until the next attempt). Undefined unless it was dead.
+   */
+  async redeliver(subscriptionId: string, deliveryId: string, tx: Queryable = this.db): Promise<WebhookDelivery | undefined> {
+    const { rows } = await tx.query<DeliveryRow>(
+      `update webhook_deliveries
+          set status = 'pending', attempts = 0, next_attempt_at = now(), dead_at = null,
+              lease_owner = null, lease_expires_at = null
+        where id = $1::uuid and subscription_id = $2::uuid and status = 'dead'
+       returning ${COLUMNS}`,
+      [deliveryId, subscriptionId],
+    );
+    return rows[0] ? toDelivery(rows[0]) : undefined;
+  }
+
+  async find(subscriptionId: string, deliveryId: string, tx: Queryable = this.db): Promise<WebhookDelivery | undefined> {
+    const { rows } = await tx.query<DeliveryRow>(
+      `select ${COLUMNS} from webhook_deliveries where id = $1::uuid and subscription_id = $2::uuid`,
+      [deliveryId, subscriptionId],
+    );
+    return rows[0] ? toDelivery(rows[0]) : undefined;
+  }
+
   /** A subscription's deliveries, newest first. */
   async listForSubscription(subscriptionId: string, page: DeliveryPage, tx: Queryable = this.db): Promise<WebhookDelivery[]> {
     const { rows } = await tx.query<DeliveryRow>(

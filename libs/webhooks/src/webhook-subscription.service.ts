@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { BatonConfig, BatonError, EgressPolicy, urlDeniedMessage, type FieldError } from '@baton/common';
+import { Database } from '@baton/db';
 import { DeliveryRepository, type DeliveryPage } from './delivery.repository.js';
 import { WebhookRendererRegistry } from './delivery-renderer.js';
 import { normaliseEventPatterns } from './event-patterns.js';
@@ -50,6 +51,7 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
     @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
     @Inject(WebhookRendererRegistry) private readonly renderers: WebhookRendererRegistry,
     @Inject(EgressPolicy) private readonly egress: EgressPolicy,
+    @Inject(Database) private readonly db: Database,
   ) {}
 
   /** Seeds (or re-points, or switches off) the progress webhook from the configuration. */
@@ -165,6 +167,21 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
   async deliveriesOf(id: string, page: DeliveryPage): Promise<WebhookDelivery[]> {
     await this.get(id);
     return this.deliveries.listForSubscription(id, page);
+  }
+
+  /** A dead delivery goes out again (an operator fixed the receiver); 409 for any other state. */
+  async redeliver(id: string, deliveryId: string): Promise<WebhookDelivery> {
+    await this.get(id);
+    if (!isUuid(deliveryId)) throw BatonError.notFound('delivery', deliveryId);
+    const reset = await this.db.transaction(async (tx) => {
+      const row = await this.deliveries.redeliver(id, deliveryId, tx);
+      if (row) await this.deliveries.notifyDue(tx);
+      return row;
+    });
+    if (reset) return reset;
+    const found = await this.deliveries.find(id, deliveryId);
+    if (!found) throw BatonError.notFound('delivery', deliveryId);
+    throw new BatonError('invalid_state', `delivery ${deliveryId} is ${found.status}: only dead deliveries are sent again`);
   }
 }
 

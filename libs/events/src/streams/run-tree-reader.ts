@@ -15,7 +15,9 @@ interface RunNode {
   children: RunNode[];
 }
 
-const TERMINAL = [...TERMINAL_RUN_EVENTS];
+/** A retried run (`run.retried`, after `run.failed`) is no longer finished. */
+const REOPENED = 'run.retried';
+const TERMINAL = [...TERMINAL_RUN_EVENTS, REOPENED];
 
 function childRunIdOf(event: RunEvent): string | undefined {
   const id = event.data?.childRunId;
@@ -42,6 +44,8 @@ export class RunTreeReader implements StreamReader {
     if (!first || first.type !== 'run.created') throw BatonError.notFound('run', runId);
     const root: RunNode = { path: '', runId, parentRunId: undefined, seq: cursor.root, terminal: false, children: [] };
     await RunTreeReader.restore(log, root, cursor.open);
+    // Past a terminal event only a retry can follow: then the run goes on and so does the stream.
+    if (root.terminal && (await log.listAfter(runId, root.seq, 1)).length > 0) root.terminal = false;
     return new RunTreeReader(log, root);
   }
 
@@ -50,6 +54,7 @@ export class RunTreeReader implements StreamReader {
     if (node.seq === 0) return;
     for (const marker of await log.listMarkersUpTo(node.runId, node.seq, TERMINAL)) {
       if (TERMINAL_RUN_EVENTS.has(marker.type)) node.terminal = true;
+      if (marker.type === REOPENED) node.terminal = false;
       const childRunId = childRunIdOf(marker);
       const path = childPath(node.path, marker.seq);
       // A started child the cursor does not list was delivered completely before it.
@@ -97,6 +102,7 @@ export class RunTreeReader implements StreamReader {
       for (const event of events) {
         node.seq = event.seq;
         if (TERMINAL_RUN_EVENTS.has(event.type)) node.terminal = true;
+        if (event.type === REOPENED) node.terminal = false;
         const childRunId = childRunIdOf(event);
         if (childRunId) {
           node.children.push({ path: childPath(node.path, event.seq), runId: childRunId, parentRunId: node.runId, seq: 0, terminal: false, children: [] });

@@ -32,6 +32,13 @@ export class WebhooksController {
     await this.webhooks.remove(id);
   }
 
+  /** A dead delivery back in the outbox, due now: 200 with it (`status: pending`). */
+  @Post(':id/deliveries/:deliveryId/redeliver')
+  @HttpCode(HttpStatus.OK)
+  async redeliver(@Param('id') id: string, @Param('deliveryId') deliveryId: string): Promise<DeliveryResponse> {
+    return toDeliveryResponse(await this.webhooks.redeliver(id, deliveryId));
+  }
+
   /** Newest first; `nextCursor` pages on, null at the end. */
   @Get(':id/deliveries')
   async deliveries(

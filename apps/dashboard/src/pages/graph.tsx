@@ -1,0 +1,127 @@
+import { memo, useMemo, useRef } from 'react';
+import { Background, Controls, MiniMap, Position, ReactFlow, type Edge, type Node, type NodeChange, type NodeMouseHandler } from '@xyflow/react';
+import dagre from '@dagrejs/dagre';
+import '@xyflow/react/dist/style.css';
+
+/** What the graph needs of a step: a run's step, or a definition's (no status). */
+export interface GraphStep {
+  id: string;
+  dependsOn: string[];
+  status?: string;
+  label?: string;
+  detail?: string;
+}
+
+const NODE_WIDTH = 168;
+const NODE_HEIGHT = 44;
+
+/**
+ * Dependencies left to right, laid out by dagre. The layout depends only on the graph's shape
+ * (ids and edges), so a status change re-colours nodes without laying out again; node objects
+ * are reused for steps whose status did not change, which keeps a 1,000-step run responsive.
+ */
+export const StepGraph = memo(function StepGraph(props: {
+  steps: GraphStep[];
+  selected?: string | null;
+  onSelect?: (id: string) => void;
+  height?: number;
+}) {
+  const { steps, selected, onSelect } = props;
+  const shape = useMemo(() => steps.map((s) => `${s.id}<${s.dependsOn.join(',')}`).join(';'), [steps]);
+  const layout = useMemo(() => layoutSteps(steps), [shape]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const cache = useRef(new Map<string, { key: string; node: Node }>());
+  const nodes = useMemo<Node[]>(() => {
+    const next = new Map<string, { key: string; node: Node }>();
+    const list = steps.map((step) => {
+      const position = layout.positions.get(step.id) ?? { x: 0, y: 0 };
+      const key = `${step.status}|${step.id === selected}|${position.x},${position.y}|${step.detail}`;
+      const cached = cache.current.get(step.id);
+      const node: Node =
+        cached && cached.key === key
+          ? cached.node
+          : {
+              id: step.id,
+              position,
+              data: { label: <NodeLabel id={step.id} detail={step.detail} status={step.status} /> },
+              className: `step status-${step.status ?? 'none'}`,
+              selected: step.id === selected,
+              sourcePosition: Position.Right,
+              targetPosition: Position.Left,
+              draggable: false,
+              connectable: false,
+              width: NODE_WIDTH,
+              height: NODE_HEIGHT,
+              ariaLabel: `step ${step.id}${step.status ? `, ${step.status}` : ''}`,
+            };
+      next.set(step.id, { key, node });
+      return node;
+    });
+    cache.current = next;
+    return list;
+  }, [steps, layout, selected]);
+
+  const big = steps.length > 150;
+  const onNodeClick: NodeMouseHandler = (_, node) => onSelect?.(node.id);
+  // Nodes are controlled: a selection made with the keyboard (Enter on a focused node) arrives here.
+  const onNodesChange = (changes: NodeChange[]) => {
+    const chosen = changes.find((change) => change.type === 'select' && change.selected);
+    if (chosen && 'id' in chosen && chosen.id !== selected) onSelect?.(chosen.id);
+  };
+  return (
+    <div className="graph" style={{ height: props.height ?? 420 }} data-testid="run-graph">
+      <ReactFlow
+        nodes={nodes}
+        edges={layout.edges}
+        onNodeClick={onNodeClick}
+        onNodesChange={onNodesChange}
+        fitView={!big}
+        fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
+        defaultViewport={{ x: 16, y: 16, zoom: 0.8 }}
+        minZoom={0.05}
+        maxZoom={2}
+        onlyRenderVisibleElements={big}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={Boolean(onSelect)}
+        proOptions={{ hideAttribution: false }}
+      >
+        <Background gap={24} />
+        <Controls showInteractive={false} />
+        {!big && <MiniMap pannable zoomable nodeClassName={(node) => node.className ?? ''} />}
+      </ReactFlow>
+    </div>
+  );
+});
+
+function NodeLabel({ id, detail, status }: { id: string; detail?: string; status?: string }) {
+  return (
+    <div className="node-label" title={`${id}${status ? ` (${status})` : ''}`}>
+      <strong>{id}</strong>
+      {detail && <small>{detail}</small>}
+    </div>
+  );
+}
+
+function layoutSteps(steps: GraphStep[]): { positions: Map<string, { x: number; y: number }>; edges: Edge[] } {
+  const graph = new dagre.graphlib.Graph();
+  graph.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 56, marginx: 8, marginy: 8 });
+  graph.setDefaultEdgeLabel(() => ({}));
+  const ids = new Set(steps.map((s) => s.id));
+  const edges: Edge[] = [];
+  for (const step of steps) graph.setNode(step.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  for (const step of steps) {
+    for (const dep of step.dependsOn) {
+      if (!ids.has(dep)) continue;
+      graph.setEdge(dep, step.id);
+      edges.push({ id: `${dep}->${step.id}`, source: dep, target: step.id, focusable: false });
+    }
+  }
+  dagre.layout(graph);
+  const positions = new Map<string, { x: number; y: number }>();
+  for (const step of steps) {
+    const node = graph.node(step.id);
+    positions.set(step.id, { x: node.x - NODE_WIDTH / 2, y: node.y - NODE_HEIGHT / 2 });
+  }
+  return { positions, edges };
+}

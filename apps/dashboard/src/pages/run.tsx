@@ -1,0 +1,309 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api, type BatonEvent, type Run, type RunStatus, type Step, type StepStatus } from '../api';
+import {
+  ConfirmButton,
+  ErrorNotice,
+  Json,
+  Progress,
+  ResultNotice,
+  StatusBadge,
+  formatDuration,
+  formatTime,
+  span,
+  useNow,
+  useThrottle,
+  type ActionResult,
+} from '../components';
+import { openStream } from '../sse';
+import { Link, setQuery, useRoute } from '../router';
+import { StepGraph, type GraphStep } from './graph';
+import { Timeline } from './timeline';
+import { StepPanel } from './step-panel';
+
+const TERMINAL_RUN = new Set(['completed', 'failed', 'cancelled']);
+const STEP_STATUS_BY_EVENT: Record<string, StepStatus> = {
+  'step.started': 'running',
+  'step.completed': 'completed',
+  'step.failed': 'failed',
+  'step.skipped': 'skipped',
+  'step.cancelled': 'cancelled',
+  'step.retrying': 'queued',
+  'step.recovered': 'queued',
+  'step.waiting': 'waiting',
+};
+const RUN_STATUS_BY_EVENT: Record<string, RunStatus> = {
+  'run.started': 'running',
+  'run.waiting': 'waiting',
+  'run.paused': 'paused',
+  'run.resumed': 'running',
+  'run.completed': 'completed',
+  'run.failed': 'failed',
+  'run.cancelled': 'cancelled',
+  'run.retried': 'running',
+};
+
+/**
+ * One run: its graph coloured live from the run's SSE stream, a timeline of attempts, a panel
+ * for the selected step (`?step=<id>`, a deep link) and the operator's actions.
+ */
+export default function RunPage({ runId }: { runId: string }) {
+  const { query } = useRoute();
+  const selected = query.get('step');
+  const [run, setRun] = useState<Run | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [result, setResult] = useState<ActionResult | null>(null);
+  const [epoch, setEpoch] = useState(0);
+  const [listOpen, setListOpen] = useState(false);
+  const [streamEnded, setStreamEnded] = useState(false);
+  // The run's own events (history, then live); child runs' events are not kept here.
+  const events = useRef<BatonEvent[]>([]);
+  const [eventCount, setEventCount] = useState(0);
+  // Events received since the last fetch started overlay the fetched statuses.
+  const fetchMark = useRef(0);
+  const [overlayMark, setOverlayMark] = useState(0);
+  const lastId = useRef<string | null>(null);
+  const now = useNow(1000);
+
+  const fetchRun = useCallback(async () => {
+    const mark = events.current.length;
+    try {
+      const fresh = await api<Run>('GET', `/api/v1/runs/${runId}`);
+      if (mark >= fetchMark.current) {
+        fetchMark.current = mark;
+        setOverlayMark(mark);
+        setRun(fresh);
+      }
+      setLoadError(null);
+    } catch (error) {
+      setLoadError(error);
+    }
+  }, [runId]);
+  const big = (run?.steps?.length ?? 0) > 200;
+  const refetch = useThrottle(fetchRun, big ? 3000 : 600);
+
+  useEffect(() => {
+    void fetchRun();
+  }, [fetchRun]);
+
+  useEffect(() => {
+    const stream = openStream(`/api/v1/runs/${runId}/events`, {
+      after: lastId.current,
+      onFrames: (frames) => {
+        lastId.current = frames[frames.length - 1]?.id ?? lastId.current;
+        let terminal = false;
+        for (const frame of frames) {
+          if (frame.type.startsWith('child.')) continue;
+          events.current.push(frame.event);
+          if (TERMINAL_RUN.has(frame.event.type.slice(4))) terminal = true;
+        }
+        setEventCount(events.current.length);
+        if (terminal) void fetchRun();
+        else refetch();
+      },
+      onEnd: () => setStreamEnded(true),
+    });
+    setStreamEnded(false);
+    return () => stream.close();
+  }, [runId, epoch, fetchRun, refetch]);
+
+  // The stream ends with the run. A failed run may be retried (elsewhere too): look now and
+  // then, and follow the stream again once the run goes on.
+  const runStatus = run?.status;
+  useEffect(() => {
+    if (!streamEnded) return;
+    if (runStatus && !TERMINAL_RUN.has(runStatus)) {
+      const timer = setTimeout(() => setEpoch((e) => e + 1), 1000);
+      return () => clearTimeout(timer);
+    }
+    if (runStatus !== 'failed') return;
+    const timer = setInterval(() => void fetchRun(), 5000);
+    return () => clearInterval(timer);
+  }, [streamEnded, runStatus, fetchRun]);
+
+  const view = useMemo(() => overlay(run, events.current, overlayMark), [run, eventCount, overlayMark]); // eslint-disable-line react-hooks/exhaustive-deps
+  const graphSteps = useMemo<GraphStep[]>(
+    () =>
+      (view?.steps ?? []).map((step) => ({
+        id: step.id,
+        dependsOn: step.dependsOn,
+        status: step.status,
+        detail: step.type === 'agent' ? step.agent ?? undefined : step.type,
+      })),
+    [view?.steps],
+  );
+  const select = useCallback((id: string) => setQuery({ step: id }), []);
+
+  if (!view) {
+    return (
+      <section>
+        <h1>Run</h1>
+        {loadError ? <ErrorNotice error={loadError} /> : <p className="muted">Loading…</p>}
+      </section>
+    );
+  }
+
+  const step = view.steps?.find((s) => s.id === selected) ?? null;
+  const terminal = TERMINAL_RUN.has(view.status);
+  const act = (path: string, done: string) => async () => {
+    await api('POST', `/api/v1/runs/${runId}/${path}`);
+    await fetchRun();
+    setEpoch((e) => e + 1);
+    return done;
+  };
+  const retry = async (stepKey: string) => {
+    const fresh = await api<Run>('POST', `/api/v1/runs/${runId}/steps/${encodeURIComponent(stepKey)}/retry`);
+    fetchMark.current = events.current.length;
+    setOverlayMark(events.current.length);
+    setRun(fresh);
+    setEpoch((e) => e + 1);
+    return `Step ${stepKey} retried: the run is ${fresh.status}.`;
+  };
+
+  return (
+    <section className="run-page" data-run-status={view.status}>
+      <header className="page-head">
+        <div>
+          <h1>
+            Run <span className="mono">{view.id}</span> <StatusBadge status={view.status} />
+          </h1>
+          <dl className="meta">
+            <dt>Definition</dt>
+            <dd>
+              <Link to={`/definitions/${encodeURIComponent(view.definition.name)}?version=${encodeURIComponent(view.definition.version)}`}>
+                {view.definition.name}
+              </Link>{' '}
+              <span className="muted">@{view.definition.version}</span>
+            </dd>
+            <dt>Owner</dt>
+            <dd>{view.owner || '—'}</dd>
+            <dt>Started</dt>
+            <dd>{formatTime(view.startedAt ?? view.createdAt)}</dd>
+            <dt>Duration</dt>
+            <dd>{formatDuration(span(view.startedAt, view.finishedAt, now))}</dd>
+            <dt>Progress</dt>
+            <dd>
+              <Progress {...view.progress} />
+            </dd>
+            {view.parentRunId && (
+              <>
+                <dt>Parent</dt>
+                <dd>
+                  <Link to={`/runs/${view.parentRunId}?step=${view.parentStepId ?? ''}`}>{view.parentRunId.slice(0, 8)}</Link>
+                </dd>
+              </>
+            )}
+          </dl>
+        </div>
+        <div className="actions" aria-label="Run actions">
+          {view.status === 'paused' ? (
+            <ConfirmButton label="Resume" title="Resume this run?" message="Queued steps start again." action={act('resume', 'Run resumed.')} onResult={setResult} />
+          ) : (
+            <ConfirmButton
+              label="Pause"
+              title="Pause this run?"
+              message="No new step starts; steps already running finish."
+              disabled={terminal}
+              action={act('pause', 'Run paused.')}
+              onResult={setResult}
+            />
+          )}
+          <ConfirmButton
+            label="Cancel run"
+            title="Cancel this run?"
+            message="Open steps are cancelled and in-flight agent calls aborted. This cannot be undone."
+            confirmLabel="Cancel run"
+            danger
+            disabled={terminal}
+            action={act('cancel', 'Run cancelled.')}
+            onResult={setResult}
+          />
+        </div>
+      </header>
+      <ResultNotice result={result} onDismiss={() => setResult(null)} />
+      {view.error && (
+        <p className="notice error" role="alert" data-testid="run-error">
+          {view.error.stepKey ? `Step ${view.error.stepKey}: ` : ''}
+          {view.error.message}
+        </p>
+      )}
+      <div className="run-body">
+        <StepGraph steps={graphSteps} selected={selected} onSelect={select} height={big ? 560 : 420} />
+        <aside className="panel" aria-label="Step details" data-testid="step-panel">
+          {step ? (
+            <StepPanel
+              step={step}
+              run={view}
+              events={events.current.filter((event) => event.stepKey === step.id)}
+              now={now}
+              onRetry={retry}
+              onResult={setResult}
+              onClose={() => setQuery({ step: null })}
+            />
+          ) : (
+            <p className="muted">Select a step in the graph, the timeline or the list below to see its input, output, error, attempts and events.</p>
+          )}
+        </aside>
+      </div>
+      <details open className="block">
+        <summary>Timeline of attempts</summary>
+        <Timeline events={events.current} eventCount={eventCount} now={now} onSelect={select} selected={selected} />
+      </details>
+      <details className="block" onToggle={(e) => setListOpen(e.currentTarget.open)}>
+        <summary>All steps ({view.steps?.length ?? 0})</summary>
+        {listOpen && <StepList steps={view.steps ?? []} onSelect={select} selected={selected} />}
+      </details>
+      <div className="io">
+        <div>
+          <h2>Input</h2>
+          <Json value={view.input} label="run input" />
+        </div>
+        <div>
+          <h2>Output</h2>
+          <Json value={view.output ?? undefined} label="run output" />
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function StepList({ steps, onSelect, selected }: { steps: Step[]; onSelect: (id: string) => void; selected: string | null }) {
+  return (
+    <ul className="step-list">
+      {steps.map((step) => (
+        <li key={step.id}>
+          <button type="button" className="link" aria-pressed={step.id === selected} onClick={() => onSelect(step.id)}>
+            {step.id}
+          </button>{' '}
+          <StatusBadge status={step.status} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The fetched run with the statuses that events received after its fetch started imply. */
+function overlay(run: Run | null, events: BatonEvent[], mark: number): Run | null {
+  if (!run) return null;
+  if (events.length <= mark) return run;
+  const stepStatus = new Map<string, StepStatus>();
+  let runStatus: RunStatus | null = null;
+  for (let i = mark; i < events.length; i++) {
+    const event = events[i]!;
+    const status = STEP_STATUS_BY_EVENT[event.type];
+    if (status && event.stepKey) stepStatus.set(event.stepKey, status);
+    const next = RUN_STATUS_BY_EVENT[event.type];
+    if (next) runStatus = next;
+  }
+  const steps = run.steps?.map((step) => {
+    const status = stepStatus.get(step.id);
+    return status && status !== step.status ? { ...step, status } : step;
+  });
+  const done = steps ? steps.filter((s) => ['completed', 'failed', 'skipped', 'cancelled'].includes(s.status)).length : run.progress.done;
+  const total = run.progress.total;
+  return {
+    ...run,
+    status: runStatus ?? run.status,
+    steps,
+    progress: { ...run.progress, done, percent: total ? Math.floor((100 * done) / total) : 100 },
+  };
+}
