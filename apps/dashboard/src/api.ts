@@ -161,7 +161,8 @@ export interface Agent {
   capabilities: string[];
   maxConcurrency: number | null;
   timeoutSeconds: number | null;
-  headers: Record<string, string> | null;
+  /** Header names only: the API never returns their values. */
+  headers: string[] | null;
   createdAt: string | null;
   updatedAt: string | null;
 }
