@@ -7,3 +7,6 @@ export { ErrorFilter, toErrorBody, type ErrorBody } from './http/error-filter.js
 export { createValidationPipe, flattenValidationErrors } from './http/validation.js';
 export { encodeKeysetCursor, decodeKeysetCursor, type KeysetPosition } from './keyset-cursor.js';
 export { PageQueryDto } from './http/page-query.dto.js';
+export { requestGuards, YAML_CONTENT_TYPES } from './http/request-guards.js';
+export { BrowserRequestPolicy, bareHost, type BrowserGuardOptions, type RequestHeaders } from './http/browser-guard.js';
+export { findHostileInput, stringProblem, type InputLimits } from './http/hostile-input.js';

@@ -8,6 +8,9 @@ import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type NewStep } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
 
+/** `details.code` of the error startChild throws when a child would nest too deep. */
+export const RUN_DEPTH_EXCEEDED = 'run_depth_exceeded';
+
 export interface CreateRunRequest {
   definition?: DefinitionRef;
   plan?: unknown;
@@ -64,6 +67,7 @@ export class OrchestrationRunFactoryService {
    */
   async startChild(step: ClaimedStep, ref: DefinitionRef, input: unknown): Promise<Run | null> {
     const definition = await this.resolve(ref);
+    const depth = await this.childDepth(step);
     return this.db.transaction(async (tx) => {
       let child = await this.runs.findChild(step.id, step.attempt, tx);
       if (child && ['completed', 'failed', 'cancelled'].includes(child.status)) return child;
@@ -73,7 +77,7 @@ export class OrchestrationRunFactoryService {
           input,
           metadata: {},
           idempotencyKey: null,
-          parent: { runId: step.runId, stepId: step.id, attempt: step.attempt },
+          parent: { runId: step.runId, stepId: step.id, attempt: step.attempt, depth },
         });
         if (!child) throw new Error('child run insert conflicted');
         await this.events.append(tx, [
@@ -84,6 +88,24 @@ export class OrchestrationRunFactoryService {
       await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'child_run', childRunId: child.id } }]);
       return child;
     });
+  }
+
+  /**
+   * The depth a child of this step's run would have. Definitions that start themselves
+   * statically are refused when stored; this catches the dynamic cases (a reference to a
+   * version stored later, a chain through inline plans) before they start runs without end.
+   */
+  private async childDepth(step: ClaimedStep): Promise<number> {
+    const parent = await this.runs.findById(step.runId);
+    const depth = (parent?.execution.depth ?? 0) + 1;
+    if (depth > this.config.maxRunDepth) {
+      throw new BatonError(
+        'invalid_state',
+        `step ${step.key} would start a child run ${depth} levels deep, more than the ${this.config.maxRunDepth} allowed (BATON_MAX_RUN_DEPTH); does the definition start itself?`,
+        { code: RUN_DEPTH_EXCEEDED },
+      );
+    }
+    return depth;
   }
 
   private resolve(ref: DefinitionRef): Promise<Definition> {
@@ -100,10 +122,10 @@ export class OrchestrationRunFactoryService {
       input: unknown;
       metadata: Record<string, unknown>;
       idempotencyKey: string | null;
-      parent?: { runId: string; stepId: string; attempt: number };
+      parent?: { runId: string; stepId: string; attempt: number; depth: number };
     },
   ): Promise<Run | null> {
-    const execution = this.executionFor(definition, options.parent?.attempt);
+    const execution = this.executionFor(definition, options.parent);
     const run = await this.runs.insert(
       {
         definitionId: definition.id,
@@ -134,7 +156,7 @@ export class OrchestrationRunFactoryService {
   }
 
   /** The run's normalized settings: definition first, then configuration, then defaults. */
-  private executionFor(definition: Definition, childAttempt?: number): RunExecution {
+  private executionFor(definition: Definition, parent?: { attempt: number; depth: number }): RunExecution {
     const settings = definition.execution;
     const concurrency: RunExecution['concurrency'] =
       settings.maxParallel !== undefined
@@ -148,7 +170,10 @@ export class OrchestrationRunFactoryService {
       caching: settings.caching,
     };
     if (settings.rollback !== undefined) execution.rollback = settings.rollback;
-    if (childAttempt !== undefined) execution.childAttempt = childAttempt;
+    if (parent) {
+      execution.childAttempt = parent.attempt;
+      execution.depth = parent.depth;
+    }
     return execution;
   }
 }
