@@ -84,8 +84,12 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
         }
       }
     };
-    await Promise.all(Array.from({ length: WORKERS }, worker));
-    const health = await probe.stop();
+    let health: Awaited<ReturnType<typeof probe.stop>>;
+    try {
+      await Promise.all(Array.from({ length: WORKERS }, worker));
+    } finally {
+      health = await probe.stop();
+    }
 
     expect(failures).toEqual([]);
     expect(sent).toBeGreaterThanOrEqual(Math.min(COUNT, 1000));
@@ -99,7 +103,8 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
 
 function describeRequest(request: RawRequest, head: string): string {
   const body = request.body === undefined ? '' : ` body=${String(request.body).slice(0, 300)}`;
-  return `${request.method} ${request.path.slice(0, 200)} ${JSON.stringify(request.headers)}${body}\n  -> ${head.slice(0, 400)}`;
+  const answer = head.split('\r\n\r\n');
+  return `${request.method} ${request.path.slice(0, 200)} ${JSON.stringify(request.headers)}${body}\n  -> ${answer[0]?.split('\r\n')[0]} ${answer[1]?.slice(0, 200) ?? ''}`;
 }
 
 /** GET /health every 100 ms over its own connections; the slowest answer is the loop's worst stall. */

@@ -94,7 +94,7 @@ export function mutate(template: unknown, random: Random): unknown {
     if (random.chance(0.08)) continue;
     result[key] = random.chance(0.5) ? mutate(value, random) : value;
   }
-  if (random.chance(0.15)) Object.defineProperty(result, '__proto__', { value: { polluted: true }, enumerable: true });
+  if (random.chance(0.15)) Object.defineProperty(result, '__proto__', { value: { polluted: true }, enumerable: true, writable: true, configurable: true });
   if (random.chance(0.1)) result[hostileString(random).slice(0, 40)] = hostileValue(random);
   return result;
 }

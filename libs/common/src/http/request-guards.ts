@@ -99,6 +99,10 @@ function hostileInRequest(request: Request, limits: InputLimits): { path: string
     const problem = stringProblem(decoded);
     if (problem) return { path: 'path', message: `segment "${segment.slice(0, 100)}" ${problem}` };
   }
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    // Controllers read query values as strings; `?a=1&a=2` would hand them an array.
+    if (typeof value !== 'string') return { path: `query.${key}`, message: 'must be given once, as text' };
+  }
   const query = findHostileInput(request.query, limits, 'query');
   if (query) return query;
   if (typeof request.body === 'string') {
