@@ -66,7 +66,9 @@ function expand(doc: ReturnType<typeof parseDocument>, limits: DefinitionBodyLim
     if (!(error instanceof ReferenceError) && !(error instanceof RangeError)) throw error;
     const reason = error.message.startsWith('Excessive alias count')
       ? `uses aliases more than ${limits.maxYamlAliases} times once expanded (an alias bomb?)`
-      : `invalid YAML: ${error.message.split('\n')[0]!.slice(0, 200)}`;
+      : limits.maxYamlAliases === 0 && error.message.startsWith('Alias resolution is disabled')
+        ? 'uses aliases, which are turned off (BATON_MAX_YAML_ALIASES=0)'
+        : `invalid YAML: ${error.message.split('\n')[0]!.slice(0, 200)}`;
     throw BatonError.validation([{ path: 'body', message: reason }]);
   }
 }
