@@ -11,7 +11,7 @@ export interface RawRequest {
 export interface RawAnswer {
   /** 0 when the server closed the connection without a status line. */
   status: number;
-  /** The first bytes of the response (status line, headers, start of the body). */
+  /** The first bytes of the response (status line, headers, start of the body: up to 8,000 characters). */
   head: string;
 }
 
@@ -37,7 +37,7 @@ export function rawRequest(port: number, request: RawRequest, timeoutMs = 15_000
       socket.destroy();
       if (error) return reject(error);
       const match = /^HTTP\/1\.[01] (\d{3})/.exec(received);
-      resolve({ status: match ? Number(match[1]) : 0, head: received.slice(0, 600) });
+      resolve({ status: match ? Number(match[1]) : 0, head: received.slice(0, 8000) });
     };
     const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms to ${request.method} ${request.path.slice(0, 100)}`)), timeoutMs);
     socket.on('connect', () => {
