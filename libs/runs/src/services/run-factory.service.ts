@@ -8,6 +8,9 @@ import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type NewStep } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
 
+/** Steps per insert statement when a run is created. */
+const STEP_INSERT_BATCH = 500;
+
 /** `details.code` of the error startChild throws when a child would nest too deep. */
 export const RUN_DEPTH_EXCEEDED = 'run_depth_exceeded';
 
@@ -144,7 +147,7 @@ export class OrchestrationRunFactoryService {
       tx,
     );
     if (!run) return null;
-    await this.steps.insertMany(run.id, stepRows(definition), tx);
+    await this.insertSteps(tx, run.id, stepRows(definition));
     await this.events.append(tx, [
       { runId: run.id, type: 'run.created', data: { definition: { id: definition.id, name: definition.name, version: definition.version }, parentRunId: run.parentRunId } },
     ]);
@@ -153,6 +156,17 @@ export class OrchestrationRunFactoryService {
     }
     await this.lifecycle.signalWork(tx);
     return run;
+  }
+
+  /**
+   * Inserts the steps in batches, yielding to the event loop between them: embedded PGlite
+   * runs each statement on this thread, and one 10,000-row insert held /health for seconds.
+   */
+  private async insertSteps(tx: Transaction, runId: string, rows: NewStep[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += STEP_INSERT_BATCH) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      await this.steps.insertMany(runId, rows.slice(start, start + STEP_INSERT_BATCH), tx);
+    }
   }
 
   /** The run's normalized settings: definition first, then configuration, then defaults. */
