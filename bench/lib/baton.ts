@@ -29,6 +29,8 @@ export async function startBaton(database: Database, settings: BatonSettings, in
     ORCHESTRATION_MAX_CONCURRENCY: String(settings.concurrency),
     BATON_WORKER_CONCURRENCY: String(settings.concurrency),
     BATON_BODY_LIMIT: '200mb',
+    BATON_DEFINITION_BODY_LIMIT: '200mb',
+    BATON_MAX_STEPS: '1000000',
   });
   const app = await createApp({ config, database, logger: process.env.BENCH_LOGS ? undefined : ['error'] });
   await app.listen(0, '127.0.0.1');

@@ -72,6 +72,8 @@ export async function startBatonProcess(
     ORCHESTRATION_MAX_CONCURRENCY: String(settings.concurrency),
     BATON_WORKER_CONCURRENCY: String(settings.concurrency),
     BATON_BODY_LIMIT: '200mb',
+    BATON_DEFINITION_BODY_LIMIT: '200mb',
+    BATON_MAX_STEPS: '1000000',
     ...extraEnv,
   };
   const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });

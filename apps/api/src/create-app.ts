@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LogLevel } from '@nestjs/common';
-import { BatonConfig, ErrorFilter, createValidationPipe } from '@baton/common';
+import { BatonConfig, ErrorFilter, YAML_CONTENT_TYPES, createValidationPipe, requestGuards } from '@baton/common';
 import { AppModule, type AppOptions } from './app.module.js';
 
-export const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+export { YAML_CONTENT_TYPES };
 
 /** Builds the Nest application with Baton's pipes, filters and body parsers; does not listen. */
 export async function createApp(
@@ -16,8 +16,8 @@ export async function createApp(
     AppModule.register({ ...options, config }),
     { logger: options.logger ?? ['log', 'warn', 'error'], bodyParser: false },
   );
-  app.useBodyParser('json', { limit: config.bodyLimit });
-  app.useBodyParser('text', { type: YAML_CONTENT_TYPES, limit: config.bodyLimit });
+  // Origin/Host guard, content type, body parsers with per-route limits, hostile input.
+  app.use(...requestGuards(config));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();

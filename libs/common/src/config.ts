@@ -39,7 +39,22 @@ export class BatonConfig {
   readonly webhookBackoffMs: number;
   /** Webhooks: attempts before a delivery is given up and kept as `dead`. */
   readonly webhookMaxAttempts: number;
+  /** Largest body on ordinary routes (body-parser size syntax). */
   readonly bodyLimit: string;
+  /** Largest body on the routes that carry definitions or plans (definitions, runs, /a2a). */
+  readonly definitionBodyLimit: string;
+  /** Steps per definition or inline plan. */
+  readonly maxSteps: number;
+  /** Nesting depth of any JSON or YAML value a request carries. */
+  readonly maxJsonDepth: number;
+  /** Alias nodes a YAML definition may resolve (bombs multiply them). */
+  readonly maxYamlAliases: number;
+  /** Nesting of child runs: a run started by a step of a run started by a step ... */
+  readonly maxRunDepth: number;
+  /** Origins besides Baton's own whose browser requests are served (`*` for any). */
+  readonly allowedOrigins: string[];
+  /** Host names besides the ones Baton serves by default (`*` turns the Host check off). */
+  readonly allowedHosts: string[];
   /** Comment lines on idle SSE streams (and WebSocket pings), so proxies keep them open. */
   readonly sseHeartbeatMs: number;
   /** Age after which the events of finished runs are pruned; 0 keeps them forever. */
@@ -94,7 +109,14 @@ export class BatonConfig {
     this.webhookPollMs = int('BATON_WEBHOOK_POLL_MS', 1000, 10);
     this.webhookBackoffMs = int('BATON_WEBHOOK_BACKOFF_MS', 1000, 1);
     this.webhookMaxAttempts = int('BATON_WEBHOOK_MAX_ATTEMPTS', 8, 1);
-    this.bodyLimit = env.BATON_BODY_LIMIT || '5mb';
+    this.bodyLimit = env.BATON_BODY_LIMIT || '1mb';
+    this.definitionBodyLimit = env.BATON_DEFINITION_BODY_LIMIT || '10mb';
+    this.maxSteps = int('BATON_MAX_STEPS', 10_000, 1);
+    this.maxJsonDepth = int('BATON_MAX_JSON_DEPTH', 64, 8);
+    this.maxYamlAliases = int('BATON_MAX_YAML_ALIASES', 100, 0);
+    this.maxRunDepth = int('BATON_MAX_RUN_DEPTH', 10, 1);
+    this.allowedOrigins = list(env.BATON_ALLOWED_ORIGINS);
+    this.allowedHosts = list(env.BATON_ALLOWED_HOSTS);
     this.sseHeartbeatMs = int('BATON_SSE_HEARTBEAT_MS', 15_000, 10);
     this.eventRetentionHours = int('BATON_EVENT_RETENTION_HOURS', 720, 0);
     this.bootstrapToken = env.BATON_BOOTSTRAP_TOKEN || undefined;
@@ -111,4 +133,8 @@ export class BatonConfig {
     this.a2aDefaultDefinition = env.BATON_A2A_DEFAULT_DEFINITION?.trim() || undefined;
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0);
 }

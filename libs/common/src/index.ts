@@ -19,3 +19,6 @@ export {
 } from './net/egress-policy.js';
 export { parseEgressRules, type EgressRules } from './net/egress-rules.js';
 export { OutboundHttp, guardedLookup, guardedConnector, type Resolver } from './net/outbound-http.js';
+export { requestGuards, YAML_CONTENT_TYPES } from './http/request-guards.js';
+export { BrowserRequestPolicy, bareHost, type BrowserGuardOptions, type RequestHeaders } from './http/browser-guard.js';
+export { findHostileInput, stringProblem, type InputLimits } from './http/hostile-input.js';

@@ -45,4 +45,41 @@ describe('example definitions', () => {
       await expect(normalizeDefinition(body, { agentCatalog: new BuiltinAgentCatalog() })).resolves.toBeDefined();
     }
   });
+
+});
+describe('parseDefinitionBody limits', () => {
+  const bomb = (levels: number) =>
+    ['name: lol', 'version: "1"', 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]']
+      .concat(Array.from({ length: levels }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`))
+      .concat([`steps: [{ id: s, agent: "builtin:echo", input: *a${levels} }]`])
+      .join('\n');
+
+  it('refuses an alias bomb as a 400, not a resource exhaustion or a 500', () => {
+    const error = failure(bomb(9));
+    expect(error.kind).toBe('validation');
+    expect(error.details).toEqual([{ path: 'body', message: 'uses aliases more than 100 times once expanded (an alias bomb?)' }]);
+  });
+
+  it('refuses undefined aliases and self-aliases', () => {
+    expect(failure('name: a\nsteps: *nope\n').details).toEqual([{ path: 'body', message: expect.stringMatching(/^invalid YAML: Unresolved alias/) }]);
+    expect(failure('name: a\nsteps: &s [*s]\n').details).toEqual([{ path: expect.stringMatching(/^steps(\[0\])+$/), message: 'is nested deeper than 64 levels' }]);
+    expect(failure('name: a\ninput: &i { x: *i }\n').kind).toBe('validation');
+  });
+
+  it('refuses YAML nested past the stack as a 400', () => {
+    expect(failure(`steps: ${'['.repeat(3000)}${']'.repeat(3000)}\n`).message).toMatch(/invalid YAML/);
+    expect(failure(`steps: ${'['.repeat(80)}${']'.repeat(80)}\n`).message).toMatch(/deeper than 64 levels/);
+  });
+
+  it('refuses NUL characters and lone surrogates written as YAML escapes, naming the field', () => {
+    expect(failure('name: "a\\0b"\nsteps: []\n').details).toEqual([{ path: 'name', message: 'must not contain NUL characters (\\u0000)' }]);
+    expect(failure('name: a\ndescription: "\\ud800"\nsteps: []\n').details).toEqual([{ path: 'description', message: expect.stringMatching(/lone UTF-16 surrogate/) }]);
+  });
+
+  it('applies the configured alias budget and expanded size', () => {
+    const limits = { maxYamlAliases: 100, maxDepth: 64, maxExpandedLength: 200 };
+    expect(() => parseDefinitionBody(bomb(1), limits)).toThrow(/expands to \d+ characters of JSON, more than the 200 allowed/);
+    expect(() => parseDefinitionBody(bomb(1), { ...limits, maxYamlAliases: 0, maxExpandedLength: 1e6 })).toThrow(/uses aliases, which are turned off/);
+    expect(parseDefinitionBody(bomb(1), { ...limits, maxExpandedLength: 1e6 }).steps).toHaveLength(1);
+  });
 });

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatonConfig, BatonError, LruCache, contentHash } from '@baton/common';
-import { AgentCatalog, type Definition, type DefinitionSource } from './definition.types.js';
+import { BatonConfig, BatonError, LruCache, contentHash, findHostileInput } from '@baton/common';
+import { AgentCatalog, type Definition, type DefinitionRef, type DefinitionSource } from './definition.types.js';
 import { DefinitionRepository, type StoredDefinition } from './definition.repository.js';
-import { parseDefinitionBody } from './definition-body.js';
+import { parseDefinitionBody, type DefinitionBodyLimits } from './definition-body.js';
 import { normalizeDefinition, validateDefinition, type NormalizedDefinition } from './validation/validate-definition.js';
+import { findSelfStart } from './validation/self-start-check.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_PAGE = 50;
@@ -35,6 +36,7 @@ interface Pending {
 export class OrchestrationDefinitionService {
   private readonly byId: LruCache<string, Definition>;
   private readonly byKey: LruCache<string, Definition>;
+  private readonly limits: DefinitionBodyLimits & { maxSteps: number };
 
   constructor(
     @Inject(DefinitionRepository) private readonly repository: DefinitionRepository,
@@ -43,6 +45,12 @@ export class OrchestrationDefinitionService {
   ) {
     this.byId = new LruCache(config.cacheMaxDefinitions);
     this.byKey = new LruCache(config.cacheMaxDefinitions);
+    this.limits = {
+      maxSteps: config.maxSteps,
+      maxDepth: config.maxJsonDepth,
+      maxYamlAliases: config.maxYamlAliases,
+      maxExpandedLength: sizeInBytes(config.definitionBodyLimit),
+    };
   }
 
   /**
@@ -51,12 +59,12 @@ export class OrchestrationDefinitionService {
    * `body` is a JSON object or a YAML string.
    */
   async register(body: unknown, owner?: string): Promise<{ definition: Definition; created: boolean }> {
-    const parsed = parseDefinitionBody(body);
+    const parsed = parseDefinitionBody(body, this.limits);
     const normalized = await this.validate(parsed, true);
+    const key = { owner: resolveOwner(owner, normalized.owner), name: normalized.name!, version: normalized.version! };
+    await this.refuseSelfStart(key, normalized, parsed);
     return this.store({
-      owner: resolveOwner(owner, normalized.owner),
-      name: normalized.name!,
-      version: normalized.version!,
+      ...key,
       source: 'saved',
       body: parsed,
       hash: hashBody(parsed),
@@ -69,7 +77,7 @@ export class OrchestrationDefinitionService {
    * `plan-<hash12>` and versioned `<hash12>` by default, so the same plan maps to one row.
    */
   async registerInline(plan: unknown, owner?: string): Promise<Definition> {
-    const parsed = parseDefinitionBody(plan);
+    const parsed = parseDefinitionBody(plan, this.limits);
     const normalized = await this.validate(parsed, false);
     const hash = hashBody(parsed);
     const short = hash.slice(0, 12);
@@ -125,11 +133,34 @@ export class OrchestrationDefinitionService {
   }
 
   private async validate(body: Record<string, unknown>, saved: boolean): Promise<NormalizedDefinition> {
-    // Postgres jsonb cannot hold \u0000; refuse it here instead of failing at insert with a 500.
-    if (JSON.stringify(body).includes('\\u0000')) {
-      throw BatonError.validation([{ path: 'body', message: 'must not contain NUL characters (\\u0000)' }]);
+    // Postgres jsonb cannot hold \u0000 or lone surrogates; refuse them (and over-deep
+    // values) here, whatever door the body came through, instead of a 500 at insert.
+    const hostile = findHostileInput(body, { maxDepth: this.limits.maxDepth });
+    if (hostile) throw BatonError.validation([hostile]);
+    return normalizeDefinition(body, { requireNameAndVersion: saved, agentCatalog: this.agentCatalog, maxSteps: this.limits.maxSteps });
+  }
+
+  /** A definition that starts itself (directly or through stored ones) is refused when stored. */
+  private async refuseSelfStart(
+    key: { owner: string; name: string; version: string },
+    normalized: NormalizedDefinition,
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    if (!normalized.steps.some((step) => step.type === 'orchestration')) return;
+    const paths = new Map<string, string>();
+    (body.steps as Array<{ id?: unknown }>).forEach((step, i) => paths.set(String(step?.id), `steps[${i}]`));
+    const problem = await findSelfStart({ ...key, steps: normalized.steps }, (ref) => this.findStored(ref), paths);
+    if (problem) throw BatonError.validation([problem]);
+  }
+
+  private async findStored(ref: DefinitionRef): Promise<Definition | undefined> {
+    try {
+      const owner = ref.owner ?? '';
+      return ref.version !== undefined ? await this.getVersion(ref.name, String(ref.version), owner) : await this.getLatest(ref.name, owner);
+    } catch (error) {
+      if (error instanceof BatonError && error.kind === 'not_found') return undefined;
+      throw error;
     }
-    return normalizeDefinition(body, { requireNameAndVersion: saved, agentCatalog: this.agentCatalog });
   }
 
   private async store(pending: Pending): Promise<{ definition: Definition; created: boolean }> {
@@ -173,7 +204,7 @@ export class OrchestrationDefinitionService {
 
 function replan(stored: StoredDefinition): NormalizedDefinition {
   // Agents are not re-checked: one removed later must not make stored versions unreadable.
-  const result = validateDefinition(stored.body, { requireNameAndVersion: false });
+  const result = validateDefinition(stored.body, { requireNameAndVersion: false, maxSteps: Number.POSITIVE_INFINITY });
   if (!result.ok) {
     throw new Error(`stored definition ${stored.id} no longer validates: ${JSON.stringify(result.errors.slice(0, 3))}`);
   }
@@ -216,4 +247,12 @@ function decodeCursor(cursor: string): { owner: string; name: string } {
     // fall through to the validation error
   }
   throw BatonError.validation([{ path: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
+}
+
+/** body-parser's size syntax (`512kb`, `10mb`, a plain byte count) in bytes. */
+function sizeInBytes(limit: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
+  if (!match) return 10 * 1024 * 1024;
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? 'b').toLowerCase() as 'b'];
+  return Math.floor(Number(match[1]) * unit);
 }

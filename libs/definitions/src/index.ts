@@ -3,7 +3,8 @@ export * from './definition.types.js';
 export { DefinitionsModule, type DefinitionsModuleOptions } from './definitions.module.js';
 export { OrchestrationDefinitionService, hashBody, type DefinitionPage } from './definition.service.js';
 export { BuiltinAgentCatalog, BUILTIN_AGENT_NAMES } from './builtin-agent-catalog.js';
-export { parseDefinitionBody } from './definition-body.js';
+export { parseDefinitionBody, DEFAULT_BODY_LIMITS, type DefinitionBodyLimits } from './definition-body.js';
+export { findSelfStart, type DefinitionNode, type DefinitionLookup } from './validation/self-start-check.js';
 export { loadExampleDefinitions } from './examples.js';
 export { toDefinitionResponse, type DefinitionResponse } from './http/definition-response.js';
 export {
@@ -13,6 +14,7 @@ export {
   type ValidateOptions,
   type ValidationResult,
   type AgentUse,
+  DEFAULT_MAX_STEPS,
 } from './validation/validate-definition.js';
 export { DEFAULT_FAILURE_POLICY, DEFAULT_CACHE_POLICY } from './validation/policies.js';
 export { STEP_ID_PATTERN } from './validation/step-reader.js';

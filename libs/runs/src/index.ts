@@ -1,5 +1,5 @@
 export { RunsModule } from './runs.module.js';
-export { OrchestrationRunFactoryService, type CreateRunRequest } from './services/run-factory.service.js';
+export { OrchestrationRunFactoryService, RUN_DEPTH_EXCEEDED, type CreateRunRequest } from './services/run-factory.service.js';
 export { RunQueryService, type RunPage } from './services/run-query.service.js';
 export { RunControlService } from './services/run-control.service.js';
 export { assertMayControlRun, type RunActor } from './domain/run-actor.js';

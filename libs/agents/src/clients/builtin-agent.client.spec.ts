@@ -51,6 +51,14 @@ describe('built-in agents', () => {
     expect(error).toMatchObject({ code: 'timeout', retryable: true });
   });
 
+  it('delay caps a huge ms at the longest timer instead of overflowing it into no wait at all', async () => {
+    // An overflowing setTimeout fires after 1 ms; a capped one is still waiting at the deadline.
+    for (const ms of [1e12, Number.MAX_VALUE, Number.POSITIVE_INFINITY]) {
+      const error = await failure(run('builtin:delay', { ms, output: 'too soon' }, 1, AbortSignal.timeout(50)));
+      expect(error).toMatchObject({ code: 'timeout' });
+    }
+  });
+
   it('delay refuses a missing ms without retry', async () => {
     expect(await failure(run('builtin:delay', { output: 1 }))).toMatchObject({ code: 'invalid_input', retryable: false });
   });

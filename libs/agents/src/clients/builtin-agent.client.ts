@@ -32,13 +32,19 @@ function asObject(input: unknown): Input {
   return input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Input) : {};
 }
 
-/** `{ ms, output? }`: waits `ms` (honouring the abort signal), then returns `output ?? input`. */
+/**
+ * The longest wait: Node's timers hold 2^31-1 ms (about 24.8 days) and fire at once, with
+ * a warning, beyond it. The step timeout ends any real wait long before.
+ */
+export const MAX_DELAY_MS = 2_147_483_647;
+
+/** `{ ms, output? }`: waits `ms` (at most MAX_DELAY_MS, honouring the abort signal), then returns `output ?? input`. */
 async function delay(input: unknown, signal: AbortSignal): Promise<unknown> {
   const { ms, output } = asObject(input);
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     throw new AgentCallError('builtin:delay needs input.ms, a number >= 0', false, 'invalid_input');
   }
-  await sleep(ms, signal);
+  await sleep(Math.min(ms, MAX_DELAY_MS), signal);
   return output ?? input;
 }
 

@@ -157,3 +157,18 @@ describe('normalizeDefinition', () => {
     expect(definition.version).toBe('1');
   });
 });
+
+describe('the step limit', () => {
+  const steps = (n: number) => Array.from({ length: n }, (_, i) => echo(`s${i}`));
+
+  it('refuses more steps than maxSteps with one error on steps, before reading any', () => {
+    const result = validateDefinition(base([...steps(4), { id: 'bad id!' }]), { maxSteps: 4 });
+    expect(!result.ok && result.errors).toEqual([{ path: 'steps', message: 'has 5 steps, more than the 4 allowed (BATON_MAX_STEPS)' }]);
+  });
+
+  it('accepts exactly maxSteps, and defaults to 10,000', () => {
+    expect(validateDefinition(base(steps(4)), { maxSteps: 4 }).ok).toBe(true);
+    const result = validateDefinition(base(steps(10_001)));
+    expect(!result.ok && result.errors[0]!.message).toMatch(/more than the 10000 allowed/);
+  });
+});

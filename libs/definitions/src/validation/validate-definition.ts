@@ -36,7 +36,11 @@ export interface AgentUse {
 export interface ValidateOptions {
   /** Saved definitions must be named and versioned; inline plans need not be. Default true. */
   requireNameAndVersion?: boolean;
+  /** Most steps a definition may have (BATON_MAX_STEPS); default 10,000. */
+  maxSteps?: number;
 }
+
+export const DEFAULT_MAX_STEPS = 10_000;
 
 export type ValidationResult =
   | { ok: true; definition: NormalizedDefinition; agents: AgentUse[] }
@@ -61,7 +65,7 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
     if (a2a && a2a.answer !== undefined && !A2A_ANSWERS.includes(a2a.answer as string)) issues.add('a2a.answer', `must be one of ${A2A_ANSWERS.join(', ')}`);
   }
   const { settings, cachedStepPaths } = readExecutionSettings(obj.orchestration, issues);
-  const steps = readSteps(obj.steps, issues);
+  const steps = readSteps(obj.steps, issues, options.maxSteps ?? DEFAULT_MAX_STEPS);
   const plan = checkGraph(steps, issues);
   const ids = new Set(steps.map((step) => step.id));
   for (const [stepId, path] of cachedStepPaths) {
@@ -104,12 +108,17 @@ function readVersion(obj: Json, issues: Issues, required: boolean): string | und
   return readString(obj, 'version', '', issues, { required, pattern: VERSION_PATTERN, patternHint: 'letters, digits, ".", "_", "+" and "-"', maxLength: 64 });
 }
 
-function readSteps(value: unknown, issues: Issues): ReadStep[] {
+function readSteps(value: unknown, issues: Issues, maxSteps: number): ReadStep[] {
   if (!Array.isArray(value)) {
     issues.add('steps', value === undefined ? 'is required' : `must be a list, got ${describe(value)}`);
     return [];
   }
   if (value.length === 0) issues.add('steps', 'must have at least one step');
+  // Refused before reading a single step: planning is linear, but not free.
+  if (value.length > maxSteps) {
+    issues.add('steps', `has ${value.length} steps, more than the ${maxSteps} allowed (BATON_MAX_STEPS)`);
+    return [];
+  }
   const steps: ReadStep[] = [];
   value.forEach((element, index) => {
     const step = readStep(element, index, issues);

@@ -3,7 +3,7 @@ import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BatonConfig, BatonError } from '@baton/common';
+import { BatonConfig, BatonError, BrowserRequestPolicy } from '@baton/common';
 import { EventStreamService } from '../streams/event-stream.service.js';
 import { EventSocketConnection } from './event-socket.connection.js';
 
@@ -35,13 +35,17 @@ export class EventSocketServer implements OnApplicationBootstrap, OnModuleDestro
   private wss: WebSocketServer | undefined;
   private server: Server | undefined;
   private readonly connections = new Set<EventSocketConnection>();
+  /** Upgrades skip Express middleware, so the Origin/Host guard is asked here too. */
+  private readonly browserPolicy: BrowserRequestPolicy;
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(EventStreamService) private readonly streams: EventStreamService,
     @Inject(BatonConfig) private readonly config: BatonConfig,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
-  ) {}
+  ) {
+    this.browserPolicy = new BrowserRequestPolicy({ listenHost: config.host, allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts });
+  }
 
   onApplicationBootstrap(): void {
     this.server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
@@ -71,6 +75,9 @@ export class EventSocketServer implements OnApplicationBootstrap, OnModuleDestro
   private async accept(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy()); // a client gone mid-handshake must not crash us
     try {
+      // A page on another site may open a WebSocket to us (browsers do not apply CORS to it).
+      const refusal = this.browserPolicy.refusal(request.headers);
+      if (refusal) throw new BatonError('forbidden', refusal);
       await this.authorizer()?.authorize(request);
     } catch (error) {
       const status = (error instanceof BatonError && REFUSAL_STATUS[error.kind]) || '500 Internal Server Error';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { renderTemplate, type StepSpec, type TemplateContext } from '@baton/definitions';
-import { OrchestrationRunFactoryService, StepTransitionsService, type ClaimedStep, type Run } from '@baton/runs';
+import { BatonError } from '@baton/common';
+import { OrchestrationRunFactoryService, RUN_DEPTH_EXCEEDED, StepTransitionsService, type ClaimedStep, type Run } from '@baton/runs';
 import { StepFailure } from './step-failure.js';
 
 /**
@@ -20,7 +21,13 @@ export class ChildRunStep {
     // startChild finds this attempt's child if there is one (woken, or re-claimed after a
     // crash) and starts it otherwise; a retry is a new attempt and so gets a new child.
     const input = spec.input !== undefined ? renderTemplate(spec.input, context) : context.input;
-    const child = await this.factory.startChild(step, spec.definition, input);
+    const child = await this.factory.startChild(step, spec.definition, input).catch((error: unknown) => {
+      // Too deep stays too deep: another attempt would only fail the same way.
+      if (error instanceof BatonError && (error.details as { code?: string } | undefined)?.code === RUN_DEPTH_EXCEEDED) {
+        throw new StepFailure(error.message, false, RUN_DEPTH_EXCEEDED);
+      }
+      throw error;
+    });
     if (child && isFinished(child)) await this.collect(step, child);
   }
 

@@ -15,6 +15,8 @@ export interface RunExecution {
   rollback?: unknown;
   /** For child runs: the parent step's attempt that started it. */
   childAttempt?: number;
+  /** For child runs: how many runs up the top-level run is (1 for its children); absent is 0. */
+  depth?: number;
 }
 
 export interface StepError {

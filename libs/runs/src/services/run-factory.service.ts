@@ -8,6 +8,12 @@ import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type NewStep } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
 
+/** Steps per insert statement when a run is created. */
+const STEP_INSERT_BATCH = 500;
+
+/** `details.code` of the error startChild throws when a child would nest too deep. */
+export const RUN_DEPTH_EXCEEDED = 'run_depth_exceeded';
+
 export interface CreateRunRequest {
   definition?: DefinitionRef;
   plan?: unknown;
@@ -70,6 +76,7 @@ export class OrchestrationRunFactoryService {
    */
   async startChild(step: ClaimedStep, ref: DefinitionRef, input: unknown): Promise<Run | null> {
     const definition = await this.resolve(ref);
+    const depth = await this.childDepth(step);
     return this.db.transaction(async (tx) => {
       let child = await this.runs.findChild(step.id, step.attempt, tx);
       if (child && ['completed', 'failed', 'cancelled'].includes(child.status)) return child;
@@ -80,7 +87,7 @@ export class OrchestrationRunFactoryService {
           metadata: {},
           idempotencyKey: null,
           submittedBy: null,
-          parent: { runId: step.runId, stepId: step.id, attempt: step.attempt },
+          parent: { runId: step.runId, stepId: step.id, attempt: step.attempt, depth },
         });
         if (!child) throw new Error('child run insert conflicted');
         await this.events.append(tx, [
@@ -91,6 +98,24 @@ export class OrchestrationRunFactoryService {
       await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'child_run', childRunId: child.id } }]);
       return child;
     });
+  }
+
+  /**
+   * The depth a child of this step's run would have. Definitions that start themselves
+   * statically are refused when stored; this catches the dynamic cases (a reference to a
+   * version stored later, a chain through inline plans) before they start runs without end.
+   */
+  private async childDepth(step: ClaimedStep): Promise<number> {
+    const parent = await this.runs.findById(step.runId);
+    const depth = (parent?.execution.depth ?? 0) + 1;
+    if (depth > this.config.maxRunDepth) {
+      throw new BatonError(
+        'invalid_state',
+        `step ${step.key} would start a child run ${depth} levels deep, more than the ${this.config.maxRunDepth} allowed (BATON_MAX_RUN_DEPTH); does the definition start itself?`,
+        { code: RUN_DEPTH_EXCEEDED },
+      );
+    }
+    return depth;
   }
 
   private resolve(ref: DefinitionRef): Promise<Definition> {
@@ -108,10 +133,10 @@ export class OrchestrationRunFactoryService {
       metadata: Record<string, unknown>;
       idempotencyKey: string | null;
       submittedBy: string | null;
-      parent?: { runId: string; stepId: string; attempt: number };
+      parent?: { runId: string; stepId: string; attempt: number; depth: number };
     },
   ): Promise<Run | null> {
-    const execution = this.executionFor(definition, options.parent?.attempt);
+    const execution = this.executionFor(definition, options.parent);
     const run = await this.runs.insert(
       {
         definitionId: definition.id,
@@ -131,7 +156,7 @@ export class OrchestrationRunFactoryService {
       tx,
     );
     if (!run) return null;
-    await this.steps.insertMany(run.id, stepRows(definition), tx);
+    await this.insertSteps(tx, run.id, stepRows(definition));
     await this.events.append(tx, [
       { runId: run.id, type: 'run.created', data: { definition: { id: definition.id, name: definition.name, version: definition.version }, parentRunId: run.parentRunId } },
     ]);
@@ -142,8 +167,19 @@ export class OrchestrationRunFactoryService {
     return run;
   }
 
+  /**
+   * Inserts the steps in batches, yielding to the event loop between them: embedded PGlite
+   * runs each statement on this thread, and one 10,000-row insert held /health for seconds.
+   */
+  private async insertSteps(tx: Transaction, runId: string, rows: NewStep[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += STEP_INSERT_BATCH) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      await this.steps.insertMany(runId, rows.slice(start, start + STEP_INSERT_BATCH), tx);
+    }
+  }
+
   /** The run's normalized settings: definition first, then configuration, then defaults. */
-  private executionFor(definition: Definition, childAttempt?: number): RunExecution {
+  private executionFor(definition: Definition, parent?: { attempt: number; depth: number }): RunExecution {
     const settings = definition.execution;
     const concurrency: RunExecution['concurrency'] =
       settings.maxParallel !== undefined
@@ -157,7 +193,10 @@ export class OrchestrationRunFactoryService {
       caching: settings.caching,
     };
     if (settings.rollback !== undefined) execution.rollback = settings.rollback;
-    if (childAttempt !== undefined) execution.childAttempt = childAttempt;
+    if (parent) {
+      execution.childAttempt = parent.attempt;
+      execution.depth = parent.depth;
+    }
     return execution;
   }
 }

@@ -1,6 +1,12 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { DELIVERY_STATUSES } from '../webhook.types.js';
+
+/**
+ * Optional, but not nullable: `IsOptional` would let `null` through to the service
+ * (`secret: null` was a 500). Absent skips the checks; null fails them, naming the field.
+ */
+const IsAbsentOr = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
 
 /**
  * `POST /api/v1/webhooks`. The DTO checks the shape; the service checks the URL and each
@@ -12,30 +18,30 @@ export class CreateWebhookDto {
   @MaxLength(2048)
   url!: string;
 
-  @IsOptional()
+  @IsAbsentOr()
   @IsArray()
   events?: unknown[];
 
-  @IsOptional()
+  @IsAbsentOr()
   @IsString()
   secret?: string;
 
-  @IsOptional()
+  @IsAbsentOr()
   @IsString()
   @MaxLength(500)
   description?: string;
 
-  @IsOptional()
+  @IsAbsentOr()
   @IsBoolean()
   active?: boolean;
 
   /** Only events of this run (checked to be a UUID by the service). */
-  @IsOptional()
+  @IsAbsentOr()
   @IsString()
   runId?: string;
 
   /** `baton` (default) or a registered renderer's format; checked by the service. */
-  @IsOptional()
+  @IsAbsentOr()
   @IsString()
   @MaxLength(40)
   format?: string;
