@@ -158,7 +158,10 @@ describe.each(testDatabaseKinds())('outbound calls from a Baton that does not li
     const literal = await sendWithPush(`http://127.1:${sink.port}/push`);
     expect(literal.error).toMatchObject({ code: -32602, data: { fields: [{ path: 'url', message: expect.stringContaining('denied by the egress policy') }] } });
 
-    const named = await sendWithPush(`http://localhost:${sink.port}/push`);
+    // A sink of its own: the webhook test above got localhost:<sink.port> blocked as a failing
+    // destination (BATON_WEBHOOK_BACKOFF_MS), which would hold this push back for a minute.
+    const pushSink = await startSink();
+    const named = await sendWithPush(`http://localhost:${pushSink.port}/push`);
     expect(named.result).toMatchObject({ kind: 'task' });
     const subscription = await waitFor(
       async () => (await as('GET', '/api/v1/webhooks')).body.items.find((w: { runId: string }) => w.runId === named.result.id),
@@ -170,6 +173,8 @@ describe.each(testDatabaseKinds())('outbound calls from a Baton that does not li
     );
     expect(delivery.lastError).toMatch(/^outbound address \S+ \(localhost\) is denied by the egress policy/);
     expect(sink.connections).toBe(0);
+    expect(pushSink.connections).toBe(0);
+    await pushSink.close();
   });
 
   it('answers header names only, never values, to every role', async () => {

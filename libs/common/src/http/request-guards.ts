@@ -39,7 +39,12 @@ export function requestGuards(config: BatonConfig): RequestHandler[] {
       if (problem) return refuse(response, Object.assign(new Error(problem), { status: 415 }));
       const large = DEFINITION_ROUTES.has(route);
       const parse = (parser: RequestHandler, done: () => void): void => {
-        void parser(request, response, (error?: unknown) => (error ? refuse(response, parseError(error, large, config)) : done()));
+        void parser(request, response, (error?: unknown) => {
+          if (!error) return done();
+          // The A2A doors answer malformed JSON in protocol terms (-32700), from their own error handler.
+          if (isA2aPath(request.path) && (error as { type?: string }).type === 'entity.parse.failed') return next(error);
+          refuse(response, parseError(error, large, config));
+        });
       };
       parse(large ? parsers.large : parsers.small, () => {
         if (route === 'POST /api/v1/definitions') parse(parsers.yaml, next);
@@ -52,6 +57,10 @@ export function requestGuards(config: BatonConfig): RequestHandler[] {
       next();
     },
   ];
+}
+
+function isA2aPath(path: string): boolean {
+  return path === '/a2a' || path.startsWith('/a2a/');
 }
 
 function routeOf(request: Request): string {
