@@ -15,6 +15,7 @@ import { RunsModule } from '@baton/runs';
 import { WebhooksModule } from '@baton/webhooks';
 import { ExampleSeeder } from './wiring/example-seeder.js';
 import { RegistryAgentCatalog } from './wiring/registry-agent-catalog.js';
+import { LandingController } from './docs/landing.controller.js';
 
 export interface AppOptions {
   config?: BatonConfig;
@@ -50,6 +51,7 @@ export class AppModule {
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
       ],
+      controllers: [LandingController],
       providers: [ExampleSeeder],
     };
   }

@@ -72,6 +72,10 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/whoami', access: 'read' },
     { method: '*', pattern: '/api/v1/tokens', access: 'admin' },
     { method: '*', pattern: '/api/v1/tokens/:name', access: 'admin' },
+    // The landing page and the API reference (Swagger UI's own files are served outside Nest's router)
+    { method: 'GET', pattern: '/', access: 'public' },
+    { method: 'GET', pattern: '/api/docs', access: 'public' },
+    { method: 'GET', pattern: '/api/docs/openapi.json', access: 'public' },
   ];
 }
 

@@ -26,7 +26,7 @@ export class AgentCardService {
       description: 'An orchestration hub for multi-agent work: hand it a saved definition or an inline plan and it runs the steps on the right agents, with retries, caching, human checkpoints and live progress.',
       version: '0.1.0',
       url: `${baseUrl}/a2a`,
-      documentationUrl: `${baseUrl}/dashboard`,
+      documentationUrl: `${baseUrl}/`, // the landing page: links to the API reference and the dashboard
       streaming: true,
       pushNotifications: true,
       skills: [...(await this.definitionSkills()), PLAN_SKILL],
