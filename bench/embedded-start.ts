@@ -10,9 +10,11 @@ import { median } from './lib/stats.js';
  * How long the embedded (PGlite) server takes to answer `/health`, and how much memory it
  * holds once idle: a fresh data folder, then a second start on the same folder, each one a
  * new `node dist/apps/api/src/main.js` as `npm start` runs it (examples seeded). Run after
- * `npm run build`: `node dist/bench/embedded-start.js [--reps 3]`.
+ * `npm run build`: `node dist/bench/embedded-start.js [--reps 3] [--npm]`. With `--npm` each
+ * start is `npm start` itself (the build included), and RSS is the server's (npm's child).
  */
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'apps', 'api', 'src', 'main.js');
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 interface StartFigures {
   healthyMs: number;
@@ -24,44 +26,78 @@ function rssMB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
 }
 
-async function startOnce(dataDir: string, port: number, extraEnv: Record<string, string>): Promise<StartFigures> {
+/** The process under `pid` (itself included) that runs main.js: with --npm, npm's grandchild. */
+function serverPid(pid: number): number | undefined {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (/(^|\/)node$/.test(argv[0] ?? '') && argv[1]?.endsWith('main.js')) return pid;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    for (const child of children) {
+      const found = serverPid(Number(child));
+      if (found) return found;
+    }
+  } catch {
+    // exited meanwhile
+  }
+  return undefined;
+}
+
+async function startOnce(dataDir: string, port: number, viaNpm: boolean): Promise<StartFigures> {
   const started = performance.now();
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BATON_DATA_DIR: dataDir, PORT: String(port), ...extraEnv };
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BATON_DATA_DIR: dataDir, PORT: String(port) };
+  const [command, args] = viaNpm ? ['npm', ['start']] : [process.execPath, [MAIN]];
+  // Its own process group, so the whole tree (npm, sh, node) is stopped together by that group's id.
+  const child = spawn(command, args, { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  let healthyMs = NaN;
-  while (Number.isNaN(healthyMs)) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${stderr}`);
-    if (performance.now() - started > 120_000) break;
+  try {
+    const healthyMs = await firstHealthy(port, started, () => {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${stderr}`);
+    });
+    // Idle: the start-up garbage has had time to be collected or not; this is what stays.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const server = serverPid(child.pid!);
+    return { healthyMs, idleRssMB: server === undefined ? NaN : rssMB(server) };
+  } finally {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+  }
+}
+
+/** Milliseconds from `started` to the first 200 from /health (NaN after 2 minutes). */
+async function firstHealthy(port: number, started: number, check: () => void): Promise<number> {
+  while (performance.now() - started < 120_000) {
+    check();
     try {
       const response = await fetch(`http://127.0.0.1:${port}/health`);
       await response.text();
-      if (response.ok) healthyMs = performance.now() - started;
+      if (response.ok) return performance.now() - started;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
-  // Idle: the start-up garbage has had time to be collected or not; this is what stays.
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
-  const idleRssMB = rssMB(child.pid!);
-  child.kill('SIGTERM');
-  await exited;
-  return { healthyMs, idleRssMB };
+  return NaN;
+}
+
+function viaLabel(npm: boolean): string {
+  return npm ? 'each start: npm start (build + server)' : 'each start: node dist/apps/api/src/main.js';
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { reps: { type: 'string', default: '3' }, port: { type: 'string', default: '3917' } } });
+  const { values } = parseArgs({
+    options: { reps: { type: 'string', default: '3' }, port: { type: 'string', default: '3917' }, npm: { type: 'boolean', default: false } },
+  });
   const reps = Number(values.reps);
   const port = Number(values.port);
+  console.log(viaLabel(values.npm!));
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const rows: Record<'fresh' | 'second', StartFigures[]> = { fresh: [], second: [] };
   for (let rep = 0; rep < reps; rep++) {
     const dataDir = mkdtempSync(join(tmpdir(), 'baton-start-'));
     try {
-      rows.fresh.push(await startOnce(dataDir, port, {}));
-      rows.second.push(await startOnce(dataDir, port, {}));
+      rows.fresh.push(await startOnce(dataDir, port, values.npm!));
+      rows.second.push(await startOnce(dataDir, port, values.npm!));
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
