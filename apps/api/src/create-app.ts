@@ -22,6 +22,6 @@ export async function createApp(
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();
-  setupApiDocs(app); // GET /api/docs (Swagger UI) and /api/docs/openapi.json
+  setupApiDocs(app); // GET /api/docs (Swagger UI) and /api/docs/openapi.json, before Nest's router
   return app;
 }

@@ -54,8 +54,9 @@ describe('the landing page and the API reference', () => {
       expect({ asset, status: response.status }).toEqual({ asset, status: 200 });
       await response.arrayBuffer();
     }
-    const init = await (await fetch(`${ctx.url}/api/docs/swagger-ui-init.js`)).text();
-    expect(init).toContain('/api/v1/runs');
+    const init = await (await fetch(`${ctx.url}/api/docs/swagger-initializer.js`)).text();
+    expect(init).toContain('"/api/docs/openapi.json"'); // ours, not the package's Petstore example
+    expect(init).not.toMatch(/petstore/i);
   });
 
   it('gives the agent card a documentationUrl that answers 200', async () => {

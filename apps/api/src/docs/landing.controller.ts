@@ -1,10 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { BATON_VERSION } from './openapi.js';
 import { landingPage } from './landing-page.js';
 
 /** `GET /`: a small HTML page with links to the API reference, the probes and the dashboard. */
-@ApiExcludeController()
 @Controller()
 export class LandingController {
   private readonly html = landingPage(BATON_VERSION);
