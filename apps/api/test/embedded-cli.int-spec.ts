@@ -57,7 +57,7 @@ describe('the CLI and a server on one embedded database', () => {
     expect(refused.stderr).toContain(
       `curl -X POST ${server.url}/api/v1/tokens -H "authorization: Bearer $BATON_TOKEN" -H 'content-type: application/json' -d '{"name":"ci","role":"operator"}'`,
     );
-    expect(refused.stderr).toContain(`baton token create --name ci --role operator --url ${server.url}`);
+    expect(refused.stderr).toContain(`npm run baton -- token create --name ci --role operator --url ${server.url}`);
     // Nothing was written behind the server's back: it still has no token, so auth is off.
     expect((await fetch(`${server.url}/api/v1/runs`)).status).toBe(200);
   });

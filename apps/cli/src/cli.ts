@@ -65,7 +65,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
       io.err(`\nThe server has it open. Do the same through its API (BATON_TOKEN: an admin token, when auth is on):\n`);
       io.err(`  ${curlFor(url, command, { name, role: options.role })}\n`);
-      io.err(`or let the CLI send it: baton ${argv.map(shellQuote).join(' ')} --url ${url}`);
+      io.err(`or let the CLI send it: npm run baton -- ${argv.map(shellQuote).join(' ')} --url ${url}`);
     }
     return 3;
   }
