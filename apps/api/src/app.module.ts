@@ -16,6 +16,7 @@ import { WebhooksModule } from '@baton/webhooks';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { ExampleSeeder } from './wiring/example-seeder.js';
 import { RegistryAgentCatalog } from './wiring/registry-agent-catalog.js';
+import { LandingController } from './docs/landing.controller.js';
 
 export interface AppOptions {
   config?: BatonConfig;
@@ -51,7 +52,7 @@ export class AppModule {
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
       ],
-      controllers: [DashboardController],
+      controllers: [DashboardController, LandingController],
       providers: [ExampleSeeder],
     };
   }

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LogLevel } from '@nestjs/common';
 import { BatonConfig, ErrorFilter, YAML_CONTENT_TYPES, createValidationPipe, requestGuards } from '@baton/common';
 import { AppModule, type AppOptions } from './app.module.js';
+import { setupApiDocs } from './docs/openapi.js';
 
 export { YAML_CONTENT_TYPES };
 
@@ -21,5 +22,6 @@ export async function createApp(
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();
+  setupApiDocs(app); // GET /api/docs (Swagger UI) and /api/docs/openapi.json, before Nest's router
   return app;
 }

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { BatonConfig } from '@baton/common';
-import { migrate, openDatabase } from '@baton/db';
+import { DataFolderLockedError, migrate, openDatabase, type Database } from '@baton/db';
 import { createTokenService, ROLES, type ApiToken } from '@baton/identity';
+import { curlFor, HttpTokenClient, shellQuote, type TokenCommands } from './token-client.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -14,8 +15,12 @@ const USAGE = `usage: baton <command>
   token list                                           list tokens (never their secrets)
   token revoke <name>                                  revoke the live token with that name
 
+  --url <url>     send the command through a running server's API instead of opening the
+                  database (needed while a server holds the embedded database); the token
+                  for it comes from BATON_TOKEN or --token <token>
+
 Uses the server's configuration: DATABASE_URL, else embedded PGlite in BATON_DATA_DIR.
-With PGlite, stop the server first: one process at a time may open the data folder.`;
+One process at a time may open a PGlite data folder: while a server runs on it, use --url.`;
 
 /**
  * The `baton` command line. Returns the exit code; never calls process.exit, so tests run it
@@ -27,18 +32,56 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     io.err(USAGE);
     return group === undefined || group === 'help' || group === '--help' ? 0 : 2;
   }
-  let options: { name?: string; role?: string; positional: string[] };
+  let options: { name?: string; role?: string; url?: string; token?: string; positional: string[] };
   try {
-    const parsed = parseArgs({ args: rest, options: { name: { type: 'string' }, role: { type: 'string' } }, allowPositionals: true });
+    const parsed = parseArgs({
+      args: rest,
+      options: { name: { type: 'string' }, role: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } },
+      allowPositionals: true,
+    });
     options = { ...parsed.values, positional: parsed.positionals };
   } catch (error) {
     io.err(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const db = await openDatabase(new BatonConfig(env));
+  const name = command === 'revoke' ? (options.positional[0] ?? options.name) : options.name;
+  if (command === 'revoke' && !name) {
+    io.err(`token revoke needs a name\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.url) {
+    return runTokenCommand(new HttpTokenClient(options.url, options.token ?? env.BATON_TOKEN), command, { ...options, name }, io);
+  }
+  const config = new BatonConfig(env);
+  let db: Database;
+  try {
+    db = await openDatabase(config, 'cli');
+  } catch (error) {
+    if (!(error instanceof DataFolderLockedError)) throw error;
+    io.err(`error: ${error.message}`);
+    if (error.holder.owner === 'server') {
+      // The server's own address, as this environment describes it (the CLI shares the server's settings).
+      const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+      io.err(`\nThe server has it open. Do the same through its API (BATON_TOKEN: an admin token, when auth is on):\n`);
+      io.err(`  ${curlFor(url, command, { name, role: options.role })}\n`);
+      io.err(`or let the CLI send it: npm run baton -- ${argv.map(shellQuote).join(' ')} --url ${url}`);
+    }
+    return 3;
+  }
   try {
     await migrate(db);
-    const tokens = createTokenService(db);
+    return await runTokenCommand(createTokenService(db), command, { ...options, name }, io);
+  } catch (error) {
+    io.err(`error: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await db.close();
+  }
+}
+
+async function runTokenCommand(tokens: TokenCommands, command: string, options: { name?: string; role?: string }, io: CliIo): Promise<number> {
+  try {
     if (command === 'create') {
       const { token, apiToken } = await tokens.create({ name: options.name, role: options.role });
       io.err(`created token ${apiToken.name} (${apiToken.role}); it is shown once, store it now:`);
@@ -46,12 +89,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     } else if (command === 'list') {
       for (const line of formatTokens(await tokens.list())) io.out(line);
     } else {
-      const name = options.positional[0] ?? options.name;
-      if (!name) {
-        io.err(`token revoke needs a name\n\n${USAGE}`);
-        return 2;
-      }
-      const revoked = await tokens.revoke(name);
+      const revoked = await tokens.revoke(options.name!);
       io.err(`revoked token ${revoked.name} (${revoked.role})`);
     }
     return 0;
@@ -59,8 +97,6 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     // Validation messages already name each bad field (`role: must be one of ...`).
     io.err(`error: ${(error as Error).message}`);
     return 1;
-  } finally {
-    await db.close();
   }
 }
 

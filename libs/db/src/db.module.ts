@@ -5,13 +5,17 @@ import { Database } from './database.js';
 import { PgDatabase } from './pg-database.js';
 import { PgliteDatabase } from './pglite-database.js';
 import { migrate } from './migrator.js';
+import type { LockOwner } from './data-folder-lock.js';
 
 const OWNS_DATABASE = Symbol('OWNS_DATABASE');
 
-/** Opens the database named by the config: a pg pool for DATABASE_URL, else PGlite on disk. */
-export async function openDatabase(config: BatonConfig): Promise<Database> {
+/**
+ * Opens the database named by the config: a pg pool for DATABASE_URL, else PGlite on disk
+ * (locked for this process; `owner` names it in the error another opener gets).
+ */
+export async function openDatabase(config: BatonConfig, owner: LockOwner = 'server'): Promise<Database> {
   if (config.databaseUrl) return new PgDatabase(config.databaseUrl, config.dbPoolSize);
-  return PgliteDatabase.open(join(resolve(config.dataDir), 'pgdata'));
+  return PgliteDatabase.open(join(resolve(config.dataDir), 'pgdata'), owner);
 }
 
 class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {

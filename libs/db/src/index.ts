@@ -4,3 +4,4 @@ export { PgDatabase } from './pg-database.js';
 export { PgliteDatabase } from './pglite-database.js';
 export { migrate, pendingMigrations, loadMigrations, defaultMigrationsDir, type Migration } from './migrator.js';
 export { DbModule, openDatabase } from './db.module.js';
+export { DataFolderLockedError, type LockHolder, type LockOwner } from './data-folder-lock.js';

@@ -3,11 +3,13 @@ import { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Database, runAfterCommit, type QueryResult, type Transaction } from './database.js';
+import { lockDataFolder, type DataFolderLock, type LockOwner } from './data-folder-lock.js';
+import { initDataFolder, PGLITE_START_PARAMS } from './pglite-init.js';
 
 /**
  * Embedded Postgres (PGlite, WebAssembly) for a bare machine and for tests. It serializes
- * every statement itself, so transactions never race each other and one process owns the
- * data folder.
+ * every statement itself, so transactions never race each other. One process owns a data
+ * folder: it holds `<folder>.lock` until `close()` (see data-folder-lock.ts).
  */
 export class PgliteDatabase extends Database {
   readonly kind = 'pglite' as const;
@@ -19,21 +21,39 @@ export class PgliteDatabase extends Database {
    */
   private readonly current = new AsyncLocalStorage<Transaction>();
 
-  private constructor(private readonly pglite: PGlite) {
+  private constructor(
+    private readonly pglite: PGlite,
+    private readonly lock?: DataFolderLock,
+  ) {
     super();
   }
 
-  /** Opens (or creates) a database persisted in `dataDir`; `undefined` keeps it in memory. */
-  static async open(dataDir?: string): Promise<PgliteDatabase> {
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const pglite = new PGlite(dataDir);
+  /**
+   * Opens (or creates) a database persisted in `dataDir`; `undefined` keeps it in memory.
+   * Throws DataFolderLockedError when another live process has the folder open; `owner`
+   * says who this opener is, for that message.
+   */
+  static async open(dataDir?: string, owner: LockOwner = 'process'): Promise<PgliteDatabase> {
+    if (!dataDir) return PgliteDatabase.started(new PGlite({ startParams: PGLITE_START_PARAMS }));
+    mkdirSync(dataDir, { recursive: true });
+    const lock = await lockDataFolder(dataDir, owner);
+    try {
+      await initDataFolder(dataDir);
+      return await PgliteDatabase.started(new PGlite(dataDir, { startParams: PGLITE_START_PARAMS }), lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private static async started(pglite: PGlite, lock?: DataFolderLock): Promise<PgliteDatabase> {
     await pglite.waitReady;
-    return new PgliteDatabase(pglite);
+    return new PgliteDatabase(pglite, lock);
   }
 
   /** Starts an in-memory database from a dump made by `dump()`: much faster than migrating. */
   static async fromDump(dump: Blob): Promise<PgliteDatabase> {
-    const pglite = new PGlite({ loadDataDir: dump });
+    const pglite = new PGlite({ loadDataDir: dump, startParams: PGLITE_START_PARAMS });
     await pglite.waitReady;
     return new PgliteDatabase(pglite);
   }
@@ -85,6 +105,7 @@ export class PgliteDatabase extends Database {
 
   async close(): Promise<void> {
     if (!this.pglite.closed) await this.pglite.close();
+    this.lock?.release();
   }
 }
 

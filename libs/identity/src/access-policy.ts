@@ -100,6 +100,10 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/dashboard/:a/:b/:c', access: 'public' },
     // Sending a dead webhook delivery again: admins, like every webhook write
     { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'admin' },
+    // The landing page and the API reference (Swagger UI's own files are served outside Nest's router)
+    { method: 'GET', pattern: '/', access: 'public' },
+    { method: 'GET', pattern: '/api/docs', access: 'public' },
+    { method: 'GET', pattern: '/api/docs/openapi.json', access: 'public' },
   ];
 }
 

@@ -43,7 +43,7 @@ export class AgentCardService {
       url: `${baseUrl}/a2a`,
       restUrl: `${baseUrl}/a2a/v1`,
       restV03Url: `${baseUrl}/a2a/v0.3`,
-      documentationUrl: `${baseUrl}/dashboard`,
+      documentationUrl: `${baseUrl}/`, // the landing page: links to the API reference and the dashboard
       streaming: true,
       pushNotifications: true,
       skills: [...definitions.map(skillOf), PLAN_SKILL],
