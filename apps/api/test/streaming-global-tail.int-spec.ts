@@ -5,14 +5,18 @@ import { startPlan, waitForRun } from './support/runs.js';
 import { delayPlan, delayStep } from './support/step-audit.js';
 import { openSse } from './support/sse-client.js';
 
-/** A sink that records what it gets; `delayMs` makes it a slow client (holds every item). */
-function recorder(delayMs = 0): StreamSink & { items: StreamItem[]; ended: string | undefined } {
+/**
+ * A sink that records what it gets. `hold` makes it a slow client: it takes its first item and
+ * then holds the stream until `hold` resolves, so it falls behind the ring however fast or
+ * slow the machine produces events.
+ */
+function recorder(hold?: Promise<void>): StreamSink & { items: StreamItem[]; ended: string | undefined } {
   const sink = {
     items: [] as StreamItem[],
     ended: undefined as string | undefined,
     send(item: StreamItem) {
       sink.items.push(item);
-      if (delayMs > 0) return new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+      if (hold && sink.items.length === 1) return hold;
     },
     end(reason: string) {
       sink.ended = reason;
@@ -76,12 +80,14 @@ describe.each(testDatabaseKinds())('global feed shared tail on %s', (kind) => {
     const liveSubs = live.map((sink) => streams.openGlobal(start, null, sink));
     const fromStart = recorder();
     const fromStartSub = streams.openGlobal(null, null, fromStart);
-    const slow = recorder(15);
+    let release!: () => void;
+    const slow = recorder(new Promise<void>((resolve) => (release = resolve)));
     const slowSub = streams.openGlobal(start, null, slow);
     const completedOnly = recorder();
     const completedSub = streams.openGlobal(start, ['run.completed'], completedOnly);
 
     await runSome(4);
+    release();
     const log = await logAfter(start);
     const everything = await logAfter(null);
     expect(log.length).toBeGreaterThan(30); // several times the ring
