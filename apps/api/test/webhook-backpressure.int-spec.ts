@@ -121,5 +121,5 @@ describe('webhooks to an unreachable port on PGlite', () => {
     await app!.close();
     app = undefined;
     expect(Date.now() - closing).toBeLessThan(5_000);
-  }, 60_000);
+  }, 120_000);
 });

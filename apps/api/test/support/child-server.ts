@@ -108,7 +108,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ChildSer
         const response = await fetch(`${url}/ready`);
         return response.status === 200;
       },
-      { timeoutMs: 20_000, intervalMs: 100, what: `child server on ${url}` },
+      { timeoutMs: 60_000, intervalMs: 100, what: `child server on ${url}` },
     );
   } catch (error) {
     await server.kill();
