@@ -19,3 +19,4 @@ export {
 } from './net/egress-policy.js';
 export { parseEgressRules, type EgressRules } from './net/egress-rules.js';
 export { OutboundHttp, guardedLookup, guardedConnector, type Resolver } from './net/outbound-http.js';
+export { AdmissionGate, DispatchGate } from './gates.js';

@@ -1,1 +1,6 @@
 export { OpsModule } from './ops.module.js';
+export { SystemModeService, type SystemModeView } from './mode/system-mode.service.js';
+export { SYSTEM_MODES, SYSTEM_MODE_CHANGED_EVENT, isSystemMode, type SystemMode } from './mode/system-mode.js';
+export { HeartbeatService, DEAD_MAN_SWITCH, type HeartbeatView } from './heartbeat/heartbeat.service.js';
+export { DrainService, SYSTEM_DRAINED_EVENT } from './drain/drain.service.js';
+export { sendMail, type Mail } from './alerts/smtp-client.js';
