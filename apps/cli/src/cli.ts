@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BatonConfig } from '@baton/common';
 import { migrate, openDatabase } from '@baton/db';
 import { createTokenService, ROLES, type ApiToken } from '@baton/identity';
+import { SYSTEM_COMMANDS, SYSTEM_USAGE, runSystemCommand } from './system-commands.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -14,7 +15,9 @@ const USAGE = `usage: baton <command>
   token list                                           list tokens (never their secrets)
   token revoke <name>                                  revoke the live token with that name
 
-Uses the server's configuration: DATABASE_URL, else embedded PGlite in BATON_DATA_DIR.
+${SYSTEM_USAGE}
+
+Token commands use the server's configuration: DATABASE_URL, else embedded PGlite in BATON_DATA_DIR.
 With PGlite, stop the server first: one process at a time may open the data folder.`;
 
 /**
@@ -23,6 +26,8 @@ With PGlite, stop the server first: one process at a time may open the data fold
  */
 export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env, io: CliIo = consoleIo): Promise<number> {
   const [group, command, ...rest] = argv;
+  // Issue 16: operator commands go through the running server's API.
+  if (group && SYSTEM_COMMANDS.has(group)) return runSystemCommand(argv, env, io);
   if (group !== 'token' || !command || !['create', 'list', 'revoke'].includes(command)) {
     io.err(USAGE);
     return group === undefined || group === 'help' || group === '--help' ? 0 : 2;
