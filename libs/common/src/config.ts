@@ -71,6 +71,10 @@ export class BatonConfig {
   readonly alertFrom: string;
   /** BATON_DRAIN_TIMEOUT_SECONDS: a drain waits this long for in-flight steps, then hands the rest back. */
   readonly drainTimeoutSeconds: number;
+  /** BATON_DOCTOR_INTERVAL_MS: how often the doctor looks for stuck work (0: only on request). */
+  readonly doctorIntervalMs: number;
+  /** BATON_DOCTOR_STUCK_SECONDS: a queued step or a run this long without progress counts as stuck. */
+  readonly doctorStuckSeconds: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -144,6 +148,8 @@ export class BatonConfig {
     }
     this.alertFrom = env.BATON_ALERT_FROM || 'baton@localhost';
     this.drainTimeoutSeconds = int('BATON_DRAIN_TIMEOUT_SECONDS', 300, 0);
+    this.doctorIntervalMs = int('BATON_DOCTOR_INTERVAL_MS', 300_000, 0);
+    this.doctorStuckSeconds = int('BATON_DOCTOR_STUCK_SECONDS', 60, 0);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

@@ -7,10 +7,10 @@
 export abstract class AdmissionGate {
   /**
    * Throws a `BatonError('unavailable')` naming the mode and its reason when new runs are
-   * refused. `child` is a child run started by a step already in flight: part of in-flight
-   * work, so only a read-only (degraded) hub refuses it.
+   * refused. Asked for runs submitted from outside only: a child run is started by a step
+   * already in flight, and in-flight work runs to completion in every mode.
    */
-  abstract assertAdmits(kind: 'run' | 'child'): void;
+  abstract assertAdmits(): void;
 }
 
 export abstract class DispatchGate {

@@ -3,6 +3,8 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AdmissionGate, DispatchGate } from '@baton/common';
 import { MetricsModule } from '@baton/metrics';
 import { AlertService } from './alerts/alert.service.js';
+import { DoctorRepository } from './doctor/doctor.repository.js';
+import { DoctorService } from './doctor/doctor.service.js';
 import { DrainRepository } from './drain/drain.repository.js';
 import { DrainService } from './drain/drain.service.js';
 import { HealthController } from './health.controller.js';
@@ -28,6 +30,8 @@ import { SystemStateRepository } from './mode/system-state.repository.js';
     HeartbeatService,
     DrainRepository,
     DrainService,
+    DoctorRepository,
+    DoctorService,
     { provide: AdmissionGate, useExisting: SystemModeService },
     { provide: DispatchGate, useExisting: SystemModeService },
     { provide: APP_INTERCEPTOR, useClass: DegradedWritesInterceptor },

@@ -8,7 +8,6 @@ import {
   SYSTEM_CHANNEL,
   SYSTEM_MODES,
   SYSTEM_MODE_CHANGED_EVENT,
-  admitsChildRuns,
   admitsRuns,
   allowsDispatch,
   stricter,
@@ -139,9 +138,9 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
   }
 
   // AdmissionGate
-  assertAdmits(kind: 'run' | 'child'): void {
+  assertAdmits(): void {
     const mode = this.mode;
-    if (kind === 'run' ? admitsRuns(mode) : admitsChildRuns(mode)) return;
+    if (admitsRuns(mode)) return;
     throw new BatonError('unavailable', `Baton is in ${mode} mode and admits no new runs: ${this.reason() ?? 'no reason given'}`, {
       mode,
       reason: this.reason(),

@@ -31,11 +31,6 @@ export function allowsDispatch(mode: SystemMode): boolean {
   return mode === 'normal';
 }
 
-/** Child runs of steps in flight are in-flight work: only read-only refuses them. */
-export function admitsChildRuns(mode: SystemMode): boolean {
-  return mode !== 'degraded';
-}
-
 export interface StoredSystemState {
   mode: SystemMode;
   reason: string | null;

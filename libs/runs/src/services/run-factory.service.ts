@@ -42,7 +42,7 @@ export class OrchestrationRunFactoryService {
       throw BatonError.validation([{ path: 'definition', message: 'give exactly one of definition or plan' }]);
     }
     const owner = request.definition?.owner ?? '';
-    this.admission?.assertAdmits('run');
+    this.admission?.assertAdmits();
     if (request.idempotencyKey) {
       const existing = await this.runs.findByIdempotencyKey(owner, request.idempotencyKey);
       if (existing) return { run: existing, created: false };
@@ -72,7 +72,6 @@ export class OrchestrationRunFactoryService {
    * re-claimed after a crash) is returned for the caller to collect; null if the lease was lost.
    */
   async startChild(step: ClaimedStep, ref: DefinitionRef, input: unknown): Promise<Run | null> {
-    this.admission?.assertAdmits('child');
     const definition = await this.resolve(ref);
     return this.db.transaction(async (tx) => {
       let child = await this.runs.findChild(step.id, step.attempt, tx);
