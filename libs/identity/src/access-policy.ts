@@ -100,11 +100,12 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/dashboard/:a/:b/:c', access: 'public' },
     // Sending a dead webhook delivery again: admins, like every webhook write
     { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'admin' },
-    // The hub's mode, heartbeat and drain (issue 16): anyone may read, operators steer
-    { method: 'GET', pattern: '/api/v1/system', access: 'read' },
+    // The hub's mode, heartbeat and drain (issue 16): anyone may read, operators steer; the
+    // backup contact role may read the state and drain (an emergency shutdown) only
+    { method: 'GET', pattern: '/api/v1/system', access: 'system.read' },
     { method: 'POST', pattern: '/api/v1/system/mode', access: 'runs.control' },
     { method: 'POST', pattern: '/api/v1/system/heartbeat', access: 'runs.control' },
-    { method: 'POST', pattern: '/api/v1/system/drain', access: 'runs.control' },
+    { method: 'POST', pattern: '/api/v1/system/drain', access: 'system.shutdown' },
     { method: 'GET', pattern: '/api/v1/system/doctor', access: 'read' },
     { method: 'POST', pattern: '/api/v1/system/doctor/fix', access: 'runs.control' },
   ];
