@@ -20,3 +20,4 @@ export {
 export { parseEgressRules, type EgressRules } from './net/egress-rules.js';
 export { OutboundHttp, guardedLookup, guardedConnector, type Resolver } from './net/outbound-http.js';
 export { AdmissionGate, DispatchGate } from './gates.js';
+export { sendMail, type Mail } from './net/smtp-client.js';

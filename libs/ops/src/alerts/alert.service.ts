@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BatonConfig } from '@baton/common';
+import { BatonConfig, sendMail } from '@baton/common';
 import { SystemModeService } from '../mode/system-mode.service.js';
-import { sendMail } from './smtp-client.js';
 
 /**
  * Tells people when the hub needs them: by e-mail over BATON_ALERT_SMTP_URL to the operator
