@@ -125,4 +125,28 @@ describe.each(testDatabaseKinds())('system modes on %s', (kind) => {
       return modes.mode === 'normal';
     }, { what: 'normal mode again' });
   });
+
+  it('enters degraded by itself on a migration mismatch, either way, and leaves it once schema and code agree', async () => {
+    const modes = ctx.server.app.get(SystemModeService);
+    const settle = async (mode: string) =>
+      waitFor(async () => {
+        await modes.refresh();
+        return modes.mode === mode;
+      }, { what: `mode ${mode}` });
+    const { rows } = await ctx.database.db.query<{ name: string; checksum: string }>(
+      `select name, checksum from baton_migrations order by name desc limit 1`,
+    );
+    const last = rows[0]!;
+    await ctx.database.db.query(`delete from baton_migrations where name = $1`, [last.name]);
+    await settle('degraded');
+    expect(modes.view().reason).toBe(`migration mismatch: not applied: ${last.name}`);
+    await ctx.database.db.query(`insert into baton_migrations (name, checksum) values ($1, $2)`, [last.name, last.checksum]);
+    await settle('normal');
+
+    await ctx.database.db.query(`insert into baton_migrations (name, checksum) values ('29991231000000_from_the_future', 'x')`);
+    await settle('degraded');
+    expect(modes.view().reason).toContain('does not know (a newer version?): 29991231000000_from_the_future');
+    await ctx.database.db.query(`delete from baton_migrations where name = '29991231000000_from_the_future'`);
+    await settle('normal');
+  });
 });

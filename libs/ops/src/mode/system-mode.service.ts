@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Gauge } from 'prom-client';
 import { AdmissionGate, BatonConfig, BatonError, DispatchGate } from '@baton/common';
-import { Database, isDatabaseUnavailable } from '@baton/db';
+import { Database, isDatabaseUnavailable, loadMigrations } from '@baton/db';
 import { OrchestrationMetricsService } from '@baton/metrics';
 import {
   SYSTEM_CHANNEL,
@@ -41,6 +41,8 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
   private readonly openListeners = new Set<() => void>();
   private readonly cleanups: Array<() => unknown> = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The migration files this instance was built with (read once). */
+  private readonly migrations = new Set(loadMigrations().map((m) => m.name));
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -95,9 +97,14 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
    */
   async refresh(): Promise<void> {
     try {
-      const [stored, readOnly] = await Promise.all([this.repository.get(), this.repository.readOnly()]);
+      const [stored, readOnly, applied] = await Promise.all([
+        this.repository.get(),
+        this.repository.readOnly(),
+        this.repository.appliedMigrations(),
+      ]);
       this.stored = stored;
-      if (readOnly) this.setAutomatic('database refuses writes (read-only)');
+      const problem = readOnly ? 'database refuses writes (read-only)' : this.migrationMismatch(applied);
+      if (problem) this.setAutomatic(problem);
       else this.clearAutomatic();
     } catch (error) {
       if (isDatabaseUnavailable(error) || !this.db.health.connected) this.setAutomatic(`database unreachable: ${(error as Error).message}`);
@@ -155,6 +162,16 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
   onOpen(fn: () => void): () => void {
     this.openListeners.add(fn);
     return () => this.openListeners.delete(fn);
+  }
+
+  /** The schema and this instance's code disagree: missing migrations, or unknown ones (a newer version ran). */
+  private migrationMismatch(applied: string[]): string | null {
+    const done = new Set(applied);
+    const missing = [...this.migrations].filter((name) => !done.has(name));
+    if (missing.length > 0) return `migration mismatch: not applied: ${missing.slice(0, 3).join(', ')}`;
+    const unknown = applied.filter((name) => !this.migrations.has(name));
+    if (unknown.length > 0) return `migration mismatch: the database has migrations this instance does not know (a newer version?): ${unknown.slice(0, 3).join(', ')}`;
+    return null;
   }
 
   private reason(): string | null {

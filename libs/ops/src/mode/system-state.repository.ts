@@ -75,6 +75,12 @@ export class SystemStateRepository {
     return rows.map((row) => ({ id: row.id, type: row.type, data: row.data, instanceId: row.instance_id, createdAt: new Date(row.created_at) }));
   }
 
+  /** Names of the migrations the database has applied. */
+  async appliedMigrations(q: Queryable = this.db): Promise<string[]> {
+    const { rows } = await q.query<{ name: string }>(`select name from baton_migrations order by name`);
+    return rows.map((row) => row.name);
+  }
+
   /** `on` when the session refuses writes (a hot standby, `default_transaction_read_only`). */
   async readOnly(q: Queryable = this.db): Promise<boolean> {
     const { rows } = await q.query<{ read_only: string }>(`select current_setting('transaction_read_only') as read_only`);
