@@ -3,16 +3,20 @@ import { HeartbeatService, SYSTEM_DRAINED_EVENT } from '@baton/ops';
 import { createTestDatabase, testDatabaseKinds, waitFor, type TestDatabase } from '@baton/testing';
 import { http, startTestApp, type TestApp } from './support/test-app.js';
 import { startSmtpServer, type SmtpServer } from './support/smtp-server.js';
+import { startReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
 /** Issue 16: the dead-man switch, alerting over a real SMTP server on loopback. */
 describe.each(testDatabaseKinds())('operator heartbeat on %s', (kind) => {
   let database: TestDatabase;
   let smtp: SmtpServer;
+  let receiver: WebhookReceiver;
   let server: TestApp | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
     smtp = await startSmtpServer();
+    receiver = await startReceiver();
+    receiver.secret = 'whsec_alert_test_secret';
   });
   afterEach(async () => {
     await server?.close();
@@ -21,6 +25,7 @@ describe.each(testDatabaseKinds())('operator heartbeat on %s', (kind) => {
   });
   afterAll(async () => {
     await smtp.close();
+    await receiver.close();
     await database.drop();
   });
 
@@ -30,6 +35,8 @@ describe.each(testDatabaseKinds())('operator heartbeat on %s', (kind) => {
       BATON_OPERATOR_EMAIL: 'operator@example.test',
       BATON_BACKUP_CONTACT: 'backup@example.test',
       BATON_HEARTBEAT_CHECK_MS: '100',
+      BATON_ALERT_WEBHOOK_URL: receiver.url,
+      BATON_ALERT_WEBHOOK_SECRET: receiver.secret,
       ...env,
     });
 
@@ -41,6 +48,7 @@ describe.each(testDatabaseKinds())('operator heartbeat on %s', (kind) => {
 
   it('enters safe mode without a heartbeat, e-mails the operator and the backup contact, and a heartbeat lifts it', async () => {
     const seen = smtp.messages.length;
+    receiver.setFailures([503]);
     // 0.0003 h is about a second.
     server = await start({ BATON_HEARTBEAT_INTERVAL_HOURS: '0.0003', BATON_MAX_UNATTENDED_HOURS: '24' });
     const mail = await smtp.nextMessage(seen);
@@ -49,10 +57,18 @@ describe.each(testDatabaseKinds())('operator heartbeat on %s', (kind) => {
     const system = (await http('GET', `${server.url}/api/v1/system`)).body;
     expect(system).toMatchObject({ mode: 'safe', stored: { setBy: 'dead-man-switch' } });
     expect(system.reason).toMatch(/^no operator heartbeat since /);
-    // The alert is recorded once the mail is sent.
-    await waitFor(async () => (await http('GET', `${server!.url}/api/v1/system`)).body.events.some((e: any) => e.type === 'system.alert' && e.data.emailedTo.length === 2), {
-      what: 'the recorded alert',
-    });
+    // The alert is recorded once the mail is sent and the signed webhook delivered (after a 503, retried).
+    await waitFor(
+      async () =>
+        (await http('GET', `${server!.url}/api/v1/system`)).body.events.some(
+          (e: any) => e.type === 'system.alert' && e.data.emailedTo.length === 2 && e.data.webhookDelivered === true,
+        ),
+      { what: 'the recorded alert' },
+    );
+    const hooks = receiver.accepted.filter((d) => d.eventType === 'system.alert');
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]!.body.event.data.subject).toBe('no heartbeat: Baton entered safe mode');
+    expect(receiver.calls.map((c) => c.answer)).toEqual([503, 204]);
     expect((await http('POST', `${server.url}/api/v1/runs`, { plan: { steps: [{ id: 'x', agent: 'builtin:echo' }] } })).status).toBe(503);
     // Only one alert although the switch is checked every 100 ms.
     await new Promise((resolve) => setTimeout(resolve, 400));

@@ -69,6 +69,9 @@ export class BatonConfig {
   /** BATON_ALERT_SMTP_URL: `smtp://host:port` to send alerts through (plain SMTP, no auth). */
   readonly alertSmtpUrl: string | undefined;
   readonly alertFrom: string;
+  /** BATON_ALERT_WEBHOOK_URL / _SECRET: alerts also go as a signed POST here. */
+  readonly alertWebhookUrl: string | undefined;
+  readonly alertWebhookSecret: string | undefined;
   /** BATON_DRAIN_TIMEOUT_SECONDS: a drain waits this long for in-flight steps, then hands the rest back. */
   readonly drainTimeoutSeconds: number;
   /** BATON_DOCTOR_INTERVAL_MS: how often the doctor looks for stuck work (0: only on request). */
@@ -147,6 +150,11 @@ export class BatonConfig {
       errors.push({ path: 'BATON_ALERT_SMTP_URL', message: `must look like smtp://host:port, got "${this.alertSmtpUrl}"` });
     }
     this.alertFrom = env.BATON_ALERT_FROM || 'baton@localhost';
+    this.alertWebhookUrl = env.BATON_ALERT_WEBHOOK_URL || undefined;
+    this.alertWebhookSecret = env.BATON_ALERT_WEBHOOK_SECRET || undefined;
+    if (this.alertWebhookUrl && !this.alertWebhookSecret) {
+      errors.push({ path: 'BATON_ALERT_WEBHOOK_SECRET', message: 'is required with BATON_ALERT_WEBHOOK_URL (alerts are signed)' });
+    }
     this.drainTimeoutSeconds = int('BATON_DRAIN_TIMEOUT_SECONDS', 300, 0);
     this.doctorIntervalMs = int('BATON_DOCTOR_INTERVAL_MS', 300_000, 0);
     this.doctorStuckSeconds = int('BATON_DOCTOR_STUCK_SECONDS', 60, 0);
