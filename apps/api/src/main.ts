@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { BatonConfig } from '@baton/common';
 import { AccessService, assertListenAddressAllowed } from '@baton/identity';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SYSTEM_DRAINED_EVENT } from '@baton/ops';
 import { createApp } from './create-app.js';
 
 /**
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
     logger.warn('*** AUTH IS OFF: no API token exists, so every request is allowed. ***');
     logger.warn(`*** Listening on loopback (${config.host}) only. Create a token to turn auth on. ***`);
   }
+  // A finished drain (issue 16) stops the process the way SIGTERM does: leases handed back.
+  app.get(EventEmitter2).once(SYSTEM_DRAINED_EVENT, () => process.kill(process.pid, 'SIGTERM'));
   await app.listen(config.port, config.host);
   const where = config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
   logger.log(`listening on http://${config.host}:${config.port} with ${where}${authOff ? ' (auth off)' : ''}`);

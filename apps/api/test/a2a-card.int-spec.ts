@@ -80,7 +80,7 @@ describe.each(testDatabaseKinds())('the A2A agent card on %s', (kind) => {
       expect(v10.body.result.capabilities.extensions).toEqual([
         expect.objectContaining({
           uri: 'urn:baton:a2a:caller:v1',
-          params: { name: 'card-agent', role: 'agent', permissions: ['read', 'runs.submit'], tasks: 'own', decisions: 'agent_input of its own tasks' },
+          params: { name: 'card-agent', role: 'agent', permissions: ['read', 'runs.submit', 'system.read'], tasks: 'own', decisions: 'agent_input of its own tasks' },
         }),
       ]);
       const v03 = await rpc(ctx.url, ADMIN, 'agent/getAuthenticatedExtendedCard', {}, '0.3');

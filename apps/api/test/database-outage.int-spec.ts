@@ -111,6 +111,11 @@ describeIfPostgres('the process outlives its database (own Postgres server, rest
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
     const seen = await ready.stop();
+    // Issue 16: the automatic degraded mode ends with the outage.
+    await waitFor(async () => ((await (await fetch(`${baton.url}/health`)).json()) as { mode: string }).mode === 'normal', {
+      timeoutMs: 10_000,
+      what: 'mode normal again',
+    });
 
     for (const id of runIds) {
       const run = await waitForRun(baton.url, id, undefined, 30_000);
@@ -151,7 +156,12 @@ describeIfPostgres('the process outlives its database (own Postgres server, rest
     const { before } = await survive(async () => {
       await server.stop('fast');
       downAt = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, STOP_MS));
+      // Issue 16: the instance makes itself degraded (read-only) while the database is away.
+      await waitFor(async () => ((await (await fetch(`${baton.url}/health`)).json()) as { mode: string }).mode === 'degraded', {
+        timeoutMs: 10_000,
+        what: 'automatic degraded mode',
+      });
+      await new Promise((resolve) => setTimeout(resolve, STOP_MS - (Date.now() - downAt)));
       await server.start();
     });
     // The leases of the steps in flight had run out by the time the database came back,

@@ -8,7 +8,7 @@ describe.each(testDatabaseKinds())('health and readiness on %s', (kind) => {
     const ready = await http('GET', `${ctx.url}/ready`);
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ status: 'ready', database: kind });
-    expect((await http('GET', `${ctx.url}/health`)).body).toEqual({ status: 'ok' });
+    expect((await http('GET', `${ctx.url}/health`)).body).toEqual({ status: 'ok', mode: 'normal', reason: null });
   });
 
   it('reports not ready when a migration is missing', async () => {

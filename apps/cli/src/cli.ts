@@ -3,6 +3,7 @@ import { BatonConfig } from '@baton/common';
 import { DataFolderLockedError, migrate, openDatabase, type Database } from '@baton/db';
 import { createTokenService, ROLES, type ApiToken } from '@baton/identity';
 import { curlFor, HttpTokenClient, shellQuote, type TokenCommands } from './token-client.js';
+import { SYSTEM_COMMANDS, SYSTEM_USAGE, runSystemCommand } from './system-commands.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -19,7 +20,9 @@ const USAGE = `usage: baton <command>
                   database (needed while a server holds the embedded database); the token
                   for it comes from BATON_TOKEN or --token <token>
 
-Uses the server's configuration: DATABASE_URL, else embedded PGlite in BATON_DATA_DIR.
+${SYSTEM_USAGE}
+
+Token commands use the server's configuration: DATABASE_URL, else embedded PGlite in BATON_DATA_DIR.
 One process at a time may open a PGlite data folder: while a server runs on it, use --url.`;
 
 /**
@@ -28,6 +31,8 @@ One process at a time may open a PGlite data folder: while a server runs on it, 
  */
 export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env, io: CliIo = consoleIo): Promise<number> {
   const [group, command, ...rest] = argv;
+  // Issue 16: operator commands go through the running server's API.
+  if (group && SYSTEM_COMMANDS.has(group)) return runSystemCommand(argv, env, io);
   if (group !== 'token' || !command || !['create', 'list', 'revoke'].includes(command)) {
     io.err(USAGE);
     return group === undefined || group === 'help' || group === '--help' ? 0 : 2;

@@ -72,6 +72,27 @@ export class BatonConfig {
   readonly a2aDefaultVersion: '0.3' | '1.0';
   /** BATON_A2A_DEFAULT_DEFINITION: the definition an A2A message naming no skill runs. */
   readonly a2aDefaultDefinition: string | undefined;
+  /** BATON_HEARTBEAT_INTERVAL_HOURS: the dead-man switch (issue 16); undefined (unset) turns it off. */
+  readonly heartbeatIntervalHours: number | undefined;
+  /** BATON_MAX_UNATTENDED_HOURS: after the missed heartbeat, this much longer without one drains and stops. */
+  readonly maxUnattendedHours: number;
+  /** BATON_HEARTBEAT_CHECK_MS: how often the dead-man switch looks at the last heartbeat. */
+  readonly heartbeatCheckMs: number;
+  /** BATON_BACKUP_CONTACT: the e-mail address alerted (besides BATON_OPERATOR_EMAIL) when the switch trips. */
+  readonly backupContact: string | undefined;
+  readonly operatorEmail: string | undefined;
+  /** BATON_ALERT_SMTP_URL: `smtp://host:port` to send alerts through (plain SMTP, no auth). */
+  readonly alertSmtpUrl: string | undefined;
+  readonly alertFrom: string;
+  /** BATON_ALERT_WEBHOOK_URL / _SECRET: alerts also go as a signed POST here. */
+  readonly alertWebhookUrl: string | undefined;
+  readonly alertWebhookSecret: string | undefined;
+  /** BATON_DRAIN_TIMEOUT_SECONDS: a drain waits this long for in-flight steps, then hands the rest back. */
+  readonly drainTimeoutSeconds: number;
+  /** BATON_DOCTOR_INTERVAL_MS: how often the doctor looks for stuck work (0: only on request). */
+  readonly doctorIntervalMs: number;
+  /** BATON_DOCTOR_STUCK_SECONDS: a queued step or a run this long without progress counts as stuck. */
+  readonly doctorStuckSeconds: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -131,6 +152,34 @@ export class BatonConfig {
     if (a2aVersion !== '0.3' && a2aVersion !== '1.0') errors.push({ path: 'BATON_A2A_DEFAULT_VERSION', message: `must be 0.3 or 1.0, got "${a2aVersion}"` });
     this.a2aDefaultVersion = a2aVersion === '1.0' ? '1.0' : '0.3';
     this.a2aDefaultDefinition = env.BATON_A2A_DEFAULT_DEFINITION?.trim() || undefined;
+    const hours = (name: string, fallback: number | undefined): number | undefined => {
+      const raw = env[name];
+      if (raw === undefined || raw === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isFinite(value) || value <= 0) {
+        errors.push({ path: name, message: `must be a number of hours > 0, got "${raw}"` });
+        return fallback;
+      }
+      return value;
+    };
+    this.heartbeatIntervalHours = hours('BATON_HEARTBEAT_INTERVAL_HOURS', undefined);
+    this.maxUnattendedHours = hours('BATON_MAX_UNATTENDED_HOURS', 24)!;
+    this.heartbeatCheckMs = int('BATON_HEARTBEAT_CHECK_MS', 60_000, 10);
+    this.backupContact = env.BATON_BACKUP_CONTACT || undefined;
+    this.operatorEmail = env.BATON_OPERATOR_EMAIL || undefined;
+    this.alertSmtpUrl = env.BATON_ALERT_SMTP_URL || undefined;
+    if (this.alertSmtpUrl && !/^smtp:\/\/[^/:]+(:\d+)?\/?$/.test(this.alertSmtpUrl)) {
+      errors.push({ path: 'BATON_ALERT_SMTP_URL', message: `must look like smtp://host:port, got "${this.alertSmtpUrl}"` });
+    }
+    this.alertFrom = env.BATON_ALERT_FROM || 'baton@localhost';
+    this.alertWebhookUrl = env.BATON_ALERT_WEBHOOK_URL || undefined;
+    this.alertWebhookSecret = env.BATON_ALERT_WEBHOOK_SECRET || undefined;
+    if (this.alertWebhookUrl && !this.alertWebhookSecret) {
+      errors.push({ path: 'BATON_ALERT_WEBHOOK_SECRET', message: 'is required with BATON_ALERT_WEBHOOK_URL (alerts are signed)' });
+    }
+    this.drainTimeoutSeconds = int('BATON_DRAIN_TIMEOUT_SECONDS', 300, 0);
+    this.doctorIntervalMs = int('BATON_DOCTOR_INTERVAL_MS', 300_000, 0);
+    this.doctorStuckSeconds = int('BATON_DOCTOR_STUCK_SECONDS', 60, 0);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

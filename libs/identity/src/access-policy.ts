@@ -104,6 +104,14 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/', access: 'public' },
     { method: 'GET', pattern: '/api/docs', access: 'public' },
     { method: 'GET', pattern: '/api/docs/openapi.json', access: 'public' },
+    // The hub's mode, heartbeat and drain (issue 16): anyone may read, operators steer; the
+    // backup contact role may read the state and drain (an emergency shutdown) only
+    { method: 'GET', pattern: '/api/v1/system', access: 'system.read' },
+    { method: 'POST', pattern: '/api/v1/system/mode', access: 'runs.control' },
+    { method: 'POST', pattern: '/api/v1/system/heartbeat', access: 'runs.control' },
+    { method: 'POST', pattern: '/api/v1/system/drain', access: 'system.shutdown' },
+    { method: 'GET', pattern: '/api/v1/system/doctor', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/system/doctor/fix', access: 'runs.control' },
   ];
 }
 

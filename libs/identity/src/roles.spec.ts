@@ -17,4 +17,12 @@ describe('roles', () => {
     expect(rolesWith('admin')).toEqual(['admin']);
     expect(rolesWith('runs.submit')).toEqual(['agent', 'admin']);
   });
+
+  it('lets the backup contact read the system state and shut down, nothing else', () => {
+    expect(rolesWith('system.shutdown')).toEqual(['operator', 'admin', 'backup']);
+    expect(rolesWith('system.read')).toEqual(['viewer', 'agent', 'operator', 'admin', 'backup']);
+    for (const permission of ['read', 'runs.submit', 'runs.control', 'approvals.decide', 'admin'] as const) {
+      expect(roleAllows('backup', permission)).toBe(false);
+    }
+  });
 });

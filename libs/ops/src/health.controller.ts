@@ -1,17 +1,22 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Database, pendingMigrations } from '@baton/db';
+import { SystemModeService } from './mode/system-mode.service.js';
 
 /** Liveness and readiness. Both stay open when API tokens are enabled. */
 @Controller()
 export class HealthController {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(SystemModeService) private readonly mode: SystemModeService,
+  ) {}
 
-  /** The process is up and serving HTTP. */
+  /** The process is up and serving HTTP (200 in every mode), and the mode it enforces. */
   @Get('health')
   @HttpCode(HttpStatus.OK)
-  health(): { status: 'ok' } {
-    return { status: 'ok' };
+  health(): { status: 'ok'; mode: string; reason: string | null } {
+    const { mode, reason } = this.mode.view();
+    return { status: 'ok', mode, reason };
   }
 
   /**

@@ -1,5 +1,41 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AdmissionGate, DispatchGate } from '@baton/common';
+import { MetricsModule } from '@baton/metrics';
+import { AlertService } from './alerts/alert.service.js';
+import { DoctorRepository } from './doctor/doctor.repository.js';
+import { DoctorService } from './doctor/doctor.service.js';
+import { DrainRepository } from './drain/drain.repository.js';
+import { DrainService } from './drain/drain.service.js';
 import { HealthController } from './health.controller.js';
+import { HeartbeatService } from './heartbeat/heartbeat.service.js';
+import { SystemController } from './http/system.controller.js';
+import { DegradedWritesInterceptor } from './mode/degraded-writes.interceptor.js';
+import { SystemModeService } from './mode/system-mode.service.js';
+import { SystemStateRepository } from './mode/system-state.repository.js';
 
-@Module({ controllers: [HealthController] })
+/**
+ * Health, operating modes, heartbeat and drain. Global so the run factory (`runs`) and the
+ * claim loop (`execution`) receive the `AdmissionGate` and `DispatchGate` it binds without
+ * importing `ops`.
+ */
+@Global()
+@Module({
+  imports: [MetricsModule],
+  controllers: [HealthController, SystemController],
+  providers: [
+    SystemStateRepository,
+    SystemModeService,
+    AlertService,
+    HeartbeatService,
+    DrainRepository,
+    DrainService,
+    DoctorRepository,
+    DoctorService,
+    { provide: AdmissionGate, useExisting: SystemModeService },
+    { provide: DispatchGate, useExisting: SystemModeService },
+    { provide: APP_INTERCEPTOR, useClass: DegradedWritesInterceptor },
+  ],
+  exports: [AdmissionGate, DispatchGate, SystemModeService, HeartbeatService, DrainService],
+})
 export class OpsModule {}

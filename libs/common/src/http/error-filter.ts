@@ -40,6 +40,11 @@ export function toErrorBody(exception: unknown): ErrorBody {
     const text = Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
     return body(statusCode, text, details);
   }
+  // A statement that failed for want of a database (tagged by @baton/db's PgDatabase, read
+  // here by its registered symbol so common need not import db): retry later, not a bug.
+  if ((exception as Record<symbol, unknown> | null)?.[Symbol.for('baton.db.unavailable')] === true) {
+    return body(HttpStatus.SERVICE_UNAVAILABLE, 'the database is unavailable; Baton is degraded (read-only) until it is back');
+  }
   // Body-parser errors carry a status (malformed JSON, too large) but are not HttpExceptions.
   const status = (exception as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { AgentModeRouterService } from '@baton/agents';
-import { BatonConfig } from '@baton/common';
+import { BatonConfig, DispatchGate } from '@baton/common';
 import { Database, isDatabaseUnavailable } from '@baton/db';
 import {
   CANCEL_CHANNEL,
@@ -52,6 +52,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     @Inject(OrchestrationStepExecutorService) private readonly executor: OrchestrationStepExecutorService,
     @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
     @Inject(StepCacheService) private readonly cache: StepCacheService,
+    // Issue 16 hook (ops helper): safe, degraded and draining modes stop new claims; bound by @baton/ops.
+    @Optional() @Inject(DispatchGate) private readonly gate?: DispatchGate,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -62,6 +64,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     // Back from an outage: keep our leases (renew first), then catch up on missed NOTIFYs.
     const unsubscribeReconnect = this.db.onReconnect(() => void this.sweep());
     this.unlisten.push(async () => void unsubscribeReconnect());
+    const unsubscribeGate = this.gate?.onOpen(() => this.wake());
+    this.unlisten.push(async () => void unsubscribeGate?.());
     const renewEvery = Math.max(250, (this.config.leaseSeconds * 1000) / 3);
     this.timers.push(setInterval(() => void this.renewLeases(), renewEvery));
     this.timers.push(setInterval(() => void this.sweep(), this.config.pollIntervalMs));
@@ -140,6 +144,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
         this.claimAgain = false;
         const capacity = this.config.workerConcurrency - this.inFlight.size;
         if (capacity <= 0) break;
+        // Closed gate (issue 16): claim nothing; running steps carry on; onOpen wakes us.
+        if (this.gate && !this.gate.allowsDispatch()) break;
         const claimed = await this.leases.claim(this.config.instanceId, this.config.leaseSeconds, {
           capacity,
           globalMax: this.config.maxConcurrency,

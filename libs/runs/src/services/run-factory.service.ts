@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { BatonConfig, BatonError } from '@baton/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AdmissionGate, BatonConfig, BatonError } from '@baton/common';
 import { Database, type Transaction } from '@baton/db';
 import { OrchestrationDefinitionService, type Definition, type DefinitionRef } from '@baton/definitions';
 import { EventLogService } from '@baton/events';
@@ -38,6 +38,8 @@ export class OrchestrationRunFactoryService {
     @Inject(StepRepository) private readonly steps: StepRepository,
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(EventLogService) private readonly events: EventLogService,
+    // Issue 16 hook (ops helper): the hub's mode may refuse new runs; bound by @baton/ops.
+    @Optional() @Inject(AdmissionGate) private readonly admission?: AdmissionGate,
   ) {}
 
   /** Creates a run; a repeated idempotency key returns the first run (`created: false`). */
@@ -46,6 +48,7 @@ export class OrchestrationRunFactoryService {
       throw BatonError.validation([{ path: 'definition', message: 'give exactly one of definition or plan' }]);
     }
     const owner = request.definition?.owner ?? '';
+    this.admission?.assertAdmits();
     if (request.idempotencyKey) {
       const existing = await this.runs.findByIdempotencyKey(owner, request.idempotencyKey);
       if (existing) return { run: existing, created: false };

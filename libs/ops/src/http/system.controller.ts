@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
+import { CurrentPrincipal, principalLabel, type Principal } from '@baton/identity';
+import { DoctorService, type DoctorReport, type RepairReport } from '../doctor/doctor.service.js';
+import { DrainService } from '../drain/drain.service.js';
+import { HeartbeatService } from '../heartbeat/heartbeat.service.js';
+import { SystemModeService } from '../mode/system-mode.service.js';
+import { DrainDto, SetModeDto } from './system.dto.js';
+
+/** The hub's operating mode, the operator's heartbeat and the drain (issue 16). */
+@Controller('api/v1/system')
+export class SystemController {
+  constructor(
+    @Inject(SystemModeService) private readonly mode: SystemModeService,
+    @Inject(HeartbeatService) private readonly heartbeat: HeartbeatService,
+    @Inject(DrainService) private readonly drains: DrainService,
+    @Inject(DoctorService) private readonly doctor: DoctorService,
+  ) {}
+
+  @Get()
+  async state(): Promise<Record<string, unknown>> {
+    // Served from memory during an outage: the heartbeat and events need the database.
+    const [heartbeat, events] = await Promise.all([
+      this.heartbeat.status().catch(() => null),
+      this.mode.recentEvents(20).catch(() => []),
+    ]);
+    return { ...this.mode.view(), heartbeat, events };
+  }
+
+  @Post('mode')
+  @HttpCode(HttpStatus.OK)
+  async setMode(@Body() body: SetModeDto, @CurrentPrincipal() who: Principal): Promise<Record<string, unknown>> {
+    await this.mode.setMode(body.mode, body.reason, principalLabel(who));
+    return this.mode.view() as unknown as Record<string, unknown>;
+  }
+
+  @Post('heartbeat')
+  @HttpCode(HttpStatus.OK)
+  async beat(@CurrentPrincipal() who: Principal): Promise<Record<string, unknown>> {
+    const heartbeat = await this.heartbeat.beat(principalLabel(who));
+    return { ...this.mode.view(), heartbeat };
+  }
+
+  @Post('drain')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async drain(@Body() body: DrainDto, @CurrentPrincipal() who: Principal): Promise<Record<string, unknown>> {
+    await this.drains.drain(body.reason, principalLabel(who));
+    return { ...this.mode.view(), draining: true };
+  }
+
+  @Get('doctor')
+  check(): Promise<DoctorReport> {
+    return this.doctor.check();
+  }
+
+  @Post('doctor/fix')
+  @HttpCode(HttpStatus.OK)
+  fix(@CurrentPrincipal() who: Principal): Promise<RepairReport> {
+    return this.doctor.fix(principalLabel(who));
+  }
+}
