@@ -100,6 +100,11 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/dashboard/:a/:b/:c', access: 'public' },
     // Sending a dead webhook delivery again: admins, like every webhook write
     { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'admin' },
+    // MCP (Streamable HTTP): every role may connect; `tools/list` shows only the tools its role
+    // may use, and each call is checked again by the tool and the service behind it.
+    { method: 'POST', pattern: '/mcp', access: 'read' },
+    { method: 'GET', pattern: '/mcp', access: 'read' },
+    { method: 'DELETE', pattern: '/mcp', access: 'read' },
   ];
 }
 

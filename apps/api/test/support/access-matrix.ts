@@ -93,6 +93,10 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
   { method: 'DELETE', pattern: '/api/v1/tokens/:name', allowed: ADMIN, owner: 'any' },
+  // MCP: every role connects; which tools each sees is checked in mcp.int-spec.ts
+  { method: 'POST', pattern: '/mcp', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/mcp', allowed: READ, owner: 'any' },
+  { method: 'DELETE', pattern: '/mcp', allowed: READ, owner: 'any' },
 ];
 
 /**
