@@ -140,7 +140,7 @@ describe.each(testDatabaseKinds())('MCP tool interface on %s', (kind) => {
     const cancelled = await call(operator, 'cancel_run', { runId: run.id });
     expect(cancelled.structuredContent).toMatchObject({ run: { id: run.id, status: 'cancelled' } });
     // A run that is over cannot be resumed: the run service's answer, as a tool error.
-    expect(textOf(await call(operator, 'resume_run', { runId: run.id }))).toMatch(/^invalid_state: /);
+    expect(textOf(await call(operator, 'resume_run', { runId: run.id }))).toMatch(/^invalid_state: cannot resume run .*: it is already cancelled/);
   });
 
   it('answers bad arguments with a tool error naming the field', async () => {
@@ -150,7 +150,7 @@ describe.each(testDatabaseKinds())('MCP tool interface on %s', (kind) => {
       ['get_run', {}, /^validation: runId: is required$/],
       ['start_run', { plna: {} }, /^validation: plna: is not a known argument$/],
       ['start_run', { input: {} }, /^validation: definition: give exactly one of definition or plan$/],
-      ['start_run', { plan: { steps: [{ id: 'x', agent: 'builtin:echo', depends_on: ['nope'] }] } }, /^validation: steps\[0\]\.depends_on\[0\]: /],
+      ['start_run', { plan: { steps: [{ id: 'x', agent: 'builtin:echo', depends_on: ['nope'] }] } }, /^validation: steps\[0\]\.depends_on\[0\]: unknown step "nope"$/],
       ['decide_approval', { approvalId: crypto.randomUUID(), decision: 'maybe' }, /^validation: decision: must be equal to one of the allowed values$/],
       ['list_runs', { limit: 0 }, /^validation: limit: must be >= 1$/],
       ['get_run', { runId: crypto.randomUUID() }, /^not_found: run .* was not found$/],
