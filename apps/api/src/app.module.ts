@@ -12,6 +12,7 @@ import { OpsModule } from '@baton/ops';
 import { IdentityModule } from '@baton/identity';
 import { MetricsModule } from '@baton/metrics';
 import { McpModule } from '@baton/mcp';
+import { NodesModule } from '@baton/nodes';
 import { RunsModule } from '@baton/runs';
 import { WebhooksModule } from '@baton/webhooks';
 import { DashboardController } from './dashboard/dashboard.controller.js';
@@ -52,6 +53,7 @@ export class AppModule {
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
         McpModule.register({ imports: [runs, approvals, definitions] }),
+        NodesModule,
       ],
       controllers: [DashboardController],
       providers: [ExampleSeeder],
