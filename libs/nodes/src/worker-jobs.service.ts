@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AgentCallError, WorkerAgentClient, type Agent, type InvocationContext, type WorkerJobDispatcher } from '@baton/agents';
 import { BatonConfig, BatonError } from '@baton/common';
 import { JobRepository } from './job.repository.js';
@@ -16,12 +16,14 @@ export const MAX_CLAIM_WAIT_SECONDS = 60;
  * `claim`, and `complete`/`fail` under the lease token they were given.
  */
 @Injectable()
-export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit {
+export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('WorkerJobs');
   /** Wakes long-polling claims when a job is queued here. */
   private readonly queued = new Wakeups<'any'>();
   /** Wakes a waiting dispatch when its job is finished here. */
   private readonly finished = new Wakeups<string>();
+  /** Ends open long-polls at shutdown, so closing the server does not wait for them. */
+  private readonly stopping = new AbortController();
 
   constructor(
     @Inject(JobRepository) private readonly jobs: JobRepository,
@@ -31,6 +33,10 @@ export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit {
 
   onModuleInit(): void {
     this.client.bind(this);
+  }
+
+  onModuleDestroy(): void {
+    this.stopping.abort();
   }
 
   /**
@@ -61,11 +67,12 @@ export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit {
    */
   async claim(node: WorkerNode, waitSeconds: number, closed: AbortSignal): Promise<WorkerJob | null> {
     if (node.status !== 'active') return null;
+    const signal = AbortSignal.any([closed, this.stopping.signal]);
     const deadline = Date.now() + Math.min(waitSeconds, MAX_CLAIM_WAIT_SECONDS) * 1000;
     for (;;) {
       const job = await this.jobs.claim(node.id, node.capabilities, node.maxJobs, this.config.nodeLeaseSeconds);
-      if (job || closed.aborted || Date.now() >= deadline) return job;
-      await this.queued.next('any', Math.min(RECHECK_MS, deadline - Date.now()), closed);
+      if (job || signal.aborted || Date.now() >= deadline) return job;
+      await this.queued.next('any', Math.min(RECHECK_MS, deadline - Date.now()), signal);
     }
   }
 
