@@ -62,6 +62,23 @@ describe.each(testDatabaseKinds())('worker nodes on %s', (kind) => {
     });
   });
 
+  it('gives a draining node no new job, and stops accepting a removed node\'s token', async () => {
+    const boot = (await register('short-lived')).body;
+    const n = node(boot);
+    const run = await startPlan(ctx.url, { steps: [{ id: 'thumb', agent: 'resize', input: { image: 'bee.png' } }] });
+    expect((await http('POST', `${ctx.url}/api/v1/nodes/${boot.node_id}/drain`)).body).toMatchObject({ status: 'draining' });
+    expect((await n.heartbeat()).body).toMatchObject({ status: 'draining' });
+    expect((await n.claim(0)).status).toBe(204);
+    expect((await http('DELETE', `${ctx.url}/api/v1/nodes/${boot.node_id}`)).status).toBe(204);
+    expect((await n.heartbeat()).status).toBe(401);
+    expect((await http('GET', `${ctx.url}/api/v1/nodes/${boot.node_id}`)).status).toBe(404);
+    // Another node takes the job, so later tests start from an empty queue.
+    const other = node((await register('after-removal')).body);
+    const job = (await other.claim()).body.job;
+    expect((await other.complete(job, { ok: true })).status).toBe(200);
+    expect((await waitForRun(ctx.url, run.id)).status).toBe('completed');
+  });
+
   it('runs a worker agent step on a node that claims it, and refuses a second completion', async () => {
     const n = node((await register('n2')).body);
     const run = await startPlan(ctx.url, { steps: [{ id: 'thumb', agent: 'resize', input: { image: 'cat.png', width: 64 } }] });
