@@ -1,4 +1,4 @@
-import { testDatabaseKinds } from '@baton/testing';
+import { testDatabaseKinds, waitFor } from '@baton/testing';
 import { http, useTestServer } from './support/test-app.js';
 import { startPlan, waitForRun } from './support/runs.js';
 
@@ -128,6 +128,20 @@ describe.each(testDatabaseKinds())('worker nodes on %s', (kind) => {
     }
     expect((await a.complete(job, { by: 'steady' })).status).toBe(200);
     expect((await waitForRun(ctx.url, run.id)).output).toEqual({ thumb: { by: 'steady' } });
+  });
+
+  it('cancels the job of a step that timed out waiting for a node', async () => {
+    const run = await startPlan(ctx.url, { steps: [{ id: 'thumb', agent: 'resize', input: {}, timeout_seconds: 1, retry: { max_attempts: 1 } }] });
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done.status).toBe('failed');
+    expect(done.steps[0].error).toMatchObject({ code: 'timeout' });
+    // The step's abort cancels its job (right after the failure, not inside its transaction).
+    await waitFor(async () => {
+      const again = await ctx.database.db.query<{ status: string }>(`select status from worker_jobs where context->>'runId' = $1::text`, [run.id]);
+      return again.rows[0]?.status === 'cancelled' || undefined;
+    }, { what: 'the timed-out job cancelled' });
+    const late = node((await register('late')).body);
+    expect((await late.claim(0)).status).toBe(204);
   });
 
   it('fails the step with the node\'s error, and gives nodes only the agents they serve', async () => {
