@@ -10,7 +10,7 @@ const REGISTRATION = 'node-registration-secret-0123456789';
  * lease that runs out and moves the job to another node, fenced and duplicate completions.
  */
 describe.each(testDatabaseKinds())('worker nodes on %s', (kind) => {
-  const ctx = useTestServer(kind, { BATON_NODE_REGISTRATION_TOKEN: REGISTRATION, BATON_NODE_LEASE_SECONDS: '1', BATON_POLL_INTERVAL_MS: '200' });
+  const ctx = useTestServer(kind, { BATON_NODE_REGISTRATION_TOKEN: REGISTRATION, BATON_NODE_LEASE_SECONDS: '1', BATON_POLL_INTERVAL_MS: '200', BATON_SHUTDOWN_GRACE_MS: '1000' });
 
   beforeAll(async () => {
     const agent = await http('POST', `${ctx.url}/api/v1/agents`, { name: 'resize', kind: 'worker', capabilities: ['images'] });
@@ -142,6 +142,20 @@ describe.each(testDatabaseKinds())('worker nodes on %s', (kind) => {
     }, { what: 'the timed-out job cancelled' });
     const late = node((await register('late')).body);
     expect((await late.claim(0)).status).toBe(204);
+  });
+
+  it('keeps a node\'s job across a graceful Baton restart, and takes its completion afterwards', async () => {
+    const boot = (await register('survivor')).body;
+    const run = await startPlan(ctx.url, { steps: [{ id: 'thumb', agent: 'resize', input: { image: 'fox.png' } }] });
+    const job = (await node(boot).claim()).body.job;
+    // The step is handed back at shutdown; the restarted server re-claims the same attempt and finds the job.
+    await ctx.restart();
+    const after = node(boot);
+    await after.heartbeat();
+    expect((await after.complete(job, { by: 'survivor' })).status).toBe(200);
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done).toMatchObject({ status: 'completed', output: { thumb: { by: 'survivor' } } });
+    expect(done.steps[0].attempt).toBe(1);
   });
 
   it('fails the step with the node\'s error, and gives nodes only the agents they serve', async () => {

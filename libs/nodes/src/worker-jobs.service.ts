@@ -8,6 +8,13 @@ import { Wakeups } from './wakeups.js';
 /** How often a waiting side looks again when no in-process signal came (another instance's work). */
 const RECHECK_MS = 1000;
 export const MAX_CLAIM_WAIT_SECONDS = 60;
+/**
+ * Abort reasons (libs/execution's `StopReason`, compared by value: that library stands above
+ * this one) for which the step goes back to the queue with the same attempt: whoever
+ * re-claims it must find the job as it is (perhaps leased, perhaps done), so it is kept.
+ * Any other abort (the run stopped, the step timed out) cancels the job.
+ */
+const HANDED_BACK = new Set<unknown>(['shutdown', 'lease_lost']);
 
 /**
  * The job queue between the engine and worker nodes. The engine's step executor calls a
@@ -42,7 +49,8 @@ export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit, OnM
   /**
    * Queues the job of one step attempt (the same attempt re-claimed after a crash finds its
    * job) and resolves with the output a node completed it with. A node's failure is an
-   * AgentCallError (retryable unless the node said otherwise); the caller's abort cancels the job.
+   * AgentCallError (retryable unless the node said otherwise); the caller's abort cancels the
+   * job, unless the step is only being handed back (see HANDED_BACK).
    */
   async dispatch(agent: Agent, input: unknown, context: InvocationContext, signal: AbortSignal): Promise<unknown> {
     const key = `${context.stepId}:${context.attempt}:${context.itemIndex ?? '-'}`;
@@ -56,7 +64,7 @@ export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit, OnM
     try {
       return outcomeOf(await this.untilFinished(job, signal));
     } catch (error) {
-      if (signal.aborted) await this.jobs.cancel(job.id).catch((e) => this.logger.warn(`could not cancel job ${job.id}: ${e}`));
+      if (signal.aborted && !HANDED_BACK.has(signal.reason)) await this.jobs.cancel(job.id).catch((e) => this.logger.warn(`could not cancel job ${job.id}: ${e}`));
       throw error;
     }
   }
