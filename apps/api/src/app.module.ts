@@ -11,6 +11,8 @@ import { ExecutionModule } from '@baton/execution';
 import { OpsModule } from '@baton/ops';
 import { IdentityModule } from '@baton/identity';
 import { MetricsModule } from '@baton/metrics';
+import { McpModule } from '@baton/mcp';
+import { NodesModule } from '@baton/nodes';
 import { RunsModule } from '@baton/runs';
 import { WebhooksModule } from '@baton/webhooks';
 import { DashboardController } from './dashboard/dashboard.controller.js';
@@ -51,6 +53,8 @@ export class AppModule {
         approvals,
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
+        McpModule.register({ imports: [runs, approvals, definitions] }),
+        NodesModule,
       ],
       controllers: [DashboardController, LandingController],
       providers: [ExampleSeeder],

@@ -44,6 +44,7 @@ describe.each(testDatabaseKinds())('access matrix on %s', (kind) => {
       .replace(':id', randomUUID())
       .replace(':configId', 'no-such-config')
       .replace(':stepId', 'no-such-step')
+      .replace(':jobId', randomUUID())
       .replace(':name', 'no-such-name')
       .replace(':version', '1.0.0');
   }
@@ -68,6 +69,7 @@ describe.each(testDatabaseKinds())('access matrix on %s', (kind) => {
 
   function expected(row: RestRow, caller: Caller): 'pass' | 401 | 403 {
     if (row.allowed === 'public') return 'pass';
+    if (row.allowed === 'node') return 401;
     if (caller === 'none' || caller === 'invalid') return 401;
     return row.allowed.includes(caller) ? 'pass' : 403;
   }

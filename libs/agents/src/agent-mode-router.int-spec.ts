@@ -9,6 +9,7 @@ import { AgentRepository } from './agent.repository.js';
 import { A2aAgentClient } from './clients/a2a-agent.client.js';
 import { BuiltinAgentClient } from './clients/builtin-agent.client.js';
 import { HttpAgentClient } from './clients/http-agent.client.js';
+import { WorkerAgentClient } from './clients/worker-agent.client.js';
 
 const context: InvocationContext = { runId: 'r1', stepId: 's1', stepKey: 'k', attempt: 1 };
 
@@ -36,7 +37,7 @@ describe.each(testDatabaseKinds())('agent mode router on %s', (kind) => {
     const egress = EgressPolicy.fromConfig(config);
     outbound = new OutboundHttp(egress);
     registry = new AgentRegistryService(new AgentRepository(database.db), egress);
-    router = new AgentModeRouterService(registry, config, new HttpAgentClient(outbound), new BuiltinAgentClient(), new A2aAgentClient(outbound));
+    router = new AgentModeRouterService(registry, config, new HttpAgentClient(outbound), new BuiltinAgentClient(), new A2aAgentClient(outbound), new WorkerAgentClient());
     // Answers after 10 s, or never if the client hangs up first.
     slowServer = createServer((_request, response) => void setTimeout(() => response.end('{}'), 10_000).unref());
     await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', resolve));

@@ -5,6 +5,7 @@ import { AgentRegistryService } from './agent-registry.service.js';
 import { A2aAgentClient } from './clients/a2a-agent.client.js';
 import { BuiltinAgentClient } from './clients/builtin-agent.client.js';
 import { HttpAgentClient } from './clients/http-agent.client.js';
+import { WorkerAgentClient } from './clients/worker-agent.client.js';
 import { isTimeoutReason } from './clients/abort.js';
 
 export interface InvokeOptions {
@@ -30,8 +31,9 @@ export class AgentModeRouterService {
     @Inject(HttpAgentClient) http: HttpAgentClient,
     @Inject(BuiltinAgentClient) builtin: BuiltinAgentClient,
     @Inject(A2aAgentClient) a2a: A2aAgentClient,
+    @Inject(WorkerAgentClient) worker: WorkerAgentClient,
   ) {
-    this.clients = new Map<AgentKind, AgentClient>([http, builtin, a2a].map((client) => [client.kind, client]));
+    this.clients = new Map<AgentKind, AgentClient>([http, builtin, a2a, worker].map((client) => [client.kind, client]));
   }
 
   /**

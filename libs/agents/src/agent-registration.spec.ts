@@ -40,6 +40,12 @@ describe('agent registration rules', () => {
     expect(fieldErrors({ name: 'a', kind: 'a2a' })).toEqual(['url']);
   });
 
+  it('registers worker agents without a url, and refuses one with a url', () => {
+    expect(validateRegistration({ name: 'resize', kind: 'worker', capabilities: ['images'] })).toMatchObject({ name: 'resize', kind: 'worker' });
+    expect(validateRegistration({ name: 'resize', kind: 'worker' }).url).toBeUndefined();
+    expect(fieldErrors({ name: 'resize', kind: 'worker', url: 'http://a.test' })).toEqual(['url']);
+  });
+
   it('refuses registering a built-in kind and unknown kinds', () => {
     expect(fieldErrors({ name: 'a', kind: 'builtin' })).toEqual(['kind']);
     expect(fieldErrors({ name: 'a', kind: 'grpc', url: 'http://a.test' })).toEqual(['kind']);

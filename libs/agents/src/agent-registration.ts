@@ -43,10 +43,11 @@ export function validateRegistration(input: RegisterAgentInput, egress?: EgressP
   else if (!NAME_PATTERN.test(name)) fail('name', 'may contain only letters, digits, ".", "_", "-" and ":"');
 
   if (input.kind === 'builtin') fail('kind', 'built-in agents are provided by Baton and cannot be registered');
-  else if (input.kind !== 'http' && input.kind !== 'a2a') fail('kind', 'must be one of: http, a2a');
+  else if (input.kind !== 'http' && input.kind !== 'a2a' && input.kind !== 'worker') fail('kind', 'must be one of: http, a2a, worker');
 
   const url = typeof input.url === 'string' ? input.url.trim() : undefined;
   if ((input.kind === 'http' || input.kind === 'a2a') && !url) fail('url', `is required for ${input.kind} agents`);
+  else if (url && input.kind === 'worker') fail('url', 'must be absent for worker agents: worker nodes pull their jobs');
   else if (url && !isHttpUrl(url)) fail('url', 'must be an absolute http:// or https:// URL');
   else if (url && egress) {
     const verdict = egress.checkUrl(url);
@@ -60,7 +61,7 @@ export function validateRegistration(input: RegisterAgentInput, egress?: EgressP
   const trustedOrigins = checkOrigins(input.trustedOrigins ?? [], fail);
 
   if (errors.length > 0) throw BatonError.validation(errors);
-  const registration: AgentRegistration = { name, kind: input.kind as 'http' | 'a2a', capabilities, headers, trustedOrigins };
+  const registration: AgentRegistration = { name, kind: input.kind as 'http' | 'a2a' | 'worker', capabilities, headers, trustedOrigins };
   if (url) registration.url = url;
   if (input.maxConcurrency !== undefined) registration.maxConcurrency = input.maxConcurrency;
   if (input.timeoutSeconds !== undefined) registration.timeoutSeconds = input.timeoutSeconds;

@@ -1,6 +1,7 @@
 /** What the execution layer needs to call an agent, whatever kind it is. */
 
-export type AgentKind = 'http' | 'a2a' | 'builtin';
+/** `worker`: served by worker nodes that pull jobs (libs/nodes), not called by Baton. */
+export type AgentKind = 'http' | 'a2a' | 'builtin' | 'worker';
 
 export interface Agent {
   id: string;

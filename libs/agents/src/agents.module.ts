@@ -5,6 +5,7 @@ import { AgentRepository } from './agent.repository.js';
 import { A2aAgentClient } from './clients/a2a-agent.client.js';
 import { BuiltinAgentClient } from './clients/builtin-agent.client.js';
 import { HttpAgentClient } from './clients/http-agent.client.js';
+import { WorkerAgentClient } from './clients/worker-agent.client.js';
 import { AgentsController } from './http/agents.controller.js';
 
 /**
@@ -13,7 +14,8 @@ import { AgentsController } from './http/agents.controller.js';
  */
 @Module({
   controllers: [AgentsController],
-  providers: [AgentRepository, AgentRegistryService, AgentModeRouterService, HttpAgentClient, BuiltinAgentClient, A2aAgentClient],
-  exports: [AgentRegistryService, AgentModeRouterService],
+  providers: [AgentRepository, AgentRegistryService, AgentModeRouterService, HttpAgentClient, BuiltinAgentClient, A2aAgentClient, WorkerAgentClient],
+  // WorkerAgentClient: libs/nodes binds its job queue to it (it stands above this library).
+  exports: [AgentRegistryService, AgentModeRouterService, WorkerAgentClient],
 })
 export class AgentsModule {}

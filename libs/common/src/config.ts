@@ -93,6 +93,10 @@ export class BatonConfig {
   readonly doctorIntervalMs: number;
   /** BATON_DOCTOR_STUCK_SECONDS: a queued step or a run this long without progress counts as stuck. */
   readonly doctorStuckSeconds: number;
+  /** BATON_NODE_REGISTRATION_TOKEN: what worker nodes register with; unset, registration is off. */
+  readonly nodeRegistrationToken: string | undefined;
+  /** BATON_NODE_LEASE_SECONDS: how long a node holds a job without a heartbeat. */
+  readonly nodeLeaseSeconds: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -180,6 +184,8 @@ export class BatonConfig {
     this.drainTimeoutSeconds = int('BATON_DRAIN_TIMEOUT_SECONDS', 300, 0);
     this.doctorIntervalMs = int('BATON_DOCTOR_INTERVAL_MS', 300_000, 0);
     this.doctorStuckSeconds = int('BATON_DOCTOR_STUCK_SECONDS', 60, 0);
+    this.nodeRegistrationToken = env.BATON_NODE_REGISTRATION_TOKEN || undefined;
+    this.nodeLeaseSeconds = int('BATON_NODE_LEASE_SECONDS', 30, 1);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

@@ -112,6 +112,26 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'POST', pattern: '/api/v1/system/drain', access: 'system.shutdown' },
     { method: 'GET', pattern: '/api/v1/system/doctor', access: 'read' },
     { method: 'POST', pattern: '/api/v1/system/doctor/fix', access: 'runs.control' },
+    // MCP (Streamable HTTP): every role may connect; `tools/list` shows only the tools its role
+    // may use, and each call is checked again by the tool and the service behind it.
+    { method: 'POST', pattern: '/mcp', access: 'read' },
+    { method: 'GET', pattern: '/mcp', access: 'read' },
+    { method: 'DELETE', pattern: '/mcp', access: 'read' },
+    // Worker nodes. The node protocol is `public` here because nodes do not hold API tokens:
+    // registration checks the registration token and every other call the node's own token
+    // (libs/nodes/src/http/node-auth.guard.ts). Operators read, admins steer.
+    { method: 'POST', pattern: '/api/v1/nodes/register', access: 'public' },
+    { method: 'GET', pattern: '/api/v1/nodes/:id/config', access: 'public' },
+    { method: 'POST', pattern: '/api/v1/nodes/:id/config', access: 'public' },
+    { method: 'POST', pattern: '/api/v1/nodes/:id/heartbeat', access: 'public' },
+    { method: 'POST', pattern: '/api/v1/nodes/:id/claim', access: 'public' },
+    { method: 'POST', pattern: '/api/v1/nodes/:id/jobs/:jobId/complete', access: 'public' },
+    { method: 'POST', pattern: '/api/v1/nodes/:id/jobs/:jobId/fail', access: 'public' },
+    { method: 'GET', pattern: '/api/v1/nodes', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/nodes/:id', access: 'read' },
+    { method: 'PUT', pattern: '/api/v1/nodes/:id/config', access: 'admin' },
+    { method: 'POST', pattern: '/api/v1/nodes/:id/drain', access: 'admin' },
+    { method: 'DELETE', pattern: '/api/v1/nodes/:id', access: 'admin' },
   ];
 }
 

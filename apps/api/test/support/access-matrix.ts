@@ -25,7 +25,8 @@ export interface RestRow {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The policy's pattern, as in `accessRules()`. */
   pattern: string;
-  allowed: 'public' | MatrixRole[];
+  /** `node`: the worker node protocol, where every API token (and none) gets 401. */
+  allowed: 'public' | 'node' | MatrixRole[];
   owner: 'any';
   /** A server-sent event stream or a WebSocket upgrade (checked with `?access_token=` too). */
   stream?: 'sse' | 'ws';
@@ -102,6 +103,23 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
   { method: 'DELETE', pattern: '/api/v1/tokens/:name', allowed: ADMIN, owner: 'any' },
+  // MCP: every role connects; which tools each sees is checked in mcp.int-spec.ts
+  { method: 'POST', pattern: '/mcp', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/mcp', allowed: READ, owner: 'any' },
+  { method: 'DELETE', pattern: '/mcp', allowed: READ, owner: 'any' },
+  // The worker node protocol: no API token opens it, only the node's own (or the registration) token
+  { method: 'POST', pattern: '/api/v1/nodes/register', allowed: 'node', owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/nodes/:id/config', allowed: 'node', owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/nodes/:id/config', allowed: 'node', owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/nodes/:id/heartbeat', allowed: 'node', owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/nodes/:id/claim', allowed: 'node', owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/nodes/:id/jobs/:jobId/complete', allowed: 'node', owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/nodes/:id/jobs/:jobId/fail', allowed: 'node', owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/nodes', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/nodes/:id', allowed: READ, owner: 'any' },
+  { method: 'PUT', pattern: '/api/v1/nodes/:id/config', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/nodes/:id/drain', allowed: ADMIN, owner: 'any' },
+  { method: 'DELETE', pattern: '/api/v1/nodes/:id', allowed: ADMIN, owner: 'any' },
 ];
 
 /**

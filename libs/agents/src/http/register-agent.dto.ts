@@ -12,7 +12,7 @@ export class RegisterAgentDto {
   name!: string;
 
   // `builtin` passes here so the rules can explain why it cannot be registered.
-  @IsIn(['http', 'a2a', 'builtin'], { message: 'kind must be one of: http, a2a' })
+  @IsIn(['http', 'a2a', 'builtin', 'worker'], { message: 'kind must be one of: http, a2a, worker' })
   kind!: string;
 
   @IsOptional()

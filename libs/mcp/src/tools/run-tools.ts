@@ -1,0 +1,98 @@
+import {
+  OrchestrationRunFactoryService,
+  RunControlService,
+  RunQueryService,
+  RUN_STATUSES,
+  type Run,
+  presentRun,
+  presentRunWithSteps,
+} from '@baton/runs';
+import type { McpTool, ToolCaller } from './mcp-tool.js';
+import { CURSOR_OUT, LIST, OBJECT, args, cursor, limit, result, text, uuid } from './schemas.js';
+
+const RUN_OUT = result({ run: OBJECT });
+const runId = uuid('the run id');
+
+/** Start, read and steer runs: the REST routes under /api/v1/runs, as tools. */
+export function runTools(factory: OrchestrationRunFactoryService, query: RunQueryService, control: RunControlService): McpTool[] {
+  const withSteps = async (id: string) => ({ run: presentRunWithSteps(await query.get(id)) });
+  return [
+    {
+      name: 'start_run',
+      title: 'Start a run',
+      description:
+        'Starts a run of a saved definition ({ definition: { name, version? } }) or of an inline plan ({ plan: { steps: [...] } }), ' +
+        'with optional input. Give exactly one of definition or plan. A repeated idempotencyKey returns the first run.',
+      permissions: ['runs.submit'],
+      inputSchema: args({
+        definition: args({ name: text('definition name'), version: text('version; latest when absent', 100) }, ['name']),
+        plan: { type: 'object', description: 'an inline plan: the body of a definition without name and version' },
+        input: { description: 'the run input, available to steps as {{ input }}' },
+        idempotencyKey: text('a key that makes retried submissions start one run'),
+        metadata: { type: 'object' },
+      }),
+      outputSchema: result({ run: OBJECT, created: { type: 'boolean' } }),
+      async call(a, caller) {
+        const tokenId = 'tokenId' in caller.principal ? caller.principal.tokenId : null;
+        const { run, created } = await factory.create({
+          definition: a.definition,
+          plan: a.plan,
+          input: a.input,
+          idempotencyKey: a.idempotencyKey,
+          metadata: a.metadata,
+          submittedBy: tokenId,
+        });
+        return { ...(await withSteps(run.id)), created };
+      },
+    },
+    {
+      name: 'get_run',
+      title: 'Get a run',
+      description: 'A run with its status, progress (done, total, current steps), outputs, error and steps.',
+      permissions: ['read'],
+      inputSchema: args({ runId }, ['runId']),
+      outputSchema: RUN_OUT,
+      call: (a) => withSteps(a.runId),
+    },
+    {
+      name: 'list_runs',
+      title: 'List runs',
+      description: 'Runs, newest first, optionally filtered by status or definition name; page with nextCursor.',
+      permissions: ['read'],
+      inputSchema: args({ status: { type: 'string', enum: [...RUN_STATUSES] }, definition: text('definition name'), limit, cursor }),
+      outputSchema: result({ runs: LIST, nextCursor: CURSOR_OUT }),
+      async call(a) {
+        const page = await query.list({ status: a.status, definition: a.definition, limit: a.limit, cursor: a.cursor });
+        return { runs: page.runs.map(presentRun), nextCursor: page.nextCursor ?? null };
+      },
+    },
+    steer('cancel_run', 'Cancel a run', 'Cancels a run and its unfinished steps.', async (a, caller) => control.cancel(a.runId, caller.actor)),
+    steer('pause_run', 'Pause a run', 'Pauses a run: running steps finish, no new step starts.', async (a, caller) => control.pause(a.runId, caller.actor)),
+    steer('resume_run', 'Resume a run', 'Resumes a paused run.', async (a, caller) => control.resume(a.runId, caller.actor)),
+    {
+      name: 'retry_step',
+      title: 'Retry a step',
+      description: 'Runs a failed step of a run again (the run resumes when it was failed by that step).',
+      permissions: ['runs.control'],
+      inputSchema: args({ runId, stepId: text('the step id as written in the definition') }, ['runId', 'stepId']),
+      outputSchema: RUN_OUT,
+      async call(a, caller) {
+        await control.retryStep(a.runId, a.stepId, caller.actor);
+        return withSteps(a.runId);
+      },
+    },
+  ];
+}
+
+/** cancel, pause, resume: one run id in, the run out; the run service checks the caller. */
+function steer(name: string, title: string, description: string, act: (a: Record<string, any>, caller: ToolCaller) => Promise<Run>): McpTool {
+  return {
+    name,
+    title,
+    description,
+    permissions: ['runs.control'],
+    inputSchema: args({ runId }, ['runId']),
+    outputSchema: RUN_OUT,
+    call: async (a, caller) => ({ run: presentRun(await act(a, caller)) }),
+  };
+}

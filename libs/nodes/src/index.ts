@@ -1,0 +1,4 @@
+/** Worker nodes: registration, configuration, leases and the job queue of `worker` agents. */
+export { NodesModule } from './nodes.module.js';
+export { NodesService, NODE_TOKEN_PREFIX } from './nodes.service.js';
+export type { WorkerNode, NodeStatus } from './node.types.js';
