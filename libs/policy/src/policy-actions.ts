@@ -1,0 +1,33 @@
+/**
+ * Baton's Cedar actions, by the group (today's permission) each belongs to. Mirrors
+ * `policies/baton.cedarschema`; `policy-actions.spec.ts` checks the two agree.
+ */
+export const ACTION_GROUPS = {
+  read: 'read',
+  'run.create': 'runs.submit',
+  'a2a.call': 'runs.submit',
+  'run.cancel': 'runs.control',
+  'run.pause': 'runs.control',
+  'run.resume': 'runs.control',
+  'step.retry': 'runs.control',
+  'approval.decide': 'approvals.decide',
+  'definition.create': 'admin',
+  'agent.create': 'admin',
+  'agent.delete': 'admin',
+  'webhook.create': 'admin',
+  'webhook.delete': 'admin',
+  'webhook.redeliver': 'admin',
+  'token.manage': 'admin',
+  'policy.manage': 'admin',
+  'schedule.create': 'admin',
+  'step.dispatch': 'admin',
+  'message.send': 'admin',
+  'route.unlisted': 'admin',
+} as const;
+
+export type PolicyAction = keyof typeof ACTION_GROUPS;
+export type ActionGroup = (typeof ACTION_GROUPS)[PolicyAction];
+
+export function isPolicyAction(value: unknown): value is PolicyAction {
+  return typeof value === 'string' && Object.hasOwn(ACTION_GROUPS, value);
+}
