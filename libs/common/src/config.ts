@@ -57,6 +57,10 @@ export class BatonConfig {
   readonly a2aDefaultVersion: '0.3' | '1.0';
   /** BATON_A2A_DEFAULT_DEFINITION: the definition an A2A message naming no skill runs. */
   readonly a2aDefaultDefinition: string | undefined;
+  /** BATON_POLICY_FILE: a `.cedar` policy set stored and activated at start when it changed. */
+  readonly policyFile: string | undefined;
+  /** BATON_POLICY_POLL_MS: how often an instance checks for a policy activation NOTIFY may have missed. */
+  readonly policyPollMs: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -109,6 +113,8 @@ export class BatonConfig {
     if (a2aVersion !== '0.3' && a2aVersion !== '1.0') errors.push({ path: 'BATON_A2A_DEFAULT_VERSION', message: `must be 0.3 or 1.0, got "${a2aVersion}"` });
     this.a2aDefaultVersion = a2aVersion === '1.0' ? '1.0' : '0.3';
     this.a2aDefaultDefinition = env.BATON_A2A_DEFAULT_DEFINITION?.trim() || undefined;
+    this.policyFile = env.BATON_POLICY_FILE?.trim() || undefined;
+    this.policyPollMs = int('BATON_POLICY_POLL_MS', 5000, 50);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

@@ -103,6 +103,14 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/dashboard/:a/:b/:c', access: 'public' },
     // Sending a dead webhook delivery again: admins, like every webhook write
     { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'webhook.redeliver' },
+    // Cedar policy sets (issue 13): anyone may read them, admins store, activate and roll back
+    { method: 'GET', pattern: '/api/v1/policies', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/policies/active', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/policies/:version', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/policies/:version/diff', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/policies', access: 'policy.manage' },
+    { method: 'POST', pattern: '/api/v1/policies/rollback', access: 'policy.manage' },
+    { method: 'POST', pattern: '/api/v1/policies/:version/activate', access: 'policy.manage' },
   ];
 }
 

@@ -45,6 +45,8 @@ export interface PolicyDecision {
 
 interface LoadedSet {
   version: string;
+  /** The id Cedar keeps the preparsed set under. */
+  setId: string;
   /** Cedar's `policyN` → the policy's `@id` annotation. */
   names: Map<string, string>;
 }
@@ -85,7 +87,7 @@ export class PolicyEngine {
     const id = `set-${version}`;
     const prepared = preparsePolicySet(id, { staticPolicies: text });
     if (prepared.type === 'failure') throw BatonError.validation(toFieldErrors(text, prepared.errors));
-    this.active = { version, names: policyNames(text) };
+    this.active = { version, setId: id, names: policyNames(text) };
   }
 
   get version(): string | undefined {
@@ -93,8 +95,22 @@ export class PolicyEngine {
   }
 
   decide(request: PolicyRequest): PolicyDecision {
-    const set = this.active;
-    if (!set) throw new Error('no policy set is loaded');
+    if (!this.active) throw new Error('no policy set is loaded');
+    return this.evaluate(this.active, request);
+  }
+
+  /**
+   * Evaluates `request` against `text` without making it the active set (what-if checks,
+   * such as "would this set lock admins out?"). `text` must pass `check` first.
+   */
+  trial(version: string, text: string, request: PolicyRequest): PolicyDecision {
+    this.check(text);
+    const prepared = preparsePolicySet(`trial-${version}`, { staticPolicies: text });
+    if (prepared.type === 'failure') throw BatonError.validation(toFieldErrors(text, prepared.errors));
+    return this.evaluate({ version, setId: `trial-${version}`, names: policyNames(text) }, request);
+  }
+
+  private evaluate(set: LoadedSet, request: PolicyRequest): PolicyDecision {
     const { principal } = request;
     const principalUid = { type: `Baton::${principal.type}`, id: principal.id };
     const resourceUid = { type: `Baton::${request.resource.type}`, id: request.resource.id };
@@ -115,7 +131,7 @@ export class PolicyEngine {
       resource: resourceUid,
       context: request.context ?? {},
       entities,
-      preparsedPolicySetId: `set-${set.version}`,
+      preparsedPolicySetId: set.setId,
       preparsedSchemaName: SCHEMA_NAME,
     });
     if (answer.type === 'failure') {

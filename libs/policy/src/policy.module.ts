@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
+import { PoliciesController } from './http/policies.controller.js';
 import { defaultPolicyText } from './policy-files.js';
 import { PolicyEngine } from './policy-engine.js';
-
-/** The version name of the policy set shipped in the repository. */
-export const DEFAULT_POLICY_VERSION = 'default';
+import { DEFAULT_POLICY_VERSION } from './policy-version.types.js';
+import { PolicyRepository } from './policy.repository.js';
+import { PolicyService } from './policy.service.js';
 
 /**
- * The Cedar policy engine, loaded with the default policy set. Import it where decisions are
- * made (the identity guard).
+ * The Cedar policy engine and the versioned policy sets. The engine starts with the shipped
+ * default set; at application bootstrap `PolicyService` stores BATON_POLICY_FILE (when it
+ * changed) and loads the active version. Needs the global `Database` and `BatonConfig`.
  */
 @Module({
+  controllers: [PoliciesController],
   providers: [
     {
       provide: PolicyEngine,
@@ -19,7 +22,9 @@ export const DEFAULT_POLICY_VERSION = 'default';
         return engine;
       },
     },
+    PolicyRepository,
+    PolicyService,
   ],
-  exports: [PolicyEngine],
+  exports: [PolicyEngine, PolicyService],
 })
 export class PolicyModule {}

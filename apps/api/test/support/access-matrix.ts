@@ -93,6 +93,14 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
   { method: 'DELETE', pattern: '/api/v1/tokens/:name', allowed: ADMIN, owner: 'any' },
+  // Cedar policy sets (issue 13)
+  { method: 'GET', pattern: '/api/v1/policies', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/policies/active', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/policies/:version', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/policies/:version/diff', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/policies', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/policies/rollback', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/policies/:version/activate', allowed: ADMIN, owner: 'any' },
 ];
 
 /**
