@@ -89,6 +89,23 @@ describe.each(testDatabaseKinds())('policy sets on %s', (kind) => {
     expect((await http('GET', `${ctx.url}/api/v1/policies/active`, undefined, admin)).body.version).toBe('default');
   });
 
+  it('evaluates a what-if request against the active or a stored version, changing nothing', async () => {
+    const stored = await http('POST', `${ctx.url}/api/v1/policies`, { policy: NO_VIEWER_RUNS }, admin);
+    const ask = (version?: string) =>
+      http('POST', `${ctx.url}/api/v1/policies/evaluate`, {
+        principal: { name: 'dash', role: 'viewer' },
+        action: 'read',
+        resource: { type: 'Route', id: 'GET /api/v1/runs' },
+        ...(version ? { version } : {}),
+      }, { authorization: `Bearer ${viewer}` });
+    expect((await ask()).body).toEqual({ allowed: true, version: 'default', reasons: ['read'], errors: [] });
+    expect((await ask(String(stored.body.version))).body).toEqual({ allowed: false, version: String(stored.body.version), reasons: ['viewers-not-runs'], errors: [] });
+    expect((await http('GET', `${ctx.url}/api/v1/policies/active`, undefined, admin)).body.version).toBe('default');
+    const bad = await http('POST', `${ctx.url}/api/v1/policies/evaluate`, { principal: { name: 'x', role: 'viewer' }, action: 'run.explode', resource: { type: 'Route', id: 'x' } }, admin);
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/action/);
+  });
+
   it('answers 404 for a version that does not exist and 400 for one that is not a number', async () => {
     expect((await http('POST', `${ctx.url}/api/v1/policies/999/activate`, {}, admin)).status).toBe(404);
     const bad = await http('GET', `${ctx.url}/api/v1/policies/latest`, undefined, admin);

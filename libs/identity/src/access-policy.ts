@@ -110,6 +110,8 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/policies/:version/diff', access: 'read' },
     { method: 'POST', pattern: '/api/v1/policies', access: 'policy.manage' },
     { method: 'POST', pattern: '/api/v1/policies/rollback', access: 'policy.manage' },
+    // "Would this be allowed, and why?": evaluates only, so reading is enough
+    { method: 'POST', pattern: '/api/v1/policies/evaluate', access: 'read' },
     { method: 'POST', pattern: '/api/v1/policies/:version/activate', access: 'policy.manage' },
   ];
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { BatonConfig, BatonError, sha256Hex } from '@baton/common';
 import { Database } from '@baton/db';
 import { lineDiff, type DiffLine } from './line-diff.js';
-import { PolicyEngine } from './policy-engine.js';
+import { PolicyEngine, type PolicyDecision, type PolicyRequest } from './policy-engine.js';
 import { defaultPolicyText } from './policy-files.js';
 import { PolicyRepository, type Activation } from './policy.repository.js';
 import { DEFAULT_POLICY_VERSION, type ActivePolicy, type PolicySource, type PolicyVersion } from './policy-version.types.js';
@@ -91,6 +91,16 @@ export class PolicyService implements OnApplicationBootstrap, OnModuleDestroy {
   async diff(from: VersionRef, to: VersionRef): Promise<{ from: VersionRef; to: VersionRef; lines: DiffLine[] }> {
     const [before, after] = await Promise.all([this.get(from), this.get(to)]);
     return { from, to, lines: lineDiff(before.body, after.body) };
+  }
+
+  /**
+   * What `version` (the set this instance evaluates when absent) decides for `request`,
+   * without doing anything.
+   */
+  async evaluate(request: PolicyRequest, ref?: VersionRef): Promise<PolicyDecision> {
+    if (ref === undefined) return this.engine.decide(request);
+    const policy = await this.get(ref);
+    return this.engine.trial(String(ref), policy.body, request);
   }
 
   /** What is active now, from the database (not this instance's cache). */

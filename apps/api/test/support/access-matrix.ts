@@ -100,6 +100,7 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/policies/:version/diff', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/policies', allowed: ADMIN, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/policies/rollback', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/policies/evaluate', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/policies/:version/activate', allowed: ADMIN, owner: 'any' },
 ];
 

@@ -4,6 +4,7 @@ import { BatonError } from '@baton/common';
 import { PolicyService, type VersionRef } from '../policy.service.js';
 import { DEFAULT_POLICY_VERSION } from '../policy-version.types.js';
 import { CreatePolicyDto } from './create-policy.dto.js';
+import { EvaluatePolicyDto } from './evaluate-policy.dto.js';
 import { toActiveResponse, toVersionResponse } from './policy-response.mapper.js';
 
 /**
@@ -32,6 +33,22 @@ export class PoliciesController {
   @Get('active')
   async active() {
     return toActiveResponse(await this.policies.active(), true);
+  }
+
+  /** "Would this be allowed, and why?" Evaluates, changes nothing. */
+  @Post('evaluate')
+  @HttpCode(200)
+  async evaluate(@Body() body: EvaluatePolicyDto) {
+    const ref = body.version === undefined ? undefined : versionRef(body.version, 'version');
+    const { principal } = body;
+    return this.policies.evaluate(
+      {
+        principal: { type: principal.type ?? 'Token', id: `evaluate:${principal.name}`, name: principal.name, role: principal.role, groups: principal.groups, owner: principal.owner },
+        action: body.action,
+        resource: { type: body.resource.type, id: body.resource.id },
+      },
+      ref,
+    );
   }
 
   @Post('rollback')
