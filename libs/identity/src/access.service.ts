@@ -56,7 +56,7 @@ export class AccessService {
   /** Asks the policy engine about a token holder performing `action` on an HTTP route. */
   private decide(principal: TokenPrincipal, action: PolicyAction, route: string, path: string) {
     return this.engine.decide({
-      principal: { type: 'Token', id: principal.tokenId, name: principal.name, role: principal.role },
+      principal: { type: 'Token', id: principal.tokenId, name: principal.name, role: principal.role, owner: principal.owner },
       action,
       resource: { type: 'Route', id: route },
       context: { method: route.slice(0, route.indexOf(' ')), path: path.split('?')[0] ?? path },
