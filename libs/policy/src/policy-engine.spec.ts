@@ -69,6 +69,15 @@ describe('PolicyEngine', () => {
     expect(custom.decide(agentRuns('viewer'))).toMatchObject({ allowed: false, reasons: ['no-ci'] });
   });
 
+  it('keeps two engines in one process apart, even for the same version name', () => {
+    const allowing = new PolicyEngine();
+    const denying = new PolicyEngine();
+    allowing.load('1', 'permit (principal, action, resource);');
+    denying.load('1', 'forbid (principal, action, resource);');
+    expect(allowing.decide(agentRuns('viewer')).allowed).toBe(true);
+    expect(denying.decide(agentRuns('viewer')).allowed).toBe(false);
+  });
+
   // The p99 is recorded in docs/performance.md; on a shared CI machine only the median is a
   // stable thing to assert (scheduling noise alone can push single samples past 1 ms).
   it('costs well under a millisecond per decision', () => {

@@ -14,6 +14,7 @@ import { cedarSchemaText } from './policy-files.js';
 import { toFieldErrors } from './policy-problems.js';
 
 const SCHEMA_NAME = 'baton';
+let engineCount = 0;
 
 /** A caller as Cedar sees it: its entity type, id, role, groups and owner. */
 export interface PolicyPrincipal {
@@ -59,6 +60,11 @@ interface LoadedSet {
 export class PolicyEngine {
   private readonly schema: string;
   private active: LoadedSet | undefined;
+  /**
+   * Cedar keeps preparsed sets in one module-wide map by id; two engines in one process (two
+   * apps in a test, each on its own database) must not overwrite each other's "version 1".
+   */
+  private readonly idPrefix = `e${(engineCount += 1)}`;
 
   constructor(schema = cedarSchemaText()) {
     this.schema = schema;
@@ -84,7 +90,7 @@ export class PolicyEngine {
   /** Checks `text`, then makes it the set `decide` evaluates, under `version`. */
   load(version: string, text: string): void {
     this.check(text);
-    const id = `set-${version}`;
+    const id = `${this.idPrefix}-set-${version}`;
     const prepared = preparsePolicySet(id, { staticPolicies: text });
     if (prepared.type === 'failure') throw BatonError.validation(toFieldErrors(text, prepared.errors));
     this.active = { version, setId: id, names: policyNames(text) };
@@ -105,9 +111,10 @@ export class PolicyEngine {
    */
   trial(version: string, text: string, request: PolicyRequest): PolicyDecision {
     this.check(text);
-    const prepared = preparsePolicySet(`trial-${version}`, { staticPolicies: text });
+    const setId = `${this.idPrefix}-trial-${version}`;
+    const prepared = preparsePolicySet(setId, { staticPolicies: text });
     if (prepared.type === 'failure') throw BatonError.validation(toFieldErrors(text, prepared.errors));
-    return this.evaluate({ version, setId: `trial-${version}`, names: policyNames(text) }, request);
+    return this.evaluate({ version, setId, names: policyNames(text) }, request);
   }
 
   private evaluate(set: LoadedSet, request: PolicyRequest): PolicyDecision {
