@@ -21,7 +21,7 @@ const reviewPlan = {
  */
 describe.each(testDatabaseKinds())('access matrix on %s', (kind) => {
   const ctx = useTestServer(kind, { BATON_BOOTSTRAP_TOKEN: ADMIN, BATON_POLL_INTERVAL_MS: '200' });
-  const tokens: Partial<Record<Caller | 'agentB', string>> = { admin: ADMIN, invalid: `baton_${'x'.repeat(43)}` };
+  const tokens: Partial<Record<Caller | 'agentB' | 'otherOwner', string>> = { admin: ADMIN, invalid: `baton_${'x'.repeat(43)}` };
   let runId = '';
 
   beforeAll(async () => {
@@ -95,6 +95,33 @@ describe.each(testDatabaseKinds())('access matrix on %s', (kind) => {
     }
     expect(got).toEqual(want);
   });
+
+  /**
+   * The owner column: an admin token bound to another owner passes every role check, so what
+   * it gets on the fixture run (owner "") is the owner rule alone. Nothing is changed: the
+   * run does not exist for it.
+   */
+  it.each(REST_ROWS.filter((row) => row.owner === 'own').map((row) => [`${row.method} ${row.pattern}`, row] as const))(
+    'owner: %s reaches only the token\'s owner',
+    async (_name, row) => {
+      if (!tokens.otherOwner) {
+        const created = await http('POST', `${ctx.url}/api/v1/tokens`, { name: 'm-other-owner', role: 'admin', owner: 'other' }, { authorization: `Bearer ${ADMIN}` });
+        tokens.otherOwner = created.body.token;
+      }
+      const headers = { authorization: `Bearer ${tokens.otherOwner}` };
+      const path = row.pattern.replace(':id', runId).replace(':stepId', 'review');
+      if (row.method === 'GET' && !row.pattern.includes(':id')) {
+        const listed = await http('GET', `${ctx.url}${path}`, undefined, headers);
+        expect(listed.status).toBe(200);
+        expect(listed.body.runs.map((run: { id: string }) => run.id)).not.toContain(runId);
+      } else if (row.method === 'POST' && !row.pattern.includes(':id')) {
+        const started = await http('POST', `${ctx.url}${path}`, { definition: { name: 'anything', owner: '' } }, headers);
+        expect(started.status).toBe(403);
+      } else {
+        expect((await http(row.method, `${ctx.url}${path}`, row.method === 'GET' ? undefined : {}, headers)).status).toBe(404);
+      }
+    },
+  );
 
   it('answers 404 to everyone for a path no controller serves', async () => {
     const got = Object.fromEntries(await Promise.all(CALLERS.map(async (c) => [c, (await http('GET', `${ctx.url}/api/v1/not-a-route`, undefined, headersOf(c))).status] as const)));

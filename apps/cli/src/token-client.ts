@@ -11,6 +11,8 @@ interface TokenBody {
   id: string;
   name: string;
   role: Role;
+  /** The owner a bound token is limited to; absent from older servers' answers. */
+  owner?: string | null;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -18,7 +20,7 @@ interface TokenBody {
 
 function toApiToken(body: TokenBody): ApiToken {
   const date = (value: string | null) => (value === null ? null : new Date(value));
-  return { ...body, createdAt: new Date(body.createdAt), lastUsedAt: date(body.lastUsedAt), revokedAt: date(body.revokedAt) };
+  return { ...body, owner: body.owner ?? null, createdAt: new Date(body.createdAt), lastUsedAt: date(body.lastUsedAt), revokedAt: date(body.revokedAt) };
 }
 
 /**

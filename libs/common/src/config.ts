@@ -97,6 +97,10 @@ export class BatonConfig {
   readonly nodeRegistrationToken: string | undefined;
   /** BATON_NODE_LEASE_SECONDS: how long a node holds a job without a heartbeat. */
   readonly nodeLeaseSeconds: number;
+  /** BATON_POLICY_FILE: a `.cedar` policy set stored and activated at start when it changed. */
+  readonly policyFile: string | undefined;
+  /** BATON_POLICY_POLL_MS: how often an instance checks for a policy activation NOTIFY may have missed. */
+  readonly policyPollMs: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -186,6 +190,8 @@ export class BatonConfig {
     this.doctorStuckSeconds = int('BATON_DOCTOR_STUCK_SECONDS', 60, 0);
     this.nodeRegistrationToken = env.BATON_NODE_REGISTRATION_TOKEN || undefined;
     this.nodeLeaseSeconds = int('BATON_NODE_LEASE_SECONDS', 30, 1);
+    this.policyFile = env.BATON_POLICY_FILE?.trim() || undefined;
+    this.policyPollMs = int('BATON_POLICY_POLL_MS', 5000, 50);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

@@ -4,11 +4,11 @@ describe('AccessPolicy', () => {
   const policy = new AccessPolicy(accessRules());
 
   it('finds the rule by method and pattern', () => {
-    expect(policy.ruleFor('POST', '/api/v1/runs').access).toBe('runs.submit');
+    expect(policy.ruleFor('POST', '/api/v1/runs').access).toBe('run.create');
     expect(policy.ruleFor('GET', '/api/v1/runs').access).toBe('read');
-    expect(policy.ruleFor('POST', '/api/v1/runs/9a1b/cancel').access).toBe('runs.control');
-    expect(policy.ruleFor('POST', '/api/v1/runs/9a1b/steps/s-1/retry').access).toBe('runs.control');
-    expect(policy.ruleFor('POST', '/api/v1/approvals/42/decision').access).toBe('approvals.decide');
+    expect(policy.ruleFor('POST', '/api/v1/runs/9a1b/cancel').access).toBe('run.cancel');
+    expect(policy.ruleFor('POST', '/api/v1/runs/9a1b/steps/s-1/retry').access).toBe('step.retry');
+    expect(policy.ruleFor('POST', '/api/v1/approvals/42/decision').access).toBe('approval.decide');
   });
 
   it('ignores query strings and trailing slashes, and treats HEAD as GET', () => {
@@ -16,13 +16,13 @@ describe('AccessPolicy', () => {
     expect(policy.ruleFor('HEAD', '/health').access).toBe('public');
   });
 
-  it('needs admin for anything not in the table', () => {
-    expect(policy.ruleFor('PUT', '/api/v1/runs/1').access).toBe('admin');
-    expect(policy.ruleFor('GET', '/api/v1/secret-new-thing').access).toBe('admin');
-    expect(policy.ruleFor('GET', '/api/v1/runs/1/steps').access).toBe('admin');
-    expect(policy.ruleFor('GET', '/dashboard-admin').access).toBe('admin');
-    expect(policy.ruleFor('POST', '/dashboard').access).toBe('admin');
-    expect(policy.ruleFor('GET', '/dashboard/a/b/c/d').access).toBe('admin');
+  it('asks route.unlisted (admins only) for anything not in the table', () => {
+    expect(policy.ruleFor('PUT', '/api/v1/runs/1').access).toBe('route.unlisted');
+    expect(policy.ruleFor('GET', '/api/v1/secret-new-thing').access).toBe('route.unlisted');
+    expect(policy.ruleFor('GET', '/api/v1/runs/1/steps').access).toBe('route.unlisted');
+    expect(policy.ruleFor('GET', '/dashboard-admin').access).toBe('route.unlisted');
+    expect(policy.ruleFor('POST', '/dashboard').access).toBe('route.unlisted');
+    expect(policy.ruleFor('GET', '/dashboard/a/b/c/d').access).toBe('route.unlisted');
   });
 
   it('opens the dashboard page, its deep links and assets to GET', () => {

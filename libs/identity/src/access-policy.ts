@@ -1,19 +1,22 @@
-import type { Permission } from './roles.js';
+import type { PolicyAction } from '@baton/policy';
 
 /**
- * THE access policy: every route Baton serves, by HTTP method and path pattern, with what it
- * asks of the caller. The global guard looks requests up here; no controller carries its own
- * role decorator, so this table is the one place to read (and review) who may do what.
+ * THE route table: every route Baton serves, by HTTP method and path pattern, with the Cedar
+ * action it performs. The global guard looks requests up here and asks the policy engine
+ * (`@baton/policy`) whether the caller may perform that action; no controller carries its own
+ * role decorator. Who holds which action is the active Cedar policy set (by default
+ * `libs/policy/policies/default.cedar`, the role table of `roles.ts` written in Cedar).
  *
  * - `public`: no token needed, even when auth is on (probes, the A2A agent card).
- * - a permission: the caller's role must hold it (see `roles.ts`).
- * - anything not listed needs `admin`: a new route is locked until someone adds it here.
+ * - an action: the active policy must permit it for the caller.
+ * - anything not listed is `route.unlisted`, which only `admin` holds: a new route is locked
+ *   until someone adds it here.
  *
  * `queryToken` routes also accept `?access_token=` because browsers' EventSource and
  * WebSocket cannot send an Authorization header; everywhere else only the header counts
  * (query strings end up in access logs).
  */
-export type Access = 'public' | Permission;
+export type Access = 'public' | PolicyAction;
 
 export interface AccessRule {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | '*';
@@ -24,7 +27,7 @@ export interface AccessRule {
 }
 
 export interface AccessPolicyOptions {
-  /** BATON_METRICS_AUTH: `/metrics` needs a viewer token instead of being open. */
+  /** BATON_METRICS_AUTH: `/metrics` needs a token (action `read`) instead of being open. */
   metricsAuth?: boolean;
 }
 
@@ -39,19 +42,19 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/definitions', access: 'read' },
     { method: 'GET', pattern: '/api/v1/definitions/:name', access: 'read' },
     { method: 'GET', pattern: '/api/v1/definitions/:name/versions/:version', access: 'read' },
-    { method: 'POST', pattern: '/api/v1/definitions', access: 'admin' },
+    { method: 'POST', pattern: '/api/v1/definitions', access: 'definition.create' },
     { method: 'GET', pattern: '/api/v1/agents', access: 'read' },
     { method: 'GET', pattern: '/api/v1/agents/:name', access: 'read' },
-    { method: 'POST', pattern: '/api/v1/agents', access: 'admin' },
-    { method: 'DELETE', pattern: '/api/v1/agents/:name', access: 'admin' },
+    { method: 'POST', pattern: '/api/v1/agents', access: 'agent.create' },
+    { method: 'DELETE', pattern: '/api/v1/agents/:name', access: 'agent.delete' },
     // Runs: agents submit, operators steer
     { method: 'GET', pattern: '/api/v1/runs', access: 'read' },
     { method: 'GET', pattern: '/api/v1/runs/:id', access: 'read' },
-    { method: 'POST', pattern: '/api/v1/runs', access: 'runs.submit' },
-    { method: 'POST', pattern: '/api/v1/runs/:id/cancel', access: 'runs.control' },
-    { method: 'POST', pattern: '/api/v1/runs/:id/pause', access: 'runs.control' },
-    { method: 'POST', pattern: '/api/v1/runs/:id/resume', access: 'runs.control' },
-    { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', access: 'runs.control' },
+    { method: 'POST', pattern: '/api/v1/runs', access: 'run.create' },
+    { method: 'POST', pattern: '/api/v1/runs/:id/cancel', access: 'run.cancel' },
+    { method: 'POST', pattern: '/api/v1/runs/:id/pause', access: 'run.pause' },
+    { method: 'POST', pattern: '/api/v1/runs/:id/resume', access: 'run.resume' },
+    { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', access: 'step.retry' },
     // Progress streams
     { method: 'GET', pattern: '/api/v1/runs/:id/events', access: 'read', queryToken: true },
     { method: 'GET', pattern: '/api/v1/events', access: 'read', queryToken: true },
@@ -60,58 +63,68 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/webhooks', access: 'read' },
     { method: 'GET', pattern: '/api/v1/webhooks/:id', access: 'read' },
     { method: 'GET', pattern: '/api/v1/webhooks/:id/deliveries', access: 'read' },
-    { method: 'POST', pattern: '/api/v1/webhooks', access: 'admin' },
-    { method: 'DELETE', pattern: '/api/v1/webhooks/:id', access: 'admin' },
+    { method: 'POST', pattern: '/api/v1/webhooks', access: 'webhook.create' },
+    { method: 'DELETE', pattern: '/api/v1/webhooks/:id', access: 'webhook.delete' },
     // Human checkpoints: operators decide
     { method: 'GET', pattern: '/api/v1/approvals', access: 'read' },
     { method: 'GET', pattern: '/api/v1/approvals/:id', access: 'read' },
-    { method: 'POST', pattern: '/api/v1/approvals/:id/decision', access: 'approvals.decide' },
+    { method: 'POST', pattern: '/api/v1/approvals/:id/decision', access: 'approval.decide' },
     // A2A: JSON-RPC over one POST; submitting covers reading tasks too
-    { method: 'POST', pattern: '/a2a', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a', access: 'a2a.call' },
     // A2A v1.0 HTTP+JSON binding: the same methods as POST /a2a, so the same permission
-    { method: 'POST', pattern: '/a2a/v1/message:send', access: 'runs.submit' },
-    { method: 'POST', pattern: '/a2a/v1/message:stream', access: 'runs.submit' },
-    { method: 'GET', pattern: '/a2a/v1/extendedAgentCard', access: 'runs.submit' },
-    { method: 'GET', pattern: '/a2a/v1/tasks', access: 'runs.submit' },
-    { method: 'GET', pattern: '/a2a/v1/tasks/:id', access: 'runs.submit' },
-    { method: 'POST', pattern: '/a2a/v1/tasks/:id', access: 'runs.submit' },
-    { method: 'GET', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
-    { method: 'POST', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
-    { method: 'GET', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
-    { method: 'DELETE', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v1/message:send', access: 'a2a.call' },
+    { method: 'POST', pattern: '/a2a/v1/message:stream', access: 'a2a.call' },
+    { method: 'GET', pattern: '/a2a/v1/extendedAgentCard', access: 'a2a.call' },
+    { method: 'GET', pattern: '/a2a/v1/tasks', access: 'a2a.call' },
+    { method: 'GET', pattern: '/a2a/v1/tasks/:id', access: 'a2a.call' },
+    { method: 'POST', pattern: '/a2a/v1/tasks/:id', access: 'a2a.call' },
+    { method: 'GET', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs', access: 'a2a.call' },
+    { method: 'POST', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs', access: 'a2a.call' },
+    { method: 'GET', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'a2a.call' },
+    { method: 'DELETE', pattern: '/a2a/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'a2a.call' },
     // A2A v0.3 HTTP+JSON binding (its routes start with /v1/ below its base)
-    { method: 'POST', pattern: '/a2a/v0.3/v1/message:send', access: 'runs.submit' },
-    { method: 'POST', pattern: '/a2a/v0.3/v1/message:stream', access: 'runs.submit' },
-    { method: 'GET', pattern: '/a2a/v0.3/v1/card', access: 'runs.submit' },
-    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id', access: 'runs.submit' },
-    { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id', access: 'runs.submit' },
-    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
-    { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', access: 'runs.submit' },
-    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
-    { method: 'DELETE', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'runs.submit' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/message:send', access: 'a2a.call' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/message:stream', access: 'a2a.call' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/card', access: 'a2a.call' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id', access: 'a2a.call' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id', access: 'a2a.call' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', access: 'a2a.call' },
+    { method: 'POST', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs', access: 'a2a.call' },
+    { method: 'GET', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'a2a.call' },
+    { method: 'DELETE', pattern: '/a2a/v0.3/v1/tasks/:id/pushNotificationConfigs/:configId', access: 'a2a.call' },
     // Tokens, and who the caller is
     { method: 'GET', pattern: '/api/v1/whoami', access: 'read' },
-    { method: '*', pattern: '/api/v1/tokens', access: 'admin' },
-    { method: '*', pattern: '/api/v1/tokens/:name', access: 'admin' },
+    { method: '*', pattern: '/api/v1/tokens', access: 'token.manage' },
+    { method: '*', pattern: '/api/v1/tokens/:name', access: 'token.manage' },
     // The operator dashboard's page, deep links and assets: public, it asks for a token itself
     { method: 'GET', pattern: '/dashboard', access: 'public' },
     { method: 'GET', pattern: '/dashboard/:a', access: 'public' },
     { method: 'GET', pattern: '/dashboard/:a/:b', access: 'public' },
     { method: 'GET', pattern: '/dashboard/:a/:b/:c', access: 'public' },
     // Sending a dead webhook delivery again: admins, like every webhook write
-    { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'admin' },
+    { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'webhook.redeliver' },
+    // Cedar policy sets (issue 13): anyone may read them, admins store, activate and roll back
+    { method: 'GET', pattern: '/api/v1/policies', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/policies/active', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/policies/:version', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/policies/:version/diff', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/policies', access: 'policy.manage' },
+    { method: 'POST', pattern: '/api/v1/policies/rollback', access: 'policy.manage' },
+    // "Would this be allowed, and why?": evaluates only, so reading is enough
+    { method: 'POST', pattern: '/api/v1/policies/evaluate', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/policies/:version/activate', access: 'policy.manage' },
     // The landing page and the API reference (Swagger UI's own files are served outside Nest's router)
     { method: 'GET', pattern: '/', access: 'public' },
     { method: 'GET', pattern: '/api/docs', access: 'public' },
     { method: 'GET', pattern: '/api/docs/openapi.json', access: 'public' },
     // The hub's mode, heartbeat and drain (issue 16): anyone may read, operators steer; the
     // backup contact role may read the state and drain (an emergency shutdown) only
-    { method: 'GET', pattern: '/api/v1/system', access: 'system.read' },
-    { method: 'POST', pattern: '/api/v1/system/mode', access: 'runs.control' },
-    { method: 'POST', pattern: '/api/v1/system/heartbeat', access: 'runs.control' },
-    { method: 'POST', pattern: '/api/v1/system/drain', access: 'system.shutdown' },
+    { method: 'GET', pattern: '/api/v1/system', access: 'system.view' },
+    { method: 'POST', pattern: '/api/v1/system/mode', access: 'system.mode.set' },
+    { method: 'POST', pattern: '/api/v1/system/heartbeat', access: 'system.heartbeat' },
+    { method: 'POST', pattern: '/api/v1/system/drain', access: 'system.drain' },
     { method: 'GET', pattern: '/api/v1/system/doctor', access: 'read' },
-    { method: 'POST', pattern: '/api/v1/system/doctor/fix', access: 'runs.control' },
+    { method: 'POST', pattern: '/api/v1/system/doctor/fix', access: 'system.repair' },
     // MCP (Streamable HTTP): every role may connect; `tools/list` shows only the tools its role
     // may use, and each call is checked again by the tool and the service behind it.
     { method: 'POST', pattern: '/mcp', access: 'read' },
@@ -129,14 +142,14 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'POST', pattern: '/api/v1/nodes/:id/jobs/:jobId/fail', access: 'public' },
     { method: 'GET', pattern: '/api/v1/nodes', access: 'read' },
     { method: 'GET', pattern: '/api/v1/nodes/:id', access: 'read' },
-    { method: 'PUT', pattern: '/api/v1/nodes/:id/config', access: 'admin' },
-    { method: 'POST', pattern: '/api/v1/nodes/:id/drain', access: 'admin' },
-    { method: 'DELETE', pattern: '/api/v1/nodes/:id', access: 'admin' },
+    { method: 'PUT', pattern: '/api/v1/nodes/:id/config', access: 'node.manage' },
+    { method: 'POST', pattern: '/api/v1/nodes/:id/drain', access: 'node.manage' },
+    { method: 'DELETE', pattern: '/api/v1/nodes/:id', access: 'node.manage' },
   ];
 }
 
-/** The safe default for a route missing from the table. */
-export const DEFAULT_RULE: Readonly<AccessRule> = { method: '*', pattern: '*', access: 'admin' };
+/** The safe default for a route missing from the table: only `admin` holds `route.unlisted`. */
+export const DEFAULT_RULE: Readonly<AccessRule> = { method: '*', pattern: '*', access: 'route.unlisted' };
 
 interface CompiledRule {
   rule: AccessRule;

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { BatonError } from '@baton/common';
+import { groupOf, PolicyEngine, type PolicyAction } from '@baton/policy';
 import { AccessPolicy, type AccessRule } from './access-policy.js';
-import { roleAllows, rolesWith } from './roles.js';
 import { TokenService } from './token.service.js';
-import type { Principal } from './token.types.js';
+import type { Principal, TokenPrincipal } from './token.types.js';
 
 /** What authorization needs from a request: an Express request or a raw upgrade request. */
 export interface AccessRequest {
@@ -26,11 +26,13 @@ export class AccessService {
   constructor(
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(AccessPolicy) private readonly policy: AccessPolicy,
+    @Inject(PolicyEngine) private readonly engine: PolicyEngine,
   ) {}
 
   /**
    * The caller, when allowed. Throws BatonError `unauthorized` (401: no token, or an unknown
-   * or revoked one) or `forbidden` (403: a valid token whose role lacks the permission).
+   * or revoked one) or `forbidden` (403: the active Cedar policy does not permit the route's
+   * action for this caller).
    */
   async authorize(request: AccessRequest): Promise<Principal> {
     const method = (request.method ?? 'GET').toUpperCase();
@@ -42,11 +44,23 @@ export class AccessService {
     if (!token) throw new BatonError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
     const principal = await this.tokens.authenticate(token);
     if (!principal) throw new BatonError('unauthorized', 'invalid or revoked token');
-    if (roleAllows(principal.role, rule.access)) return principal;
+    const route = `${method === 'HEAD' ? 'GET' : method} ${rule.pattern}`;
+    const decision = this.decide(principal, rule.access, route, path);
+    if (decision.allowed) return principal;
     throw new BatonError(
       'forbidden',
-      `role ${principal.role} may not ${method} ${path.split('?')[0]}: needs ${rule.access} (held by ${rolesWith(rule.access).join(', ')})`,
+      `role ${principal.role} may not ${method} ${path.split('?')[0]}: needs ${groupOf(rule.access)} (action ${rule.access}; denied by policy version ${decision.version})`,
     );
+  }
+
+  /** Asks the policy engine about a token holder performing `action` on an HTTP route. */
+  private decide(principal: TokenPrincipal, action: PolicyAction, route: string, path: string) {
+    return this.engine.decide({
+      principal: { type: 'Token', id: principal.tokenId, name: principal.name, role: principal.role, owner: principal.owner },
+      action,
+      resource: { type: 'Route', id: route },
+      context: { method: route.slice(0, route.indexOf(' ')), path: path.split('?')[0] ?? path },
+    });
   }
 
   /** Whether any token exists or BATON_BOOTSTRAP_TOKEN is set. */

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { BatonConfig } from '@baton/common';
 import { Database } from '@baton/db';
 import { UPGRADE_AUTHORIZER } from '@baton/events';
+import { PolicyModule } from '@baton/policy';
 import { AccessGuard } from './access.guard.js';
 import { AccessPolicy, accessRules } from './access-policy.js';
 import { AccessService } from './access.service.js';
@@ -22,10 +23,12 @@ class BootstrapTokenRegistrar implements OnApplicationBootstrap {
 }
 
 /**
- * API tokens, roles and the global access guard. Needs the global `Database` and
+ * API tokens, roles and the global access guard, which asks the Cedar policy engine
+ * (`PolicyModule`). Needs the global `Database` and
  * `BatonConfig` (BATON_BOOTSTRAP_TOKEN, BATON_METRICS_AUTH).
  */
 @Module({
+  imports: [PolicyModule],
   controllers: [TokensController, WhoAmIController],
   providers: [
     TokenRepository,

@@ -11,15 +11,17 @@ interface TokenRow {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  owner: string | null;
 }
 
-const COLUMNS = 'id, name, role, created_at, last_used_at, revoked_at';
+const COLUMNS = 'id, name, role, owner, created_at, last_used_at, revoked_at';
 
 function toApiToken(row: TokenRow): ApiToken {
   return {
     id: row.id,
     name: row.name,
     role: row.role,
+    owner: row.owner,
     createdAt: new Date(row.created_at),
     lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
     revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
@@ -32,11 +34,11 @@ export class TokenRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
   /** Inserts a token; a live token with the same name is a conflict. */
-  async insert(name: string, role: Role, tokenHash: string, tx: Queryable = this.db): Promise<ApiToken> {
+  async insert(name: string, role: Role, tokenHash: string, owner: string | null = null, tx: Queryable = this.db): Promise<ApiToken> {
     try {
       const { rows } = await tx.query<TokenRow>(
-        `insert into api_tokens (name, role, token_hash) values ($1::text, $2::text, $3::text) returning ${COLUMNS}`,
-        [name, role, tokenHash],
+        `insert into api_tokens (name, role, token_hash, owner) values ($1::text, $2::text, $3::text, $4::text) returning ${COLUMNS}`,
+        [name, role, tokenHash, owner],
       );
       return toApiToken(rows[0]!);
     } catch (error) {

@@ -8,6 +8,7 @@ import { BOOTSTRAP_TOKEN_NAME, type ApiToken, type CreatedToken, type TokenPrinc
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const TOKEN_PREFIX = 'baton_';
+const OWNER_PATTERN = /^\S{1,200}$/;
 /** Shorter bootstrap secrets are refused: they could be guessed. */
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 24;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -42,7 +43,7 @@ export class TokenService {
   }
 
   /** Creates a token and returns its secret, which is not stored anywhere. */
-  async create(input: { name?: unknown; role?: unknown }): Promise<CreatedToken> {
+  async create(input: { name?: unknown; role?: unknown; owner?: unknown }): Promise<CreatedToken> {
     const errors: FieldError[] = [];
     const name = typeof input.name === 'string' ? input.name : '';
     if (!NAME_PATTERN.test(name)) {
@@ -51,9 +52,13 @@ export class TokenService {
       errors.push({ path: 'name', message: `"${BOOTSTRAP_TOKEN_NAME}" is reserved for BATON_BOOTSTRAP_TOKEN` });
     }
     if (!isRole(input.role)) errors.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
+    const owner = input.owner ?? null;
+    if (owner !== null && (typeof owner !== 'string' || !OWNER_PATTERN.test(owner))) {
+      errors.push({ path: 'owner', message: 'must be 1-200 characters without whitespace' });
+    }
     if (errors.length > 0) throw BatonError.validation(errors);
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const apiToken = await this.repository.insert(name, input.role as Role, hashToken(token));
+    const apiToken = await this.repository.insert(name, input.role as Role, hashToken(token), owner as string | null);
     this.authKnownOn = true;
     return { token, apiToken };
   }
@@ -77,7 +82,7 @@ export class TokenService {
       // Bookkeeping only: a failed write must not fail the request.
       this.repository.touch(found.id).catch((error) => this.logger.warn(`could not record token use: ${error}`));
     }
-    return { tokenId: found.id, name: found.name, role: found.role };
+    return { tokenId: found.id, name: found.name, role: found.role, ...(found.owner !== null ? { owner: found.owner } : {}) };
   }
 
   /** Auth is on when BATON_BOOTSTRAP_TOKEN is set or any token was ever created. */

@@ -5,6 +5,8 @@ export interface ApiToken {
   id: string;
   name: string;
   role: Role;
+  /** The one owner whose resources the token reaches; null: all owners. */
+  owner: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -23,6 +25,8 @@ export interface TokenPrincipal {
   tokenId: string;
   name: string;
   role: Role;
+  /** Set when the token is bound to one owner (tenancy); absent: all owners. */
+  owner?: string;
 }
 
 export interface AnonymousPrincipal {

@@ -18,8 +18,10 @@ const ADMIN: MatrixRole[] = ['admin'];
 
 /**
  * One REST route. `allowed` is `public` or the roles that pass; everyone else gets 403 (and
- * no or an unknown token 401). `owner` is the column issue 13 fills in when REST tokens are
- * bound to owners: today every route is `any` (the role alone decides).
+ * no or an unknown token 401). `owner` (issue 13, tenancy): `own` routes reach only the owner
+ * a token is bound to — another owner's run is a 404 and is left out of lists, and a run is
+ * started only for the token's owner; `any`: the role alone decides (not owner-scoped yet, or
+ * not owned by anyone).
  */
 export interface RestRow {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -27,7 +29,7 @@ export interface RestRow {
   pattern: string;
   /** `node`: the worker node protocol, where every API token (and none) gets 401. */
   allowed: 'public' | 'node' | MatrixRole[];
-  owner: 'any';
+  owner: 'any' | 'own';
   /** A server-sent event stream or a WebSocket upgrade (checked with `?access_token=` too). */
   stream?: 'sse' | 'ws';
 }
@@ -52,13 +54,13 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/agents/:name', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/agents', allowed: ADMIN, owner: 'any' },
   { method: 'DELETE', pattern: '/api/v1/agents/:name', allowed: ADMIN, owner: 'any' },
-  { method: 'GET', pattern: '/api/v1/runs', allowed: READ, owner: 'any' },
-  { method: 'GET', pattern: '/api/v1/runs/:id', allowed: READ, owner: 'any' },
-  { method: 'POST', pattern: '/api/v1/runs', allowed: SUBMIT, owner: 'any' },
-  { method: 'POST', pattern: '/api/v1/runs/:id/cancel', allowed: CONTROL, owner: 'any' },
-  { method: 'POST', pattern: '/api/v1/runs/:id/pause', allowed: CONTROL, owner: 'any' },
-  { method: 'POST', pattern: '/api/v1/runs/:id/resume', allowed: CONTROL, owner: 'any' },
-  { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', allowed: CONTROL, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/runs', allowed: READ, owner: 'own' },
+  { method: 'GET', pattern: '/api/v1/runs/:id', allowed: READ, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/runs', allowed: SUBMIT, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/runs/:id/cancel', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/runs/:id/pause', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/runs/:id/resume', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', allowed: CONTROL, owner: 'own' },
   { method: 'GET', pattern: '/api/v1/runs/:id/events', allowed: READ, owner: 'any', stream: 'sse' },
   { method: 'GET', pattern: '/api/v1/events', allowed: READ, owner: 'any', stream: 'sse' },
   { method: 'GET', pattern: '/api/v1/ws', allowed: READ, owner: 'any', stream: 'ws' },
@@ -120,6 +122,15 @@ export const REST_ROWS: RestRow[] = [
   { method: 'PUT', pattern: '/api/v1/nodes/:id/config', allowed: ADMIN, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/nodes/:id/drain', allowed: ADMIN, owner: 'any' },
   { method: 'DELETE', pattern: '/api/v1/nodes/:id', allowed: ADMIN, owner: 'any' },
+  // Cedar policy sets (issue 13)
+  { method: 'GET', pattern: '/api/v1/policies', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/policies/active', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/policies/:version', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/policies/:version/diff', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/policies', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/policies/rollback', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/policies/evaluate', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/policies/:version/activate', allowed: ADMIN, owner: 'any' },
 ];
 
 /**

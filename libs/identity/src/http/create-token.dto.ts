@@ -1,4 +1,4 @@
-import { IsIn, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { ROLES, type Role } from '../roles.js';
 
 export class CreateTokenDto {
@@ -10,4 +10,9 @@ export class CreateTokenDto {
 
   @IsIn(ROLES as unknown as string[], { message: `must be one of ${ROLES.join(', ')}` })
   role!: Role;
+
+  /** Binds the token to one owner: it reaches only that owner's runs. Absent: all owners. */
+  @IsOptional()
+  @Matches(/^\S{1,200}$/, { message: 'must be 1-200 characters without whitespace' })
+  owner?: string;
 }

@@ -4,6 +4,7 @@ export interface TokenResponse {
   id: string;
   name: string;
   role: string;
+  owner: string | null;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -15,6 +16,7 @@ export function toTokenResponse(token: ApiToken): TokenResponse {
     id: token.id,
     name: token.name,
     role: token.role,
+    owner: token.owner,
     createdAt: token.createdAt.toISOString(),
     lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
     revokedAt: token.revokedAt?.toISOString() ?? null,

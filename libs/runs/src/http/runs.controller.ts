@@ -23,46 +23,84 @@ export class RunsController {
   /** 201 with the new run; 200 with the existing one for a repeated idempotency key. */
   @Post()
   async create(@Body() body: CreateRunDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const { run, created } = await this.factory.create({ ...body, submittedBy: tokenIdOf(request) });
+    const { run, created } = await this.factory.create({ ...ownedRequest(body, boundOwnerOf(request)), submittedBy: tokenIdOf(request) });
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return presentRunWithSteps(await this.query.get(run.id));
   }
 
   @Get()
-  async list(@Query() query: ListRunsQueryDto) {
-    const page = await this.query.list(query);
+  async list(@Query() query: ListRunsQueryDto, @Req() request: Request) {
+    const bound = boundOwnerOf(request);
+    if (bound !== undefined && query.owner !== undefined && query.owner !== bound) return { runs: [], nextCursor: null };
+    const page = await this.query.list(bound === undefined ? query : { ...query, owner: bound });
     return { runs: page.runs.map(presentRun), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
-  async get(@Param('id', RunId) id: string) {
-    return presentRunWithSteps(await this.query.get(id));
+  async get(@Param('id', RunId) id: string, @Req() request: Request) {
+    const run = await this.query.get(id);
+    assertVisible(run.owner, id, request);
+    return presentRunWithSteps(run);
   }
 
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   async cancel(@Param('id', RunId) id: string, @Req() request: Request) {
+    await this.assertOwned(id, request);
     return presentRun(await this.control.cancel(id, actorOf(request)));
   }
 
   @Post(':id/pause')
   @HttpCode(HttpStatus.OK)
   async pause(@Param('id', RunId) id: string, @Req() request: Request) {
+    await this.assertOwned(id, request);
     return presentRun(await this.control.pause(id, actorOf(request)));
   }
 
   @Post(':id/resume')
   @HttpCode(HttpStatus.OK)
   async resume(@Param('id', RunId) id: string, @Req() request: Request) {
+    await this.assertOwned(id, request);
     return presentRun(await this.control.resume(id, actorOf(request)));
   }
 
   @Post(':id/steps/:stepId/retry')
   @HttpCode(HttpStatus.OK)
   async retryStep(@Param('id', RunId) id: string, @Param('stepId') stepId: string, @Req() request: Request) {
+    await this.assertOwned(id, request);
     await this.control.retryStep(id, stepId, actorOf(request));
     return presentRunWithSteps(await this.query.get(id));
   }
+
+  /** Another owner's run does not exist for a token bound to an owner (404, not 403). */
+  private async assertOwned(id: string, request: Request): Promise<void> {
+    if (boundOwnerOf(request) === undefined) return;
+    assertVisible((await this.query.getRun(id)).owner, id, request);
+  }
+}
+
+/**
+ * Tenancy (issue 13): the owner the caller's token is bound to, as the access guard set it
+ * (`request.principal.owner`, read by shape like `tokenIdOf`); undefined for tokens that reach
+ * all owners and with auth off.
+ */
+function boundOwnerOf(request: Request): string | undefined {
+  const principal = (request as unknown as { principal?: { owner?: unknown } }).principal;
+  return typeof principal?.owner === 'string' ? principal.owner : undefined;
+}
+
+function assertVisible(owner: string, id: string, request: Request): void {
+  const bound = boundOwnerOf(request);
+  if (bound !== undefined && owner !== bound) throw BatonError.notFound('run', id);
+}
+
+/** A bound token starts runs of its own owner only: the owner defaults to it, another is 403. */
+function ownedRequest(body: CreateRunDto, bound: string | undefined): CreateRunDto & { planOwner?: string } {
+  if (bound === undefined) return body;
+  if (!body.definition) return { ...body, planOwner: bound };
+  const owner = body.definition.owner ?? bound;
+  if (owner !== bound) throw new BatonError('forbidden', `this token is bound to owner ${bound}; it may not start runs of owner ${owner}`);
+  return { ...body, definition: { ...body.definition, owner } };
 }
 
 /**
@@ -76,7 +114,7 @@ function tokenIdOf(request: Request): string | null {
 
 /**
  * The actor of a steering route. The access policy lets only `runs.control` holders reach
- * these routes, so a token here controls any run (issue 13 will bind REST tokens to owners).
+ * these routes, so a token here controls any run of the owners it reaches (`assertOwned`).
  */
 function actorOf(request: Request): RunActor {
   const principal = (request as unknown as { principal?: { tokenId?: unknown; name?: unknown } }).principal;

@@ -25,6 +25,11 @@ export interface CreateRunRequest {
    * never a value from the request body: ownership checks trust it.
    */
   submittedBy?: string | null;
+  /**
+   * The owner of an inline plan's run (tenancy, issue 13: a token bound to an owner passes its
+   * owner). Set by the server, never from the body; a definition reference carries its own.
+   */
+  planOwner?: string;
 }
 
 /** Turns a definition (saved or inline) into a run and its steps, in one transaction. */
@@ -47,7 +52,7 @@ export class OrchestrationRunFactoryService {
     if (!!request.definition === !!request.plan) {
       throw BatonError.validation([{ path: 'definition', message: 'give exactly one of definition or plan' }]);
     }
-    const owner = request.definition?.owner ?? '';
+    const owner = request.definition?.owner ?? request.planOwner ?? '';
     this.admission?.assertAdmits();
     if (request.idempotencyKey) {
       const existing = await this.runs.findByIdempotencyKey(owner, request.idempotencyKey);

@@ -1,0 +1,41 @@
+/**
+ * Baton's Cedar actions, by the group (today's permission) each belongs to. Mirrors
+ * `policies/baton.cedarschema`; `policy-actions.spec.ts` checks the two agree.
+ */
+export const ACTION_GROUPS = {
+  read: 'read',
+  'run.create': 'runs.submit',
+  'a2a.call': 'runs.submit',
+  'run.cancel': 'runs.control',
+  'run.pause': 'runs.control',
+  'run.resume': 'runs.control',
+  'step.retry': 'runs.control',
+  'approval.decide': 'approvals.decide',
+  'definition.create': 'admin',
+  'agent.create': 'admin',
+  'agent.delete': 'admin',
+  'webhook.create': 'admin',
+  'webhook.delete': 'admin',
+  'webhook.redeliver': 'admin',
+  'token.manage': 'admin',
+  'policy.manage': 'admin',
+  'schedule.create': 'admin',
+  'step.dispatch': 'admin',
+  'message.send': 'admin',
+  'route.unlisted': 'admin',
+  // The hub's mode, heartbeat, drain and doctor (issue 16, docs/operations.md)
+  'system.view': 'system.read',
+  'system.drain': 'system.shutdown',
+  'system.mode.set': 'runs.control',
+  'system.heartbeat': 'runs.control',
+  'system.repair': 'runs.control',
+  // Worker nodes (issue 15, docs/nodes.md)
+  'node.manage': 'admin',
+} as const;
+
+export type PolicyAction = keyof typeof ACTION_GROUPS;
+export type ActionGroup = (typeof ACTION_GROUPS)[PolicyAction];
+
+export function isPolicyAction(value: unknown): value is PolicyAction {
+  return typeof value === 'string' && Object.hasOwn(ACTION_GROUPS, value);
+}
