@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
 import type { Transaction } from '@baton/db';
-import { EventLogService, type NewEvent } from '@baton/events';
+import { EventLogService, type NewEvent, type RunTransitionData } from '@baton/events';
 import type { Run, StepError } from '../domain/run.types.js';
 import { RUN_MOVES, type RunStatus } from '../domain/run-status.js';
 import { CANCEL_CHANNEL, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '../domain/work-signals.js';
@@ -98,8 +98,8 @@ export class RunLifecycleService {
 }
 
 /** What a run transition event carries; `from` and `to` are the statuses left and entered. */
-export function runEventData(run: Run, from: RunStatus): Record<string, unknown> {
-  const data: Record<string, unknown> = { status: run.status, from, to: run.status, definition: run.definitionName };
+export function runEventData(run: Run, from: RunStatus): RunTransitionData {
+  const data: RunTransitionData = { status: run.status, from, to: run.status, definition: run.definitionName };
   if (run.finishedAt) data.durationMs = run.finishedAt.getTime() - run.createdAt.getTime();
   if (run.error) data.error = run.error;
   if (run.parentRunId) data.parentRunId = run.parentRunId;
