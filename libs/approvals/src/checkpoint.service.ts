@@ -121,8 +121,8 @@ export class OrchestrationCheckpointService {
   }
 
   /** Marks a run's open approvals cancelled (the run ended without them). */
-  cancelForRun(runId: string): Promise<number> {
-    return this.approvals.cancelPendingForRun(runId);
+  cancelForRun(runId: string, tx?: Transaction): Promise<number> {
+    return this.approvals.cancelPendingForRun(runId, tx);
   }
 
   private async apply(
