@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { OnEvent } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
 import { Database, isDatabaseUnavailable, type Transaction } from '@baton/db';
+import { WorkLoop } from '@baton/work';
 import { EventLogService } from '../event-log.service.js';
 import type { EventType, RunEvent } from '../event-types.js';
 import { ConsumerCursorRepository } from './consumer-cursor.repository.js';
@@ -61,13 +62,12 @@ export class EventConsumers implements OnApplicationShutdown {
   start(spec: ConsumerSpec): ConsumerHandle {
     const loop = new ConsumerLoop(spec, this.db, this.log, this.cursors, this.logger, Math.min(this.config.pollIntervalMs, 1000));
     this.loops.push(loop);
-    loop.wake();
     return loop;
   }
 
   @OnEvent('orchestration.**')
   onDomainEvent(): void {
-    for (const loop of this.loops) loop.wakeSoon(DEBOUNCE_MS);
+    for (const loop of this.loops) loop.wake();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -75,23 +75,29 @@ export class EventConsumers implements OnApplicationShutdown {
   }
 }
 
+/** One consumer: its rounds, run by a `WorkLoop` (single-flight, coalesced wake-ups, poll). */
 class ConsumerLoop implements ConsumerHandle {
-  private readonly timer: NodeJS.Timeout;
-  private debounce: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly loop: WorkLoop;
 
   constructor(
     private readonly spec: ConsumerSpec,
     private readonly db: Database,
     private readonly log: EventLogService,
     private readonly cursors: ConsumerCursorRepository,
-    private readonly logger: Logger,
+    logger: Logger,
     pollMs: number,
   ) {
-    this.timer = setInterval(() => this.wake(), pollMs);
-    this.timer.unref();
+    this.loop = new WorkLoop({
+      name: spec.name,
+      pollMs,
+      // In-process events come in bursts: one round per burst.
+      coalesceMs: DEBOUNCE_MS,
+      round: async () => (await this.drainOnce()).more,
+      onError: (error) => {
+        if (!isDatabaseUnavailable(error)) logger.error(`consumer ${spec.name} failed: ${(error as Error).message}`);
+      },
+    });
+    this.loop.start();
   }
 
   /**
@@ -115,44 +121,10 @@ class ConsumerLoop implements ConsumerHandle {
   }
 
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = null;
-    });
+    this.loop.wake();
   }
 
-  wakeSoon(ms: number): void {
-    if (this.stopped || this.debounce) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      this.wake();
-    }, ms);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    clearTimeout(this.debounce);
-    await this.running;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        const round = await this.drainOnce();
-        if (round.more) this.again = true;
-        // Let HTTP requests in between rounds of a backlog.
-        if (this.again) await new Promise((resolve) => setImmediate(resolve));
-      } while (this.again && !this.stopped);
-    } catch (error) {
-      if (!this.stopped && !isDatabaseUnavailable(error)) {
-        this.logger.error(`consumer ${this.spec.name} failed: ${(error as Error).message}`);
-      }
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }
