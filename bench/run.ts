@@ -6,6 +6,7 @@ import { openBenchDatabase } from './lib/bench-db.js';
 import type { BenchContext, ResultRow } from './lib/context.js';
 import { machineFacts, renderTable, writeResults } from './lib/report.js';
 import { coordinationScenario } from './scenarios/coordination.js';
+import { dbosScenario } from './scenarios/dbos.js';
 import { graphileScenario } from './scenarios/graphile.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { planningScenario } from './scenarios/planning.js';
@@ -25,6 +26,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = {
   throughput: throughputScenario,
   'throughput-inprocess': throughputInProcessScenario,
   graphile: graphileScenario,
+  dbos: dbosScenario,
   'round-trips': roundTripsScenario,
   'state-queries': stateQueriesScenario,
   streaming: streamingScenario,
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   } finally {
     await database.drop();
   }
-  const ratios = throughputRatios(results);
+  const ratios = [...throughputRatios(results), ...dbosRatios(results)];
   results.push(...ratios);
   const machine = machineFacts(database.serverVersion);
   const seconds = Math.round((Date.now() - started) / 1000);
@@ -98,6 +100,36 @@ function throughputRatios(results: ResultRow[]): ResultRow[] {
         unit: 'x',
       },
     }));
+}
+
+/**
+ * Baton against DBOS Transact: the chain's per-step time (DBOS ÷ Baton, so above 1 means Baton
+ * is faster) and each throughput case's steps/s over DBOS's 100 workflows × 100 steps.
+ */
+function dbosRatios(results: ResultRow[]): ResultRow[] {
+  const ratio = (scenario: string, caseName: string, a: ResultRow, b: ResultRow): ResultRow => ({
+    scenario,
+    case: caseName,
+    metric: 'ratio',
+    figure: {
+      median: a.figure.median / b.figure.median,
+      min: a.figure.min / b.figure.max,
+      max: a.figure.max / b.figure.min,
+      samples: [],
+      unit: 'x',
+    },
+  });
+  const out: ResultRow[] = [];
+  const dbosChain = results.find((r) => r.scenario === '8 DBOS' && r.metric === 'chain ms/step');
+  const batonChain = results.find((r) => r.scenario === '2 coordination' && r.metric === 'chain ms/step');
+  if (dbosChain && batonChain) out.push(ratio('8 ratio', 'chain ms/step: DBOS / Baton (goal >= 1)', dbosChain, batonChain));
+  const dbosFan = results.find((r) => r.scenario === '8 DBOS' && r.metric === 'steps/s');
+  if (dbosFan) {
+    for (const r of results.filter((x) => x.scenario === '1 throughput' && x.metric === 'steps/s')) {
+      out.push(ratio('8 ratio', `Baton ${r.case} / DBOS (goal >= 2)`, r, dbosFan));
+    }
+  }
+  return out;
 }
 
 main().catch((error) => {

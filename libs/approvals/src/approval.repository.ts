@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { Approval, ApprovalKind, ApprovalStatus, Decider, NewApproval } from './approval.types.js';
+import { APPROVAL_MOVES, OPEN_APPROVAL_STATUSES } from './approval-status.js';
 
 const COLUMNS = `id, run_id, step_id, step_key, attempt, kind, round, status, prompt, payload, payload_schema, allow_edit,
   on_timeout, expires_at, decision, comment, decided_payload, decided_by, decided_at, created_at`;
@@ -116,6 +117,15 @@ export class ApprovalRepository {
     return rows.map(toApproval);
   }
 
+  /** Locks an approval that is still open, for a decision in the caller's transaction; null otherwise. */
+  async lockOpen(id: string, tx: Queryable): Promise<Approval | null> {
+    const { rows } = await tx.query<ApprovalRow>(
+      `select ${COLUMNS} from human_approvals where id = $1::uuid and status = any($2::text[]) for update`,
+      [id, OPEN_APPROVAL_STATUSES],
+    );
+    return rows[0] ? toApproval(rows[0]) : null;
+  }
+
   /** pending → decided; null when it was already decided (the second decision loses). */
   async decide(
     id: string,
@@ -127,9 +137,9 @@ export class ApprovalRepository {
       `update human_approvals
           set status = $2::text, decision = $3::text, comment = $4::text, decided_payload = $5::jsonb,
               decided_by = $6::jsonb, decided_at = now()
-        where id = $1::uuid and status = 'pending'
+        where id = $1::uuid and status = any($7::text[])
         returning ${COLUMNS}`,
-      [id, status, fields.decision, fields.comment, json(fields.payload ?? null), json(fields.decidedBy)],
+      [id, status, fields.decision, fields.comment, json(fields.payload ?? null), json(fields.decidedBy), APPROVAL_MOVES.decide.from],
     );
     return rows[0] ? toApproval(rows[0]) : null;
   }
@@ -138,20 +148,31 @@ export class ApprovalRepository {
   async lockExpired(limit: number, tx: Queryable): Promise<Approval[]> {
     const { rows } = await tx.query<ApprovalRow>(
       `select ${COLUMNS} from human_approvals
-        where status = 'pending' and expires_at <= now()
+        where status = any($2::text[]) and expires_at <= now()
         order by expires_at limit $1::int for update skip locked`,
-      [limit],
+      [limit, OPEN_APPROVAL_STATUSES],
     );
     return rows.map(toApproval);
   }
 
-  async cancelPendingForRun(runId: string): Promise<number> {
-    const { rowCount } = await this.db.query(
+  /** pending → cancelled for every open approval of a run (the run ended without them). */
+  async cancelPendingForRun(runId: string, tx: Queryable = this.db): Promise<number> {
+    const { rowCount } = await tx.query(
       `update human_approvals set status = 'cancelled', decided_at = now()
-        where run_id = $1::uuid and status = 'pending'`,
-      [runId],
+        where run_id = $1::uuid and status = any($2::text[])`,
+      [runId, APPROVAL_MOVES.cancel.from],
     );
     return rowCount;
+  }
+
+  /** pending → cancelled for one approval whose step is no longer waiting. */
+  async cancel(id: string, tx: Queryable): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `update human_approvals set status = 'cancelled', decided_at = now()
+        where id = $1::uuid and status = any($2::text[])`,
+      [id, APPROVAL_MOVES.cancel.from],
+    );
+    return rowCount > 0;
   }
 
   async countPending(): Promise<number> {

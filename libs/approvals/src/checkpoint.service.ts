@@ -89,8 +89,7 @@ export class OrchestrationCheckpointService {
     const decided = await this.db.transaction((tx) => this.apply(tx, current, status, fields));
     if (decided === 'lost') throw alreadyDecided(await this.get(id));
     if (decided === 'gone') {
-      await this.approvals.cancelPendingForRun(current.runId);
-      throw new BatonError('invalid_state', `run ${current.runId} is no longer waiting for this decision`);
+      throw new BatonError('invalid_state', `run ${current.runId} is no longer waiting for this decision (the approval is now cancelled)`);
     }
     return decided;
   }
@@ -122,8 +121,8 @@ export class OrchestrationCheckpointService {
   }
 
   /** Marks a run's open approvals cancelled (the run ended without them). */
-  cancelForRun(runId: string): Promise<number> {
-    return this.approvals.cancelPendingForRun(runId);
+  cancelForRun(runId: string, tx?: Transaction): Promise<number> {
+    return this.approvals.cancelPendingForRun(runId, tx);
   }
 
   private async apply(
@@ -132,17 +131,24 @@ export class OrchestrationCheckpointService {
     status: 'approved' | 'rejected' | 'expired',
     fields: { decision: Approval['decision']; comment: string | null; payload: unknown; decidedBy: Decider },
   ): Promise<Approval | 'lost' | 'gone'> {
-    const decided = await this.approvals.decide(approval.id, status, fields, tx);
-    if (!decided) return 'lost';
+    // The step is checked before the decision is written: when its run ended meanwhile the
+    // approval is cancelled instead, so no decision is ever stored that nothing acted on.
+    // The row lock makes a concurrent second decision wait here and then lose.
+    if (!(await this.approvals.lockOpen(approval.id, tx))) return 'lost';
     // An approved failure escalation re-runs the step as a new attempt.
     const fresh = approval.kind === 'failure' && status === 'approved';
-    if (!(await this.transitions.resumeAfterDecision(tx, approval.stepId, fresh))) return 'gone';
+    if (!(await this.transitions.resumeAfterDecision(tx, approval.stepId, fresh))) {
+      await this.approvals.cancel(approval.id, tx);
+      return 'gone';
+    }
+    const decided = await this.approvals.decide(approval.id, status, fields, tx);
+    if (!decided) return 'lost';
     await this.events.append(tx, [
       {
         runId: approval.runId,
         type: status === 'expired' ? 'approval.expired' : 'approval.decided',
         stepKey: approval.stepKey,
-        data: { approvalId: approval.id, kind: approval.kind, decision: fields.decision, decidedBy: fields.decidedBy },
+        data: { approvalId: approval.id, kind: approval.kind, decision: fields.decision, decidedBy: fields.decidedBy, from: 'pending', to: status },
       },
     ]);
     return decided;

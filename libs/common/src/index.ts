@@ -1,6 +1,7 @@
 export { BatonError, type ErrorKind, type FieldError } from './baton-error.js';
 export { canonicalJson, contentHash, sha256Hex } from './canonical-json.js';
 export { LruCache } from './lru-cache.js';
+export { stateMachine, type StateMachine } from './state-machine.js';
 export { BatonConfig } from './config.js';
 export { ConfigModule } from './config.module.js';
 export { ErrorFilter, toErrorBody, type ErrorBody } from './http/error-filter.js';

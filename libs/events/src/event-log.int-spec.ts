@@ -29,7 +29,7 @@ describe.each(testDatabaseKinds())('event log on %s', (kind) => {
         { runId: a, type: 'step.started', stepKey: 's1' },
       ]),
     );
-    await database.db.transaction((tx) => log.append(tx, [{ runId: a, type: 'step.completed', stepKey: 's1', data: { n: 1 } }]));
+    await database.db.transaction((tx) => log.append(tx, [{ runId: a, type: 'step.completed', stepKey: 's1', data: { n: 1 } as never }]));
     const events = await log.listAfter(a);
     expect(events.map((e) => [e.seq, e.type, e.stepKey])).toEqual([
       [1, 'run.created', null],

@@ -12,7 +12,7 @@ export const RUN_EVENTS = [
   'run.completed',
   'run.failed',
   'run.cancelled',
-] as const;
+] as const satisfies readonly (keyof EventCatalogue)[];
 
 export const STEP_EVENTS = [
   'step.started',
@@ -25,21 +25,78 @@ export const STEP_EVENTS = [
   'step.cache_hit',
   'step.recovered',
   'step.child_started',
-] as const;
+] as const satisfies readonly (keyof EventCatalogue)[];
+
+/** An error as events carry it (a step's or a run's). */
+export interface EventError {
+  message: string;
+  code?: string;
+  stepKey?: string;
+}
+
+/** Every transition event names the status left and the status entered. */
+export interface Transition {
+  from: string;
+  to: string;
+}
+
+/** A run's transition: its new status and what dashboards and metrics read without a query. */
+export interface RunTransitionData extends Transition {
+  status: string;
+  definition: string;
+  durationMs?: number;
+  error?: EventError;
+  parentRunId?: string;
+}
+
+/** What every step outcome carries. */
+export interface StepOutcomeData extends Transition {
+  attempt?: number;
+  agent?: string | null;
+  durationMs?: number;
+}
+
+/**
+ * The catalogue: each event type and its payload. `EventLogService.append` accepts only
+ * these, so emitting an unknown type, or a payload of the wrong shape, does not compile.
+ */
+export interface EventCatalogue {
+  'run.created': { definition: { id: string; name: string; version: string }; parentRunId: string | null };
+  'run.started': Transition;
+  'run.paused': RunTransitionData;
+  'run.resumed': RunTransitionData | (Transition & { reason: 'decided' });
+  'run.waiting': Transition & { stepKey: string };
+  'run.retried': Transition & { stepKey: string; reopened: string[] };
+  'run.completed': RunTransitionData;
+  'run.failed': RunTransitionData;
+  'run.cancelled': RunTransitionData;
+  'step.started': StepOutcomeData & { instance: string };
+  'step.completed': StepOutcomeData & { cacheHit: boolean };
+  'step.failed': StepOutcomeData & { error: EventError };
+  'step.retrying': StepOutcomeData & { delayMs: number; error: EventError };
+  'step.skipped': StepOutcomeData & { error: EventError };
+  'step.cancelled': Transition;
+  'step.waiting': Transition & { reason: 'approval' | 'child_run'; childRunId?: string; approvalId?: string; kind?: string };
+  'step.cache_hit': { cacheKey: string | null };
+  'step.recovered': Transition;
+  'step.child_started': { childRunId: string };
+  'approval.requested': { approvalId: string; kind: string; prompt: string | null; expiresAt: Date | null };
+  'approval.decided': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
+  'approval.expired': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
+  'a2a.message_received': { messageId: string; parts: unknown[]; metadata?: Record<string, unknown> };
+}
 
 export type RunEventType = (typeof RUN_EVENTS)[number];
 export type StepEventType = (typeof STEP_EVENTS)[number];
-export type EventType = RunEventType | StepEventType | `${string}.${string}`;
+export type EventType = keyof EventCatalogue;
+export type EventData<T extends EventType> = EventCatalogue[T];
 
 export const TERMINAL_RUN_EVENTS: ReadonlySet<string> = new Set(['run.completed', 'run.failed', 'run.cancelled']);
 
-/** An event about to be appended. */
-export interface NewEvent {
-  runId: string;
-  type: EventType;
-  stepKey?: string;
-  data?: Record<string, unknown>;
-}
+/** An event about to be appended: its `data` is the payload its type declares. */
+export type NewEvent = {
+  [T in EventType]: { runId: string; type: T; stepKey?: string; data?: EventCatalogue[T] };
+}[EventType];
 
 /** An event as stored: `seq` is gap-free per run; `position` orders all runs' events. */
 export interface RunEvent {

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ConsumerCursorRepository } from './consumers/consumer-cursor.repository.js';
+import { EventConsumers } from './consumers/event-consumers.service.js';
 import { EventLogRepository } from './event-log.repository.js';
 import { EventLogService } from './event-log.service.js';
 import { EventStreamsController } from './http/event-streams.controller.js';
@@ -23,7 +25,9 @@ import { EventSocketServer } from './ws/event-socket.server.js';
     EventSocketServer,
     EventRetentionRepository,
     EventRetentionService,
+    ConsumerCursorRepository,
+    EventConsumers,
   ],
-  exports: [EventLogService, EventStreamService, EventRetentionService],
+  exports: [EventLogService, EventStreamService, EventRetentionService, EventConsumers],
 })
 export class EventsModule {}

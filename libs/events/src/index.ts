@@ -1,5 +1,6 @@
 export { EventsModule } from './events.module.js';
 export { EventLogService } from './event-log.service.js';
+export { EventConsumers, type ConsumerSpec, type ConsumerHandle, type ConsumerRound } from './consumers/event-consumers.service.js';
 export { EventStreamService, type EventSubscription } from './streams/event-stream.service.js';
 export type { StreamSink } from './streams/stream-pump.js';
 export { presentStreamEvent, type StreamItem } from './streams/stream-reader.js';
@@ -12,6 +13,12 @@ export {
   TERMINAL_RUN_EVENTS,
   domainEventName,
   type EventType,
+  type EventCatalogue,
+  type EventData,
+  type EventError,
+  type RunTransitionData,
+  type StepOutcomeData,
+  type Transition,
   type NewEvent,
   type RunEvent,
   type RunEventType,

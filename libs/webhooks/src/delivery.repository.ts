@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { ClaimedDelivery, DeliveryStatus, WebhookDelivery, WebhookEventPayload } from './webhook.types.js';
+import { DELIVERY_MOVES } from './delivery-status.js';
 
 interface DeliveryRow {
   id: string;
@@ -169,10 +170,10 @@ export class DeliveryRepository {
   async markDelivered(claim: ClaimedDelivery, owner: string, statusCode: number, tx: Queryable = this.db): Promise<boolean> {
     const { rowCount } = await tx.query(
       `update webhook_deliveries
-          set status = 'delivered', delivered_at = now(), last_status_code = $4::int, last_error = null,
+          set status = $6::text, delivered_at = now(), last_status_code = $4::int, last_error = null,
               lease_owner = null, lease_expires_at = null
-        where id = $1::uuid and lease_owner = $2::text and attempts = $3::int and status = 'pending'`,
-      [claim.id, owner, claim.attempts, statusCode],
+        where id = $1::uuid and lease_owner = $2::text and attempts = $3::int and status = any($5::text[])`,
+      [claim.id, owner, claim.attempts, statusCode, DELIVERY_MOVES.deliver.from, DELIVERY_MOVES.deliver.to],
     );
     return rowCount > 0;
   }
@@ -186,12 +187,13 @@ export class DeliveryRepository {
   ): Promise<boolean> {
     const { rowCount } = await tx.query(
       `update webhook_deliveries
-          set status = case when $6::boolean then 'dead' else 'pending' end,
+          set status = case when $6::boolean then $9::text else status end,
               dead_at = case when $6::boolean then now() end,
               next_attempt_at = now() + $7::int * interval '1 millisecond',
               last_status_code = $4::int, last_error = $5::text, lease_owner = null, lease_expires_at = null
-        where id = $1::uuid and lease_owner = $2::text and attempts = $3::int and status = 'pending'`,
-      [claim.id, owner, claim.attempts, outcome.statusCode, outcome.error, outcome.dead, outcome.delayMs],
+        where id = $1::uuid and lease_owner = $2::text and attempts = $3::int and status = any($8::text[])`,
+      [claim.id, owner, claim.attempts, outcome.statusCode, outcome.error, outcome.dead, outcome.delayMs,
+        DELIVERY_MOVES.bury.from, DELIVERY_MOVES.bury.to],
     );
     return rowCount > 0;
   }
@@ -201,8 +203,8 @@ export class DeliveryRepository {
     await tx.query(
       `update webhook_deliveries
           set attempts = attempts - 1, next_attempt_at = now(), lease_owner = null, lease_expires_at = null
-        where id = $1::uuid and lease_owner = $2::text and attempts = $3::int and status = 'pending'`,
-      [claim.id, owner, claim.attempts],
+        where id = $1::uuid and lease_owner = $2::text and attempts = $3::int and status = any($4::text[])`,
+      [claim.id, owner, claim.attempts, DELIVERY_MOVES.deliver.from],
     );
   }
 
@@ -213,11 +215,11 @@ export class DeliveryRepository {
   async redeliver(subscriptionId: string, deliveryId: string, tx: Queryable = this.db): Promise<WebhookDelivery | undefined> {
     const { rows } = await tx.query<DeliveryRow>(
       `update webhook_deliveries
-          set status = 'pending', attempts = 0, next_attempt_at = now(), dead_at = null,
+          set status = $4::text, attempts = 0, next_attempt_at = now(), dead_at = null,
               lease_owner = null, lease_expires_at = null
-        where id = $1::uuid and subscription_id = $2::uuid and status = 'dead'
+        where id = $1::uuid and subscription_id = $2::uuid and status = any($3::text[])
        returning ${COLUMNS}`,
-      [deliveryId, subscriptionId],
+      [deliveryId, subscriptionId, DELIVERY_MOVES.redeliver.from, DELIVERY_MOVES.redeliver.to],
     );
     return rows[0] ? toDelivery(rows[0]) : undefined;
   }

@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
 import { Database, isDatabaseUnavailable } from '@baton/db';
 import { EventLogService } from '@baton/events';
+import { WorkLoop } from '@baton/work';
 import { DeliveryRepository } from './delivery.repository.js';
 import { DispatchCursorRepository } from './dispatch-cursor.repository.js';
 import { planBoundedRound } from './dispatch-plan.js';
@@ -41,11 +42,7 @@ export interface DispatchRound {
 @Injectable()
 export class WebhookDispatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WebhookDispatcher');
-  private timer: NodeJS.Timeout | undefined;
-  private debounce: NodeJS.Timeout | undefined;
-  private running = false;
-  private again = false;
-  private stopped = true;
+  private loop: WorkLoop | undefined;
   /** Events to read next round: fewer when many subscriptions multiply each event. */
   private readSize = DISPATCH_BATCH;
 
@@ -59,32 +56,37 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
   ) {}
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => this.wake(), this.config.webhookPollMs);
-    this.wake();
+    this.loop = new WorkLoop({
+      name: 'webhook-dispatcher',
+      pollMs: this.config.webhookPollMs,
+      coalesceMs: DEBOUNCE_MS,
+      round: async () => {
+        const round = await this.dispatchOnce();
+        // Another instance holds the lock: look again soon, it may have read before our commit.
+        if (!round.locked) this.loop?.dueAt(Date.now() + LOCKED_RETRY_MS);
+        return round.locked && (round.moved || round.more);
+      },
+      onError: (error) => {
+        if (!isDatabaseUnavailable(error)) this.logger.error(`dispatch failed: ${(error as Error).message}`);
+      },
+    });
+    this.loop.start();
   }
 
+  /** Lets a round in progress commit or roll back before the database goes away. */
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    clearTimeout(this.debounce);
-    // Let a round in progress commit or roll back before the database goes away.
-    while (this.running) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.loop?.stop();
   }
 
   /** Any event appended in this process (payloads with a feed position) means work. */
   @OnEvent('orchestration.**')
   onDomainEvent(payload: unknown): void {
-    if (typeof (payload as { position?: unknown })?.position === 'string') this.wakeSoon(DEBOUNCE_MS);
+    if (typeof (payload as { position?: unknown })?.position === 'string') this.wake();
   }
 
+  /** Asks for a round (bursts fold into one, a wake-up during a round makes one more). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    void this.drain();
+    this.loop?.wake();
   }
 
   /**
@@ -110,31 +112,5 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
       const more = round.events < events.length || events.length === readSize;
       return { locked: true, moved: false, events: round.events, deliveries: inserted, more };
     });
-  }
-
-  private wakeSoon(ms: number): void {
-    if (this.stopped || this.debounce) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      this.wake();
-    }, ms);
-  }
-
-  private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        const round = await this.dispatchOnce();
-        if (!round.locked) this.wakeSoon(LOCKED_RETRY_MS);
-        else if (round.moved || round.more) this.again = true;
-        // Let HTTP requests (and /health) in between rounds of a backlog.
-        if (this.again) await new Promise((resolve) => setImmediate(resolve));
-      } while (this.again && !this.stopped);
-    } catch (error) {
-      if (!this.stopped && !isDatabaseUnavailable(error)) this.logger.error(`dispatch failed: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
-    }
   }
 }

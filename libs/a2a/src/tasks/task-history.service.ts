@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@baton/db';
-import { EventLogService, type RunEvent } from '@baton/events';
+import { EventLogService, type EventData, type RunEvent } from '@baton/events';
 import type { InboundMessage } from '../protocol/dialect.js';
 import { isTerminalState, type MessageView, type PartView, type TaskView } from './task-view.js';
 
 /** The log event a message the caller sent to a task is kept as. */
-export const MESSAGE_RECEIVED = 'a2a.message_received';
+export const MESSAGE_RECEIVED = 'a2a.message_received' as const;
 
 /** How many log events of one run history reads at most (a run's log is its whole story). */
 const MAX_EVENTS = 5_000;
@@ -24,7 +24,7 @@ export class A2aTaskHistoryService {
 
   /** Keeps a message the caller sent to the task. */
   async record(runId: string, message: InboundMessage): Promise<void> {
-    const data: Record<string, unknown> = { messageId: message.messageId, parts: message.parts };
+    const data: EventData<typeof MESSAGE_RECEIVED> = { messageId: message.messageId, parts: message.parts };
     if (Object.keys(message.metadata).length > 0) data.metadata = message.metadata;
     await this.db.transaction((tx) => this.events.append(tx, [{ runId, type: MESSAGE_RECEIVED, data }]));
   }

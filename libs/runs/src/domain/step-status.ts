@@ -1,5 +1,8 @@
+import { stateMachine } from '@baton/common';
+
 /**
- * The step state machine.
+ * The step state machine. Every UPDATE of `orchestration_steps.status` is guarded by one of
+ * the `STEP_MOVES` below, each derived from this table (see `status-guards.spec.ts`).
  *
  *   pending (dependencies unmet) → queued → running → completed | failed | skipped | cancelled
  *   running → queued (retry after backoff, or a lost lease recovered)
@@ -27,6 +30,10 @@ const TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
   cancelled: ['queued', 'pending'],
 };
 
+export const STEP_MACHINE = stateMachine(TRANSITIONS);
+
+export const STEP_STATUSES: readonly StepStatus[] = STEP_MACHINE.states;
+
 export function isTerminalStep(status: StepStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'skipped' || status === 'cancelled';
 }
@@ -37,8 +44,51 @@ export function satisfiesDependents(status: StepStatus): boolean {
 }
 
 export function canTransitionStep(from: StepStatus, to: StepStatus): boolean {
-  return TRANSITIONS[from].includes(to);
+  return STEP_MACHINE.can(from, to);
+}
+
+/** A named move: the guard (`from`) and the target(s), checked against the table. */
+export interface StepMove {
+  from: readonly StepStatus[];
+  to: readonly StepStatus[];
+}
+
+const move = (to: StepStatus[], only?: StepStatus[]): StepMove => ({
+  // The guard is the set of states from which EVERY target is allowed.
+  from: STEP_MACHINE.states.filter((s) => to.every((t) => STEP_MACHINE.guard(t, only).includes(s))),
+  to,
+});
+
+/** Every step transition the engine performs, by name; repositories use `.from` as the guard. */
+export const STEP_MOVES = {
+  /** Its last dependency was satisfied. */
+  release: move(['queued'], ['pending']),
+  /** A claimer took it (fresh attempt, or a woken/recovered continuation). */
+  claim: move(['running'], ['queued']),
+  /** The holder finished it; a woken waiting step may be finished directly. */
+  complete: move(['completed'], ['running', 'waiting']),
+  fail: move(['failed'], ['running', 'waiting']),
+  skip: move(['skipped'], ['running']),
+  /** A failed attempt goes back to the queue after a backoff. */
+  retry: move(['queued'], ['running']),
+  /** Its lease ran out, or its process handed it back at shutdown. */
+  recover: move(['queued'], ['running']),
+  /** It waits for a child run or a person; the slot is released. */
+  park: move(['waiting'], ['running']),
+  /** What it waited for happened. */
+  wake: move(['queued'], ['waiting']),
+  /** Its run ended without it. */
+  cancel: move(['cancelled']),
+  /** An operator retries the run: back to queued or pending. */
+  reopen: move(['queued', 'pending'], ['failed', 'cancelled']),
+} as const satisfies Record<string, StepMove>;
+
+export type StepMoveName = keyof typeof STEP_MOVES;
+
+/** The guard for finishing a step with `to`. */
+export function finishGuard(to: 'completed' | 'failed' | 'skipped'): readonly StepStatus[] {
+  return STEP_MOVES[to === 'completed' ? 'complete' : to === 'failed' ? 'fail' : 'skip'].from;
 }
 
 /** Steps that a run's cancellation or failure sweeps to `cancelled`. */
-export const OPEN_STEP_STATUSES: readonly StepStatus[] = ['pending', 'queued', 'running', 'waiting'];
+export const OPEN_STEP_STATUSES: readonly StepStatus[] = STEP_MOVES.cancel.from;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { Run, RunExecution, StepError } from '../domain/run.types.js';
-import type { RunStatus } from '../domain/run-status.js';
+import { OPEN_RUN_STATUSES, RUN_MOVES, isTerminalRun, type RunMove, type RunStatus } from '../domain/run-status.js';
 import { RUN_COLUMNS, json, toRun, type RunRow } from './run.mapper.js';
 
 export interface NewRun {
@@ -18,6 +18,12 @@ export interface NewRun {
   parentStepId: string | null;
   stepsTotal: number;
   submittedBy: string | null;
+}
+
+/** A run after a transition, and the status it left. */
+export interface RunTransition {
+  run: Run;
+  from: RunStatus;
 }
 
 export interface RunListFilter {
@@ -113,12 +119,12 @@ export class RunRepository {
     return rows.map(toRun);
   }
 
-  /** pending → running for the runs whose first step was just claimed. */
+  /** `RUN_MOVES.start` (pending → running) for the runs whose first step was just claimed. */
   async markStarted(runIds: string[], tx: Queryable): Promise<string[]> {
     const { rows } = await tx.query<{ id: string }>(
-      `update orchestration_runs set status = 'running', started_at = now(), updated_at = now()
-        where id = any($1::uuid[]) and status = 'pending' returning id`,
-      [runIds],
+      `update orchestration_runs set status = $3::text, started_at = now(), updated_at = now()
+        where id = any($1::uuid[]) and status = any($2::text[]) returning id`,
+      [runIds, RUN_MOVES.start.from, RUN_MOVES.start.to],
     );
     return rows.map((row) => row.id);
   }
@@ -134,17 +140,23 @@ export class RunRepository {
     return row ? { stepsDone: row.steps_done, stepsTotal: row.steps_total, status: row.status } : null;
   }
 
-  /** A guarded status change; null when the run was not in one of `from` (a lost race). */
+  /**
+   * Performs a named move of `RUN_MOVES`: the guard is the move's `from` list, derived from the
+   * transition table. Null when the run was in none of them (a lost race, not an error). The
+   * CTE reads the status being left, for the event's `from`.
+   */
   async transition(
     runId: string,
-    from: readonly RunStatus[],
-    to: RunStatus,
+    move: RunMove,
     tx: Queryable,
     fields: { output?: unknown; error?: StepError | null; stepsDone?: number | 'all' } = {},
-  ): Promise<Run | null> {
-    const terminal = to === 'completed' || to === 'failed' || to === 'cancelled';
-    const { rows } = await tx.query<RunRow>(
-      `update orchestration_runs
+  ): Promise<RunTransition | null> {
+    const { rows } = await tx.query<RunRow & { from_status: RunStatus }>(
+      `with prev as (
+         select id as prev_id, status as from_status from orchestration_runs
+          where id = $1::uuid and status = any($2::text[]) for update
+       )
+       update orchestration_runs
           set status = $3::text,
               output = case when $4::boolean then $5::jsonb else output end,
               error = case when $6::boolean then $7::jsonb else error end,
@@ -152,22 +164,24 @@ export class RunRepository {
               finished_at = case when $9::boolean then now() else null end,
               started_at = coalesce(started_at, case when $3::text = 'running' then now() end),
               updated_at = now()
-        where id = $1::uuid and status = any($2::text[])
-        returning ${RUN_COLUMNS}`,
+         from prev
+        where id = prev.prev_id
+        returning ${RUN_COLUMNS}, prev.from_status`,
       [
         runId,
-        from,
-        to,
+        move.from,
+        move.to,
         'output' in fields,
         json(fields.output),
         'error' in fields,
         json(fields.error),
         typeof fields.stepsDone === 'number' ? fields.stepsDone : null,
-        terminal,
+        isTerminalRun(move.to),
         fields.stepsDone === 'all',
       ],
     );
-    return rows[0] ? toRun(rows[0]) : null;
+    const row = rows[0];
+    return row ? { run: toRun(row), from: row.from_status } : null;
   }
 
   /** The run and every descendant run that is not finished yet (for cancel cascades). */
@@ -179,8 +193,8 @@ export class RunRepository {
          select r.id from orchestration_runs r join tree t on r.parent_run_id = t.id
        )
        select r.id from orchestration_runs r join tree t on t.id = r.id
-        where r.status not in ('completed', 'failed', 'cancelled')`,
-      [runId],
+        where r.status = any($2::text[])`,
+      [runId, OPEN_RUN_STATUSES],
     );
     return rows.map((row) => row.id);
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { ClaimedStep } from '../domain/run.types.js';
 import { CLAIMABLE_RUN_STATUSES } from '../domain/run-status.js';
+import { STEP_MOVES } from '../domain/step-status.js';
 
 export interface ClaimCandidate {
   id: string;
@@ -88,7 +89,7 @@ export class StepLeaseRepository {
     const { rows } = await tx.query<ClaimedRow>(
       `with picked as (
          select id, wake_reason from orchestration_steps
-          where id = any($1::uuid[]) and status = 'queued' for update
+          where id = any($1::uuid[]) and status = any($4::text[]) for update
        )
        update orchestration_steps s
           set status = 'running', lease_owner = $2::text,
@@ -100,7 +101,7 @@ export class StepLeaseRepository {
         where s.id = p.id and r.id = s.run_id
         returning s.id, s.run_id, s.step_key, s.type, s.agent, s.attempt, s.max_attempts, s.lease_token,
                   p.wake_reason, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status`,
-      [ids, owner, leaseSeconds],
+      [ids, owner, leaseSeconds, STEP_MOVES.claim.from],
     );
     return rows.map((row) => ({
       id: row.id,
@@ -126,9 +127,9 @@ export class StepLeaseRepository {
     if (ids.length === 0) return new Set();
     const { rows } = await this.db.query<{ id: string }>(
       `update orchestration_steps set lease_expires_at = now() + ($3::int * interval '1 second')
-        where id = any($1::uuid[]) and lease_owner = $2::text and status = 'running'
+        where id = any($1::uuid[]) and lease_owner = $2::text and status = any($4::text[])
         returning id`,
-      [ids, owner, leaseSeconds],
+      [ids, owner, leaseSeconds, STEP_MOVES.claim.to],
     );
     return new Set(rows.map((row) => row.id));
   }
@@ -145,7 +146,7 @@ export class StepLeaseRepository {
     const { rows } = await tx.query<{ id: string; run_id: string; step_key: string; lease_token: number; requeued: boolean }>(
       `with expired as (
          select id, lease_recoveries < $1::int as requeue from orchestration_steps
-          where status = 'running' and lease_expires_at < now()
+          where status = any($2::text[]) and lease_expires_at < now()
           for update skip locked
        )
        update orchestration_steps s
@@ -157,7 +158,7 @@ export class StepLeaseRepository {
               updated_at = now()
          from expired e where s.id = e.id
        returning s.id, s.run_id, s.step_key, s.lease_token, e.requeue as requeued`,
-      [maxRecoveries],
+      [maxRecoveries, STEP_MOVES.recover.from],
     );
     return {
       requeued: rows.filter((r) => r.requeued).map((r) => ({ runId: r.run_id, key: r.step_key })),
@@ -171,8 +172,8 @@ export class StepLeaseRepository {
       `update orchestration_steps
           set status = 'queued', wake_reason = 'recovered', lease_owner = null, lease_expires_at = null,
               available_at = now(), queued_at = now(), updated_at = now()
-        where id = $1::uuid and lease_token = $2::bigint and status = 'running'`,
-      [id, token],
+        where id = $1::uuid and lease_token = $2::bigint and status = any($3::text[])`,
+      [id, token, STEP_MOVES.recover.from],
     );
     return rowCount > 0;
   }

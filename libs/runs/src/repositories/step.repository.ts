@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { CacheOutcome, Step, StepError } from '../domain/run.types.js';
+import { STEP_MOVES, finishGuard, type StepStatus } from '../domain/step-status.js';
 import { STEP_COLUMNS, json, toStep, type StepRow } from './run.mapper.js';
 
 export interface NewStep {
@@ -19,6 +20,8 @@ export interface FinishedStep {
   runId: string;
   key: string;
   dependents: string[];
+  /** The status it left (running, or waiting for a woken step). */
+  from: StepStatus;
 }
 
 /** orchestration_steps: state transitions, each guarded by status and fencing token. */
@@ -105,15 +108,20 @@ export class StepRepository {
     fields: { input?: unknown; output?: unknown; error?: StepError | null; cache?: CacheOutcome },
     tx: Queryable,
   ): Promise<FinishedStep | null> {
-    const { rows } = await tx.query<{ run_id: string; step_key: string; dependents: string[] }>(
-      `update orchestration_steps
+    const { rows } = await tx.query<{ run_id: string; step_key: string; dependents: string[]; from_status: StepStatus }>(
+      `with prev as (
+         select id as prev_id, status as from_status from orchestration_steps
+          where id = $1::uuid and lease_token = $2::bigint and status = any($11::text[]) for update
+       )
+       update orchestration_steps
           set status = $3::text, input = coalesce($4::jsonb, input), output = $5::jsonb, error = $6::jsonb,
               cache_key = coalesce($7::text, cache_key), cache_hit = coalesce($8::boolean, cache_hit),
               cache_stored_at = coalesce($9::timestamptz, cache_stored_at),
               cache_hits = coalesce($10::int, cache_hits),
               finished_at = now(), updated_at = now(), lease_owner = null, lease_expires_at = null, wake_reason = null
-        where id = $1::uuid and lease_token = $2::bigint and status in ('running', 'waiting')
-        returning run_id, step_key, dependents`,
+         from prev
+        where id = prev.prev_id
+        returning run_id, step_key, dependents, prev.from_status`,
       [
         id,
         token,
@@ -125,10 +133,11 @@ export class StepRepository {
         fields.cache?.hit ?? null,
         fields.cache?.storedAt ?? null,
         fields.cache?.hits ?? null,
+        finishGuard(status),
       ],
     );
     const row = rows[0];
-    return row ? { runId: row.run_id, key: row.step_key, dependents: row.dependents } : null;
+    return row ? { runId: row.run_id, key: row.step_key, dependents: row.dependents, from: row.from_status } : null;
   }
 
   /** Counts one satisfied dependency on each dependent; returns the keys that became queued. */
@@ -141,9 +150,9 @@ export class StepRepository {
               queued_at = case when deps_remaining = 1 then now() else queued_at end,
               available_at = case when deps_remaining = 1 then now() else available_at end,
               updated_at = now()
-        where run_id = $1::uuid and step_key = any($2::text[]) and status = 'pending'
+        where run_id = $1::uuid and step_key = any($2::text[]) and status = any($3::text[])
         returning step_key, status`,
-      [runId, keys],
+      [runId, keys, STEP_MOVES.release.from],
     );
     return rows.filter((row) => (row as unknown as { status: string }).status === 'queued').map((row) => row.step_key);
   }
@@ -161,9 +170,9 @@ export class StepRepository {
           set status = 'queued', error = $4::jsonb, input = coalesce($5::jsonb, input),
               available_at = now() + ($3::int * interval '1 millisecond'), queued_at = now(),
               lease_owner = null, lease_expires_at = null, updated_at = now()
-        where id = $1::uuid and lease_token = $2::bigint and status = 'running'
+        where id = $1::uuid and lease_token = $2::bigint and status = any($6::text[])
         returning run_id, step_key`,
-      [id, token, delayMs, json(fields.error), json(fields.input)],
+      [id, token, delayMs, json(fields.error), json(fields.input), STEP_MOVES.retry.from],
     );
     return rows[0] ? { runId: rows[0].run_id, key: rows[0].step_key } : null;
   }
@@ -174,8 +183,8 @@ export class StepRepository {
       `update orchestration_steps
           set status = 'waiting', child_run_id = coalesce($3::uuid, child_run_id),
               lease_owner = null, lease_expires_at = null, updated_at = now()
-        where id = $1::uuid and lease_token = $2::bigint and status = 'running'`,
-      [id, token, childRunId],
+        where id = $1::uuid and lease_token = $2::bigint and status = any($4::text[])`,
+      [id, token, childRunId, STEP_MOVES.park.from],
     );
     return rowCount > 0;
   }
@@ -185,9 +194,9 @@ export class StepRepository {
     const { rows } = await tx.query<{ run_id: string; step_key: string }>(
       `update orchestration_steps
           set status = 'queued', wake_reason = $2::text, available_at = now(), queued_at = now(), updated_at = now()
-        where id = $1::uuid and status = 'waiting'
+        where id = $1::uuid and status = any($3::text[])
         returning run_id, step_key`,
-      [id, reason],
+      [id, reason, STEP_MOVES.wake.from],
     );
     return rows[0] ? { runId: rows[0].run_id, key: rows[0].step_key } : null;
   }
@@ -203,18 +212,18 @@ export class StepRepository {
   }
 
   /** Every open step of a run → cancelled; returns their keys and ids of their child runs. */
-  async cancelOpen(runId: string, tx: Queryable): Promise<Array<{ key: string; wasRunning: boolean }>> {
-    const { rows } = await tx.query<{ step_key: string; was_running: boolean }>(
+  async cancelOpen(runId: string, tx: Queryable): Promise<Array<{ key: string; wasRunning: boolean; from: StepStatus }>> {
+    const { rows } = await tx.query<{ step_key: string; was_running: boolean; from_status: StepStatus }>(
       `update orchestration_steps s
           set status = 'cancelled', finished_at = now(), updated_at = now(), lease_owner = null,
               lease_expires_at = null
-         from (select id, status = 'running' as was_running from orchestration_steps
-                where run_id = $1::uuid and status in ('pending', 'queued', 'running', 'waiting')) o
+         from (select id, status as from_status, status = 'running' as was_running from orchestration_steps
+                where run_id = $1::uuid and status = any($2::text[])) o
         where s.id = o.id
-        returning s.step_key, o.was_running`,
-      [runId],
+        returning s.step_key, o.was_running, o.from_status`,
+      [runId, STEP_MOVES.cancel.from],
     );
-    return rows.map((row) => ({ key: row.step_key, wasRunning: row.was_running }));
+    return rows.map((row) => ({ key: row.step_key, wasRunning: row.was_running, from: row.from_status }));
   }
 
   /**
@@ -231,7 +240,7 @@ export class StepRepository {
                    join orchestration_steps u on u.run_id = s.run_id and u.step_key = d
                   where u.status not in ('completed', 'skipped'))::int as remaining
            from orchestration_steps s
-          where s.run_id = $1::uuid and s.status in ('failed', 'cancelled')
+          where s.run_id = $1::uuid and s.status = any($2::text[])
        )
        update orchestration_steps s
           set status = case when o.remaining = 0 then 'queued' else 'pending' end,
@@ -242,7 +251,7 @@ export class StepRepository {
               lease_recoveries = 0, updated_at = now()
          from reset_steps o where s.id = o.id
        returning s.step_key`,
-      [runId],
+      [runId, STEP_MOVES.reopen.from],
     );
     const done = await tx.query<{ n: number }>(
       `select count(*)::int as n from orchestration_steps

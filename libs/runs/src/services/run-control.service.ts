@@ -4,7 +4,7 @@ import { Database } from '@baton/db';
 import { EventLogService } from '@baton/events';
 import { assertMayControlRun, type RunActor } from '../domain/run-actor.js';
 import type { Run } from '../domain/run.types.js';
-import { isTerminalRun, runStatusesAllowing } from '../domain/run-status.js';
+import { isTerminalRun, RUN_MOVES } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
 import { RunLifecycleService, runEventData } from './run-lifecycle.service.js';
@@ -37,9 +37,10 @@ export class RunControlService {
   async pause(runId: string, actor: RunActor): Promise<Run> {
     await this.authorize(runId, actor);
     const run = await this.db.transaction(async (tx) => {
-      const paused = await this.runs.transition(runId, ['pending', 'running', 'waiting'], 'paused', tx);
-      if (paused) await this.events.append(tx, [{ runId, type: 'run.paused', data: runEventData(paused) }]);
-      return paused;
+      const paused = await this.runs.transition(runId, RUN_MOVES.pause, tx);
+      if (!paused) return null;
+      await this.events.append(tx, [{ runId, type: 'run.paused', data: runEventData(paused.run, paused.from) }]);
+      return paused.run;
     });
     if (run) return run;
     throw await this.refusal(runId, 'pause');
@@ -48,11 +49,11 @@ export class RunControlService {
   async resume(runId: string, actor: RunActor): Promise<Run> {
     await this.authorize(runId, actor);
     const run = await this.db.transaction(async (tx) => {
-      const resumed = await this.runs.transition(runId, ['paused'], 'running', tx);
+      const resumed = await this.runs.transition(runId, RUN_MOVES.resume, tx);
       if (!resumed) return null;
-      await this.events.append(tx, [{ runId, type: 'run.resumed', data: runEventData(resumed) }]);
+      await this.events.append(tx, [{ runId, type: 'run.resumed', data: runEventData(resumed.run, resumed.from) }]);
       await this.lifecycle.signalWork(tx);
-      return resumed;
+      return resumed.run;
     });
     if (run) return run;
     throw await this.refusal(runId, 'resume');
@@ -75,11 +76,11 @@ export class RunControlService {
         throw new BatonError('invalid_state', `run ${runId} is ${current?.status}; only a failed run's steps can be retried`);
       }
       const { reopened, stepsDone } = await this.steps.reopen(runId, tx);
-      const run = await this.runs.transition(runId, ['failed'], 'running', tx, { error: null, output: null, stepsDone });
-      if (!run) throw new BatonError('invalid_state', `run ${runId} changed while retrying; try again`);
-      await this.events.append(tx, [{ runId, type: 'run.retried', data: { stepKey, reopened } }]);
+      const moved = await this.runs.transition(runId, RUN_MOVES.reopen, tx, { error: null, output: null, stepsDone });
+      if (!moved) throw new BatonError('invalid_state', `run ${runId} changed while retrying; try again`);
+      await this.events.append(tx, [{ runId, type: 'run.retried', data: { stepKey, reopened, from: moved.from, to: moved.run.status } }]);
       await this.lifecycle.signalWork(tx);
-      return run;
+      return moved.run;
     });
   }
 
@@ -95,7 +96,7 @@ export class RunControlService {
     const run = await this.runs.findById(runId);
     if (!run) return BatonError.notFound('run', runId);
     const state = isTerminalRun(run.status) ? `already ${run.status}` : run.status;
-    const allowed = action === 'resume' ? ['paused'] : runStatusesAllowing(action === 'pause' ? 'paused' : 'cancelled');
+    const allowed = RUN_MOVES[action === 'resume' ? 'resume' : action === 'pause' ? 'pause' : 'cancel'].from;
     return new BatonError('invalid_state', `cannot ${action} run ${runId}: it is ${state} (allowed from ${allowed.join(', ')})`);
   }
 }

@@ -103,7 +103,7 @@ export class OrchestrationRunFactoryService {
         ]);
       }
       if (!(await this.steps.markWaiting(step.id, step.token, child.id, tx))) return null;
-      await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'child_run', childRunId: child.id } }]);
+      await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'child_run', childRunId: child.id, from: 'running', to: 'waiting' } }]);
       return child;
     });
   }

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
 import type { Transaction } from '@baton/db';
-import { EventLogService, type NewEvent } from '@baton/events';
+import { EventLogService, type NewEvent, type RunTransitionData } from '@baton/events';
 import type { Run, StepError } from '../domain/run.types.js';
-import { runStatusesAllowing } from '../domain/run-status.js';
+import { RUN_MOVES, type RunStatus } from '../domain/run-status.js';
 import { CANCEL_CHANNEL, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '../domain/work-signals.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
@@ -69,11 +69,13 @@ export class RunLifecycleService {
     to: 'completed' | 'failed' | 'cancelled',
     fields: { output?: unknown; error?: StepError } = {},
   ): Promise<Run | null> {
-    const run = await this.runs.transition(runId, runStatusesAllowing(to), to, tx, { ...fields, stepsDone: 'all' });
-    if (!run) return null;
+    const move = RUN_MOVES[to === 'completed' ? 'complete' : to === 'failed' ? 'fail' : 'cancel'];
+    const moved = await this.runs.transition(runId, move, tx, { ...fields, stepsDone: 'all' });
+    if (!moved) return null;
+    const { run } = moved;
     const cancelled = to === 'completed' ? [] : await this.steps.cancelOpen(runId, tx);
-    const events: NewEvent[] = cancelled.map((step) => ({ runId, type: 'step.cancelled', stepKey: step.key }));
-    events.push({ runId, type: `run.${to}`, data: runEventData(run) });
+    const events: NewEvent[] = cancelled.map((step) => ({ runId, type: 'step.cancelled', stepKey: step.key, data: { from: step.from, to: 'cancelled' } }));
+    events.push({ runId, type: `run.${to}`, data: runEventData(run, moved.from) });
     await this.events.append(tx, events);
     if (to !== 'completed') {
       for (const childId of await this.runs.openDescendants(runId, tx)) {
@@ -95,8 +97,9 @@ export class RunLifecycleService {
   }
 }
 
-export function runEventData(run: Run): Record<string, unknown> {
-  const data: Record<string, unknown> = { status: run.status, definition: run.definitionName };
+/** What a run transition event carries; `from` and `to` are the statuses left and entered. */
+export function runEventData(run: Run, from: RunStatus): RunTransitionData {
+  const data: RunTransitionData = { status: run.status, from, to: run.status, definition: run.definitionName };
   if (run.finishedAt) data.durationMs = run.finishedAt.getTime() - run.createdAt.getTime();
   if (run.error) data.error = run.error;
   if (run.parentRunId) data.parentRunId = run.parentRunId;

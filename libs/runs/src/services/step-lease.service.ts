@@ -60,9 +60,10 @@ export class StepLeaseService {
       const claimed = await this.leases.claim(chosen, owner, leaseSeconds, tx);
       const pending = [...new Set(claimed.filter((s) => s.runStatus === 'pending').map((s) => s.runId))];
       const started = pending.length > 0 ? await this.runs.markStarted(pending, tx) : [];
-      const events: NewEvent[] = started.map((runId) => ({ runId, type: 'run.started' }));
+      const events: NewEvent[] = started.map((runId) => ({ runId, type: 'run.started', data: { from: 'pending', to: 'running' } }));
       for (const step of claimed) {
-        events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data: { attempt: step.attempt, agent: step.agent, instance: owner } });
+        const data = { attempt: step.attempt, agent: step.agent, instance: owner, from: 'queued', to: 'running' };
+        events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data });
       }
       await this.events.append(tx, events);
       return claimed;
@@ -77,13 +78,13 @@ export class StepLeaseService {
   async recoverExpired(maxRecoveries: number): Promise<number> {
     return this.db.transaction(async (tx) => {
       const { requeued, exhausted } = await this.leases.recoverExpired(maxRecoveries, tx);
-      const events: NewEvent[] = requeued.map((s) => ({ runId: s.runId, type: 'step.recovered', stepKey: s.key }));
+      const events: NewEvent[] = requeued.map((s) => ({ runId: s.runId, type: 'step.recovered', stepKey: s.key, data: { from: 'running', to: 'queued' } }));
       await this.events.append(tx, events);
       for (const lost of exhausted) {
         const error = { message: `the step's worker was lost ${maxRecoveries + 1} times (lease expired)`, code: 'lease_expired', retryable: false };
         const finished = await this.steps.finish(lost.id, lost.token, 'failed', { error }, tx);
         if (!finished) continue;
-        await this.events.append(tx, [{ runId: finished.runId, type: 'step.failed', stepKey: finished.key, data: { error } }]);
+        await this.events.append(tx, [{ runId: finished.runId, type: 'step.failed', stepKey: finished.key, data: { error, from: finished.from, to: 'failed' } }]);
         await this.lifecycle.finishRun(tx, finished.runId, 'failed', { error: { ...error, stepKey: finished.key } });
       }
       if (requeued.length > 0) await this.lifecycle.signalWork(tx);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Transaction } from '@baton/db';
 import { EventLogService, type NewEvent } from '@baton/events';
 import type { CacheOutcome, ClaimedStep, StepError } from '../domain/run.types.js';
+import { RUN_MOVES } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
@@ -53,7 +54,7 @@ export class StepTransitionsService {
         accepted[index] = true;
         finished.push(done);
         if (cache?.hit) events.push({ runId: step.runId, type: 'step.cache_hit', stepKey: step.key, data: { cacheKey: cache.key } });
-        events.push({ runId: step.runId, type: 'step.completed', stepKey: step.key, data: { ...stepEventData(step), cacheHit: cache?.hit ?? false } });
+        events.push({ runId: step.runId, type: 'step.completed', stepKey: step.key, data: { ...stepEventData(step), from: done.from, to: 'completed', cacheHit: cache?.hit ?? false } });
       }
       await this.events.append(tx, events);
       await this.lifecycle.afterStepsSucceeded(tx, finished);
@@ -67,7 +68,7 @@ export class StepTransitionsService {
       const requeued = await this.steps.requeueForRetry(step.id, step.token, delayMs, { error, input }, tx);
       if (!requeued) return false;
       await this.events.append(tx, [
-        { runId: step.runId, type: 'step.retrying', stepKey: step.key, data: { ...stepEventData(step), delayMs, error } },
+        { runId: step.runId, type: 'step.retrying', stepKey: step.key, data: { ...stepEventData(step), from: 'running', to: 'queued', delayMs, error } },
       ]);
       await this.lifecycle.signalWork(tx);
       return true;
@@ -79,7 +80,7 @@ export class StepTransitionsService {
     return this.db.transaction(async (tx) => {
       const finished = await this.steps.finish(step.id, step.token, 'skipped', { input, error }, tx);
       if (!finished) return false;
-      await this.events.append(tx, [{ runId: step.runId, type: 'step.skipped', stepKey: step.key, data: { ...stepEventData(step), error } }]);
+      await this.events.append(tx, [{ runId: step.runId, type: 'step.skipped', stepKey: step.key, data: { ...stepEventData(step), from: finished.from, to: 'skipped', error } }]);
       await this.lifecycle.afterStepSucceeded(tx, finished);
       return true;
     });
@@ -91,7 +92,7 @@ export class StepTransitionsService {
       const finished = await this.steps.finish(step.id, step.token, 'failed', { input, error }, tx);
       if (!finished) return false;
       await this.events.append(tx, [
-        { runId: step.runId, type: 'step.failed', stepKey: step.key, data: { ...stepEventData(step), error } },
+        { runId: step.runId, type: 'step.failed', stepKey: step.key, data: { ...stepEventData(step), from: finished.from, to: 'failed', error } },
       ]);
       await this.lifecycle.finishRun(tx, step.runId, 'failed', { error: { ...error, stepKey: step.key } });
       return true;
@@ -106,9 +107,11 @@ export class StepTransitionsService {
   async waitForApproval(step: ClaimedStep, data: Record<string, unknown>, tx?: Transaction): Promise<boolean> {
     const park = async (t: Transaction): Promise<boolean> => {
       if (!(await this.steps.markWaiting(step.id, step.token, null, t))) return false;
-      const events: NewEvent[] = [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'approval', ...data } }];
-      const run = await this.runs.transition(step.runId, ['running', 'pending'], 'waiting', t);
-      if (run) events.push({ runId: step.runId, type: 'run.waiting', data: { stepKey: step.key } });
+      const events: NewEvent[] = [
+        { runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'approval', ...data, from: 'running', to: 'waiting' } },
+      ];
+      const run = await this.runs.transition(step.runId, RUN_MOVES.wait, t);
+      if (run) events.push({ runId: step.runId, type: 'run.waiting', data: { stepKey: step.key, from: run.from, to: run.run.status } });
       await this.events.append(t, events);
       return true;
     };
@@ -125,8 +128,8 @@ export class StepTransitionsService {
     const woken = await this.steps.wake(stepId, freshAttempt ? null : 'approval_decided', tx);
     if (!woken) return false;
     if ((await this.steps.countApprovalWaits(woken.runId, tx)) === 0) {
-      const run = await this.runs.transition(woken.runId, ['waiting'], 'running', tx);
-      if (run) await this.events.append(tx, [{ runId: woken.runId, type: 'run.resumed', data: { reason: 'decided' } }]);
+      const run = await this.runs.transition(woken.runId, RUN_MOVES.resumeDecided, tx);
+      if (run) await this.events.append(tx, [{ runId: woken.runId, type: 'run.resumed', data: { reason: 'decided', from: run.from, to: run.run.status } }]);
     }
     await this.lifecycle.signalWork(tx);
     return true;

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { BatonConfig } from '@baton/common';
+import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
+import { EventLogRepository } from '../event-log.repository.js';
+import { EventLogService } from '../event-log.service.js';
+import type { RunEvent } from '../event-types.js';
+import { ConsumerCursorRepository } from './consumer-cursor.repository.js';
+import { EventConsumers, type ConsumerHandle } from './event-consumers.service.js';
+
+describe.each(testDatabaseKinds())('durable event consumers on %s', (kind) => {
+  let database: TestDatabase;
+  let log: EventLogService;
+  let consumers: EventConsumers;
+  const handles: ConsumerHandle[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    await database.db.query(`create table consumer_effects (run_id uuid not null, type text not null)`);
+    log = new EventLogService(new EventLogRepository(database.db), new EventEmitter2());
+    // A poll far in the future: every round in these tests is run by hand.
+    consumers = new EventConsumers(database.db, log, new ConsumerCursorRepository(database.db), new BatonConfig({ BATON_POLL_INTERVAL_MS: '600000' }));
+  });
+
+  afterAll(async () => {
+    await Promise.all(handles.map((h) => h.stop()));
+    await database?.drop();
+  });
+
+  async function start(name: string, handle: (events: RunEvent[]) => void): Promise<ConsumerHandle> {
+    const consumer = consumers.start({
+      name,
+      types: new Set(['run.completed']),
+      handle: async (events, tx) => {
+        for (const event of events) await tx.query(`insert into consumer_effects (run_id, type) values ($1::uuid, $2::text)`, [event.runId, name]);
+        handle(events);
+      },
+    });
+    handles.push(consumer);
+    await consumer.stop(); // the first round started by `start` has finished; later rounds by hand
+    return consumer;
+  }
+
+  const effects = async (name: string) =>
+    (await database.db.query<{ run_id: string }>(`select run_id from consumer_effects where type = $1::text`, [name])).rows.map((r) => r.run_id);
+
+  it('commits its effects and its position together, so a failed round is redone whole', async () => {
+    const runs = [randomUUID(), randomUUID()];
+    await database.db.transaction((tx) => log.append(tx, runs.map((runId) => ({ runId, type: 'run.completed' as const }))));
+    let fail = true;
+    const consumer = await start('flaky', () => {
+      if (fail) throw new Error('crash after the effects, before the commit');
+    });
+    await expect(consumer.drainOnce()).rejects.toThrow('crash after the effects');
+    expect(await effects('flaky')).toEqual([]);
+    fail = false;
+    expect((await consumer.drainOnce()).handled).toBe(2);
+    expect((await effects('flaky')).sort()).toEqual([...runs].sort());
+    expect((await consumer.drainOnce()).handled).toBe(0);
+  });
+
+  it('passes only the wanted types but moves past the others', async () => {
+    const runId = randomUUID();
+    const seen: string[] = [];
+    const consumer = await start('typed', (events) => seen.push(...events.map((e) => e.type)));
+    await consumer.drainOnce();
+    seen.length = 0;
+    await database.db.transaction((tx) => log.append(tx, [{ runId, type: 'run.started' }, { runId, type: 'run.completed' }]));
+    expect(await consumer.drainOnce()).toMatchObject({ locked: true, handled: 1 });
+    expect(seen).toEqual(['run.completed']);
+  });
+});

@@ -1,0 +1,2 @@
+export { WorkLoop, type WorkLoopOptions } from './work-loop.js';
+export { LeasedWork, type LeasedWorkOptions, type AbortReason } from './leased-work.js';
