@@ -12,6 +12,7 @@ import { OpsModule } from '@baton/ops';
 import { IdentityModule } from '@baton/identity';
 import { MetricsModule } from '@baton/metrics';
 import { RunsModule } from '@baton/runs';
+import { SchedulerModule } from '@baton/scheduler';
 import { WebhooksModule } from '@baton/webhooks';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { ExampleSeeder } from './wiring/example-seeder.js';
@@ -50,6 +51,7 @@ export class AppModule {
         approvals,
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
+        SchedulerModule.register({ imports: [runs] }),
       ],
       controllers: [DashboardController],
       providers: [ExampleSeeder],

@@ -57,6 +57,10 @@ export class BatonConfig {
   readonly a2aDefaultVersion: '0.3' | '1.0';
   /** BATON_A2A_DEFAULT_DEFINITION: the definition an A2A message naming no skill runs. */
   readonly a2aDefaultDefinition: string | undefined;
+  /** BATON_SCHEDULE_HISTORY_DAYS: fires of schedules older than this are pruned. */
+  readonly scheduleHistoryDays: number;
+  /** BATON_BOOTSTRAP_FILE: a YAML file of definitions, agents, webhooks and schedules applied at start-up. */
+  readonly bootstrapFile: string | undefined;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -109,6 +113,8 @@ export class BatonConfig {
     if (a2aVersion !== '0.3' && a2aVersion !== '1.0') errors.push({ path: 'BATON_A2A_DEFAULT_VERSION', message: `must be 0.3 or 1.0, got "${a2aVersion}"` });
     this.a2aDefaultVersion = a2aVersion === '1.0' ? '1.0' : '0.3';
     this.a2aDefaultDefinition = env.BATON_A2A_DEFAULT_DEFINITION?.trim() || undefined;
+    this.scheduleHistoryDays = int('BATON_SCHEDULE_HISTORY_DAYS', 30, 1);
+    this.bootstrapFile = env.BATON_BOOTSTRAP_FILE?.trim() || undefined;
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

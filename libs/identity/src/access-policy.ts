@@ -100,6 +100,20 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/dashboard/:a/:b/:c', access: 'public' },
     // Sending a dead webhook delivery again: admins, like every webhook write
     { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'admin' },
+    // Schedules (issue 15): a schedule is a standing order to submit runs with a fixed input,
+    // so creating or changing one is configuration, like definitions and webhooks: admins.
+    // Steering an existing one (pause, trigger, skip, backfill) is like steering runs: operators.
+    { method: 'GET', pattern: '/api/v1/schedules', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/schedules/:id', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/schedules/:id/history', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/schedules', access: 'admin' },
+    { method: 'PATCH', pattern: '/api/v1/schedules/:id', access: 'admin' },
+    { method: 'DELETE', pattern: '/api/v1/schedules/:id', access: 'admin' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/pause', access: 'runs.control' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/unpause', access: 'runs.control' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/trigger', access: 'runs.control' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/skip-next', access: 'runs.control' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/backfill', access: 'runs.control' },
   ];
 }
 
