@@ -14,6 +14,7 @@ import { MetricsModule } from '@baton/metrics';
 import { RunsModule } from '@baton/runs';
 import { SchedulerModule } from '@baton/scheduler';
 import { WebhooksModule } from '@baton/webhooks';
+import { BootstrapFileService } from './bootstrap/bootstrap-file.service.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { ExampleSeeder } from './wiring/example-seeder.js';
 import { RegistryAgentCatalog } from './wiring/registry-agent-catalog.js';
@@ -54,7 +55,7 @@ export class AppModule {
         SchedulerModule.register({ imports: [runs] }),
       ],
       controllers: [DashboardController],
-      providers: [ExampleSeeder],
+      providers: [ExampleSeeder, BootstrapFileService],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { BatonError } from '@baton/common';
+import { BatonError, canonicalJson } from '@baton/common';
 import { Database, type Queryable } from '@baton/db';
 import { fireTimesBetween, nextFireTimes } from '../domain/fire-times.js';
 import { parseScheduleInput } from '../domain/schedule-input.js';
@@ -59,6 +59,23 @@ export class ScheduleService {
       if (!updated) throw new BatonError('conflict', `a schedule named ${input.name} exists`);
       return updated;
     });
+  }
+
+  /**
+   * The bootstrap file's door: creates the schedule of that name, updates it when a field
+   * differs, and leaves it alone (paused or not, its next fire kept) when nothing does.
+   * Errors name fields under `at` (e.g. `schedules[2].cron`).
+   */
+  async ensure(body: unknown, at: string): Promise<'created' | 'updated' | 'unchanged'> {
+    const input = parseScheduleInput(body, at);
+    const existing = await this.schedules.findByName(input.name);
+    if (!existing) {
+      await this.create(body, null);
+      return 'created';
+    }
+    if (sameSettings(existing, input)) return 'unchanged';
+    await this.update(existing.id, body);
+    return 'updated';
   }
 
   async get(id: string): Promise<Schedule> {
@@ -183,6 +200,19 @@ export class ScheduleService {
   private notifyLocal(): void {
     for (const fn of this.changeListeners) fn();
   }
+}
+
+function sameSettings(stored: ScheduleInput, given: ScheduleInput): boolean {
+  const settings = (s: ScheduleInput) => {
+    const timing = 'intervalSeconds' in s.timing ? { intervalSeconds: s.timing.intervalSeconds } : s.timing;
+    return canonicalJson({
+      name: s.name, target: s.target, input: s.input ?? {}, timing, timezone: s.timezone,
+      startAt: s.startAt?.toISOString() ?? null, endAt: s.endAt?.toISOString() ?? null,
+      jitterSeconds: s.jitterSeconds, overlap: s.overlap, catchupWindowSeconds: s.catchupWindowSeconds,
+      pauseOnFailure: s.pauseOnFailure, dst: s.dst, note: s.note,
+    });
+  };
+  return settings(stored) === settings(given);
 }
 
 /** An interval without start_at counts from now (whole seconds), on the scheduler's clock. */
