@@ -202,6 +202,43 @@ describe.each(testDatabaseKinds())('schedules on %s', (kind) => {
     }
   });
 
+  it('starts a run submitted with startAt at that time, through a one-off schedule', async () => {
+    setClock(Date.now());
+    const startAt = new Date(Math.ceil((Date.now() + 3_600_000) / 1000) * 1000).toISOString();
+    const accepted = await http('POST', `${ctx.url}/api/v1/runs`, { plan: echoPlan, input: { n: 1 }, startAt });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ status: 'scheduled', startAt });
+    const schedule = (await http('GET', `${ctx.url}/api/v1/schedules/${accepted.body.scheduleId}`)).body;
+    expect(schedule).toMatchObject({ at: startAt, next_fire_at: startAt });
+    await tick();
+    expect(await history(schedule.id)).toEqual([]);
+    setClock(new Date(startAt).getTime() + 1000);
+    await tick();
+    const [fire] = await history(schedule.id);
+    expect(fire).toMatchObject({ status: 'started', kind: 'scheduled' });
+    expect((await http('GET', `${ctx.url}/api/v1/runs/${fire.run_id}`)).body.input).toEqual({ n: 1 });
+    const bad = await http('POST', `${ctx.url}/api/v1/runs`, { plan: echoPlan, startAt: 'tomorrow' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('startAt');
+  });
+
+  it('starts a fire recorded just before a crash exactly once after the restart', async () => {
+    const base = Math.ceil((Date.now() + 2 * 86_400_000) / MINUTE) * MINUTE;
+    setClock(base);
+    const schedule = await create({ name: 'crashy', plan: echoPlan, interval: 60 });
+    clockOf(ctx.server).set(new Date(base + MINUTE + 500));
+    // The first half of a tick only: the fire is recorded, its run not yet created.
+    await ctx.server.app.get(ScheduleFiringService).recordDueFires();
+    expect(await statuses(schedule.id)).toEqual(['pending']);
+    await ctx.restart();
+    clockOf(ctx.server).set(new Date(base + MINUTE + 1000));
+    await Promise.all([tick(), tick()]);
+    const fires = await history(schedule.id);
+    expect(fires.map((f) => f.status)).toEqual(['started']);
+    const runs = (await http('GET', `${ctx.url}/api/v1/runs?limit=200`)).body.runs.filter((r: any) => r.metadata?.schedule?.id === schedule.id);
+    expect(runs.map((r: any) => r.id)).toEqual([fires[0].run_id]);
+  });
+
   it('catches up after a restart within the catch-up window and records older fires as missed', async () => {
     // Times after the real clock: the restarted server's first tick (on the real clock) finds nothing due.
     const base = Math.ceil((Date.now() + 86_400_000) / MINUTE) * MINUTE;

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { DelayedRunScheduler } from '@baton/runs';
 import { SchedulesController } from './http/schedules.controller.js';
+import { DelayedRunSchedulerService } from './services/delayed-run-scheduler.service.js';
 import { FireRepository } from './repositories/fire.repository.js';
 import { ScheduleRepository } from './repositories/schedule.repository.js';
 import { ScheduleFiringService } from './services/schedule-firing.service.js';
@@ -20,7 +22,8 @@ export class SchedulerModule {
       module: SchedulerModule,
       imports: [...(options.imports ?? [])],
       controllers: [SchedulesController],
-      providers: [ScheduleRepository, FireRepository, ...exported],
+      // DelayedRunScheduler: the runs library's hook for `startAt` on POST /api/v1/runs.
+      providers: [ScheduleRepository, FireRepository, ...exported, { provide: DelayedRunScheduler, useClass: DelayedRunSchedulerService }],
       exports: exported,
     };
   }
