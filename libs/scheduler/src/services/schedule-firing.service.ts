@@ -76,7 +76,11 @@ export class ScheduleFiringService {
   /** Notes the outcome of started runs; a failure pauses a `pause_on_failure` schedule. */
   async followRuns(): Promise<void> {
     for (const fire of await this.fires.running(BATCH * MAX_BATCHES)) {
-      const run = await this.runs.getRun(fire.runId!).catch(() => null);
+      // A run that no longer exists counts as cancelled; any other error (the database) ends the tick.
+      const run = await this.runs.getRun(fire.runId!).catch((error: unknown) => {
+        if (error instanceof BatonError && error.kind === 'not_found') return null;
+        throw error;
+      });
       const status = run?.status ?? 'cancelled';
       if (status === fire.runStatus) continue;
       if (!(await this.fires.setRunStatus(fire.id, status))) continue;
