@@ -14,7 +14,9 @@ import { MetricsModule } from '@baton/metrics';
 import { McpModule } from '@baton/mcp';
 import { NodesModule } from '@baton/nodes';
 import { RunsModule } from '@baton/runs';
+import { SchedulerModule } from '@baton/scheduler';
 import { WebhooksModule } from '@baton/webhooks';
+import { BootstrapFileService } from './bootstrap/bootstrap-file.service.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { ExampleSeeder } from './wiring/example-seeder.js';
 import { RegistryAgentCatalog } from './wiring/registry-agent-catalog.js';
@@ -55,9 +57,10 @@ export class AppModule {
         A2aModule.register({ imports: [runs, approvals, definitions] }),
         McpModule.register({ imports: [runs, approvals, definitions] }),
         NodesModule,
+        SchedulerModule.register({ imports: [runs] }),
       ],
       controllers: [DashboardController, LandingController],
-      providers: [ExampleSeeder],
+      providers: [ExampleSeeder, BootstrapFileService],
     };
   }
 }

@@ -101,6 +101,10 @@ export class BatonConfig {
   readonly policyFile: string | undefined;
   /** BATON_POLICY_POLL_MS: how often an instance checks for a policy activation NOTIFY may have missed. */
   readonly policyPollMs: number;
+  /** BATON_SCHEDULE_HISTORY_DAYS: fires of schedules older than this are pruned. */
+  readonly scheduleHistoryDays: number;
+  /** BATON_BOOTSTRAP_FILE: a YAML file of definitions, agents, webhooks and schedules applied at start-up. */
+  readonly bootstrapFile: string | undefined;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -192,6 +196,8 @@ export class BatonConfig {
     this.nodeLeaseSeconds = int('BATON_NODE_LEASE_SECONDS', 30, 1);
     this.policyFile = env.BATON_POLICY_FILE?.trim() || undefined;
     this.policyPollMs = int('BATON_POLICY_POLL_MS', 5000, 50);
+    this.scheduleHistoryDays = int('BATON_SCHEDULE_HISTORY_DAYS', 30, 1);
+    this.bootstrapFile = env.BATON_BOOTSTRAP_FILE?.trim() || undefined;
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

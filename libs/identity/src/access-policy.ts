@@ -145,6 +145,20 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'PUT', pattern: '/api/v1/nodes/:id/config', access: 'node.manage' },
     { method: 'POST', pattern: '/api/v1/nodes/:id/drain', access: 'node.manage' },
     { method: 'DELETE', pattern: '/api/v1/nodes/:id', access: 'node.manage' },
+    // Schedules (issue 15): a schedule is a standing order to submit runs with a fixed input,
+    // so creating or changing one is configuration, like definitions and webhooks: admins.
+    // Steering an existing one (pause, trigger, skip, backfill) is like steering runs: operators.
+    { method: 'GET', pattern: '/api/v1/schedules', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/schedules/:id', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/schedules/:id/history', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/schedules', access: 'schedule.create' },
+    { method: 'PATCH', pattern: '/api/v1/schedules/:id', access: 'schedule.manage' },
+    { method: 'DELETE', pattern: '/api/v1/schedules/:id', access: 'schedule.manage' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/pause', access: 'schedule.steer' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/unpause', access: 'schedule.steer' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/trigger', access: 'schedule.steer' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/skip-next', access: 'schedule.steer' },
+    { method: 'POST', pattern: '/api/v1/schedules/:id/backfill', access: 'schedule.steer' },
   ];
 }
 

@@ -20,6 +20,9 @@ export const ACTION_GROUPS = {
   'token.manage': 'admin',
   'policy.manage': 'admin',
   'schedule.create': 'admin',
+  'schedule.manage': 'admin',
+  // Pause, unpause, trigger, skip-next, backfill: steering, like a run's
+  'schedule.steer': 'runs.control',
   'step.dispatch': 'admin',
   'message.send': 'admin',
   'route.unlisted': 'admin',

@@ -10,3 +10,4 @@ export type { Run, RunWithSteps, Step, StepError, ClaimedStep, CacheOutcome, Run
 export { isTerminalRun, RUN_STATUSES, type RunStatus } from './domain/run-status.js';
 export { isTerminalStep, type StepStatus } from './domain/step-status.js';
 export { WORK_CHANNEL, CANCEL_CHANNEL, WORK_AVAILABLE_EVENT, RUNS_STOPPED_EVENT } from './domain/work-signals.js';
+export { DelayedRunScheduler } from './domain/delayed-runs.js';

@@ -15,7 +15,13 @@ export interface TestApp {
 export async function startTestApp(database: Database, env: Record<string, string> = {}): Promise<TestApp> {
   const config = new BatonConfig({ BATON_SEED_EXAMPLES: 'false', BATON_POLL_INTERVAL_MS: '1000', ...env });
   const app = await createApp({ config, database, logger: process.env.TEST_LOGS ? undefined : ['error'] });
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // A start-up that fails (a bad bootstrap file) must not leave its timers and listeners behind.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const address = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${address.port}`, config, close: () => app.close() };
 }

@@ -41,6 +41,11 @@ export class CreateRunDto {
   @IsOptional()
   @IsObject()
   metadata?: Record<string, unknown>;
+
+  /** Start later (an ISO 8601 date-time with an offset): the run is a one-off schedule until then. */
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}T[^\s]*(Z|[+-]\d{2}:?\d{2})$/, { message: 'must be an ISO 8601 date-time with an offset' })
+  startAt?: string;
 }
 
 export class ListRunsQueryDto extends PageQueryDto {

@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { BatonError } from '@baton/common';
 import { OrchestrationRunFactoryService } from '../services/run-factory.service.js';
 import { RunControlService } from '../services/run-control.service.js';
 import { RunQueryService } from '../services/run-query.service.js';
 import type { RunActor } from '../domain/run-actor.js';
+import { DelayedRunScheduler } from '../domain/delayed-runs.js';
 import { CreateRunDto, ListRunsQueryDto } from './create-run.dto.js';
 import { presentRun, presentRunWithSteps } from './run.presenter.js';
 
@@ -18,12 +20,24 @@ export class RunsController {
     @Inject(OrchestrationRunFactoryService) private readonly factory: OrchestrationRunFactoryService,
     @Inject(RunQueryService) private readonly query: RunQueryService,
     @Inject(RunControlService) private readonly control: RunControlService,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
   ) {}
 
   /** 201 with the new run; 200 with the existing one for a repeated idempotency key. */
   @Post()
   async create(@Body() body: CreateRunDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const { run, created } = await this.factory.create({ ...ownedRequest(body, boundOwnerOf(request)), submittedBy: tokenIdOf(request) });
+    const { startAt, ...rest } = body;
+    if (startAt !== undefined && Number.isNaN(Date.parse(startAt))) {
+      throw BatonError.validation([{ path: 'startAt', message: 'must be a valid date-time' }]);
+    }
+    if (startAt !== undefined && new Date(startAt).getTime() > Date.now()) {
+      // A later start is a one-off schedule (libs/scheduler): 202 with the schedule, no run yet.
+      const scheduler = this.moduleRef.get(DelayedRunScheduler, { strict: false });
+      const scheduled = await scheduler.scheduleRun({ ...ownedRequest(rest, boundOwnerOf(request)), submittedBy: tokenIdOf(request) }, new Date(startAt));
+      response.status(HttpStatus.ACCEPTED);
+      return { status: 'scheduled', scheduleId: scheduled.scheduleId, startAt: scheduled.startAt.toISOString() };
+    }
+    const { run, created } = await this.factory.create({ ...ownedRequest(rest, boundOwnerOf(request)), submittedBy: tokenIdOf(request) });
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return presentRunWithSteps(await this.query.get(run.id));
   }
