@@ -11,6 +11,7 @@ import { ExecutionModule } from '@baton/execution';
 import { OpsModule } from '@baton/ops';
 import { IdentityModule } from '@baton/identity';
 import { MetricsModule } from '@baton/metrics';
+import { MessagingModule } from '@baton/messaging';
 import { RunsModule } from '@baton/runs';
 import { WebhooksModule } from '@baton/webhooks';
 import { DashboardController } from './dashboard/dashboard.controller.js';
@@ -50,6 +51,8 @@ export class AppModule {
         approvals,
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
+        // The agent bus (issue 14); issue 13's policy engine passes `policy` here when it lands.
+        MessagingModule.register(),
       ],
       controllers: [DashboardController],
       providers: [ExampleSeeder],

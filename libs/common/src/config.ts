@@ -57,6 +57,14 @@ export class BatonConfig {
   readonly a2aDefaultVersion: '0.3' | '1.0';
   /** BATON_A2A_DEFAULT_DEFINITION: the definition an A2A message naming no skill runs. */
   readonly a2aDefaultDefinition: string | undefined;
+  /** Messaging (issue 14): a (sender, nonce) seen this recently is a replay (409). */
+  readonly messageReplayWindowSeconds: number;
+  /** Messaging: how long a pulled inbox message stays leased before it is delivered again. */
+  readonly messageLeaseSeconds: number;
+  /** Messaging: deliveries leased this often without an ack become dead letters. */
+  readonly messageMaxAttempts: number;
+  /** Messaging: the sweeper's period (request timeouts, expiry, dead letters, nonce pruning). */
+  readonly messageSweepMs: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -109,6 +117,10 @@ export class BatonConfig {
     if (a2aVersion !== '0.3' && a2aVersion !== '1.0') errors.push({ path: 'BATON_A2A_DEFAULT_VERSION', message: `must be 0.3 or 1.0, got "${a2aVersion}"` });
     this.a2aDefaultVersion = a2aVersion === '1.0' ? '1.0' : '0.3';
     this.a2aDefaultDefinition = env.BATON_A2A_DEFAULT_DEFINITION?.trim() || undefined;
+    this.messageReplayWindowSeconds = int('BATON_MESSAGE_REPLAY_WINDOW_SECONDS', 600, 1);
+    this.messageLeaseSeconds = int('BATON_MESSAGE_LEASE_SECONDS', 30, 1);
+    this.messageMaxAttempts = int('BATON_MESSAGE_MAX_ATTEMPTS', 10, 1);
+    this.messageSweepMs = int('BATON_MESSAGE_SWEEP_MS', 1000, 10);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

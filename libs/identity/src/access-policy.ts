@@ -100,6 +100,24 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/dashboard/:a/:b/:c', access: 'public' },
     // Sending a dead webhook delivery again: admins, like every webhook write
     { method: 'POST', pattern: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'admin' },
+    // The agent bus (issue 14): agents send and pull their own inbox (the caller is the
+    // sender/recipient; libs/messaging asks its MessagePolicy per message); admins register
+    // types and read the whole message log. `inbox` is listed before `:id`: first match wins.
+    { method: 'GET', pattern: '/api/v1/message-types', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/message-types/:name', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/message-types/:name/versions/:version', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/message-types', access: 'admin' },
+    { method: 'POST', pattern: '/api/v1/messages', access: 'runs.submit' },
+    { method: 'GET', pattern: '/api/v1/messages/inbox', access: 'runs.submit' },
+    { method: 'POST', pattern: '/api/v1/messages/inbox/:deliveryId/ack', access: 'runs.submit' },
+    { method: 'GET', pattern: '/api/v1/messages', access: 'admin' },
+    { method: 'GET', pattern: '/api/v1/messages/:id', access: 'admin' },
+    { method: 'GET', pattern: '/api/v1/topics/:topic/subscriptions', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/topics/:topic/subscriptions', access: 'runs.submit' },
+    { method: 'DELETE', pattern: '/api/v1/topics/:topic/subscriptions', access: 'runs.submit' },
+    // External events: agents and admins post them (idempotent by id), anyone may read
+    { method: 'GET', pattern: '/api/v1/events/external', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/events/external', access: 'runs.submit' },
   ];
 }
 
