@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonError, type FieldError } from '@baton/common';
-import type { Queryable } from '@baton/db';
+import { Database, type Transaction } from '@baton/db';
+import { EventWaitService } from './event-wait.service.js';
 import { ExternalEventRepository } from './external-event.repository.js';
 import type { ExternalEvent } from './message.types.js';
 
@@ -12,7 +13,11 @@ const MESSAGE_KEY_PREFIX = 'message:';
 /** Events from outside Baton, stored durably; the `id` a caller gives makes posting idempotent. */
 @Injectable()
 export class ExternalEventsService {
-  constructor(@Inject(ExternalEventRepository) private readonly events: ExternalEventRepository) {}
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(ExternalEventRepository) private readonly events: ExternalEventRepository,
+    @Inject(EventWaitService) private readonly waits: EventWaitService,
+  ) {}
 
   async record(input: { name?: unknown; data?: unknown; id?: unknown }, source: string): Promise<{ event: ExternalEvent; created: boolean }> {
     const errors: FieldError[] = [];
@@ -26,12 +31,19 @@ export class ExternalEventsService {
     }
     if (errors.length > 0) throw BatonError.validation(errors);
     const key = typeof input.id === 'string' ? input.id : randomUUID();
-    return this.events.insertOnce({ key, name: input.name as string, data: input.data ?? null, source });
+    return this.db.transaction((tx) => this.store({ key, name: input.name as string, data: input.data ?? null, source }, tx));
   }
 
   /** An agent's `event` message, stored as an event in the message's own transaction. */
-  recordMessageEvent(messageId: string, name: string, data: unknown, sender: string, tx: Queryable): Promise<{ event: ExternalEvent; created: boolean }> {
-    return this.events.insertOnce({ key: `${MESSAGE_KEY_PREFIX}${messageId}`, name, data, source: `agent:${sender}` }, tx);
+  recordMessageEvent(messageId: string, name: string, data: unknown, sender: string, tx: Transaction): Promise<{ event: ExternalEvent; created: boolean }> {
+    return this.store({ key: `${MESSAGE_KEY_PREFIX}${messageId}`, name, data, source: `agent:${sender}` }, tx);
+  }
+
+  /** Stores the event and, in the same transaction, satisfies the waits it matches. */
+  private async store(event: { key: string; name: string; data: unknown; source: string }, tx: Transaction): Promise<{ event: ExternalEvent; created: boolean }> {
+    const stored = await this.events.insertOnce(event, tx);
+    if (stored.created) await this.waits.matchEvent(stored.event, tx);
+    return stored;
   }
 
   list(limit: number, name?: string): Promise<ExternalEvent[]> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { BatonConfig } from '@baton/common';
 import { DeliveryRepository } from './delivery.repository.js';
+import { EventWaitService } from './event-wait.service.js';
 import { MessageRepository } from './message.repository.js';
 import { MessagingService } from './messaging.service.js';
 
@@ -22,6 +23,7 @@ export class MessageSweeperService implements OnApplicationBootstrap, OnApplicat
     @Inject(MessageRepository) private readonly messages: MessageRepository,
     @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
     @Inject(BatonConfig) private readonly config: BatonConfig,
+    @Inject(EventWaitService) private readonly waits: EventWaitService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -45,6 +47,7 @@ export class MessageSweeperService implements OnApplicationBootstrap, OnApplicat
       }
       await this.deliveries.sweep(this.config.messageMaxAttempts);
       await this.messages.pruneNonces(this.config.messageReplayWindowSeconds);
+      await this.waits.expireDue();
     } catch (error) {
       this.logger.warn(`message sweep failed: ${(error as Error).message}`);
     }

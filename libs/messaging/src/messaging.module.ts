@@ -1,6 +1,8 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { IdentityModule } from '@baton/identity';
 import { DeliveryRepository } from './delivery.repository.js';
+import { EventWaitRepository } from './event-wait.repository.js';
+import { EventWaitService } from './event-wait.service.js';
 import { ExternalEventRepository } from './external-event.repository.js';
 import { ExternalEventsService } from './external-events.service.js';
 import { ExternalEventsController } from './http/external-events.controller.js';
@@ -41,6 +43,8 @@ export class MessagingModule {
         MessageRepository,
         DeliveryRepository,
         ExternalEventRepository,
+        EventWaitRepository,
+        EventWaitService,
         MessageTypeService,
         ExternalEventsService,
         InboxSignals,
@@ -49,7 +53,7 @@ export class MessagingModule {
         MessageSweeperService,
         { provide: MessagePolicy, useClass: options.policy ?? RoleTableMessagePolicy },
       ],
-      exports: [MessagingService, MessageTypeService, ExternalEventsService],
+      exports: [MessagingService, MessageTypeService, ExternalEventsService, EventWaitService],
     };
   }
 }
