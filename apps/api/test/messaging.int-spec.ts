@@ -206,6 +206,7 @@ describe.each(testDatabaseKinds())('messaging on %s', (kind) => {
     await ctx.restart();
     expect((await drain('carol')).map((i) => i.message.id)).toEqual([sent.body.id]);
     const second: TestApp = await startTestApp(ctx.database.db, ENV);
+    let closed = false;
     try {
       const { body } = await pull('dave', '', second.url);
       expect(body.items.map((i: any) => i.message.id)).toEqual([toDave.body.id]);
@@ -217,8 +218,16 @@ describe.each(testDatabaseKinds())('messaging on %s', (kind) => {
       const third = await send('alice', { to: { agent: 'dave' }, payload: { order_id: 'o11', total: 11 } });
       expect((await waiting).body.items.map((i: any) => i.message.id)).toEqual([third.body.id]);
       expect(Date.now() - started).toBeLessThan(900); // faster than the 1 s safety-net recheck
-    } finally {
+      // A long poll does not hold a closing server open: it answers (empty) at once.
+      const parked = pull('dave', '?wait=30', second.url);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const closing = Date.now();
       await second.close();
+      closed = true;
+      expect((await parked).body.items).toEqual([]);
+      expect(Date.now() - closing).toBeLessThan(5_000);
+    } finally {
+      if (!closed) await second.close();
     }
     await drain('dave');
   });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 
 /** NOTIFY channel: a comma-separated list of recipients with new mail, or `*` for "everyone". */
@@ -13,10 +13,12 @@ const MAX_PAYLOAD = 7_000;
  * (a database reconnect) delays a message, never loses it.
  */
 @Injectable()
-export class InboxSignals implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InboxSignals implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('InboxSignals');
   private readonly waiters = new Map<string, Set<() => void>>();
   private unlisten: (() => Promise<void>) | undefined;
+  /** Set on shutdown: long polls answer at once instead of holding the server open. */
+  closed = false;
 
   constructor(@Inject(Database) private readonly db: Database) {}
 
@@ -28,10 +30,14 @@ export class InboxSignals implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
+  /** First of the shutdown hooks, before the HTTP server closes (it waits for open requests). */
+  onModuleDestroy(): void {
+    this.closed = true;
+    for (const set of this.waiters.values()) for (const wake of [...set]) wake();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.unlisten?.().catch(() => undefined);
-    for (const set of this.waiters.values()) for (const wake of set) wake();
-    this.waiters.clear();
   }
 
   /** Inside the sending transaction: Postgres delivers it on commit, never on rollback. */
@@ -43,6 +49,7 @@ export class InboxSignals implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Resolves when `recipient` may have mail, or after `ms` (whichever comes first). */
   waitFor(recipient: string, ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const set = this.waiters.get(recipient) ?? new Set();
       this.waiters.set(recipient, set);

@@ -28,7 +28,7 @@ export class InboxService {
     for (;;) {
       const items = await this.deliveries.lease(recipient, options.limit, this.config.messageLeaseSeconds, this.config.messageMaxAttempts);
       const left = deadline - Date.now();
-      if (items.length > 0 || left <= 0 || options.signal?.aborted) return items;
+      if (items.length > 0 || left <= 0 || options.signal?.aborted || this.signals.closed) return items;
       await this.signals.waitFor(recipient, Math.min(left, RECHECK_MS), options.signal);
     }
   }
