@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
-import { Database, type Queryable } from '@baton/db';
+import { Database, type Transaction } from '@baton/db';
 
 /** NOTIFY channel: a comma-separated list of recipients with new mail, or `*` for "everyone". */
 export const INBOX_CHANNEL = 'baton_messages';
@@ -23,6 +23,9 @@ export class InboxSignals implements OnApplicationBootstrap, OnModuleDestroy, On
   constructor(@Inject(Database) private readonly db: Database) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // PGlite lives in this one process: senders wake waiters after commit directly. A second
+    // LISTEN on PGlite was seen to starve the webhook worker's (outbound-egress.int-spec).
+    if (this.db.kind === 'pglite') return;
     try {
       this.unlisten = await this.db.listen(INBOX_CHANNEL, (payload) => this.wake(payload));
     } catch (error) {
@@ -41,9 +44,13 @@ export class InboxSignals implements OnApplicationBootstrap, OnModuleDestroy, On
   }
 
   /** Inside the sending transaction: Postgres delivers it on commit, never on rollback. */
-  async notify(recipients: string[], tx: Queryable): Promise<void> {
+  async notify(recipients: string[], tx: Transaction): Promise<void> {
     if (recipients.length === 0) return;
     const joined = recipients.join(',');
+    if (this.db.kind === 'pglite') {
+      tx.afterCommit(() => this.wake(joined));
+      return;
+    }
     await tx.query(`select pg_notify($1::text, $2::text)`, [INBOX_CHANNEL, joined.length > MAX_PAYLOAD ? '*' : joined]);
   }
 
