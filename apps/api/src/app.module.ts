@@ -13,6 +13,7 @@ import { IdentityModule } from '@baton/identity';
 import { MetricsModule } from '@baton/metrics';
 import { McpModule } from '@baton/mcp';
 import { NodesModule } from '@baton/nodes';
+import { MessagingModule } from '@baton/messaging';
 import { RunsModule } from '@baton/runs';
 import { SchedulerModule } from '@baton/scheduler';
 import { WebhooksModule } from '@baton/webhooks';
@@ -58,6 +59,8 @@ export class AppModule {
         McpModule.register({ imports: [runs, approvals, definitions] }),
         NodesModule,
         SchedulerModule.register({ imports: [runs] }),
+        // The agent bus (issue 14); issue 13's policy engine passes `policy` here when it lands.
+        MessagingModule.register(),
       ],
       controllers: [DashboardController, LandingController],
       providers: [ExampleSeeder, BootstrapFileService],

@@ -105,6 +105,14 @@ export class BatonConfig {
   readonly scheduleHistoryDays: number;
   /** BATON_BOOTSTRAP_FILE: a YAML file of definitions, agents, webhooks and schedules applied at start-up. */
   readonly bootstrapFile: string | undefined;
+  /** Messaging (issue 14): a (sender, nonce) seen this recently is a replay (409). */
+  readonly messageReplayWindowSeconds: number;
+  /** Messaging: how long a pulled inbox message stays leased before it is delivered again. */
+  readonly messageLeaseSeconds: number;
+  /** Messaging: deliveries leased this often without an ack become dead letters. */
+  readonly messageMaxAttempts: number;
+  /** Messaging: the sweeper's period (request timeouts, expiry, dead letters, nonce pruning). */
+  readonly messageSweepMs: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -198,6 +206,10 @@ export class BatonConfig {
     this.policyPollMs = int('BATON_POLICY_POLL_MS', 5000, 50);
     this.scheduleHistoryDays = int('BATON_SCHEDULE_HISTORY_DAYS', 30, 1);
     this.bootstrapFile = env.BATON_BOOTSTRAP_FILE?.trim() || undefined;
+    this.messageReplayWindowSeconds = int('BATON_MESSAGE_REPLAY_WINDOW_SECONDS', 600, 1);
+    this.messageLeaseSeconds = int('BATON_MESSAGE_LEASE_SECONDS', 30, 1);
+    this.messageMaxAttempts = int('BATON_MESSAGE_MAX_ATTEMPTS', 10, 1);
+    this.messageSweepMs = int('BATON_MESSAGE_SWEEP_MS', 1000, 10);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

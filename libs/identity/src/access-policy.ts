@@ -159,6 +159,24 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'POST', pattern: '/api/v1/schedules/:id/trigger', access: 'schedule.steer' },
     { method: 'POST', pattern: '/api/v1/schedules/:id/skip-next', access: 'schedule.steer' },
     { method: 'POST', pattern: '/api/v1/schedules/:id/backfill', access: 'schedule.steer' },
+    // The agent bus (issue 14): agents send and pull their own inbox (the caller is the
+    // sender/recipient; libs/messaging asks its MessagePolicy per message); admins register
+    // types and read the whole message log. `inbox` is listed before `:id`: first match wins.
+    { method: 'GET', pattern: '/api/v1/message-types', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/message-types/:name', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/message-types/:name/versions/:version', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/message-types', access: 'message_type.create' },
+    { method: 'POST', pattern: '/api/v1/messages', access: 'message.send' },
+    { method: 'GET', pattern: '/api/v1/messages/inbox', access: 'message.receive' },
+    { method: 'POST', pattern: '/api/v1/messages/inbox/:deliveryId/ack', access: 'message.receive' },
+    { method: 'GET', pattern: '/api/v1/messages', access: 'message.log.read' },
+    { method: 'GET', pattern: '/api/v1/messages/:id', access: 'message.log.read' },
+    { method: 'GET', pattern: '/api/v1/topics/:topic/subscriptions', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/topics/:topic/subscriptions', access: 'message.receive' },
+    { method: 'DELETE', pattern: '/api/v1/topics/:topic/subscriptions', access: 'message.receive' },
+    // External events: agents and admins post them (idempotent by id), anyone may read
+    { method: 'GET', pattern: '/api/v1/events/external', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/events/external', access: 'event.publish' },
   ];
 }
 

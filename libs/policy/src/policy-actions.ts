@@ -24,7 +24,12 @@ export const ACTION_GROUPS = {
   // Pause, unpause, trigger, skip-next, backfill: steering, like a run's
   'schedule.steer': 'runs.control',
   'step.dispatch': 'admin',
-  'message.send': 'admin',
+  // The agent bus (issue 14, docs/messaging.md): agents send, receive and publish events
+  'message.send': 'runs.submit',
+  'message.receive': 'runs.submit',
+  'event.publish': 'runs.submit',
+  'message_type.create': 'admin',
+  'message.log.read': 'admin',
   'route.unlisted': 'admin',
   // The hub's mode, heartbeat, drain and doctor (issue 16, docs/operations.md)
   'system.view': 'system.read',

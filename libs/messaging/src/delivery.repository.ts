@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database, type Queryable } from '@baton/db';
+import type { InboxItem } from './message.types.js';
+import { messageColumnsOf, toMessage, type MessageRow } from './message-row.js';
+
+type InboxRow = MessageRow & { delivery_id: string; attempts: number; lease_expires_at: Date };
+
+/** The inbox outbox: one row per (message, recipient), leased by pulls, closed by acks. */
+@Injectable()
+export class DeliveryRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  /**
+   * Queues `messageId` for each recipient. `unique (message_id, recipient)` with `do nothing`
+   * makes this safe to run twice: one entry per inbox whatever happens.
+   */
+  async enqueue(messageId: string, recipients: string[], tx: Queryable = this.db): Promise<number> {
+    if (recipients.length === 0) return 0;
+    const { rowCount } = await tx.query(
+      `insert into message_deliveries (message_id, recipient, expires_at)
+       select m.id, r.recipient, m.expires_at from messages m, unnest($2::text[]) as r(recipient)
+        where m.id = $1::uuid
+       on conflict (message_id, recipient) do nothing`,
+      [messageId, recipients],
+    );
+    return rowCount;
+  }
+
+  /**
+   * Leases up to `limit` of `recipient`'s open deliveries, oldest first: pending ones and
+   * leased ones whose lease ran out (the puller died or never acked: at-least-once). `skip
+   * locked` lets two pullers of one inbox share it without taking the same entry; expired
+   * and exhausted entries are left for the sweeper.
+   */
+  async lease(recipient: string, limit: number, leaseSeconds: number, maxAttempts: number, tx: Queryable = this.db): Promise<InboxItem[]> {
+    const { rows } = await tx.query<InboxRow>(
+      `with picked as (
+         select id from message_deliveries
+          where recipient = $1::text and status in ('pending', 'leased')
+            and (status = 'pending' or lease_expires_at <= now())
+            and (expires_at is null or expires_at > now())
+            and attempts < $4::integer
+          order by position
+          limit $2::integer
+          for update skip locked
+       ), leased as (
+         update message_deliveries d
+            set status = 'leased', attempts = d.attempts + 1,
+                lease_expires_at = now() + make_interval(secs => $3::integer)
+           from picked where d.id = picked.id
+         returning d.id, d.message_id, d.attempts, d.lease_expires_at, d.position
+       )
+       select leased.id as delivery_id, leased.attempts, leased.lease_expires_at, ${messageColumnsOf('m')}
+         from leased join messages m on m.id = leased.message_id
+        order by leased.position`,
+      [recipient, limit, leaseSeconds, maxAttempts],
+    );
+    return rows.map((row) => ({
+      deliveryId: row.delivery_id,
+      attempts: row.attempts,
+      leaseExpiresAt: row.lease_expires_at,
+      message: toMessage(row),
+    }));
+  }
+
+  /**
+   * Closes a delivery. Only its recipient may ack it; acking twice is fine (the same answer).
+   * Returns the status after the call, or undefined when the recipient has no such delivery.
+   */
+  async ack(deliveryId: string, recipient: string, tx: Queryable = this.db): Promise<string | undefined> {
+    const { rows } = await tx.query<{ status: string }>(
+      `with acked as (
+         update message_deliveries set status = 'acked', acked_at = now(), lease_expires_at = null
+          where id = $1::uuid and recipient = $2::text and status = 'leased'
+         returning status
+       )
+       select status from acked
+       union all
+       select status from message_deliveries
+        where id = $1::uuid and recipient = $2::text and not exists (select 1 from acked)`,
+      [deliveryId, recipient],
+    );
+    return rows[0]?.status;
+  }
+
+  /** Open deliveries past their message's TTL become `expired`; exhausted ones `dead`. */
+  async sweep(maxAttempts: number): Promise<{ expired: number; dead: number }> {
+    const expired = await this.db.query(
+      `update message_deliveries set status = 'expired', lease_expires_at = null
+        where status in ('pending', 'leased') and expires_at is not null and expires_at <= now()
+          and (status = 'pending' or lease_expires_at <= now())`,
+    );
+    const dead = await this.db.query(
+      `update message_deliveries set status = 'dead', lease_expires_at = null
+        where status = 'leased' and lease_expires_at <= now() and attempts >= $1::integer`,
+      [maxAttempts],
+    );
+    return { expired: expired.rowCount, dead: dead.rowCount };
+  }
+
+  /** Per-status counts for one message (the message log's view). */
+  async statusesOf(messageId: string, tx: Queryable = this.db): Promise<Array<{ recipient: string; status: string; attempts: number }>> {
+    const { rows } = await tx.query<{ recipient: string; status: string; attempts: number }>(
+      `select recipient, status, attempts from message_deliveries where message_id = $1::uuid order by recipient`,
+      [messageId],
+    );
+    return rows;
+  }
+}

@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { BatonError, type FieldError } from '@baton/common';
+import { Database, type Queryable, type Transaction } from '@baton/db';
+import { EventWaitRepository, type EventWait } from './event-wait.repository.js';
+
+/** In-process signal after commit: a wait was satisfied (`EventWaitMatched`) or timed out. */
+export const EVENT_WAIT_MATCHED = 'messaging.event_wait.matched';
+export const EVENT_WAIT_TIMED_OUT = 'messaging.event_wait.timed_out';
+export interface EventWaitSignal {
+  runId: string;
+  stepKey: string;
+  eventId: string | null;
+}
+
+export interface WaitForEventInput {
+  runId: string;
+  stepKey: string;
+  event: string;
+  /** A JSON object the event's data must contain; `{}` (default) matches any. */
+  match?: Record<string, unknown>;
+  /** Events stored at or after this count (the run's start, or the step's ready time). */
+  since: Date;
+  timeoutSeconds?: number;
+}
+
+/**
+ * The messaging side of a step that waits for an event. The engine calls `waitFor` when it
+ * claims such a step, ideally inside the claim's transaction (`tx`): if a matching event was
+ * already stored since `since`, the wait is matched at once (the event that arrived just
+ * before the wait started is not lost); otherwise the wait stays open until
+ * `ExternalEventsService` records a match, which emits `EVENT_WAIT_MATCHED` after commit.
+ */
+@Injectable()
+export class EventWaitService {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(EventWaitRepository) private readonly waits: EventWaitRepository,
+    @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
+  ) {}
+
+  async waitFor(input: WaitForEventInput, tx?: Transaction): Promise<EventWait> {
+    checkInput(input);
+    const run = async (t: Transaction): Promise<EventWait> => {
+      await this.waits.lockName(input.event, t);
+      const match = input.match ?? {};
+      const stored = await this.waits.firstStoredMatch(input.event, match, input.since, t);
+      return this.waits.insert(
+        { runId: input.runId, stepKey: input.stepKey, event: input.event, match, since: input.since, timeoutSeconds: input.timeoutSeconds ?? null, eventId: stored ?? null },
+        t,
+      );
+    };
+    return tx ? run(tx) : this.db.transaction(run);
+  }
+
+  get(runId: string, stepKey: string): Promise<EventWait | undefined> {
+    return this.waits.find(runId, stepKey);
+  }
+
+  /** Called by `ExternalEventsService` inside the event's transaction. */
+  async matchEvent(event: { id: string; name: string; data: unknown; createdAt: Date }, tx: Transaction): Promise<void> {
+    await this.waits.lockName(event.name, tx);
+    const matched = await this.waits.matchOpenWaits(event, tx);
+    if (matched.length > 0) tx.afterCommit(() => this.signal(EVENT_WAIT_MATCHED, matched));
+  }
+
+  /** The sweeper's part: waits past their timeout. */
+  async expireDue(tx: Queryable = this.db): Promise<number> {
+    const expired = await this.waits.expire(tx);
+    this.signal(EVENT_WAIT_TIMED_OUT, expired);
+    return expired.length;
+  }
+
+  private signal(name: string, waits: EventWait[]): void {
+    for (const wait of waits) {
+      const payload: EventWaitSignal = { runId: wait.runId, stepKey: wait.stepKey, eventId: wait.eventId };
+      this.emitter.emit(name, payload);
+    }
+  }
+}
+
+function checkInput(input: WaitForEventInput): void {
+  const errors: FieldError[] = [];
+  if (!input.event) errors.push({ path: 'event', message: 'is required' });
+  if (input.match !== undefined && (typeof input.match !== 'object' || input.match === null || Array.isArray(input.match))) {
+    errors.push({ path: 'match', message: 'must be an object' });
+  }
+  if (input.timeoutSeconds !== undefined && (!Number.isInteger(input.timeoutSeconds) || input.timeoutSeconds < 1)) {
+    errors.push({ path: 'timeout_seconds', message: 'must be an integer >= 1' });
+  }
+  if (errors.length > 0) throw BatonError.validation(errors);
+}

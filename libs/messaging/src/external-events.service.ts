@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { BatonError, type FieldError } from '@baton/common';
+import { Database, type Transaction } from '@baton/db';
+import { EventWaitService } from './event-wait.service.js';
+import { ExternalEventRepository } from './external-event.repository.js';
+import type { ExternalEvent } from './message.types.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,199}$/;
+/** Keys Baton writes itself (agents' `event` messages); callers may not use the prefix. */
+const MESSAGE_KEY_PREFIX = 'message:';
+
+/** Events from outside Baton, stored durably; the `id` a caller gives makes posting idempotent. */
+@Injectable()
+export class ExternalEventsService {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(ExternalEventRepository) private readonly events: ExternalEventRepository,
+    @Inject(EventWaitService) private readonly waits: EventWaitService,
+  ) {}
+
+  async record(input: { name?: unknown; data?: unknown; id?: unknown }, source: string): Promise<{ event: ExternalEvent; created: boolean }> {
+    const errors: FieldError[] = [];
+    if (typeof input.name !== 'string' || !NAME.test(input.name)) {
+      errors.push({ path: 'name', message: 'must be 1-200 characters: letters, digits, "_", ".", ":", "/" or "-"' });
+    }
+    if (input.id !== undefined && (typeof input.id !== 'string' || input.id.length === 0 || input.id.length > 200)) {
+      errors.push({ path: 'id', message: 'must be a string of 1-200 characters' });
+    } else if (typeof input.id === 'string' && input.id.startsWith(MESSAGE_KEY_PREFIX)) {
+      errors.push({ path: 'id', message: `must not start with "${MESSAGE_KEY_PREFIX}" (reserved for agents' event messages)` });
+    }
+    if (errors.length > 0) throw BatonError.validation(errors);
+    const key = typeof input.id === 'string' ? input.id : randomUUID();
+    return this.db.transaction((tx) => this.store({ key, name: input.name as string, data: input.data ?? null, source }, tx));
+  }
+
+  /** An agent's `event` message, stored as an event in the message's own transaction. */
+  recordMessageEvent(messageId: string, name: string, data: unknown, sender: string, tx: Transaction): Promise<{ event: ExternalEvent; created: boolean }> {
+    return this.store({ key: `${MESSAGE_KEY_PREFIX}${messageId}`, name, data, source: `agent:${sender}` }, tx);
+  }
+
+  /** Stores the event and, in the same transaction, satisfies the waits it matches. */
+  private async store(event: { key: string; name: string; data: unknown; source: string }, tx: Transaction): Promise<{ event: ExternalEvent; created: boolean }> {
+    const stored = await this.events.insertOnce(event, tx);
+    if (stored.created) await this.waits.matchEvent(stored.event, tx);
+    return stored;
+  }
+
+  list(limit: number, name?: string): Promise<ExternalEvent[]> {
+    return this.events.listRecent(limit, name);
+  }
+}
