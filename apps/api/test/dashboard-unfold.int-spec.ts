@@ -32,7 +32,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
   // Signed in already: the token is in this tab's sessionStorage, as the sign-in page leaves it.
-  await context.addInitScript((token) => sessionStorage.setItem('baton.token', token), TOKEN);
+  await context.addInitScript({ content: `sessionStorage.setItem('baton.token', ${JSON.stringify(TOKEN)});` });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
   consoleWatch = new ConsoleWatch(page);

@@ -1,5 +1,5 @@
-import { memo, useMemo, useRef } from 'react';
-import { Background, Controls, MiniMap, Position, ReactFlow, type Edge, type Node, type NodeChange, type NodeMouseHandler } from '@xyflow/react';
+import { memo, useEffect, useMemo, useRef } from 'react';
+import { Background, Controls, MiniMap, Position, ReactFlow, useReactFlow, type Edge, type Node, type NodeChange, type NodeMouseHandler } from '@xyflow/react';
 import dagre from '@dagrejs/dagre';
 import '@xyflow/react/dist/style.css';
 
@@ -97,12 +97,29 @@ export const StepGraph = memo(function StepGraph(props: {
         proOptions={{ hideAttribution: false }}
       >
         <Background gap={24} />
+        {!big && <FitOnShape shape={shape} />}
         <Controls showInteractive={false} />
         {!big && <MiniMap pannable zoomable nodeClassName={(node) => node.className ?? ''} />}
       </ReactFlow>
     </div>
   );
 });
+
+/** Fits the view again when the graph's shape changes (a step unfolded or folded), not on status changes. */
+function FitOnShape({ shape }: { shape: string }) {
+  const { fitView } = useReactFlow();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    // After React Flow has taken the new nodes in.
+    const timer = setTimeout(() => void fitView({ maxZoom: 1, padding: 0.2, duration: 150 }), 0);
+    return () => clearTimeout(timer);
+  }, [shape, fitView]);
+  return null;
+}
 
 function NodeLabel({ step, onToggle }: { step: GraphStep; onToggle: (id: string) => void }) {
   const { id, detail, status, expandable, expanded } = step;
