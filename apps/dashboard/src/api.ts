@@ -190,6 +190,17 @@ export interface Definition {
   definition: { name?: string; version?: string; description?: string; steps: DefinitionStepSpec[] };
 }
 
+/** One entry of `GET /api/v1/definitions/:name/versions` (newest first, no body). */
+export interface DefinitionVersion {
+  id: string;
+  version: string;
+  revision: number;
+  description: string | null;
+  contentHash: string;
+  stepCount: number;
+  createdAt: string;
+}
+
 export interface Webhook {
   id: string;
   url: string;

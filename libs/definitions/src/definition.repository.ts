@@ -130,4 +130,36 @@ export class DefinitionRepository {
     );
     return rows.map(toStored);
   }
+
+  /** Every saved version of one (owner, name), newest revision first, without bodies. */
+  async listVersions(owner: string, name: string, limit: number, tx: Queryable = this.db): Promise<DefinitionVersionSummary[]> {
+    const { rows } = await tx.query<Omit<DefinitionRow, 'body' | 'source'>>(
+      `select id, owner, name, version, revision, description, content_hash, step_count, created_at
+         from orchestration_definitions
+        where owner = $1::text and name = $2::text and source = 'saved'
+        order by revision desc
+        limit $3::integer`,
+      [owner, name, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      version: row.version,
+      revision: Number(row.revision),
+      description: row.description,
+      contentHash: row.content_hash,
+      stepCount: row.step_count,
+      createdAt: new Date(row.created_at).toISOString(),
+    }));
+  }
+}
+
+/** A version in a definition's version list (`GET /api/v1/definitions/:name/versions`). */
+export interface DefinitionVersionSummary {
+  id: string;
+  version: string;
+  revision: number;
+  description: string | null;
+  contentHash: string;
+  stepCount: number;
+  createdAt: string;
 }

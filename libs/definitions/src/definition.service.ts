@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonConfig, BatonError, LruCache, contentHash, findHostileInput } from '@baton/common';
 import { AgentCatalog, type Definition, type DefinitionRef, type DefinitionSource } from './definition.types.js';
-import { DefinitionRepository, type StoredDefinition } from './definition.repository.js';
+import { DefinitionRepository, type DefinitionVersionSummary, type StoredDefinition } from './definition.repository.js';
 import { parseDefinitionBody, type DefinitionBodyLimits } from './definition-body.js';
 import { normalizeDefinition, validateDefinition, type NormalizedDefinition } from './validation/validate-definition.js';
 import { findSelfStart } from './validation/self-start-check.js';
@@ -98,6 +98,13 @@ export class OrchestrationDefinitionService {
     const id = await this.repository.findLatestId(owner, name);
     if (!id) throw BatonError.notFound('definition', describeName(owner, name));
     return this.getById(id);
+  }
+
+  /** Every saved version of `name`, newest first (at most 500); not_found when there is none. */
+  async listVersions(name: string, owner = ''): Promise<DefinitionVersionSummary[]> {
+    const versions = await this.repository.listVersions(owner, name, 500);
+    if (versions.length === 0) throw BatonError.notFound('definition', describeName(owner, name));
+    return versions;
   }
 
   async getVersion(name: string, version: string, owner = ''): Promise<Definition> {

@@ -82,6 +82,19 @@ export class EventLogRepository {
    * Every run's events after `position`, in global order, up to the oldest transaction
    * still running: later positions can then never turn up behind the cursor.
    */
+  /**
+   * The newest position every later reader will see (below the oldest running transaction):
+   * a cursor for "from now on". Null when the log is empty.
+   */
+  async globalHead(): Promise<string | null> {
+    const { rows } = await this.db.query<{ position: string }>(
+      `select tx_id::text || '.' || id as position from orchestration_events
+        where tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        order by tx_id desc, id desc limit 1`,
+    );
+    return rows[0]?.position ?? null;
+  }
+
   async listGlobalAfter(position: string | null, limit: number): Promise<RunEvent[]> {
     const [txId, id] = position ? position.split('.') : ['0', '0'];
     const { rows } = await this.db.query<EventRow>(

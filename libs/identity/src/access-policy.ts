@@ -42,6 +42,7 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/definitions', access: 'read' },
     { method: 'GET', pattern: '/api/v1/definitions/:name', access: 'read' },
     { method: 'GET', pattern: '/api/v1/definitions/:name/versions/:version', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/definitions/:name/versions', access: 'read' },
     { method: 'POST', pattern: '/api/v1/definitions', access: 'definition.create' },
     { method: 'GET', pattern: '/api/v1/agents', access: 'read' },
     { method: 'GET', pattern: '/api/v1/agents/:name', access: 'read' },

@@ -49,6 +49,7 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/definitions', allowed: READ, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/definitions/:name', allowed: READ, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/definitions/:name/versions/:version', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/definitions/:name/versions', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/definitions', allowed: ADMIN, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/agents', allowed: READ, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/agents/:name', allowed: READ, owner: 'any' },

@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { ApiError, api, query, type Definition, type Run } from '../api';
+import { ApiError, api, query, type Definition, type DefinitionVersion, type Run } from '../api';
 import { ErrorNotice, Json, formatTime, useLoad } from '../components';
-import { navigate, setQuery, useRoute } from '../router';
+import { Link, navigate, useRoute } from '../router';
 import { StepGraph, type GraphStep } from './graph';
 
 /** One definition version: its graph, its body, and a form to start a run of it. */
@@ -19,8 +19,11 @@ export default function DefinitionPage({ name }: { name: string }) {
       ),
     [name, version, owner],
   );
-  const latest = useLoad(() => api<Definition>('GET', `/api/v1/definitions/${encodeURIComponent(name)}${query({ owner })}`), [name, owner]);
-  const [versionInput, setVersionInput] = useState(version);
+  const versions = useLoad(
+    () => api<{ items: DefinitionVersion[] }>('GET', `/api/v1/definitions/${encodeURIComponent(name)}/versions${query({ owner })}`),
+    [name, owner],
+  );
+  const latest = versions.value?.items[0];
   const steps = useMemo<GraphStep[]>(
     () =>
       (definition.value?.definition.steps ?? []).map((step) => ({
@@ -37,24 +40,39 @@ export default function DefinitionPage({ name }: { name: string }) {
         {name} {value && <span className="muted">@{value.version}</span>}
       </h1>
       <ErrorNotice error={definition.error} />
-      <form
-        className="toolbar"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setQuery({ version: versionInput.trim() });
-        }}
-      >
-        <label>
-          Version
-          <input value={versionInput} onChange={(e) => setVersionInput(e.target.value)} placeholder={latest.value ? `latest: ${latest.value.version}` : 'latest'} />
-        </label>
-        <button type="submit">Show</button>
-        {latest.value && version && version !== latest.value.version && (
-          <button type="button" className="link" onClick={() => (setVersionInput(''), setQuery({ version: null }))}>
-            latest ({latest.value.version})
-          </button>
-        )}
-      </form>
+      <ErrorNotice error={versions.error} />
+      {versions.value && (
+        <details className="block" open={versions.value.items.length > 1} data-testid="definition-versions">
+          <summary>Versions ({versions.value.items.length})</summary>
+          <div className="table-wrap">
+            <table className="versions">
+              <thead>
+                <tr>
+                  <th>Version</th>
+                  <th>Revision</th>
+                  <th>Steps</th>
+                  <th>Stored</th>
+                  <th>Description</th>
+                </tr>
+              </thead>
+              <tbody>
+                {versions.value.items.map((item) => (
+                  <tr key={item.id} data-version={item.version} aria-current={item.id === value?.id ? 'true' : undefined}>
+                    <td>
+                      <Link to={`/definitions/${encodeURIComponent(name)}${query({ version: item.version, owner })}`}>{item.version}</Link>
+                      {item === latest && <span className="muted"> (latest)</span>}
+                    </td>
+                    <td>{item.revision}</td>
+                    <td>{item.stepCount}</td>
+                    <td>{formatTime(item.createdAt)}</td>
+                    <td>{item.description ?? <span className="muted">—</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      )}
       {value && (
         <>
           <p className="muted">

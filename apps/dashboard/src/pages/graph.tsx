@@ -1,5 +1,5 @@
-import { memo, useMemo, useRef } from 'react';
-import { Background, Controls, MiniMap, Position, ReactFlow, type Edge, type Node, type NodeChange, type NodeMouseHandler } from '@xyflow/react';
+import { memo, useEffect, useMemo, useRef } from 'react';
+import { Background, Controls, MiniMap, Position, ReactFlow, useReactFlow, type Edge, type Node, type NodeChange, type NodeMouseHandler } from '@xyflow/react';
 import dagre from '@dagrejs/dagre';
 import '@xyflow/react/dist/style.css';
 
@@ -10,6 +10,11 @@ export interface GraphStep {
   status?: string;
   label?: string;
   detail?: string;
+  /** A `for_each` step (its items) or an orchestration step (its child run's steps) can unfold. */
+  expandable?: 'items' | 'child';
+  expanded?: boolean;
+  /** A node inside an unfolded step (an item or a child run's step), drawn smaller. */
+  sub?: boolean;
 }
 
 const NODE_WIDTH = 168;
@@ -24,9 +29,14 @@ export const StepGraph = memo(function StepGraph(props: {
   steps: GraphStep[];
   selected?: string | null;
   onSelect?: (id: string) => void;
+  /** Unfold or fold an expandable step. Read through a ref so cached nodes keep working. */
+  onToggle?: (id: string) => void;
   height?: number;
 }) {
   const { steps, selected, onSelect } = props;
+  const toggleRef = useRef(props.onToggle);
+  toggleRef.current = props.onToggle;
+  const toggle = useRef((id: string) => toggleRef.current?.(id)).current;
   const shape = useMemo(() => steps.map((s) => `${s.id}<${s.dependsOn.join(',')}`).join(';'), [steps]);
   const layout = useMemo(() => layoutSteps(steps), [shape]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -35,7 +45,7 @@ export const StepGraph = memo(function StepGraph(props: {
     const next = new Map<string, { key: string; node: Node }>();
     const list = steps.map((step) => {
       const position = layout.positions.get(step.id) ?? { x: 0, y: 0 };
-      const key = `${step.status}|${step.id === selected}|${position.x},${position.y}|${step.detail}`;
+      const key = `${step.status}|${step.id === selected}|${position.x},${position.y}|${step.detail}|${step.expandable}|${step.expanded}`;
       const cached = cache.current.get(step.id);
       const node: Node =
         cached && cached.key === key
@@ -43,8 +53,8 @@ export const StepGraph = memo(function StepGraph(props: {
           : {
               id: step.id,
               position,
-              data: { label: <NodeLabel id={step.id} detail={step.detail} status={step.status} /> },
-              className: `step status-${step.status ?? 'none'}`,
+              data: { label: <NodeLabel step={step} onToggle={toggle} /> },
+              className: `step status-${step.status ?? 'none'}${step.sub ? ' sub' : ''}${step.expandable ? ' expandable' : ''}`,
               selected: step.id === selected,
               sourcePosition: Position.Right,
               targetPosition: Position.Left,
@@ -87,6 +97,7 @@ export const StepGraph = memo(function StepGraph(props: {
         proOptions={{ hideAttribution: false }}
       >
         <Background gap={24} />
+        {!big && <FitOnShape shape={shape} />}
         <Controls showInteractive={false} />
         {!big && <MiniMap pannable zoomable nodeClassName={(node) => node.className ?? ''} />}
       </ReactFlow>
@@ -94,11 +105,46 @@ export const StepGraph = memo(function StepGraph(props: {
   );
 });
 
-function NodeLabel({ id, detail, status }: { id: string; detail?: string; status?: string }) {
+/** Fits the view again when the graph's shape changes (a step unfolded or folded), not on status changes. */
+function FitOnShape({ shape }: { shape: string }) {
+  const { fitView } = useReactFlow();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    // After React Flow has taken the new nodes in.
+    const timer = setTimeout(() => void fitView({ maxZoom: 1, padding: 0.2, duration: 150 }), 0);
+    return () => clearTimeout(timer);
+  }, [shape, fitView]);
+  return null;
+}
+
+function NodeLabel({ step, onToggle }: { step: GraphStep; onToggle: (id: string) => void }) {
+  const { id, detail, status, expandable, expanded } = step;
+  const what = expandable === 'items' ? 'items' : 'child run';
   return (
-    <div className="node-label" title={`${id}${status ? ` (${status})` : ''}`}>
-      <strong>{id}</strong>
+    <div className="node-label" title={`${step.label ?? id}${status ? ` (${status})` : ''}`}>
+      <strong>{step.label ?? id}</strong>
       {detail && <small>{detail}</small>}
+      {expandable && (
+        <button
+          type="button"
+          className="node-toggle nodrag nopan"
+          aria-expanded={Boolean(expanded)}
+          aria-label={`${expanded ? 'Fold' : 'Unfold'} the ${what} of ${id}`}
+          title={`${expanded ? 'Fold' : 'Unfold'} the ${what}`}
+          // The node's own click selects it; the toggle only unfolds.
+          onClick={(event) => {
+            event.stopPropagation();
+            onToggle(id);
+          }}
+          onKeyDown={(event) => event.stopPropagation()}
+        >
+          {expanded ? '−' : '+'}
+        </button>
+      )}
     </div>
   );
 }

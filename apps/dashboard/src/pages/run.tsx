@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, type BatonEvent, type Run, type RunStatus, type Step, type StepStatus } from '../api';
+import { api, query as queryString, type BatonEvent, type Definition, type Run, type RunStatus, type Step, type StepStatus } from '../api';
 import {
   ConfirmButton,
   ErrorNotice,
@@ -11,12 +11,14 @@ import {
   formatTime,
   span,
   useNow,
+  useLoad,
   useThrottle,
   type ActionResult,
 } from '../components';
 import { openStream } from '../sse';
-import { Link, setQuery, useRoute } from '../router';
+import { Link, navigate, setQuery, useRoute } from '../router';
 import { StepGraph, type GraphStep } from './graph';
+import { unfoldSteps, type SubTarget } from './unfold';
 import { Timeline } from './timeline';
 import { StepPanel } from './step-panel';
 
@@ -63,6 +65,10 @@ export default function RunPage({ runId }: { runId: string }) {
   const [overlayMark, setOverlayMark] = useState(0);
   const lastId = useRef<string | null>(null);
   const now = useNow(1000);
+  // Unfolded for_each and orchestration steps, and the child runs loaded for the latter.
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [childRuns, setChildRuns] = useState<ReadonlyMap<string, Run>>(new Map());
+  const [childTick, setChildTick] = useState(0);
 
   const fetchRun = useCallback(async () => {
     const mark = events.current.length;
@@ -91,12 +97,17 @@ export default function RunPage({ runId }: { runId: string }) {
       onFrames: (frames) => {
         lastId.current = frames[frames.length - 1]?.id ?? lastId.current;
         let terminal = false;
+        let childChanged = false;
         for (const frame of frames) {
-          if (frame.type.startsWith('child.')) continue;
+          if (frame.type.startsWith('child.')) {
+            childChanged = true;
+            continue;
+          }
           events.current.push(frame.event);
           if (TERMINAL_RUN.has(frame.event.type.slice(4))) terminal = true;
         }
         setEventCount(events.current.length);
+        if (childChanged) setChildTick((tick) => tick + 1);
         if (terminal) void fetchRun();
         else refetch();
       },
@@ -121,17 +132,72 @@ export default function RunPage({ runId }: { runId: string }) {
   }, [streamEnded, runStatus, fetchRun]);
 
   const view = useMemo(() => overlay(run, events.current, overlayMark), [run, eventCount, overlayMark]); // eslint-disable-line react-hooks/exhaustive-deps
-  const graphSteps = useMemo<GraphStep[]>(
+
+  // Which steps are for_each fan-outs is in the definition, read once per run.
+  const definitionRef = run ? [run.definition.name, run.definition.version, run.owner] : null;
+  const definition = useLoad(
     () =>
-      (view?.steps ?? []).map((step) => ({
-        id: step.id,
-        dependsOn: step.dependsOn,
-        status: step.status,
-        detail: step.type === 'agent' ? step.agent ?? undefined : step.type,
-      })),
-    [view?.steps],
+      definitionRef
+        ? api<Definition>(
+            'GET',
+            `/api/v1/definitions/${encodeURIComponent(definitionRef[0]!)}/versions/${encodeURIComponent(definitionRef[1]!)}${queryString({ owner: definitionRef[2] })}`,
+          )
+        : Promise.resolve(undefined),
+    [definitionRef?.join('\u0000')],
   );
-  const select = useCallback((id: string) => setQuery({ step: id }), []);
+  const forEachSteps = useMemo(
+    () => new Set((definition.value?.definition.steps ?? []).filter((spec) => spec.for_each).map((spec) => spec.id)),
+    [definition.value],
+  );
+
+  // Unfolded orchestration steps show their child run's steps: loaded when unfolded, and again
+  // (at most every 600 ms) when the stream reports child events or the step changes.
+  const unfoldedChildren = useMemo(
+    () => (view?.steps ?? []).filter((step) => expanded.has(step.id) && step.childRunId).map((step) => `${step.childRunId}|${step.status}`),
+    [view?.steps, expanded],
+  );
+  const loadChildren = useCallback(async (keys: string[]) => {
+    const loaded = await Promise.all(
+      keys.map((key) => api<Run>('GET', `/api/v1/runs/${key.split('|')[0]}`).catch(() => null)),
+    );
+    setChildRuns((previous) => {
+      const next = new Map(previous);
+      for (const child of loaded) if (child) next.set(child.id, child);
+      return next;
+    });
+  }, []);
+  const childKeys = useRef(unfoldedChildren);
+  childKeys.current = unfoldedChildren;
+  const reloadChildren = useThrottle(() => void loadChildren(childKeys.current), 600);
+  const childKey = unfoldedChildren.join(',');
+  useEffect(() => {
+    if (unfoldedChildren.length > 0) reloadChildren();
+  }, [childKey, childTick]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const unfolded = useMemo(
+    () => unfoldSteps(view?.steps ?? [], { forEach: forEachSteps, expanded, childRuns }),
+    [view?.steps, forEachSteps, expanded, childRuns],
+  );
+  const graphSteps: GraphStep[] = unfolded.steps;
+  const subTargets: ReadonlyMap<string, SubTarget> = unfolded.targets;
+  const targetsRef = useRef(subTargets);
+  targetsRef.current = subTargets;
+  // An item selects its for_each step; a child run's step opens the child run at that step.
+  const select = useCallback((id: string) => {
+    const target = targetsRef.current.get(id);
+    if (!target) return setQuery({ step: id });
+    if (target.kind === 'item') return setQuery({ step: target.parent });
+    navigate(`/runs/${target.runId}${target.stepId ? `?step=${encodeURIComponent(target.stepId)}` : ''}`);
+  }, []);
+  const toggle = useCallback(
+    (id: string) =>
+      setExpanded((previous) => {
+        const next = new Set(previous);
+        if (!next.delete(id)) next.add(id);
+        return next;
+      }),
+    [],
+  );
 
   if (!view) {
     return (
@@ -227,7 +293,7 @@ export default function RunPage({ runId }: { runId: string }) {
         </p>
       )}
       <div className="run-body">
-        <StepGraph steps={graphSteps} selected={selected} onSelect={select} height={big ? 560 : 420} />
+        <StepGraph steps={graphSteps} selected={selected} onSelect={select} onToggle={toggle} height={big ? 560 : 420} />
         <aside className="panel" aria-label="Step details" data-testid="step-panel">
           {step ? (
             <StepPanel

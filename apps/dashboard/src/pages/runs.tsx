@@ -26,21 +26,23 @@ export function RunsPage() {
   const [searchError, setSearchError] = useState<string | null>(null);
   const now = useNow(1000);
 
-  const runs = useLoad(
-    () => api<{ runs: Run[]; nextCursor: string | null }>('GET', `/api/v1/runs${query({ status, definition, cursor, limit: 50 })}`),
-    [status, definition, cursor],
-  );
+  const sinceMs = SINCE.find(([key]) => key === since)?.[2] ?? 0;
+  const runs = useLoad(() => {
+    // The window is measured from each load, so a live refresh keeps it current.
+    const createdAfter = sinceMs ? new Date(Date.now() - sinceMs).toISOString() : undefined;
+    return api<{ runs: Run[]; nextCursor: string | null }>('GET', `/api/v1/runs${query({ status, definition, createdAfter, cursor, limit: 50 })}`);
+  }, [status, definition, sinceMs, cursor]);
   const refresh = useThrottle(runs.reload, 1000);
 
   useEffect(() => {
-    // Live: the all-runs stream. Only the first page changes as runs start and finish.
+    // Live: the all-runs stream from now on (the page was just loaded: no history to replay).
+    // Only the first page changes as runs start and finish.
     if (cursor) return;
-    const stream = openStream(`/api/v1/events?types=${RUN_EVENTS}`, { onFrames: () => refresh() });
+    const stream = openStream(`/api/v1/events?after=now&types=${RUN_EVENTS}`, { onFrames: () => refresh() });
     return () => stream.close();
   }, [cursor, refresh]);
 
-  const sinceMs = SINCE.find(([key]) => key === since)?.[2] ?? 0;
-  const shown = (runs.value?.runs ?? []).filter((run) => !sinceMs || now - Date.parse(run.createdAt) <= sinceMs);
+  const shown = runs.value?.runs ?? [];
 
   const onSearch = async (event: FormEvent) => {
     event.preventDefault();
@@ -80,7 +82,7 @@ export function RunsPage() {
         </label>
         <label>
           Started
-          <select value={since} onChange={(e) => setQuery({ since: e.target.value })}>
+          <select value={since} onChange={(e) => setQuery({ since: e.target.value, cursor: null })}>
             {SINCE.map(([key, label]) => (
               <option key={key} value={key}>
                 {label}

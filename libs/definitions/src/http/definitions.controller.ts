@@ -37,6 +37,13 @@ export class DefinitionsController {
     return toDefinitionResponse(await this.definitions.getLatest(name, owner ?? ''));
   }
 
+  /** Every saved version of one definition, newest first: `{ name, owner, items }` (no bodies). */
+  @Get(':name/versions')
+  async versions(@Param('name') name: string, @Query('owner') owner?: string) {
+    const ownerName = owner ?? '';
+    return { name, owner: ownerName, items: await this.definitions.listVersions(name, ownerName) };
+  }
+
   @Get(':name/versions/:version')
   async version(
     @Param('name') name: string,

@@ -41,17 +41,21 @@ export class EventStreamsController {
     closeWith(response, () => subscription.close());
   }
 
-  /** Every run's events in global order (`id` is the position); never ends. */
+  /**
+   * Every run's events in global order (`id` is the position); never ends. `?after=now`
+   * starts at the current head (no history); `Last-Event-ID` still wins on a reconnect.
+   */
   @Get('events')
-  allEvents(
+  async allEvents(
     @Query('after') after: string | undefined,
     @Query('types') types: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() response: Response,
-  ): void {
+  ): Promise<void> {
+    const from = lastEventId || (after === 'now' ? await this.streams.headPosition() : after) || null;
     const writer = new SseWriter(response, this.config.sseHeartbeatMs);
     const filter = types ? types.split(',').map((t) => t.trim()).filter(Boolean) : null;
-    const subscription = this.streams.openGlobal(lastEventId || after || null, filter, writer);
+    const subscription = this.streams.openGlobal(from, filter, writer);
     writer.open();
     closeWith(response, () => subscription.close());
   }

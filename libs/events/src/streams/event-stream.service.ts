@@ -74,6 +74,11 @@ export class EventStreamService implements OnModuleDestroy {
     return { close: () => subscriber.close('closed') };
   }
 
+  /** `after=now`: the current head of the global order, so a new stream skips the history. */
+  headPosition(): Promise<string | null> {
+    return this.log.globalHead();
+  }
+
   get openStreams(): number {
     return this.pumps.size + this.globals.size;
   }

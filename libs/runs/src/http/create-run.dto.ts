@@ -1,6 +1,6 @@
 import { PageQueryDto } from '@baton/common';
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsDefined, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 
 export class DefinitionRefDto {
   @IsString()
@@ -61,4 +61,13 @@ export class ListRunsQueryDto extends PageQueryDto {
   @IsString()
   owner?: string;
 
+  /** Only runs created at or after this instant (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'createdAfter must be an ISO 8601 date-time' })
+  createdAfter?: string;
+
+  /** Only runs created before this instant (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'createdBefore must be an ISO 8601 date-time' })
+  createdBefore?: string;
 }

@@ -34,6 +34,9 @@ export interface RunListFilter {
   submittedBy?: string;
   /** Only runs whose `metadata.contextId` is this (an A2A conversation). */
   contextId?: string;
+  /** Created at or after / strictly before these instants (ISO 8601), for the time filter. */
+  createdAfter?: string;
+  createdBefore?: string;
   limit: number;
   /** Keyset cursor: runs created before this (created_at, id). */
   before?: { createdAt: string; id: string };
@@ -103,6 +106,8 @@ export class RunRepository {
           and ($4::timestamptz is null or (created_at, id) < ($4::timestamptz, $5::uuid))
           and ($7::uuid is null or submitted_by = $7::uuid)
           and ($8::text is null or (metadata ? 'contextId' and metadata->>'contextId' = $8::text))
+          and ($9::timestamptz is null or created_at >= $9::timestamptz)
+          and ($10::timestamptz is null or created_at < $10::timestamptz)
         order by created_at desc, id desc
         limit $6::int`,
       [
@@ -114,6 +119,8 @@ export class RunRepository {
         filter.limit,
         filter.submittedBy ?? null,
         filter.contextId ?? null,
+        filter.createdAfter ?? null,
+        filter.createdBefore ?? null,
       ],
     );
     return rows.map(toRun);

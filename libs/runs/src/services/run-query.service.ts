@@ -36,7 +36,7 @@ export class RunQueryService {
     return this.steps.outputs(runId, keys);
   }
 
-  async list(filter: { status?: string; definition?: string; owner?: string; submittedBy?: string; contextId?: string; limit?: number; cursor?: string }): Promise<RunPage> {
+  async list(filter: { status?: string; definition?: string; owner?: string; submittedBy?: string; contextId?: string; createdAfter?: string; createdBefore?: string; limit?: number; cursor?: string }): Promise<RunPage> {
     if (filter.status && !RUN_STATUSES.includes(filter.status as RunStatus)) {
       throw BatonError.validation([{ path: 'status', message: `must be one of ${RUN_STATUSES.join(', ')}` }]);
     }
@@ -47,6 +47,8 @@ export class RunQueryService {
       owner: filter.owner,
       submittedBy: filter.submittedBy,
       contextId: filter.contextId,
+      createdAfter: filter.createdAfter,
+      createdBefore: filter.createdBefore,
       limit: limit + 1,
       before: filter.cursor ? decodeKeysetCursor(filter.cursor) : undefined,
     });
