@@ -67,6 +67,9 @@ describe('the watchdog', () => {
     it('alerts on a stalled queued step and asks Baton to recycle it', async () => {
       const run = await startPlan(baton.url, { steps: [{ id: 'a', agent: 'builtin:echo' }, { id: 'b', agent: 'builtin:echo', depends_on: ['a'] }] });
       await waitForRun(baton.url, run.id);
+      // Let the dispatcher finish the pass the run's end set off: a pass still running would
+      // claim the step staged below, and then there would be nothing stuck to find.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
       await database.db.query(`update orchestration_runs set status = 'running', steps_done = 1, finished_at = null where id = $1::uuid`, [run.id]);
       await database.db.query(
         `update orchestration_steps set status = 'queued', available_at = now() - interval '30 minutes', finished_at = null, output = null
@@ -91,7 +94,9 @@ describe('the watchdog', () => {
       } finally {
         await watchdog.stop();
       }
-      const mail = await smtp.nextMessage(seen);
+      const mail = await smtp.nextMessage(seen).catch((error: Error) => {
+        throw new Error(`${error.message}; the watchdog said:\n${lines.join('\n')}`);
+      });
       expect(mail.data).toContain('Subject: [Baton watchdog] Baton has stuck work');
       expect(mail.data).toContain('1 due queued step(s) not dispatched for 15 min');
       expect(mail.data).toContain("Asked Baton's doctor to repair: 1 repair(s).");

@@ -10,7 +10,8 @@ export interface SmtpServer {
   url: string;
   messages: ReceivedMail[];
   /** Resolves with the next message (or one already received beyond `seen`). */
-  nextMessage(seen?: number): Promise<ReceivedMail>;
+  /** The message after the first `seen`; rejects after `timeoutMs` so a missing mail fails loudly. */
+  nextMessage(seen?: number, timeoutMs?: number): Promise<ReceivedMail>;
   close(): Promise<void>;
 }
 
@@ -62,9 +63,14 @@ export async function startSmtpServer(): Promise<SmtpServer> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    nextMessage: (seen = 0) =>
-      new Promise((resolve) => {
-        const check = () => (messages.length > seen ? resolve(messages[seen]!) : waiters.push(check));
+    nextMessage: (seen = 0, timeoutMs = 20_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no mail arrived within ${timeoutMs} ms (${messages.length} received)`)), timeoutMs);
+        const check = () => {
+          if (messages.length <= seen) return void waiters.push(check);
+          clearTimeout(timer);
+          resolve(messages[seen]!);
+        };
         check();
       }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
