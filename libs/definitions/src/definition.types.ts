@@ -43,6 +43,15 @@ export interface CheckpointSpec {
   payload?: unknown;
 }
 
+/** `loop` on a step: it runs again, one durable iteration at a time, until `until` holds. */
+export interface LoopSpec {
+  /** CEL over `input`, `steps`, `run`, `iteration` (the one just finished). */
+  until: string;
+  maxIterations: number;
+  /** What reaching `maxIterations` without `until` does: fail the step, or complete it with the last output. */
+  onMax: 'fail' | 'complete';
+}
+
 export interface StepSpec {
   id: string;
   type: StepType;
@@ -65,7 +74,13 @@ export interface StepSpec {
   definition?: DefinitionRef;
   /** For `type: checkpoint`: what the person is asked, and what happens if nobody answers. */
   checkpoint?: CheckpointSpec;
-  /** Step ids referenced by this step's templates (all upstream of it). */
+  /** CEL condition evaluated once the dependencies are settled; false skips the step (`skip_reason: condition`). */
+  when?: string;
+  /** Repeat the step until a CEL condition holds. */
+  loop?: LoopSpec;
+  /** For `type: orchestration` instead of `definition`: a template yielding a definition body written at run time. */
+  plan?: string;
+  /** Step ids referenced by this step's templates and expressions (upstream of it, or itself in a loop). */
   references: string[];
 }
 

@@ -47,3 +47,4 @@ export {
   type CompileResult,
   type ExpressionContext,
 } from './expressions/index.js';
+export { WHEN_VARIABLES, UNTIL_VARIABLES, MAX_LOOP_ITERATIONS } from './validation/control-flow-reader.js';

@@ -25,6 +25,7 @@ export const STEP_EVENTS = [
   'step.cache_hit',
   'step.recovered',
   'step.child_started',
+  'step.iteration_completed',
 ] as const satisfies readonly (keyof EventCatalogue)[];
 
 /** An error as events carry it (a step's or a run's). */
@@ -74,12 +75,15 @@ export interface EventCatalogue {
   'step.completed': StepOutcomeData & { cacheHit: boolean };
   'step.failed': StepOutcomeData & { error: EventError };
   'step.retrying': StepOutcomeData & { delayMs: number; error: EventError };
-  'step.skipped': StepOutcomeData & { error: EventError };
+  /** `reason: condition` for a false `when` (or dependencies all skipped by one): no error then. */
+  'step.skipped': StepOutcomeData & { error?: EventError; reason?: 'condition'; condition?: string; propagated?: boolean };
   'step.cancelled': Transition;
   'step.waiting': Transition & { reason: 'approval' | 'child_run'; childRunId?: string; approvalId?: string; kind?: string };
   'step.cache_hit': { cacheKey: string | null };
   'step.recovered': Transition;
   'step.child_started': { childRunId: string };
+  /** One iteration of a looping step finished; `next` is the iteration queued after it, if any. */
+  'step.iteration_completed': { iteration: number; next?: number; until?: boolean };
   'approval.requested': { approvalId: string; kind: string; prompt: string | null; expiresAt: Date | null };
   'approval.decided': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
   'approval.expired': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };

@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common'
 import { EventsModule } from '@baton/events';
 import { RunsController } from './http/runs.controller.js';
 import { RunRepository } from './repositories/run.repository.js';
+import { StepIterationRepository } from './repositories/step-iteration.repository.js';
 import { StepLeaseRepository } from './repositories/step-lease.repository.js';
 import { StepRepository } from './repositories/step.repository.js';
 import { OrchestrationRunFactoryService } from './services/run-factory.service.js';
@@ -9,6 +10,7 @@ import { RunControlService } from './services/run-control.service.js';
 import { RunLifecycleService } from './services/run-lifecycle.service.js';
 import { RunQueryService } from './services/run-query.service.js';
 import { StepLeaseService } from './services/step-lease.service.js';
+import { StepIterationsService } from './services/step-iterations.service.js';
 import { StepTransitionsService } from './services/step-transitions.service.js';
 
 const exported = [
@@ -17,6 +19,7 @@ const exported = [
   RunControlService,
   StepTransitionsService,
   StepLeaseService,
+  StepIterationsService,
 ];
 
 /**
@@ -30,7 +33,7 @@ export class RunsModule {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
       controllers: [RunsController],
-      providers: [RunRepository, StepRepository, StepLeaseRepository, RunLifecycleService, ...exported],
+      providers: [RunRepository, StepRepository, StepLeaseRepository, StepIterationRepository, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

@@ -3,14 +3,14 @@
  * never code, so nothing here evaluates anything.
  *
  *   expr    := root segment*
- *   root    := input | steps | item | index | run
+ *   root    := input | steps | item | index | run | iteration
  *   segment := '.' name | '[' integer ']' | '[' quoted string ']'
  *
- * `steps` must continue with `.<id>.output` or `.<id>.status`; `run` only with `.id`;
- * `index` takes no segments.
+ * `steps` must continue with `.<id>.output`, `.<id>.status` or `.<id>.iterations`; `run`
+ * only with `.id`; `index` and `iteration` take no segments.
  */
 
-export type TemplateRoot = 'input' | 'steps' | 'item' | 'index' | 'run';
+export type TemplateRoot = 'input' | 'steps' | 'item' | 'index' | 'run' | 'iteration';
 export type PathSegment = string | number;
 
 export interface TemplateExpression {
@@ -37,7 +37,7 @@ export class TemplateSyntaxError extends Error {
   }
 }
 
-const ROOTS = new Set<string>(['input', 'steps', 'item', 'index', 'run']);
+const ROOTS = new Set<string>(['input', 'steps', 'item', 'index', 'run', 'iteration']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*/;
 
 /** True when `text` contains template syntax at all (cheap pre-check before parsing). */
@@ -69,7 +69,7 @@ export function parseExpression(source: string): TemplateExpression {
   const rootMatch = NAME.exec(text);
   if (!rootMatch || !ROOTS.has(rootMatch[0])) {
     throw new TemplateSyntaxError(
-      `"${text}" must start with input, steps, item, index or run`,
+      `"${text}" must start with input, steps, item, index, run or iteration`,
     );
   }
   const root = rootMatch[0] as TemplateRoot;
@@ -101,8 +101,8 @@ function parseSegments(text: string, start: number): PathSegment[] {
 function checkShape(text: string, root: TemplateRoot, path: PathSegment[]): TemplateExpression {
   if (root === 'steps') {
     const [stepId, field] = path;
-    if (typeof stepId !== 'string' || (field !== 'output' && field !== 'status')) {
-      throw new TemplateSyntaxError(`"${text}": use steps.<id>.output or steps.<id>.status`);
+    if (typeof stepId !== 'string' || (field !== 'output' && field !== 'status' && field !== 'iterations')) {
+      throw new TemplateSyntaxError(`"${text}": use steps.<id>.output, steps.<id>.status or steps.<id>.iterations`);
     }
     if (field === 'status' && path.length > 2) {
       throw new TemplateSyntaxError(`"${text}": steps.<id>.status has no fields`);
@@ -112,8 +112,8 @@ function checkShape(text: string, root: TemplateRoot, path: PathSegment[]): Temp
   if (root === 'run' && (path.length !== 1 || path[0] !== 'id')) {
     throw new TemplateSyntaxError(`"${text}": only run.id is available`);
   }
-  if (root === 'index' && path.length > 0) {
-    throw new TemplateSyntaxError(`"${text}": index is a number and has no fields`);
+  if ((root === 'index' || root === 'iteration') && path.length > 0) {
+    throw new TemplateSyntaxError(`"${text}": ${root} is a number and has no fields`);
   }
   return { root, path };
 }

@@ -3,12 +3,14 @@ import { parseTemplate, type PathSegment, type TemplateExpression } from './temp
 /** What a step's templates can see when it runs. */
 export interface TemplateContext {
   input: unknown;
-  steps: Record<string, { output: unknown; status: string } | undefined>;
+  steps: Record<string, { output: unknown; status: string; iterations?: unknown[]; skipReason?: string | null } | undefined>;
   /** The current element of a `for_each` list. */
   item?: unknown;
   /** The position of `item` in the `for_each` list. */
   index?: number;
   run?: { id: string };
+  /** In a looping step: the iteration being run, from 1. */
+  iteration?: number;
 }
 
 /**
@@ -53,6 +55,8 @@ export function evaluate(expr: TemplateExpression, context: TemplateContext): un
       return lookup(context.item, expr.path);
     case 'index':
       return context.index;
+    case 'iteration':
+      return context.iteration;
     case 'run':
       return context.run?.id;
     case 'steps': {

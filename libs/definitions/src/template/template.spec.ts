@@ -49,8 +49,8 @@ describe('parseTemplate', () => {
   it.each([
     ['{{ input.a', /unclosed/],
     ['{{ }}', /empty expression/],
-    ['{{ env.HOME }}', /must start with input, steps, item, index or run/],
-    ['{{ steps.a }}', /steps.<id>.output or steps.<id>.status/],
+    ['{{ env.HOME }}', /must start with input, steps, item, index, run or iteration/],
+    ['{{ steps.a }}', /steps.<id>.output, steps.<id>.status or steps.<id>.iterations/],
     ['{{ steps.a.status.code }}', /status has no fields/],
     ['{{ run.name }}', /only run.id/],
     ['{{ index.x }}', /no fields/],

@@ -65,7 +65,10 @@ function checkReferences(nodes: Node[], graph: IndexedGraph | undefined, issues:
       if (expr.stepId === undefined) continue;
       const target = position.get(expr.stepId);
       if (target === undefined) issues.add(path, `references unknown step "${expr.stepId}"`);
-      else if (target === i) issues.add(path, `a step cannot reference its own ${expr.path[1]}`);
+      // A loop's later iterations and its `until` see the earlier ones.
+      else if (target === i) {
+        if (!node.step.loop) issues.add(path, `a step cannot reference its own ${expr.path[1]}`);
+      }
       else queries.push({ step: i, target, path, id: expr.stepId });
     }
   });

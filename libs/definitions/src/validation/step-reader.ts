@@ -1,5 +1,6 @@
 import { readCheckpoint } from './checkpoint-reader.js';
-import type { CachePolicy, CheckpointSpec, DefinitionRef, StepType } from '../definition.types.js';
+import { readControlFlow, readPlan } from './control-flow-reader.js';
+import type { CachePolicy, CheckpointSpec, DefinitionRef, LoopSpec, StepType } from '../definition.types.js';
 import { parseTemplate, TemplateSyntaxError } from '../template/template-parser.js';
 import { scanTemplates, type FoundExpression, type TemplateScan } from '../template/template-scan.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
@@ -9,7 +10,7 @@ export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const STEP_KEYS = [
   'id', 'type', 'description', 'agent', 'capability', 'depends_on', 'input', 'prompt',
-  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint',
+  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint', 'when', 'loop', 'plan',
 ] as const;
 const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint'];
 const DEFINITION_REF_KEYS = ['name', 'version', 'owner'] as const;
@@ -40,7 +41,11 @@ export interface ReadStep {
   forEach?: string;
   definition?: DefinitionRef;
   checkpoint?: CheckpointSpec;
-  /** Every template expression in input, prompt, for_each and checkpoint, with its path. */
+  when?: string;
+  loop?: LoopSpec;
+  /** For `type: orchestration`: a `{{ expr }}` yielding a definition body at run time. */
+  plan?: string;
+  /** Every template expression in input, prompt, for_each, checkpoint and plan, and the steps named by CEL, with its path. */
   expressions: FoundExpression[];
 }
 
@@ -67,6 +72,7 @@ export function readStep(value: unknown, index: number, issues: Issues): ReadSte
   // With an unknown type, checks of type-specific keys would only add noise.
   if (type) readTypeSpecific(obj, step, issues);
   step.expressions = scanStepTemplates(obj, step, issues);
+  readControlFlow(obj, step, issues);
   return step;
 }
 
@@ -119,6 +125,7 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
   onlyFor('agent', 'agent');
   onlyFor('capability', 'agent');
   onlyFor('definition', 'orchestration');
+  onlyFor('plan', 'orchestration');
   onlyFor('checkpoint', 'checkpoint');
   if (type === 'agent') {
     step.agent = readString(obj, 'agent', path, issues, { required: false, maxLength: 200 });
@@ -129,7 +136,8 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
       issues.add(child(path, 'capability'), 'cannot be combined with agent; give exactly one');
     }
   } else if (type === 'orchestration') {
-    step.definition = readDefinitionRef(obj.definition, child(path, 'definition'), issues);
+    if (obj.plan !== undefined) step.plan = readPlan(obj, step, issues);
+    else step.definition = readDefinitionRef(obj.definition, child(path, 'definition'), issues);
   } else {
     step.checkpoint = readCheckpoint(obj.checkpoint, child(path, 'checkpoint'), issues);
   }
@@ -150,11 +158,10 @@ function readDefinitionRef(value: unknown, path: string, issues: Issues): Defini
 const NO_EXPRESSIONS: FoundExpression[] = [];
 
 function scanStepTemplates(obj: Json, step: ReadStep, issues: Issues): FoundExpression[] {
-  if (obj.input === undefined && obj.prompt === undefined && obj.for_each === undefined && obj.checkpoint === undefined) {
-    return NO_EXPRESSIONS;
-  }
+  const keys = ['input', 'prompt', 'for_each', 'checkpoint', 'plan'].filter((key) => obj[key] !== undefined);
+  if (keys.length === 0) return NO_EXPRESSIONS;
   const scan: TemplateScan = { expressions: [], errors: [] };
-  for (const key of ['input', 'prompt', 'for_each', 'checkpoint']) {
+  for (const key of keys) {
     if (obj[key] !== undefined) scanTemplates(obj[key], child(step.path, key), scan);
   }
   for (const error of scan.errors) issues.add(error.path, error.message);
@@ -162,6 +169,7 @@ function scanStepTemplates(obj: Json, step: ReadStep, issues: Issues): FoundExpr
     if ((expr.root === 'item' || expr.root === 'index') && step.forEach === undefined) {
       issues.add(path, `${expr.root} is only available in a step with for_each`);
     }
+    if (expr.root === 'iteration' && obj.loop === undefined) issues.add(path, 'iteration is only available in a step with loop');
   }
   return scan.expressions;
 }

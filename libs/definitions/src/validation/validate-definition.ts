@@ -165,5 +165,12 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
   if (step.forEach !== undefined) spec.forEach = step.forEach;
   if (step.definition !== undefined) spec.definition = step.definition;
   if (step.checkpoint !== undefined) spec.checkpoint = step.checkpoint;
+  if (step.when !== undefined) spec.when = step.when;
+  if (step.plan !== undefined) spec.plan = step.plan;
+  if (step.loop !== undefined) {
+    spec.loop = step.loop;
+    // Iterations usually repeat the same input: a cache would answer each with the first output.
+    spec.cache = { ...spec.cache, enabled: false };
+  }
   return spec;
 }

@@ -4,6 +4,9 @@ import { BatonError } from '@baton/common';
 import { OrchestrationRunFactoryService, RUN_DEPTH_EXCEEDED, StepTransitionsService, type ClaimedStep, type Run } from '@baton/runs';
 import { StepFailure } from './step-failure.js';
 
+/** Reports a finished child's output instead of completing the step (loops). */
+export type ChildCompletion = (result: { input: unknown; output: unknown }) => Promise<void>;
+
 /**
  * A step of `type: orchestration`: starts a run of another definition and parks itself as
  * waiting. When the child ends, the runs library wakes the step; the next claim lands here
@@ -16,7 +19,8 @@ export class ChildRunStep {
     @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
   ) {}
 
-  async run(step: ClaimedStep, spec: StepSpec, context: TemplateContext): Promise<void> {
+  /** `complete` reports the child's output (a looping step finishes an iteration instead). */
+  async run(step: ClaimedStep, spec: StepSpec, context: TemplateContext, complete?: ChildCompletion): Promise<void> {
     if (!spec.definition) throw new StepFailure(`step ${spec.id} has no child definition`, false, 'definition_mismatch');
     // startChild finds this attempt's child if there is one (woken, or re-claimed after a
     // crash) and starts it otherwise; a retry is a new attempt and so gets a new child.
@@ -28,12 +32,13 @@ export class ChildRunStep {
       }
       throw error;
     });
-    if (child && isFinished(child)) await this.collect(step, child);
+    if (child && isFinished(child)) await this.collect(step, child, input, complete);
   }
 
-  private async collect(step: ClaimedStep, child: Run): Promise<void> {
+  private async collect(step: ClaimedStep, child: Run, input: unknown, complete?: ChildCompletion): Promise<void> {
     if (child.status === 'completed') {
-      await this.transitions.complete(step, child.output);
+      if (complete) await complete({ input, output: child.output });
+      else await this.transitions.complete(step, child.output);
       return;
     }
     const reason = child.error?.message ?? child.status;

@@ -7,6 +7,7 @@ import { CompletionBuffer } from '../queue/completion-buffer.service.js';
 import { AgentStep } from './agent.step.js';
 import { CheckpointStep, type AgentQuestion } from './checkpoint.step.js';
 import { ChildRunStep } from './child-run.step.js';
+import { ControlFlowStep } from './control-flow.step.js';
 import { backoffDelay } from './retry-policy.js';
 import { StepFailure, toStepError } from './step-failure.js';
 
@@ -29,6 +30,7 @@ export class OrchestrationStepExecutorService {
     @Inject(ChildRunStep) private readonly childRuns: ChildRunStep,
     @Inject(CheckpointStep) private readonly checkpoints: CheckpointStep,
     @Inject(CompletionBuffer) private readonly completions: CompletionBuffer,
+    @Inject(ControlFlowStep) private readonly flow: ControlFlowStep,
   ) {}
 
   /** `signal` aborts the agent call (run cancelled, lease lost, shutdown). */
@@ -53,14 +55,17 @@ export class OrchestrationStepExecutorService {
         }
       }
       const context = await this.templateContext(step, spec);
-      if (spec.type === 'orchestration') return await this.childRuns.run(step, spec, context);
+      if (await this.flow.skipped(step, spec, context)) return;
+      const loop = spec.loop ? (result: { input: unknown; output: unknown }) => this.flow.afterIteration(step, spec, context, result) : undefined;
+      if (spec.type === 'orchestration') return await this.childRuns.run(step, spec, context, loop);
       if (spec.type === 'checkpoint') return await this.checkpoints.run(step, spec, context);
       // Woken (or recovered) after a person answered a remote agent's question: continue it.
       const answered = step.wakeReason ? await this.checkpoints.agentReply(step) : null;
       if (answered && 'error' in answered) return void (await this.transitions.fail(step, answered.error));
       const result = await this.agentStep.run(step, spec, definition, context, signal, answered?.reply);
       input = result.input;
-      await this.completions.complete({ step, output: result.output, input, cache: result.cache });
+      if (loop) await loop(result);
+      else await this.completions.complete({ step, output: result.output, input, cache: result.cache });
     } catch (error) {
       if (signal.aborted) return; // cancelled, lease lost or shutting down: whoever stopped us owns the step now
       // The database went away (a read, a cache lookup): not a failure of the step. The queue
@@ -101,9 +106,12 @@ export class OrchestrationStepExecutorService {
   }
 
   private async templateContext(step: ClaimedStep, spec: StepSpec): Promise<TemplateContext> {
-    const keys = [...new Set([...spec.dependsOn, ...spec.references])];
+    // A looping step also reads itself: its earlier iterations' outputs.
+    const keys = [...new Set([...spec.dependsOn, ...spec.references, ...(spec.loop ? [spec.id] : [])])];
     const upstream = keys.length > 0 ? await this.runs.upstreamOutputs(step.runId, keys) : new Map();
-    return { input: step.runInput, steps: Object.fromEntries(upstream), run: { id: step.runId } };
+    const context: TemplateContext = { input: step.runInput, steps: Object.fromEntries(upstream), run: { id: step.runId } };
+    if (step.iteration !== null) context.iteration = step.iteration;
+    return context;
   }
 }
 

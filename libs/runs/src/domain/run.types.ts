@@ -85,10 +85,28 @@ export interface Step {
   queuedAt: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** `condition` when a `when` (or dependencies all skipped by one) skipped it; else null. */
+  skipReason: string | null;
+  /** For a looping step: the current iteration, from 1; null for a step without `loop`. */
+  iteration: number | null;
+}
+
+/** One finished iteration of a looping step. */
+export interface StepIteration {
+  stepKey: string;
+  iteration: number;
+  status: 'completed' | 'failed';
+  input: unknown;
+  output: unknown;
+  error: StepError | null;
+  startedAt: Date | null;
+  finishedAt: Date;
 }
 
 export interface RunWithSteps extends Run {
   steps: Step[];
+  /** Finished iterations of looping steps, by step key, in order. */
+  iterations?: Map<string, StepIteration[]>;
 }
 
 /** A step this process now holds a lease on, with what executing it needs. */
@@ -104,6 +122,8 @@ export interface ClaimedStep {
   token: number;
   /** Set when a waiting step was woken (child finished, checkpoint decided). */
   wakeReason: string | null;
+  /** For a looping step: the iteration this claim runs, from 1; null otherwise. */
+  iteration: number | null;
   childRunId: string | null;
   definitionId: string;
   owner: string;

@@ -71,6 +71,8 @@ export const STEP_MOVES = {
   skip: move(['skipped'], ['running']),
   /** A failed attempt goes back to the queue after a backoff. */
   retry: move(['queued'], ['running']),
+  /** A looping step finished an iteration and goes back to the queue for the next one. */
+  iterate: move(['queued'], ['running']),
   /** Its lease ran out, or its process handed it back at shutdown. */
   recover: move(['queued'], ['running']),
   /** It waits for a child run or a person; the slot is released. */

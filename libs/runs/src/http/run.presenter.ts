@@ -1,4 +1,4 @@
-import type { Run, RunWithSteps, Step } from '../domain/run.types.js';
+import type { Run, RunWithSteps, Step, StepIteration } from '../domain/run.types.js';
 
 /** The JSON shapes of runs and steps in API responses. */
 export function presentRun(run: Run): Record<string, unknown> {
@@ -27,8 +27,8 @@ export function presentRun(run: Run): Record<string, unknown> {
   };
 }
 
-export function presentStep(step: Step): Record<string, unknown> {
-  return {
+export function presentStep(step: Step, iterations?: StepIteration[]): Record<string, unknown> {
+  const presented: Record<string, unknown> = {
     id: step.key,
     stepId: step.id,
     type: step.type,
@@ -47,11 +47,39 @@ export function presentStep(step: Step): Record<string, unknown> {
     startedAt: step.startedAt,
     finishedAt: step.finishedAt,
   };
+  if (step.skipReason) presented.skip_reason = step.skipReason;
+  if (step.iteration !== null) {
+    presented.iteration = step.iteration;
+    presented.iterations = presentIterations(step, iterations ?? []);
+  }
+  return presented;
+}
+
+/**
+ * A looping step's iterations in order: the finished ones as recorded, then the current one
+ * (from the step row) while it has not finished.
+ */
+function presentIterations(step: Step, finished: StepIteration[]): Array<Record<string, unknown>> {
+  const list: Array<Record<string, unknown>> = finished.map((it) => ({
+    iteration: it.iteration,
+    status: it.status,
+    input: it.input,
+    output: it.output,
+    error: it.error,
+    started_at: it.startedAt,
+    finished_at: it.finishedAt,
+  }));
+  const current = step.iteration!;
+  const unfinished = !['pending', 'completed', 'skipped'].includes(step.status);
+  if (unfinished && !finished.some((it) => it.iteration === current)) {
+    list.push({ iteration: current, status: step.status, input: null, output: null, error: step.error, started_at: null, finished_at: null });
+  }
+  return list;
 }
 
 /** With the steps, the progress summary also names the steps in hand (running or waiting). */
 export function presentRunWithSteps(run: RunWithSteps): Record<string, unknown> {
   const base = presentRun(run);
   const current = run.steps.filter((s) => s.status === 'running' || s.status === 'waiting').map((s) => s.key);
-  return { ...base, progress: { ...(base.progress as object), current }, steps: run.steps.map(presentStep) };
+  return { ...base, progress: { ...(base.progress as object), current }, steps: run.steps.map((step) => presentStep(step, run.iterations?.get(step.key))) };
 }

@@ -9,7 +9,7 @@ export const RUN_COLUMNS = `id, definition_id, definition_name, definition_versi
 
 export const STEP_COLUMNS = `id, run_id, step_key, position, type, agent, status, depends_on, attempt, max_attempts,
   input, output, error, available_at, lease_owner, lease_expires_at, lease_recoveries, cache_key, cache_hit,
-  cache_hits, cache_stored_at, child_run_id, created_at, queued_at, started_at, finished_at`;
+  cache_hits, cache_stored_at, child_run_id, created_at, queued_at, started_at, finished_at, skip_reason, iteration`;
 
 export interface RunRow {
   id: string;
@@ -63,6 +63,8 @@ export interface StepRow {
   queued_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
+  skip_reason: string | null;
+  iteration: number | null;
 }
 
 export function toRun(row: RunRow): Run {
@@ -120,6 +122,8 @@ export function toStep(row: StepRow): Step {
     queuedAt: row.queued_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    skipReason: row.skip_reason ?? null,
+    iteration: row.iteration ?? null,
   };
 }
 

@@ -20,6 +20,7 @@ interface ClaimedRow {
   max_attempts: number;
   lease_token: number;
   wake_reason: string | null;
+  iteration: number | null;
   child_run_id: string | null;
   definition_id: string;
   owner: string;
@@ -100,7 +101,7 @@ export class StepLeaseRepository {
          from picked p, orchestration_runs r
         where s.id = p.id and r.id = s.run_id
         returning s.id, s.run_id, s.step_key, s.type, s.agent, s.attempt, s.max_attempts, s.lease_token,
-                  p.wake_reason, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status`,
+                  p.wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status`,
       [ids, owner, leaseSeconds, STEP_MOVES.claim.from],
     );
     return rows.map((row) => ({
@@ -113,6 +114,7 @@ export class StepLeaseRepository {
       maxAttempts: row.max_attempts,
       token: row.lease_token,
       wakeReason: row.wake_reason,
+      iteration: row.iteration ?? null,
       childRunId: row.child_run_id,
       definitionId: row.definition_id,
       owner: row.owner,

@@ -13,6 +13,17 @@ export interface NewStep {
   dependents: string[];
   isSink: boolean;
   maxAttempts: number;
+  /** 1 for a step with `loop` (its first iteration), null otherwise. */
+  iteration?: number | null;
+}
+
+/** What a downstream step (its templates and conditions) sees of a step. */
+export interface UpstreamStep {
+  output: unknown;
+  status: string;
+  skipReason: string | null;
+  /** For a looping step: the outputs of its finished iterations. */
+  iterations?: unknown[];
 }
 
 /** What a terminal write tells the caller about the step it finished. */
@@ -40,18 +51,19 @@ export class StepRepository {
       dependents: s.dependents,
       is_sink: s.isSink,
       max_attempts: s.maxAttempts,
+      iteration: s.iteration ?? null,
     }));
     await tx.query(
       `insert into orchestration_steps (run_id, step_key, position, type, agent, status, depends_on, dependents,
-         deps_remaining, is_sink, max_attempts, attempt_budget, queued_at)
+         deps_remaining, is_sink, max_attempts, attempt_budget, queued_at, iteration)
        select $1::uuid, s.step_key, s.position, s.type, s.agent,
               case when jsonb_array_length(s.depends_on) = 0 then 'queued' else 'pending' end,
               array(select jsonb_array_elements_text(s.depends_on)),
               array(select jsonb_array_elements_text(s.dependents)),
               jsonb_array_length(s.depends_on), s.is_sink, s.max_attempts, s.max_attempts,
-              case when jsonb_array_length(s.depends_on) = 0 then now() end
+              case when jsonb_array_length(s.depends_on) = 0 then now() end, s.iteration
          from jsonb_to_recordset($2::jsonb) as s(step_key text, position int, type text, agent text,
-              depends_on jsonb, dependents jsonb, is_sink boolean, max_attempts int)`,
+              depends_on jsonb, dependents jsonb, is_sink boolean, max_attempts int, iteration int)`,
       [runId, JSON.stringify(payload)],
     );
   }
@@ -77,14 +89,27 @@ export class StepRepository {
     return rows[0] ? toStep(rows[0]) : null;
   }
 
-  /** Outputs and statuses of the named steps (a template's upstream). */
-  async outputs(runId: string, keys: string[]): Promise<Map<string, { output: unknown; status: string }>> {
+  /**
+   * Outputs, statuses and skip reasons of the named steps (a template's upstream); a looping
+   * step also gives its finished iterations' outputs, in order.
+   */
+  async outputs(runId: string, keys: string[]): Promise<Map<string, UpstreamStep>> {
     if (keys.length === 0) return new Map();
-    const { rows } = await this.db.query<{ step_key: string; output: unknown; status: string }>(
-      `select step_key, output, status from orchestration_steps where run_id = $1::uuid and step_key = any($2::text[])`,
+    const { rows } = await this.db.query<{ step_key: string; output: unknown; status: string; skip_reason: string | null; iterations: unknown[] | null }>(
+      `select s.step_key, s.output, s.status, s.skip_reason,
+              case when s.iteration is null then null
+                   else coalesce((select jsonb_agg(i.output order by i.iteration) from orchestration_step_iterations i
+                                   where i.step_id = s.id and i.status = 'completed'), '[]'::jsonb) end as iterations
+         from orchestration_steps s where s.run_id = $1::uuid and s.step_key = any($2::text[])`,
       [runId, keys],
     );
-    return new Map(rows.map((row) => [row.step_key, { output: row.output, status: row.status }]));
+    return new Map(
+      rows.map((row) => {
+        const upstream: UpstreamStep = { output: row.output, status: row.status, skipReason: row.skip_reason };
+        if (row.iterations) upstream.iterations = row.iterations;
+        return [row.step_key, upstream];
+      }),
+    );
   }
 
   /** Outputs of the steps nothing depends on: the run's output. */
@@ -105,7 +130,7 @@ export class StepRepository {
     id: string,
     token: number,
     status: 'completed' | 'failed' | 'skipped',
-    fields: { input?: unknown; output?: unknown; error?: StepError | null; cache?: CacheOutcome },
+    fields: { input?: unknown; output?: unknown; error?: StepError | null; cache?: CacheOutcome; skipReason?: 'condition' },
     tx: Queryable,
   ): Promise<FinishedStep | null> {
     const { rows } = await tx.query<{ run_id: string; step_key: string; dependents: string[]; from_status: StepStatus }>(
@@ -117,7 +142,7 @@ export class StepRepository {
           set status = $3::text, input = coalesce($4::jsonb, input), output = $5::jsonb, error = $6::jsonb,
               cache_key = coalesce($7::text, cache_key), cache_hit = coalesce($8::boolean, cache_hit),
               cache_stored_at = coalesce($9::timestamptz, cache_stored_at),
-              cache_hits = coalesce($10::int, cache_hits),
+              cache_hits = coalesce($10::int, cache_hits), skip_reason = $12::text,
               finished_at = now(), updated_at = now(), lease_owner = null, lease_expires_at = null, wake_reason = null
          from prev
         where id = prev.prev_id
@@ -134,6 +159,7 @@ export class StepRepository {
         fields.cache?.storedAt ?? null,
         fields.cache?.hits ?? null,
         finishGuard(status),
+        fields.skipReason ?? null,
       ],
     );
     const row = rows[0];

@@ -227,5 +227,6 @@ function stepRows(definition: Definition): NewStep[] {
     dependents: dependents.get(step.id) ?? [],
     isSink: !dependents.has(step.id),
     maxAttempts: step.retry.maxAttempts,
+    iteration: step.loop ? 1 : null,
   }));
 }

@@ -3,7 +3,8 @@ import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/commo
 import type { Run, RunWithSteps } from '../domain/run.types.js';
 import { RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
-import { StepRepository } from '../repositories/step.repository.js';
+import { StepIterationRepository } from '../repositories/step-iteration.repository.js';
+import { StepRepository, type UpstreamStep } from '../repositories/step.repository.js';
 
 export interface RunPage {
   runs: Run[];
@@ -17,12 +18,16 @@ export class RunQueryService {
   constructor(
     @Inject(RunRepository) private readonly runs: RunRepository,
     @Inject(StepRepository) private readonly steps: StepRepository,
+    @Inject(StepIterationRepository) private readonly iterations: StepIterationRepository,
   ) {}
 
   async get(id: string): Promise<RunWithSteps> {
     const run = await this.runs.findById(id);
     if (!run) throw BatonError.notFound('run', id);
-    return { ...run, steps: await this.steps.listByRun(id) };
+    const steps = await this.steps.listByRun(id);
+    // Only runs with a looping step pay for the second read.
+    const iterations = steps.some((step) => step.iteration !== null) ? await this.iterations.listByRun(id) : undefined;
+    return { ...run, steps, ...(iterations && { iterations }) };
   }
 
   async getRun(id: string): Promise<Run> {
@@ -31,8 +36,8 @@ export class RunQueryService {
     return run;
   }
 
-  /** Outputs and statuses of named steps of a run: what a step's templates read. */
-  upstreamOutputs(runId: string, keys: string[]): Promise<Map<string, { output: unknown; status: string }>> {
+  /** Outputs, statuses (and iterations of loops) of named steps of a run: what a step's templates and conditions read. */
+  upstreamOutputs(runId: string, keys: string[]): Promise<Map<string, UpstreamStep>> {
     return this.steps.outputs(runId, keys);
   }
 

@@ -86,6 +86,21 @@ export class StepTransitionsService {
     });
   }
 
+  /**
+   * Its `when` was false, or every dependency was skipped by a condition (`propagated`): the
+   * step ends skipped with `skip_reason: condition` and no error, and its run carries on.
+   */
+  async skipByCondition(step: ClaimedStep, detail: { condition?: string; propagated: boolean }): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const finished = await this.steps.finish(step.id, step.token, 'skipped', { skipReason: 'condition' }, tx);
+      if (!finished) return false;
+      const data = { ...stepEventData(step), from: finished.from, to: 'skipped', reason: 'condition' as const, propagated: detail.propagated };
+      await this.events.append(tx, [{ runId: step.runId, type: 'step.skipped', stepKey: step.key, data: detail.condition ? { ...data, condition: detail.condition } : data }]);
+      await this.lifecycle.afterStepSucceeded(tx, finished);
+      return true;
+    });
+  }
+
   /** The step failed for good: its run fails with this error and everything open is cancelled. */
   async fail(step: ClaimedStep, error: StepError, input?: unknown): Promise<boolean> {
     return this.db.transaction(async (tx) => {
