@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { renderTemplate, type StepSpec, type TemplateContext } from '@baton/definitions';
-import { BatonError } from '@baton/common';
+import { OrchestrationDefinitionService, renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
+import { BatonError, type FieldError } from '@baton/common';
 import { OrchestrationRunFactoryService, RUN_DEPTH_EXCEEDED, StepTransitionsService, type ClaimedStep, type Run } from '@baton/runs';
 import { StepFailure } from './step-failure.js';
 
@@ -8,24 +8,28 @@ import { StepFailure } from './step-failure.js';
 export type ChildCompletion = (result: { input: unknown; output: unknown }) => Promise<void>;
 
 /**
- * A step of `type: orchestration`: starts a run of another definition and parks itself as
- * waiting. When the child ends, the runs library wakes the step; the next claim lands here
- * again and collects the child's result.
+ * A step of `type: orchestration`: starts a run of another definition (or of a runtime plan
+ * an upstream agent wrote) and parks itself as waiting. When the child ends, the runs
+ * library wakes the step; the next claim lands here again and collects the child's result.
  */
 @Injectable()
 export class ChildRunStep {
   constructor(
     @Inject(OrchestrationRunFactoryService) private readonly factory: OrchestrationRunFactoryService,
     @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
+    @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
   ) {}
 
   /** `complete` reports the child's output (a looping step finishes an iteration instead). */
   async run(step: ClaimedStep, spec: StepSpec, context: TemplateContext, complete?: ChildCompletion): Promise<void> {
-    if (!spec.definition) throw new StepFailure(`step ${spec.id} has no child definition`, false, 'definition_mismatch');
+    if (!spec.definition && !spec.plan) throw new StepFailure(`step ${spec.id} has no child definition`, false, 'definition_mismatch');
     // startChild finds this attempt's child if there is one (woken, or re-claimed after a
     // crash) and starts it otherwise; a retry is a new attempt and so gets a new child.
     const input = spec.input !== undefined ? renderTemplate(spec.input, context) : context.input;
-    const child = await this.factory.startChild(step, spec.definition, input).catch((error: unknown) => {
+    const start = spec.plan
+      ? this.factory.startChildOf(step, await this.storePlan(step, spec.plan, context), step.owner, input)
+      : this.factory.startChild(step, spec.definition!, input);
+    const child = await start.catch((error: unknown) => {
       // Too deep stays too deep: another attempt would only fail the same way.
       if (error instanceof BatonError && (error.details as { code?: string } | undefined)?.code === RUN_DEPTH_EXCEEDED) {
         throw new StepFailure(error.message, false, RUN_DEPTH_EXCEEDED);
@@ -33,6 +37,27 @@ export class ChildRunStep {
       throw error;
     });
     if (child && isFinished(child)) await this.collect(step, child, input, complete);
+  }
+
+  /**
+   * Renders the plan and stores it like an inline plan (content-hashed, so a re-claim finds
+   * the same row), validated by the same validator as any definition. An invalid plan fails
+   * the step without retries: the planner's output will not change by asking again.
+   */
+  private async storePlan(step: ClaimedStep, template: string, context: TemplateContext): Promise<Definition> {
+    const plan = renderTemplate(template, context);
+    if (plan === undefined || plan === null || (typeof plan !== 'object' && typeof plan !== 'string') || Array.isArray(plan)) {
+      const got = plan === undefined || plan === null ? 'nothing' : Array.isArray(plan) ? 'a list' : `a ${typeof plan}`;
+      throw new StepFailure(`plan rendered to ${got}, not a definition`, false, 'invalid_plan');
+    }
+    try {
+      return await this.definitions.registerInline(plan, step.owner);
+    } catch (error) {
+      if (!(error instanceof BatonError) || error.kind !== 'validation') throw error;
+      const errors = (Array.isArray(error.details) ? error.details : []) as FieldError[];
+      const listed = errors.slice(0, 5).map((e) => `${e.path || 'plan'}: ${e.message}`).join('; ');
+      throw new StepFailure(`the plan is not a valid definition: ${listed || error.message}`, false, 'invalid_plan', { errors });
+    }
   }
 
   private async collect(step: ClaimedStep, child: Run, input: unknown, complete?: ChildCompletion): Promise<void> {

@@ -83,14 +83,18 @@ export class OrchestrationRunFactoryService {
    * re-claimed after a crash) is returned for the caller to collect; null if the lease was lost.
    */
   async startChild(step: ClaimedStep, ref: DefinitionRef, input: unknown): Promise<Run | null> {
-    const definition = await this.resolve(ref);
+    return this.startChildOf(step, await this.resolve(ref), ref.owner ?? step.owner, input);
+  }
+
+  /** `startChild` for a definition already in hand (a runtime plan, stored inline). */
+  async startChildOf(step: ClaimedStep, definition: Definition, owner: string, input: unknown): Promise<Run | null> {
     const depth = await this.childDepth(step);
     return this.db.transaction(async (tx) => {
       let child = await this.runs.findChild(step.id, step.attempt, tx);
       if (child && ['completed', 'failed', 'cancelled'].includes(child.status)) return child;
       if (!child) {
         child = await this.insertRun(tx, definition, {
-          owner: ref.owner ?? step.owner,
+          owner,
           input,
           metadata: {},
           idempotencyKey: null,
