@@ -75,6 +75,32 @@ describe.each(testDatabaseKinds())('conditions and loops on %s', (kind) => {
     expect(stepOf(done, 'b').error.message).toMatch(/^steps\.b\.when: .*missing/);
   });
 
+  it('loops a group of steps by looping a child orchestration: one child run per iteration', async () => {
+    const child = { name: `group-${kind}`, version: '1', steps: [{ id: 'count', agent: 'builtin:transform', input: { n: '{{ input.round }}' } }] };
+    expect((await http('POST', `${ctx.url}/api/v1/definitions`, child)).status).toBe(201);
+    const run = await startPlan(ctx.url, {
+      steps: [
+        {
+          id: 'group',
+          type: 'orchestration',
+          definition: { name: `group-${kind}` },
+          input: { round: '{{ iteration }}' },
+          loop: { until: 'steps.group.output.count.n >= 2', max_iterations: 4 },
+        },
+      ],
+    });
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done.status).toBe('completed');
+    const group = stepOf(done, 'group');
+    expect(group).toMatchObject({ status: 'completed', iteration: 2, output: { count: { n: 2 } } });
+    expect(group.iterations.map((it: any) => it.output.count.n)).toEqual([1, 2]);
+    const children = await ctx.database.db.query<{ id: string; n: unknown }>(
+      `select id, output -> 'count' -> 'n' as n from orchestration_runs where parent_run_id = $1::uuid order by created_at`,
+      [run.id],
+    );
+    expect(children.rows.map((r) => r.n)).toEqual([1, 2]);
+  });
+
   describe('a loop driven by a real agent', () => {
     let agent: Awaited<ReturnType<typeof startJsonAgent>>;
     beforeAll(async () => {

@@ -3,6 +3,7 @@ import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton
 import { RUN_MACHINE, RUN_MOVES, RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
 import { STEP_MACHINE, STEP_MOVES, STEP_STATUSES, finishGuard, type StepStatus } from '../domain/step-status.js';
 import { RunRepository } from './run.repository.js';
+import { StepIterationRepository } from './step-iteration.repository.js';
 import { StepLeaseRepository } from './step-lease.repository.js';
 import { StepRepository } from './step.repository.js';
 
@@ -16,6 +17,7 @@ describe.each(testDatabaseKinds())('status guards in SQL on %s', (kind) => {
   let runs: RunRepository;
   let steps: StepRepository;
   let leases: StepLeaseRepository;
+  let iterations: StepIterationRepository;
   let definitionId: string;
 
   beforeAll(async () => {
@@ -23,6 +25,7 @@ describe.each(testDatabaseKinds())('status guards in SQL on %s', (kind) => {
     runs = new RunRepository(database.db);
     steps = new StepRepository(database.db);
     leases = new StepLeaseRepository(database.db);
+    iterations = new StepIterationRepository(database.db);
     const { rows } = await database.db.query<{ id: string }>(
       `insert into orchestration_definitions (name, version, body, content_hash, step_count)
        values ('guards', '1', '{}'::jsonb, 'h', 1) returning id`,
@@ -44,7 +47,7 @@ describe.each(testDatabaseKinds())('status guards in SQL on %s', (kind) => {
         tx,
       );
       await steps.insertMany(run!.id, [
-        { key: 's', position: 0, type: 'agent', agent: null, dependsOn: [], dependents: [], isSink: true, maxAttempts: 1 },
+        { key: 's', position: 0, type: 'agent', agent: null, dependsOn: [], dependents: [], isSink: true, maxAttempts: 1, iteration: 1 },
       ], tx);
       const { rows } = await tx.query<{ id: string }>(
         `update orchestration_steps set status = $2::text, lease_token = 1, lease_owner = 'me', deps_remaining = 1,
@@ -99,6 +102,7 @@ describe.each(testDatabaseKinds())('status guards in SQL on %s', (kind) => {
     ['claim', 'running', ({ stepId }) => database.db.transaction((tx) => leases.claim([stepId], 'me', 30, tx)), STEP_MOVES.claim.from],
     ['recover expired', 'queued', () => database.db.transaction((tx) => leases.recoverExpired(5, tx)), STEP_MOVES.recover.from],
     ['release at shutdown', 'queued', ({ stepId }) => leases.release(stepId, 1), STEP_MOVES.recover.from],
+    ['advance a loop', 'queued', ({ stepId }) => database.db.transaction((tx) => iterations.advance(stepId, 1, 1, null, tx)), STEP_MOVES.iterate.from],
   ];
 
   it.each(stepStatements)('%s moves exactly the steps its guard lists, and the table allows', async (_name, to, call, guard) => {
@@ -110,5 +114,16 @@ describe.each(testDatabaseKinds())('status guards in SQL on %s', (kind) => {
       if (allowed) expect(STEP_MACHINE.can(from, to)).toBe(true);
       expect([from, now]).toEqual([from, allowed ? to : from]);
     }
+  });
+
+  it('advances a loop only for the lease holder, once per iteration', async () => {
+    const { stepId } = await fixture('running', 'running');
+    const advance = (token: number, iteration: number) => database.db.transaction((tx) => iterations.advance(stepId, token, iteration, null, tx));
+    expect(await advance(2, 1)).toBe(false); // a stale or foreign token
+    expect(await advance(1, 2)).toBe(false); // not the iteration the step is at
+    expect(await advance(1, 1)).toBe(true);
+    expect(await advance(1, 1)).toBe(false); // the same report again: the step is queued now
+    const { rows } = await database.db.query<{ iteration: number; status: string }>('select iteration, status from orchestration_steps where id = $1::uuid', [stepId]);
+    expect(rows[0]).toEqual({ iteration: 2, status: 'queued' });
   });
 });
