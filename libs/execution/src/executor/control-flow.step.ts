@@ -33,11 +33,13 @@ export class ControlFlowStep {
 
   /**
    * Decides, once the dependencies are settled and before anything else, whether the step
-   * runs. True when it was skipped (and reported). A step woken mid-way, or a loop past its
-   * first iteration, was already let through.
+   * runs. True when it was skipped (and reported). Evaluated on every claim, woken and
+   * recovered ones included (a crash may have come between the claim and the skip): the
+   * upstream is settled, so the answer is the same each time. A loop past its first
+   * iteration was already let through.
    */
   async skipped(step: ClaimedStep, spec: StepSpec, context: TemplateContext): Promise<boolean> {
-    if (step.wakeReason || (step.iteration ?? 1) > 1) return false;
+    if ((step.iteration ?? 1) > 1) return false;
     if (skippedByUpstream(spec.dependsOn, context.steps)) {
       await this.transitions.skipByCondition(step, { propagated: true });
       return true;
