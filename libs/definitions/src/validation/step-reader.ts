@@ -154,14 +154,16 @@ function readDefinitionRef(value: unknown, path: string, issues: Issues): Defini
   return { name, ...(version !== undefined && { version }), ...(owner !== undefined && { owner }) };
 }
 
-/** Parses templates once, reports syntax errors and misuse of `item`/`index`. */
+/** Parses templates once, reports syntax errors and misuse of `item`/`index`/`iteration`. */
 const NO_EXPRESSIONS: FoundExpression[] = [];
+const TEMPLATE_KEYS = ['input', 'prompt', 'for_each', 'checkpoint', 'plan'] as const;
 
 function scanStepTemplates(obj: Json, step: ReadStep, issues: Issues): FoundExpression[] {
-  const keys = ['input', 'prompt', 'for_each', 'checkpoint', 'plan'].filter((key) => obj[key] !== undefined);
-  if (keys.length === 0) return NO_EXPRESSIONS;
+  if (obj.input === undefined && obj.prompt === undefined && obj.for_each === undefined && obj.checkpoint === undefined && obj.plan === undefined) {
+    return NO_EXPRESSIONS;
+  }
   const scan: TemplateScan = { expressions: [], errors: [] };
-  for (const key of keys) {
+  for (const key of TEMPLATE_KEYS) {
     if (obj[key] !== undefined) scanTemplates(obj[key], child(step.path, key), scan);
   }
   for (const error of scan.errors) issues.add(error.path, error.message);
