@@ -10,6 +10,8 @@ import { RunLifecycleService } from './services/run-lifecycle.service.js';
 import { RunQueryService } from './services/run-query.service.js';
 import { StepLeaseService } from './services/step-lease.service.js';
 import { StepTransitionsService } from './services/step-transitions.service.js';
+import { PatternTurnRepository } from './repositories/pattern-turn.repository.js';
+import { PatternTurnsService } from './services/pattern-turns.service.js';
 
 const exported = [
   OrchestrationRunFactoryService,
@@ -17,6 +19,7 @@ const exported = [
   RunControlService,
   StepTransitionsService,
   StepLeaseService,
+  PatternTurnsService,
 ];
 
 /**
@@ -30,7 +33,7 @@ export class RunsModule {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
       controllers: [RunsController],
-      providers: [RunRepository, StepRepository, StepLeaseRepository, RunLifecycleService, ...exported],
+      providers: [RunRepository, StepRepository, StepLeaseRepository, PatternTurnRepository, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

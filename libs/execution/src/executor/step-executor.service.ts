@@ -7,6 +7,7 @@ import { CompletionBuffer } from '../queue/completion-buffer.service.js';
 import { AgentStep } from './agent.step.js';
 import { CheckpointStep, type AgentQuestion } from './checkpoint.step.js';
 import { ChildRunStep } from './child-run.step.js';
+import { PatternStep } from './pattern.step.js';
 import { backoffDelay } from './retry-policy.js';
 import { StepFailure, toStepError } from './step-failure.js';
 
@@ -29,6 +30,7 @@ export class OrchestrationStepExecutorService {
     @Inject(ChildRunStep) private readonly childRuns: ChildRunStep,
     @Inject(CheckpointStep) private readonly checkpoints: CheckpointStep,
     @Inject(CompletionBuffer) private readonly completions: CompletionBuffer,
+    @Inject(PatternStep) private readonly patterns: PatternStep,
   ) {}
 
   /** `signal` aborts the agent call (run cancelled, lease lost, shutdown). */
@@ -55,6 +57,7 @@ export class OrchestrationStepExecutorService {
       const context = await this.templateContext(step, spec);
       if (spec.type === 'orchestration') return await this.childRuns.run(step, spec, context);
       if (spec.type === 'checkpoint') return await this.checkpoints.run(step, spec, context);
+      if (spec.type === 'pattern') return await this.patterns.run(step, spec, definition, context, signal);
       // Woken (or recovered) after a person answered a remote agent's question: continue it.
       const answered = step.wakeReason ? await this.checkpoints.agentReply(step) : null;
       if (answered && 'error' in answered) return void (await this.transitions.fail(step, answered.error));

@@ -1,6 +1,7 @@
 import type { CachePolicy, FailurePolicy } from '@baton/definitions';
 import type { RunStatus } from './run-status.js';
 import type { StepStatus } from './step-status.js';
+import type { PatternTurn } from './turn-status.js';
 
 /** The normalized execution settings recorded on a run when it is created. */
 export interface RunExecution {
@@ -85,6 +86,9 @@ export interface Step {
   queuedAt: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** For `type: pattern` steps read with their run: the pattern's name and its turns in order. */
+  pattern?: string | null;
+  turns?: PatternTurn[];
 }
 
 export interface RunWithSteps extends Run {

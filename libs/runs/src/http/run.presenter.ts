@@ -1,4 +1,5 @@
 import type { Run, RunWithSteps, Step } from '../domain/run.types.js';
+import type { PatternTurn } from '../domain/turn-status.js';
 
 /** The JSON shapes of runs and steps in API responses. */
 export function presentRun(run: Run): Record<string, unknown> {
@@ -46,6 +47,23 @@ export function presentStep(step: Step): Record<string, unknown> {
     queuedAt: step.queuedAt,
     startedAt: step.startedAt,
     finishedAt: step.finishedAt,
+    ...(step.type === 'pattern' && { pattern: step.pattern ?? null, turns: (step.turns ?? []).map(presentTurn) }),
+  };
+}
+
+/** A pattern turn as CONTRACTS.md and the dashboard read it (snake_case, like the issue). */
+function presentTurn(turn: PatternTurn): Record<string, unknown> {
+  return {
+    turn: turn.turn,
+    agent: turn.agent,
+    status: turn.status,
+    attempt: turn.attempt,
+    cache_hit: turn.cacheHit,
+    input: turn.input,
+    output: turn.output,
+    error: turn.error,
+    started_at: turn.startedAt,
+    finished_at: turn.finishedAt,
   };
 }
 

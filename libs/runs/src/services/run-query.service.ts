@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/common';
-import type { Run, RunWithSteps } from '../domain/run.types.js';
+import { OrchestrationDefinitionService } from '@baton/definitions';
+import type { Run, RunWithSteps, Step } from '../domain/run.types.js';
+import { PatternTurnRepository } from '../repositories/pattern-turn.repository.js';
 import { RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
@@ -17,12 +19,27 @@ export class RunQueryService {
   constructor(
     @Inject(RunRepository) private readonly runs: RunRepository,
     @Inject(StepRepository) private readonly steps: StepRepository,
+    @Inject(PatternTurnRepository) private readonly turns: PatternTurnRepository,
+    @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
   ) {}
 
   async get(id: string): Promise<RunWithSteps> {
     const run = await this.runs.findById(id);
     if (!run) throw BatonError.notFound('run', id);
-    return { ...run, steps: await this.steps.listByRun(id) };
+    const steps = await this.steps.listByRun(id);
+    if (steps.some((s) => s.type === 'pattern')) await this.addTurns(run, steps);
+    return { ...run, steps };
+  }
+
+  /** Pattern steps show their pattern's name and their turns in order. */
+  private async addTurns(run: Run, steps: Step[]): Promise<void> {
+    const turns = await this.turns.listByRun(run.id);
+    const definition = await this.definitions.getById(run.definitionId);
+    for (const step of steps) {
+      if (step.type !== 'pattern') continue;
+      step.pattern = definition.steps.find((s) => s.id === step.key)?.pattern?.name ?? null;
+      step.turns = turns.filter((t) => t.stepId === step.id);
+    }
   }
 
   async getRun(id: string): Promise<Run> {

@@ -1,0 +1,48 @@
+/**
+ * Multi-agent patterns (`type: pattern` steps): a team of agents that decide, turn by turn,
+ * where the work goes next. The normalized form; docs/patterns.md describes each contract.
+ */
+
+/** The built-in patterns. */
+export const PATTERN_NAMES = ['supervisor', 'handoff', 'swarm', 'network', 'sequential', 'concurrent', 'group_chat'] as const;
+
+export type PatternName = (typeof PATTERN_NAMES)[number];
+
+/** What a pattern does when `max_turns` turns were taken and it has not finished. */
+export type OnMaxTurns = 'fail' | 'complete';
+
+/** One member of the team: a name the others use, and the agent it calls. */
+export interface PatternParticipant {
+  name: string;
+  /** A registered agent or `builtin:<name>`; absent when `capability` is given. */
+  agent?: string;
+  /** Resolved by the agent router at run time, like a step's `capability`. */
+  capability?: string;
+  /** Shown to the agents that pick the next speaker (supervisor, selector). */
+  description?: string;
+  /** Agent settings; `builtin:script` reads its `items` from here. */
+  settings?: Record<string, unknown>;
+}
+
+export interface PatternSpec {
+  name: PatternName;
+  maxTurns: number;
+  onMaxTurns: OnMaxTurns;
+  agents: PatternParticipant[];
+  /** supervisor: the participant that decides (default: the first). */
+  supervisor?: string;
+  /** handoff, swarm, network: who speaks first (default: the first). */
+  start?: string;
+  /** handoff, swarm: who may hand off to whom; absent means anyone to anyone. */
+  routes?: Record<string, string[]>;
+  /** swarm: the field of the pattern's input that names the thread. */
+  thread?: string;
+  /** network: the shared state the first turn sees. */
+  state?: Record<string, unknown>;
+  /** concurrent: the participant that merges the others' results. */
+  aggregator?: string;
+  /** group_chat: the participant that picks the next speaker (default: round-robin). */
+  selector?: string;
+  /** group_chat: a CEL condition over the transcript that ends the chat. */
+  until?: string;
+}
