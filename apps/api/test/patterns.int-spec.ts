@@ -161,6 +161,29 @@ describe.each(testDatabaseKinds())('patterns on %s', (kind) => {
     expect(done.output.chat.last).toBe('alice after 2');
   });
 
+  it('ends a round-robin group chat on its until condition', async () => {
+    const agents = await team('rr-', {
+      writer: (input) => ({ draft: input.transcript.length / 2 + 1 }),
+      critic: (input) => ({ verdict: input.transcript[input.transcript.length - 1].output.draft >= 2 ? 'approved' : 'revise' }),
+    });
+    const done = await waitForRun(ctx.url, (await startPlan(ctx.url, {
+      steps: [{
+        id: 'chat', type: 'pattern', pattern: 'group_chat', max_turns: 20,
+        until: "has(last.verdict) && last.verdict == 'approved'",
+        agents: agentsOf('rr-', ['writer', 'critic']),
+      }],
+    })).id);
+    expect(done.status).toBe('completed');
+    expect(done.output.chat.transcript.map((m: any) => m.agent)).toEqual(['writer', 'critic', 'writer', 'critic']);
+    expect(done.output.chat.last).toEqual({ verdict: 'approved' });
+    expect(agents.calls.writer).toHaveLength(2);
+    const bad = await http('POST', `${ctx.url}/api/v1/runs`, {
+      plan: { steps: [{ id: 'chat', type: 'pattern', pattern: 'group_chat', max_turns: 3, until: 'transcrip.size() > 2', agents: agentsOf('rr-', ['writer']) }] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual([{ path: 'steps[0].until', message: "undeclared reference to 'transcrip'" }]);
+  });
+
   it('rehearses a pattern with builtin:script through the definition shortcut', async () => {
     const definition = {
       name: 'scripted-team', version: '1',

@@ -1,3 +1,4 @@
+import { compileExpression } from '../expressions/index.js';
 import { PATTERN_NAMES, type PatternName, type PatternParticipant, type PatternSpec } from '../pattern.types.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
 
@@ -66,9 +67,20 @@ export function readPattern(obj: Json, path: string, issues: Issues, agentsPath 
     if (isObject(obj.state)) spec.state = obj.state;
     else issues.add(child(path, 'state'), `must be an object, got ${describe(obj.state)}`);
   }
-  if (obj.until !== undefined) spec.until = readString(obj, 'until', path, issues, { maxLength: 2000 });
+  if (obj.until !== undefined) spec.until = readUntil(obj, path, issues);
   checkTeamSize(known, agents, agentsPath, issues);
   return spec;
+}
+
+/** What a group chat's `until` may name: the task, the transcript so far, its last message, the turn. */
+export const UNTIL_VARIABLES = ['input', 'task', 'transcript', 'history', 'last', 'turn'] as const;
+
+function readUntil(obj: Json, path: string, issues: Issues): string | undefined {
+  const source = readString(obj, 'until', path, issues);
+  if (source === undefined) return undefined;
+  const compiled = compileExpression(source, child(path, 'until'), UNTIL_VARIABLES, { boolean: true });
+  if (!compiled.ok) return void issues.add(compiled.error.path, compiled.error.message);
+  return source;
 }
 
 function readParticipants(value: unknown, path: string, issues: Issues): PatternParticipant[] {
