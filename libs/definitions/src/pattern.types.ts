@@ -11,13 +11,29 @@ export type PatternName = (typeof PATTERN_NAMES)[number];
 /** What a pattern does when `max_turns` turns were taken and it has not finished. */
 export type OnMaxTurns = 'fail' | 'complete';
 
-/** One member of the team: a name the others use, and the agent it calls. */
+/** A person in the team: their turn is an approval whose answer is the turn's output. */
+export interface HumanParticipant {
+  prompt?: string;
+  timeoutSeconds?: number;
+}
+
+/**
+ * One member of the team: a name the others use, and who answers for it: exactly one of an
+ * agent, a capability, a child definition, a nested team or a person.
+ */
 export interface PatternParticipant {
   name: string;
   /** A registered agent or `builtin:<name>`; absent when `capability` is given. */
   agent?: string;
   /** Resolved by the agent router at run time, like a step's `capability`. */
   capability?: string;
+  /** A definition run as a child run for each of this member's turns (its output is the turn's). */
+  definition?: { name: string; version?: string; owner?: string };
+  /** A nested team (the keys of a pattern step, as written); run as a child run. */
+  team?: Record<string, unknown>;
+  /** The nested team, read. */
+  teamSpec?: PatternSpec;
+  human?: HumanParticipant;
   /** Shown to the agents that pick the next speaker (supervisor, selector). */
   description?: string;
   /** Agent settings; `builtin:script` reads its `items` from here. */

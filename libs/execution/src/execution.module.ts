@@ -5,6 +5,7 @@ import { AgentStep } from './executor/agent.step.js';
 import { CheckpointStep } from './executor/checkpoint.step.js';
 import { ChildRunStep } from './executor/child-run.step.js';
 import { PatternStep } from './executor/pattern.step.js';
+import { PatternParkedTurns } from './executor/pattern-parked-turns.js';
 import { PatternThreadRepository } from './patterns/pattern-thread.repository.js';
 import { OrchestrationStepExecutorService } from './executor/step-executor.service.js';
 import { CompletionBuffer } from './queue/completion-buffer.service.js';
@@ -20,7 +21,7 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       imports: options.imports ?? [],
-      providers: [StepCacheRepository, StepCacheService, AgentStep, ChildRunStep, CheckpointStep, PatternStep, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
+      providers: [StepCacheRepository, StepCacheService, AgentStep, ChildRunStep, CheckpointStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
       exports: [OrchestrationExecutionService, StepCacheService],
     };
   }

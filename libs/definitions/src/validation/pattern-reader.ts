@@ -18,7 +18,11 @@ const SETTINGS: Record<PatternName, readonly string[]> = {
   group_chat: ['selector', 'until'],
 };
 const COMMON = ['pattern', 'agents', 'max_turns', 'on_max_turns'];
-const PARTICIPANT_KEYS = ['name', 'agent', 'capability', 'description', 'settings'] as const;
+const PARTICIPANT_KEYS = ['name', 'agent', 'capability', 'definition', 'team', 'human', 'description', 'settings'] as const;
+/** Who may answer for a participant; exactly one is given. */
+const MEMBER_KINDS = ['agent', 'capability', 'definition', 'team', 'human'] as const;
+/** Teams inside teams inside teams: deeper than this is refused (child runs are bounded too, by BATON_MAX_RUN_DEPTH). */
+export const MAX_TEAM_NESTING = 3;
 const NAME_RULE = { required: true, pattern: /^[A-Za-z_][A-Za-z0-9_-]*$/, patternHint: 'letters, digits, _ and -, not starting with a digit or -', maxLength: 128 };
 /** A team that needs more members than this is a definition, not a pattern step. */
 const MAX_PARTICIPANTS = 64;
@@ -30,7 +34,7 @@ export const FINISH = 'FINISH';
  * problem is reported at its own path: unknown pattern, missing `max_turns`, a setting the
  * pattern does not read, a worker or route naming someone not in the team.
  */
-export function readPattern(obj: Json, path: string, issues: Issues, agentsPath = child(path, 'agents')): PatternSpec | undefined {
+export function readPattern(obj: Json, path: string, issues: Issues, agentsPath = child(path, 'agents'), depth = 0): PatternSpec | undefined {
   const name = readString(obj, 'pattern', path, issues, { required: true });
   if (name !== undefined && !PATTERN_NAMES.includes(name as PatternName)) {
     issues.add(child(path, 'pattern'), `unknown pattern "${name}" (known: ${PATTERN_NAMES.join(', ')})`);
@@ -42,7 +46,7 @@ export function readPattern(obj: Json, path: string, issues: Issues, agentsPath 
   if (onMaxTurns !== undefined && onMaxTurns !== 'fail' && onMaxTurns !== 'complete') {
     issues.add(child(path, 'on_max_turns'), `must be fail or complete, got "${onMaxTurns}"`);
   }
-  const agents = readParticipants(obj.agents, agentsPath, issues);
+  const agents = readParticipants(obj.agents, agentsPath, issues, depth);
   if (!known) return undefined;
   const allowed = new Set([...COMMON, ...SETTINGS[known]]);
   for (const key of PATTERN_STEP_KEYS) {
@@ -83,7 +87,7 @@ function readUntil(obj: Json, path: string, issues: Issues): string | undefined 
   return source;
 }
 
-function readParticipants(value: unknown, path: string, issues: Issues): PatternParticipant[] {
+function readParticipants(value: unknown, path: string, issues: Issues, depth: number): PatternParticipant[] {
   if (!Array.isArray(value)) {
     issues.add(path, value === undefined ? 'is required (the team: a list of { name, agent })' : `must be a list, got ${describe(value)}`);
     return [];
@@ -102,8 +106,10 @@ function readParticipants(value: unknown, path: string, issues: Issues): Pattern
     const agent = readString(obj, 'agent', at, issues, { maxLength: 200 });
     const capability = readString(obj, 'capability', at, issues, { maxLength: 200 });
     const description = readString(obj, 'description', at, issues, { maxLength: 2000 });
-    if (obj.agent === undefined && obj.capability === undefined) issues.add(child(at, 'agent'), 'is required (or give capability)');
-    if (obj.agent !== undefined && obj.capability !== undefined) issues.add(child(at, 'capability'), 'cannot be combined with agent; give exactly one');
+    const kinds = MEMBER_KINDS.filter((kind) => obj[kind] !== undefined);
+    if (kinds.length === 0) issues.add(child(at, 'agent'), 'is required (or give capability, definition, team or human)');
+    if (kinds.length > 1) issues.add(child(at, kinds[1]!), `cannot be combined with ${kinds[0]}; give exactly one of ${MEMBER_KINDS.join(', ')}`);
+    const member = readMember(obj, at, issues, depth);
     if (obj.settings !== undefined && !isObject(obj.settings)) issues.add(child(at, 'settings'), `must be an object, got ${describe(obj.settings)}`);
     if (name === undefined) return;
     if (name === FINISH) return void issues.add(child(at, 'name'), `"${FINISH}" is reserved: it ends the pattern`);
@@ -112,11 +118,43 @@ function readParticipants(value: unknown, path: string, issues: Issues): Pattern
     const participant: PatternParticipant = { name };
     if (agent !== undefined) participant.agent = agent;
     if (capability !== undefined) participant.capability = capability;
+    Object.assign(participant, member);
     if (description !== undefined) participant.description = description;
     if (isObject(obj.settings)) participant.settings = obj.settings;
     result.push(participant);
   });
   return result;
+}
+
+function readMember(obj: Json, at: string, issues: Issues, depth: number): Partial<PatternParticipant> {
+  if (obj.definition !== undefined) {
+    const ref = readObject(obj.definition, child(at, 'definition'), issues, ['name', 'version', 'owner']);
+    if (!ref) return {};
+    const name = readString(ref, 'name', child(at, 'definition'), issues, { required: true, maxLength: 128 });
+    const version = typeof ref.version === 'number' ? String(ref.version) : readString(ref, 'version', child(at, 'definition'), issues, { maxLength: 64 });
+    const owner = readString(ref, 'owner', child(at, 'definition'), issues, { maxLength: 128 });
+    if (name === undefined) return {};
+    return { definition: { name, ...(version !== undefined && { version }), ...(owner !== undefined && { owner }) } };
+  }
+  if (obj.team !== undefined) {
+    const path = child(at, 'team');
+    if (depth + 1 >= MAX_TEAM_NESTING) {
+      issues.add(path, `teams may nest at most ${MAX_TEAM_NESTING} deep`);
+      return {};
+    }
+    const team = readObject(obj.team, path, issues, PATTERN_STEP_KEYS);
+    const teamSpec = team ? readPattern(team, path, issues, child(path, 'agents'), depth + 1) : undefined;
+    return team && teamSpec ? { team, teamSpec } : {};
+  }
+  if (obj.human !== undefined) {
+    const path = child(at, 'human');
+    const human = readObject(obj.human, path, issues, ['prompt', 'timeout_seconds']);
+    if (!human) return {};
+    const prompt = readString(human, 'prompt', path, issues, { maxLength: 4000 });
+    const timeoutSeconds = readInteger(human, 'timeout_seconds', path, issues);
+    return { human: { ...(prompt !== undefined && { prompt }), ...(timeoutSeconds !== undefined && { timeoutSeconds }) } };
+  }
+  return {};
 }
 
 function readRoutes(value: unknown, path: string, names: Set<string>, issues: Issues): Record<string, string[]> | undefined {
@@ -147,5 +185,8 @@ function checkTeamSize(name: PatternName, agents: PatternParticipant[], path: st
 /** The agents a pattern step names, with their paths, for the registry check. */
 export function patternAgentUses(spec: PatternSpec | undefined, agentsPath: string): Array<{ name: string; path: string }> {
   if (!spec) return [];
-  return spec.agents.flatMap((a, i) => (a.agent ? [{ name: a.agent, path: `${agentsPath}[${i}].agent` }] : []));
+  return spec.agents.flatMap((a, i) => {
+    if (a.agent) return [{ name: a.agent, path: `${agentsPath}[${i}].agent` }];
+    return patternAgentUses(a.teamSpec, `${agentsPath}[${i}].team.agents`);
+  });
 }

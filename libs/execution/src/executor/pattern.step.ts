@@ -10,10 +10,14 @@ import { PatternThreadRepository, type ThreadKey } from '../patterns/pattern-thr
 import { startPattern } from '../patterns/patterns.js';
 import { compileUntil } from '../patterns/until.js';
 import { renderInput } from './agent.step.js';
+import { PatternParkedTurns, isParkedMember } from './pattern-parked-turns.js';
 import { StepFailure, toStepError } from './step-failure.js';
 
 /** The step's lease was lost while it ran a turn: whoever holds it now carries on. */
 class TurnRefused extends Error {}
+
+/** A turn waits for a child run or a person: the step is parked until that wakes it. */
+class TurnParked extends Error {}
 
 /** A turn about to be taken: its number, and how often its participant spoke before. */
 interface NumberedCall extends TurnCall {
@@ -37,13 +41,14 @@ export class PatternStep {
     @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
     @Inject(StepCacheService) private readonly cache: StepCacheService,
     @Inject(PatternThreadRepository) private readonly threads: PatternThreadRepository,
+    @Inject(PatternParkedTurns) private readonly parked: PatternParkedTurns,
   ) {}
 
   async run(step: ClaimedStep, spec: StepSpec, definition: Definition, context: TemplateContext, signal: AbortSignal): Promise<void> {
     try {
       await this.coordinate(step, spec, definition, context, signal);
     } catch (error) {
-      if (error instanceof TurnRefused) return;
+      if (error instanceof TurnRefused || error instanceof TurnParked) return;
       throw error;
     }
   }
@@ -57,8 +62,8 @@ export class PatternStep {
     if (threadKey) seed.thread = (await this.threads.load(threadKey, step.id)) ?? undefined;
     if (pattern.until) seed.until = compileUntil(pattern.until, `${spec.id}.until`);
     const logic = startPattern(pattern, task, seed);
-    const done = new Map<number, PatternTurn>();
-    for (const turn of await this.turns.list(step.id)) if (turn.status === 'completed') done.set(turn.turn, turn);
+    const recorded = new Map<number, PatternTurn>();
+    for (const turn of await this.turns.list(step.id)) recorded.set(turn.turn, turn);
     const spoken = new Map<string, number>();
     let taken = 0;
     for (;;) {
@@ -75,7 +80,7 @@ export class PatternStep {
         return { ...call, turn: taken + i + 1, spoken: before };
       });
       taken += calls.length;
-      const outputs = await settleAll(calls.map((call) => this.takeTurn(step, spec, definition, call, done.get(call.turn), signal)));
+      const outputs = await settleAll(calls.map((call) => this.takeTurn(step, spec, definition, call, recorded.get(call.turn), signal)));
       logic.record(calls.map((call, i) => ({ agent: call.agent, output: outputs[i] })));
     }
   }
@@ -87,7 +92,7 @@ export class PatternStep {
 
   /** A completed turn's recorded output, or a new call of its agent. */
   private async takeTurn(step: ClaimedStep, spec: StepSpec, definition: Definition, call: NumberedCall, previous: PatternTurn | undefined, signal: AbortSignal): Promise<unknown> {
-    if (previous) {
+    if (previous?.status === 'completed') {
       if (previous.agent !== call.agent) {
         throw new StepFailure(`turn ${call.turn} was taken by "${previous.agent}" but the replay asks "${call.agent}"`, false, 'turn_mismatch');
       }
@@ -95,19 +100,31 @@ export class PatternStep {
     }
     const participant = spec.pattern!.agents.find((a) => a.name === call.agent)!;
     const input = participant.agent === 'builtin:script' ? { items: participant.settings?.items ?? [], index: call.spoken, input: call.input } : call.input;
-    const attempt = await this.turns.start(step, { turn: call.turn, agent: call.agent, input });
+    const parked = isParkedMember(participant);
+    // A parked turn woken (or re-claimed) continues its row; any other unfinished turn starts again.
+    const resumed = parked && previous?.status === 'running';
+    const attempt = resumed ? previous.attempt : await this.turns.start(step, { turn: call.turn, agent: call.agent, input });
     if (attempt === null) throw new TurnRefused();
     const ref = { turn: call.turn, agent: call.agent };
     try {
-      const { output, cacheHit } = await this.call(step, spec, definition, participant, input, attempt, signal);
+      const { output, cacheHit } = parked
+        ? await this.waitFor(step, participant, call.turn, input)
+        : await this.call(step, spec, definition, participant, input, attempt, signal);
       if (!(await this.turns.finish(step, ref, { status: 'completed', output, cacheHit }))) throw new TurnRefused();
       return output;
     } catch (error) {
-      if (error instanceof TurnRefused || signal.aborted || isDatabaseUnavailable(error)) throw error;
+      if (error instanceof TurnRefused || error instanceof TurnParked || signal.aborted || isDatabaseUnavailable(error)) throw error;
       const failure = toStepError(error, attempt);
       await this.turns.finish(step, ref, { status: 'failed', error: { ...failure, message: failure.message } });
       throw error;
     }
+  }
+
+  private async waitFor(step: ClaimedStep, participant: PatternParticipant, turn: number, input: unknown): Promise<{ output: unknown; cacheHit: boolean }> {
+    const outcome = await this.parked.take(step, participant, turn, input);
+    if (outcome === null) throw new TurnRefused();
+    if (!outcome.done) throw new TurnParked();
+    return { output: outcome.output, cacheHit: false };
   }
 
   private async call(
@@ -147,7 +164,7 @@ export class PatternStep {
 /** Waits for every turn of a parallel move (none is left running unrecorded), then throws the first failure. */
 async function settleAll(turns: Promise<unknown>[]): Promise<unknown[]> {
   const settled = await Promise.allSettled(turns);
-  const refused = settled.find((s) => s.status === 'rejected' && s.reason instanceof TurnRefused);
+  const refused = settled.find((s) => s.status === 'rejected' && (s.reason instanceof TurnRefused || s.reason instanceof TurnParked));
   const failed = refused ?? settled.find((s) => s.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
