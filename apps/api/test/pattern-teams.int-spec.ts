@@ -81,3 +81,47 @@ describe.each(testDatabaseKinds())('pattern teams and people on %s', (kind) => {
     expect(response.body.details).toEqual([{ path: 'steps[0].agents[0].team.agents[0].team.agents[0].team', message: 'teams may nest at most 3 deep' }]);
   });
 });
+
+describe.each(testDatabaseKinds())('the pattern library on %s', (kind) => {
+  const ctx = useTestServer(kind);
+
+  it('lists built-in patterns with settings schemas, registers a custom one and runs it by name', async () => {
+    const listed = await http('GET', `${ctx.url}/api/v1/patterns`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.patterns.map((p: any) => p.name)).toEqual(['supervisor', 'handoff', 'swarm', 'network', 'sequential', 'concurrent', 'group_chat']);
+    expect(listed.body.patterns[2].settings.required).toEqual(['pattern', 'max_turns', 'agents', 'thread']);
+
+    const custom = {
+      name: 'echo-twice', version: '1', description: 'says it twice',
+      settings: { type: 'object', required: ['word'], properties: { word: { type: 'string' } }, additionalProperties: false },
+      steps: [
+        { id: 'first', agent: 'builtin:transform', input: { said: '{{ input.settings.word }}', about: '{{ input.task.topic }}' } },
+        { id: 'second', agent: 'builtin:transform', depends_on: ['first'], input: { again: '{{ steps.first.output.said }}' } },
+      ],
+    };
+    const registered = await http('POST', `${ctx.url}/api/v1/patterns`, custom);
+    expect(registered.status).toBe(201);
+    expect(registered.body).toMatchObject({ name: 'echo-twice', kind: 'custom', version: '1' });
+    expect((await http('POST', `${ctx.url}/api/v1/patterns`, custom)).status).toBe(200);
+    expect((await http('POST', `${ctx.url}/api/v1/patterns`, { ...custom, settings: { type: 'object' } })).status).toBe(409);
+    const available = await http('GET', `${ctx.url}/api/v1/patterns/available`);
+    expect(available.body.patterns.find((p: any) => p.name === 'echo-twice')).toMatchObject({ kind: 'custom', settings: custom.settings });
+
+    const run = await startPlan(ctx.url, { steps: [{ id: 'say', type: 'pattern', pattern: 'echo-twice', settings: { word: 'hi' } }] }, { topic: 'tides' });
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done.status).toBe('completed');
+    expect(done.output.say).toEqual({ second: { again: 'hi' } });
+    expect(stepOf(done, 'say')).toMatchObject({ pattern: 'echo-twice', turns: [{ turn: 1, agent: 'echo-twice', status: 'completed' }] });
+
+    const badSettings = await http('POST', `${ctx.url}/api/v1/runs`, { plan: { steps: [{ id: 'say', type: 'pattern', pattern: 'echo-twice', settings: { word: 3 } }] } });
+    expect(badSettings.status).toBe(400);
+    expect(badSettings.body.details).toEqual([{ path: 'steps[0].settings.word', message: 'must be string' }]);
+    const unknown = await http('POST', `${ctx.url}/api/v1/runs`, { plan: { steps: [{ id: 'say', type: 'pattern', pattern: 'echo-thrice' }] } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.details[0]).toMatchObject({ path: 'steps[0].pattern', message: expect.stringContaining('unknown pattern "echo-thrice"') });
+    const badSchema = await http('POST', `${ctx.url}/api/v1/patterns`, { ...custom, name: 'broken', settings: { type: 'nonsense' } });
+    expect(badSchema.status).toBe(400);
+    expect(badSchema.body.details[0].path).toBe('settings');
+    expect((await http('GET', `${ctx.url}/api/v1/definitions/pattern.broken`)).status).toBe(404);
+  });
+});

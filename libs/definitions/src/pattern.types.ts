@@ -40,8 +40,16 @@ export interface PatternParticipant {
   settings?: Record<string, unknown>;
 }
 
+/** The definition a custom pattern's steps are stored as. */
+export function customPatternDefinition(name: string): string {
+  return `pattern.${name}`;
+}
+
 export interface PatternSpec {
-  name: PatternName;
+  /** A built-in pattern, or the name of a custom one (then `custom` is set). */
+  name: PatternName | (string & {});
+  /** A custom pattern (POST /api/v1/patterns): its settings, checked against its schema when stored. */
+  custom?: { settings: Record<string, unknown> };
   maxTurns: number;
   onMaxTurns: OnMaxTurns;
   agents: PatternParticipant[];

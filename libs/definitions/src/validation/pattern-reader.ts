@@ -1,10 +1,11 @@
 import { compileExpression } from '../expressions/index.js';
-import { PATTERN_NAMES, type PatternName, type PatternParticipant, type PatternSpec } from '../pattern.types.js';
+import { PATTERN_NAMES, customPatternDefinition, type PatternName, type PatternParticipant, type PatternSpec } from '../pattern.types.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
 
 /** Step keys a `type: pattern` step may carry besides the common ones. */
 export const PATTERN_STEP_KEYS = [
   'pattern', 'agents', 'max_turns', 'on_max_turns', 'supervisor', 'start', 'routes', 'thread', 'state', 'aggregator', 'selector', 'until',
+  'settings',
 ] as const;
 
 /** Which of the optional settings each pattern reads; any other is refused at its path. */
@@ -36,9 +37,7 @@ export const FINISH = 'FINISH';
  */
 export function readPattern(obj: Json, path: string, issues: Issues, agentsPath = child(path, 'agents'), depth = 0): PatternSpec | undefined {
   const name = readString(obj, 'pattern', path, issues, { required: true });
-  if (name !== undefined && !PATTERN_NAMES.includes(name as PatternName)) {
-    issues.add(child(path, 'pattern'), `unknown pattern "${name}" (known: ${PATTERN_NAMES.join(', ')})`);
-  }
+  if (name !== undefined && !PATTERN_NAMES.includes(name as PatternName)) return readCustom(obj, name, path, issues);
   const known = PATTERN_NAMES.includes(name as PatternName) ? (name as PatternName) : undefined;
   const maxTurns = readInteger(obj, 'max_turns', path, issues);
   if (obj.max_turns === undefined) issues.add(child(path, 'max_turns'), 'is required for a pattern (a positive integer: the most agent turns it may take)');
@@ -74,6 +73,28 @@ export function readPattern(obj: Json, path: string, issues: Issues, agentsPath 
   if (obj.until !== undefined) spec.until = readUntil(obj, path, issues);
   checkTeamSize(known, agents, agentsPath, issues);
   return spec;
+}
+
+/**
+ * A name that is not built in is a custom pattern's (POST /api/v1/patterns); whether one is
+ * registered, and whether `settings` fit its schema, is checked by the definitions service
+ * before anything is stored. Its one turn runs the pattern's definition as a child run.
+ */
+function readCustom(obj: Json, name: string, path: string, issues: Issues): PatternSpec | undefined {
+  if (!NAME_RULE.pattern.test(name)) return void issues.add(child(path, 'pattern'), `unknown pattern "${name}" (known: ${PATTERN_NAMES.join(', ')}, or a custom pattern's name)`);
+  for (const key of PATTERN_STEP_KEYS) {
+    if (obj[key] !== undefined && !['pattern', 'settings', 'max_turns'].includes(key)) issues.add(child(path, key), `is not a setting of a custom pattern (give its settings in settings)`);
+  }
+  if (obj.max_turns !== undefined) readInteger(obj, 'max_turns', path, issues);
+  if (obj.settings !== undefined && !isObject(obj.settings)) issues.add(child(path, 'settings'), `must be an object, got ${describe(obj.settings)}`);
+  const settings = isObject(obj.settings) ? obj.settings : {};
+  return {
+    name,
+    custom: { settings },
+    maxTurns: typeof obj.max_turns === 'number' ? obj.max_turns : 1,
+    onMaxTurns: 'fail',
+    agents: [{ name, definition: { name: customPatternDefinition(name), owner: '' } }],
+  };
 }
 
 /** What a group chat's `until` may name: the task, the transcript so far, its last message, the turn. */

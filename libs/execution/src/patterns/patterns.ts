@@ -17,5 +17,16 @@ const FACTORIES: Record<PatternName, PatternFactory> = {
 
 /** Starts one execution of `spec` on `task`. */
 export function startPattern(spec: PatternSpec, task: unknown, seed: PatternSeed = {}): PatternRun {
-  return FACTORIES[spec.name](spec, task, seed);
+  if (spec.custom) return customPattern(spec, task);
+  return FACTORIES[spec.name as PatternName](spec, task, seed);
+}
+
+/** A custom pattern: one turn that runs its definition as a child run on `{ task, settings }`. */
+function customPattern(spec: PatternSpec, task: unknown): PatternRun {
+  let finished: { output: unknown } | null = null;
+  return {
+    next: () => (finished ? { finish: finished.output } : { calls: [{ agent: spec.agents[0]!.name, input: { task, settings: spec.custom!.settings } }] }),
+    record: ([result]) => void (finished = { output: result!.output }),
+    partial: () => null,
+  };
 }
