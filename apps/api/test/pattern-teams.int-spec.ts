@@ -1,3 +1,4 @@
+import { loadExampleDefinitions } from '@baton/definitions';
 import { testDatabaseKinds, waitFor } from '@baton/testing';
 import { http, useTestServer } from './support/test-app.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
@@ -123,5 +124,19 @@ describe.each(testDatabaseKinds())('the pattern library on %s', (kind) => {
     expect(badSchema.status).toBe(400);
     expect(badSchema.body.details[0].path).toBe('settings');
     expect((await http('GET', `${ctx.url}/api/v1/definitions/pattern.broken`)).status).toBe(404);
+  });
+
+  it('runs the two pattern examples that npm start loads', async () => {
+    const examples = loadExampleDefinitions().filter((e) => ['supervisor-team.yaml', 'handoff-desk.yaml'].includes(e.file));
+    expect(examples).toHaveLength(2);
+    for (const example of examples) expect((await http('POST', `${ctx.url}/api/v1/definitions`, example.body)).status).toBe(201);
+    const start = async (name: string, input: unknown) => waitForRun(ctx.url, (await http('POST', `${ctx.url}/api/v1/runs`, { definition: { name }, input })).body.id);
+    const team = await start('supervisor-team', { topic: 'tides' });
+    expect(team.status).toBe('completed');
+    expect(stepOf(team, 'team').turns.map((t: any) => t.agent)).toEqual(['editor', 'researcher', 'editor', 'writer', 'editor']);
+    expect(team.output.team).toEqual({ ask: 'write one paragraph from the facts' });
+    const desk = await start('handoff-desk', { customer: 'Ada' });
+    expect(desk.status).toBe('completed');
+    expect(desk.output.summary).toEqual({ customer: 'Ada', resolution: 'refunded 42' });
   });
 });
