@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatonError } from '@baton/common';
+import { BatonConfig, BatonError, findHostileInput } from '@baton/common';
 import { OrchestrationDefinitionService } from '../definition.service.js';
 import { PATTERN_NAMES, customPatternDefinition, type PatternName } from '../pattern.types.js';
 import { Issues, isObject, readObject, readString, describe } from '../validation/field-reader.js';
@@ -22,6 +22,7 @@ export class PatternLibraryService {
   constructor(
     @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
     @Inject(CustomPatternRepository) private readonly patterns: CustomPatternRepository,
+    @Inject(BatonConfig) private readonly config: BatonConfig,
   ) {}
 
   async list(): Promise<PatternDescription[]> {
@@ -31,6 +32,9 @@ export class PatternLibraryService {
 
   /** 201 semantics: `created` false when the same version with the same steps was stored before. */
   async register(body: unknown): Promise<{ pattern: PatternDescription; created: boolean }> {
+    // jsonb cannot hold \u0000 or lone surrogates: refuse them (and over-deep values) up front.
+    const hostile = findHostileInput(body, { maxDepth: this.config.maxJsonDepth });
+    if (hostile) throw BatonError.validation([hostile]);
     const issues = new Issues();
     const obj = readObject(body, '', issues, BODY_KEYS);
     if (!obj) throw BatonError.validation(issues.errors);
