@@ -128,16 +128,18 @@ describe.each(testDatabaseKinds())('patterns on %s', (kind) => {
     expect(stepOf(done, 'net').turns.map((t: any) => t.agent)).toEqual(['planner', 'writer', 'critic', 'planner']);
   });
 
-  it('runs sequential and concurrent teams', async () => {
-    await team('seq-', {
+  it('runs sequential (one member picked by capability) and concurrent teams', async () => {
+    const seqAgents = await team('seq-', {
       a: (input) => `${input.input.text}-a`,
       b: (input) => `${input.input}-b`,
       x: (input) => ({ x: input.task.n * 2 }),
       y: (input) => ({ y: input.task.n * 3 }),
       sum: (input) => input.results.x.x + input.results.y.y,
     });
+    const capable = await http('POST', `${ctx.url}/api/v1/agents`, { name: 'seq-capable-b', kind: 'http', url: seqAgents.url('b'), capabilities: [`suffixing-${kind}`] });
+    expect(capable.status).toBe(201);
     const seq = await waitForRun(ctx.url, (await startPlan(ctx.url, {
-      steps: [{ id: 's', type: 'pattern', pattern: 'sequential', max_turns: 2, agents: agentsOf('seq-', ['a', 'b']) }],
+      steps: [{ id: 's', type: 'pattern', pattern: 'sequential', max_turns: 2, agents: [{ name: 'a', agent: 'seq-a' }, { name: 'b', capability: `suffixing-${kind}` }] }],
     }, { text: 'go' })).id);
     expect(seq.output.s).toBe('go-a-b');
     const con = await waitForRun(ctx.url, (await startPlan(ctx.url, {
