@@ -9,6 +9,7 @@ import { coordinationScenario } from './scenarios/coordination.js';
 import { dbosScenario } from './scenarios/dbos.js';
 import { graphileScenario } from './scenarios/graphile.js';
 import { memoryScenario } from './scenarios/memory.js';
+import { patternsScenario } from './scenarios/patterns.js';
 import { planningScenario } from './scenarios/planning.js';
 import { roundTripsScenario } from './scenarios/round-trips.js';
 import { stateQueriesScenario } from './scenarios/state-queries.js';
@@ -23,6 +24,7 @@ import { throughputInProcessScenario, throughputScenario } from './scenarios/thr
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = {
   planning: planningScenario,
   coordination: coordinationScenario,
+  patterns: patternsScenario,
   throughput: throughputScenario,
   'throughput-inprocess': throughputInProcessScenario,
   graphile: graphileScenario,

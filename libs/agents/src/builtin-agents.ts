@@ -6,7 +6,7 @@ import type { Agent } from './agent.types.js';
  */
 export const BUILTIN_PREFIX = 'builtin:';
 
-export const BUILTIN_AGENT_NAMES = ['builtin:delay', 'builtin:echo', 'builtin:fail', 'builtin:transform'] as const;
+export const BUILTIN_AGENT_NAMES = ['builtin:delay', 'builtin:echo', 'builtin:fail', 'builtin:script', 'builtin:transform'] as const;
 
 export type BuiltinAgentName = (typeof BUILTIN_AGENT_NAMES)[number];
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AgentCatalog } from './definition.types.js';
 
-export const BUILTIN_AGENT_NAMES = ['builtin:echo', 'builtin:delay', 'builtin:fail', 'builtin:transform'] as const;
+export const BUILTIN_AGENT_NAMES = ['builtin:echo', 'builtin:delay', 'builtin:fail', 'builtin:transform', 'builtin:script'] as const;
 
 /**
  * The catalog used when the app supplies none: only the built-in agents exist. Lets this

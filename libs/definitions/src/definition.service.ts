@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatonConfig, BatonError, LruCache, contentHash, findHostileInput } from '@baton/common';
+import { BatonConfig, BatonError, LruCache, contentHash, findHostileInput, type FieldError } from '@baton/common';
 import { AgentCatalog, type Definition, type DefinitionRef, type DefinitionSource } from './definition.types.js';
 import { DefinitionRepository, type DefinitionVersionSummary, type StoredDefinition } from './definition.repository.js';
 import { parseDefinitionBody, type DefinitionBodyLimits } from './definition-body.js';
+import { CustomPatternCheck } from './patterns/custom-pattern-check.js';
 import { normalizeDefinition, validateDefinition, type NormalizedDefinition } from './validation/validate-definition.js';
 import { findSelfStart } from './validation/self-start-check.js';
 
@@ -42,6 +43,7 @@ export class OrchestrationDefinitionService {
     @Inject(DefinitionRepository) private readonly repository: DefinitionRepository,
     @Inject(AgentCatalog) private readonly agentCatalog: AgentCatalog,
     @Inject(BatonConfig) config: BatonConfig,
+    @Inject(CustomPatternCheck) private readonly customPatterns: CustomPatternCheck,
   ) {
     this.byId = new LruCache(config.cacheMaxDefinitions);
     this.byKey = new LruCache(config.cacheMaxDefinitions);
@@ -144,7 +146,18 @@ export class OrchestrationDefinitionService {
     // values) here, whatever door the body came through, instead of a 500 at insert.
     const hostile = findHostileInput(body, { maxDepth: this.limits.maxDepth });
     if (hostile) throw BatonError.validation([hostile]);
-    return normalizeDefinition(body, { requireNameAndVersion: saved, agentCatalog: this.agentCatalog, maxSteps: this.limits.maxSteps });
+    // Custom pattern names are checked against the database; their errors join the others,
+    // so an unknown pattern is named even when its step has other problems too.
+    const customErrors = await this.customPatterns.check(body);
+    try {
+      const normalized = await normalizeDefinition(body, { requireNameAndVersion: saved, agentCatalog: this.agentCatalog, maxSteps: this.limits.maxSteps });
+      if (customErrors.length > 0) throw BatonError.validation(customErrors);
+      return normalized;
+    } catch (error) {
+      if (customErrors.length === 0 || !(error instanceof BatonError) || error.kind !== 'validation' || !Array.isArray(error.details)) throw error;
+      if (error.details.some((e: FieldError) => customErrors.some((c) => c.path === e.path))) throw error;
+      throw BatonError.validation([...(error.details as FieldError[]), ...customErrors]);
+    }
   }
 
   /** A definition that starts itself (directly or through stored ones) is refused when stored. */

@@ -1,3 +1,5 @@
+import type { PatternSpec } from './pattern.types.js';
+
 /**
  * The normalized shape of a definition: what runs and execution consume. Whatever spelling
  * the submitted body used (legacy keys, snake or camel case), it has been validated and
@@ -23,7 +25,7 @@ export interface CachePolicy {
   ttlSeconds: number;
 }
 
-export type StepType = 'agent' | 'orchestration' | 'checkpoint';
+export type StepType = 'agent' | 'orchestration' | 'checkpoint' | 'pattern';
 
 export interface DefinitionRef {
   name: string;
@@ -80,6 +82,8 @@ export interface StepSpec {
   loop?: LoopSpec;
   /** For `type: orchestration` instead of `definition`: a template yielding a definition body written at run time. */
   plan?: string;
+  /** For `type: pattern`: the team and how it passes the work around. */
+  pattern?: PatternSpec;
   /** Step ids referenced by this step's templates and expressions (upstream of it, or itself in a loop). */
   references: string[];
 }

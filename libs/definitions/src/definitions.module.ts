@@ -4,6 +4,10 @@ import { BuiltinAgentCatalog } from './builtin-agent-catalog.js';
 import { DefinitionRepository } from './definition.repository.js';
 import { OrchestrationDefinitionService } from './definition.service.js';
 import { DefinitionsController } from './http/definitions.controller.js';
+import { PatternsController } from './http/patterns.controller.js';
+import { CustomPatternCheck } from './patterns/custom-pattern-check.js';
+import { CustomPatternRepository } from './patterns/custom-pattern.repository.js';
+import { PatternLibraryService } from './patterns/pattern-library.service.js';
 
 export interface DefinitionsModuleOptions {
   /** Modules whose exports `agentCatalog` needs (e.g. the agents module). */
@@ -26,9 +30,12 @@ export class DefinitionsModule {
     return {
       module: DefinitionsModule,
       imports: options.imports ?? [],
-      controllers: [DefinitionsController],
+      controllers: [DefinitionsController, PatternsController],
       providers: [
         DefinitionRepository,
+        CustomPatternRepository,
+        CustomPatternCheck,
+        PatternLibraryService,
         OrchestrationDefinitionService,
         { provide: AgentCatalog, useClass: options.agentCatalog ?? BuiltinAgentCatalog },
       ],

@@ -1,5 +1,7 @@
 /** Definitions: the format, its validation and planning, storage, templating and REST API. */
 export * from './definition.types.js';
+export * from './pattern.types.js';
+export { FINISH, CHAT_UNTIL_VARIABLES } from './validation/pattern-reader.js';
 export { DefinitionsModule, type DefinitionsModuleOptions } from './definitions.module.js';
 export { OrchestrationDefinitionService, hashBody, type DefinitionPage } from './definition.service.js';
 export { BuiltinAgentCatalog, BUILTIN_AGENT_NAMES } from './builtin-agent-catalog.js';

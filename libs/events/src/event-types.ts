@@ -26,6 +26,8 @@ export const STEP_EVENTS = [
   'step.recovered',
   'step.child_started',
   'step.iteration_completed',
+  'step.turn_started',
+  'step.turn_completed',
 ] as const satisfies readonly (keyof EventCatalogue)[];
 
 /** An error as events carry it (a step's or a run's). */
@@ -84,6 +86,9 @@ export interface EventCatalogue {
   'step.child_started': { childRunId: string };
   /** One iteration of a looping step finished; `next` is the iteration queued after it, if any. */
   'step.iteration_completed': { iteration: number; next?: number; until?: boolean };
+  /** A turn of a `type: pattern` step: `agent` is the participant's name in the team. */
+  'step.turn_started': { turn: number; agent: string; attempt: number };
+  'step.turn_completed': { turn: number; agent: string; status: 'completed' | 'failed'; cacheHit: boolean; durationMs: number; error?: EventError };
   'approval.requested': { approvalId: string; kind: string; prompt: string | null; expiresAt: Date | null };
   'approval.decided': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
   'approval.expired': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };

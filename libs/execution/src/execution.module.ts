@@ -5,6 +5,9 @@ import { AgentStep } from './executor/agent.step.js';
 import { CheckpointStep } from './executor/checkpoint.step.js';
 import { ChildRunStep } from './executor/child-run.step.js';
 import { ControlFlowStep } from './executor/control-flow.step.js';
+import { PatternStep } from './executor/pattern.step.js';
+import { PatternParkedTurns } from './executor/pattern-parked-turns.js';
+import { PatternThreadRepository } from './patterns/pattern-thread.repository.js';
 import { OrchestrationStepExecutorService } from './executor/step-executor.service.js';
 import { CompletionBuffer } from './queue/completion-buffer.service.js';
 import { OrchestrationExecutionService } from './queue/execution-queue.service.js';
@@ -19,7 +22,7 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       imports: options.imports ?? [],
-      providers: [StepCacheRepository, StepCacheService, AgentStep, ChildRunStep, ControlFlowStep, CheckpointStep, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
+      providers: [StepCacheRepository, StepCacheService, AgentStep, ChildRunStep, ControlFlowStep, CheckpointStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
       exports: [OrchestrationExecutionService, StepCacheService],
     };
   }

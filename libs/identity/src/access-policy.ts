@@ -44,6 +44,10 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/definitions/:name/versions/:version', access: 'read' },
     { method: 'GET', pattern: '/api/v1/definitions/:name/versions', access: 'read' },
     { method: 'POST', pattern: '/api/v1/definitions', access: 'definition.create' },
+    // The pattern library (issue 9, docs/patterns.md): read like definitions, registered by admins
+    { method: 'GET', pattern: '/api/v1/patterns', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/patterns/available', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/patterns', access: 'pattern.create' },
     { method: 'GET', pattern: '/api/v1/agents', access: 'read' },
     { method: 'GET', pattern: '/api/v1/agents/:name', access: 'read' },
     { method: 'POST', pattern: '/api/v1/agents', access: 'agent.create' },

@@ -12,6 +12,7 @@ export const ACTION_GROUPS = {
   'step.retry': 'runs.control',
   'approval.decide': 'approvals.decide',
   'definition.create': 'admin',
+  'pattern.create': 'admin',
   'agent.create': 'admin',
   'agent.delete': 'admin',
   'webhook.create': 'admin',

@@ -13,3 +13,5 @@ export { isTerminalRun, RUN_STATUSES, type RunStatus } from './domain/run-status
 export { isTerminalStep, type StepStatus } from './domain/step-status.js';
 export { WORK_CHANNEL, CANCEL_CHANNEL, WORK_AVAILABLE_EVENT, RUNS_STOPPED_EVENT } from './domain/work-signals.js';
 export { DelayedRunScheduler } from './domain/delayed-runs.js';
+export { PatternTurnsService, type TurnOutcome } from './services/pattern-turns.service.js';
+export type { PatternTurn, TurnStatus } from './domain/turn-status.js';

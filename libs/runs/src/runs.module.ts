@@ -12,6 +12,8 @@ import { RunQueryService } from './services/run-query.service.js';
 import { StepLeaseService } from './services/step-lease.service.js';
 import { StepIterationsService } from './services/step-iterations.service.js';
 import { StepTransitionsService } from './services/step-transitions.service.js';
+import { PatternTurnRepository } from './repositories/pattern-turn.repository.js';
+import { PatternTurnsService } from './services/pattern-turns.service.js';
 
 const exported = [
   OrchestrationRunFactoryService,
@@ -20,6 +22,7 @@ const exported = [
   StepTransitionsService,
   StepLeaseService,
   StepIterationsService,
+  PatternTurnsService,
 ];
 
 /**
@@ -33,7 +36,7 @@ export class RunsModule {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
       controllers: [RunsController],
-      providers: [RunRepository, StepRepository, StepLeaseRepository, StepIterationRepository, RunLifecycleService, ...exported],
+      providers: [RunRepository, StepRepository, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

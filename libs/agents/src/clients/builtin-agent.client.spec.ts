@@ -27,6 +27,13 @@ describe('built-in agents', () => {
     expect(await run('builtin:transform', { summary: 'x' })).toEqual({ summary: 'x' });
   });
 
+  it('script answers the item at index, and fails clearly past the end', async () => {
+    expect(await run('builtin:script', { items: [{ next: 'a' }, { next: 'FINISH' }], index: 1 })).toEqual({ next: 'FINISH' });
+    const past = await failure(run('builtin:script', { items: ['only'], index: 1 }));
+    expect([past.code, past.retryable, past.message]).toEqual(['script_exhausted', false, 'builtin:script has no item 1 (it has 1)']);
+    expect((await failure(run('builtin:script', { index: 0 }))).code).toBe('invalid_input');
+  });
+
   it('delay waits at least ms, then returns output when given', async () => {
     const started = Date.now();
     expect(await run('builtin:delay', { ms: 120, output: { done: true } })).toEqual({ done: true });

@@ -22,6 +22,8 @@ export class BuiltinAgentClient implements AgentClient {
         return delay(input, signal);
       case 'builtin:fail':
         return fail(input, context);
+      case 'builtin:script':
+        return script(input);
       default:
         throw new AgentCallError(`unknown built-in agent ${agent.name}`, false, 'unknown_agent');
     }
@@ -61,4 +63,17 @@ function fail(input: unknown, context: InvocationContext): unknown {
     throw new AgentCallError(text, typeof retryable === 'boolean' ? retryable : true);
   }
   return output ?? input;
+}
+
+/**
+ * `{ items, index }`: answers `items[index]`. A pattern step sends the participant's
+ * `settings.items` and how many turns that participant has taken, so a team of scripts
+ * replays the same conversation every time: patterns are rehearsed without a model.
+ */
+function script(input: unknown): unknown {
+  const { items, index } = asObject(input);
+  if (!Array.isArray(items)) throw new AgentCallError('builtin:script needs input.items, a list (settings.items in a pattern)', false, 'invalid_input');
+  const at = typeof index === 'number' && Number.isSafeInteger(index) && index >= 0 ? index : 0;
+  if (at >= items.length) throw new AgentCallError(`builtin:script has no item ${at} (it has ${items.length})`, false, 'script_exhausted');
+  return items[at];
 }

@@ -1,6 +1,8 @@
 import { readCheckpoint } from './checkpoint-reader.js';
 import { readControlFlow, readPlan } from './control-flow-reader.js';
 import type { CachePolicy, CheckpointSpec, DefinitionRef, LoopSpec, StepType } from '../definition.types.js';
+import type { PatternSpec } from '../pattern.types.js';
+import { PATTERN_STEP_KEYS, readPattern } from './pattern-reader.js';
 import { parseTemplate, TemplateSyntaxError } from '../template/template-parser.js';
 import { scanTemplates, type FoundExpression, type TemplateScan } from '../template/template-scan.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
@@ -11,8 +13,9 @@ export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const STEP_KEYS = [
   'id', 'type', 'description', 'agent', 'capability', 'depends_on', 'input', 'prompt',
   'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint', 'when', 'loop', 'plan',
+  ...PATTERN_STEP_KEYS,
 ] as const;
-const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint'];
+const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint', 'pattern'];
 const DEFINITION_REF_KEYS = ['name', 'version', 'owner'] as const;
 // Hoisted: read once per step, and a 100,000-step graph should not allocate it 100,000 times.
 const ID_RULE = { required: true, pattern: STEP_ID_PATTERN, patternHint: 'letters, digits, _ and -, not starting with a digit or -', maxLength: 128 };
@@ -45,6 +48,7 @@ export interface ReadStep {
   loop?: LoopSpec;
   /** For `type: orchestration`: a `{{ expr }}` yielding a definition body at run time. */
   plan?: string;
+  pattern?: PatternSpec;
   /** Every template expression in input, prompt, for_each, checkpoint and plan, and the steps named by CEL, with its path. */
   expressions: FoundExpression[];
 }
@@ -127,7 +131,10 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
   onlyFor('definition', 'orchestration');
   onlyFor('plan', 'orchestration');
   onlyFor('checkpoint', 'checkpoint');
-  if (type === 'agent') {
+  for (const key of PATTERN_STEP_KEYS) onlyFor(key, 'pattern');
+  if (type === 'pattern') {
+    step.pattern = readPattern(obj, path, issues);
+  } else if (type === 'agent') {
     step.agent = readString(obj, 'agent', path, issues, { required: false, maxLength: 200 });
     step.capability = readString(obj, 'capability', path, issues, { maxLength: 200 });
     if (obj.agent === undefined && obj.capability === undefined) {

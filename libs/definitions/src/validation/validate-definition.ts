@@ -6,8 +6,10 @@ import { readExecutionSettings } from './execution-settings.js';
 import { readStep, type ReadStep } from './step-reader.js';
 import { checkGraph } from './graph-checks.js';
 import { mergeCache, mergeFailure } from './policies.js';
+import { patternAgentUses } from './pattern-reader.js';
+import { readPatternShortcut } from './pattern-shortcut.js';
 
-const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps', 'a2a'] as const;
+const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps', 'a2a', 'agents'] as const;
 /** `a2a.answer`: what a blocking A2A send answers when the run completes at once (see docs/a2a.md). */
 const A2A_ANSWERS = ['task', 'message'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -64,8 +66,9 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
     const a2a = readObject(obj.a2a, 'a2a', issues, ['answer']);
     if (a2a && a2a.answer !== undefined && !A2A_ANSWERS.includes(a2a.answer as string)) issues.add('a2a.answer', `must be one of ${A2A_ANSWERS.join(', ')}`);
   }
-  const { settings, cachedStepPaths } = readExecutionSettings(obj.orchestration, issues);
-  const steps = readSteps(obj.steps, issues, options.maxSteps ?? DEFAULT_MAX_STEPS);
+  const shortcut = readPatternShortcut(obj, issues);
+  const { settings, cachedStepPaths } = readExecutionSettings(shortcut ? shortcut.orchestration : obj.orchestration, issues);
+  const steps = shortcut ? shortcut.steps : readSteps(obj.steps, issues, options.maxSteps ?? DEFAULT_MAX_STEPS);
   const plan = checkGraph(steps, issues);
   const ids = new Set(steps.map((step) => step.id));
   for (const [stepId, path] of cachedStepPaths) {
@@ -73,6 +76,7 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
   }
   const agents: AgentUse[] = [];
   for (const step of steps) if (step.agent) agents.push(new StepAgentUse(step.agent, step.path));
+  for (const step of steps) agents.push(...patternAgentUses(step.pattern, shortcut ? 'agents' : `${step.path}.agents`));
   if (issues.errors.length > 0 || !plan) return { ok: false, errors: issues.errors, agents };
   const byId = new Map(steps.map((step) => [step.id!, step]));
   const specs = plan.order.map((id) => toStepSpec(byId.get(id)!, settings));
@@ -172,5 +176,6 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
     // Iterations usually repeat the same input: a cache would answer each with the first output.
     spec.cache = { ...spec.cache, enabled: false };
   }
+  if (step.pattern !== undefined) spec.pattern = step.pattern;
   return spec;
 }

@@ -8,6 +8,7 @@ import { AgentStep } from './agent.step.js';
 import { CheckpointStep, type AgentQuestion } from './checkpoint.step.js';
 import { ChildRunStep } from './child-run.step.js';
 import { ControlFlowStep } from './control-flow.step.js';
+import { PatternStep } from './pattern.step.js';
 import { backoffDelay } from './retry-policy.js';
 import { StepFailure, toStepError } from './step-failure.js';
 
@@ -31,6 +32,7 @@ export class OrchestrationStepExecutorService {
     @Inject(CheckpointStep) private readonly checkpoints: CheckpointStep,
     @Inject(CompletionBuffer) private readonly completions: CompletionBuffer,
     @Inject(ControlFlowStep) private readonly flow: ControlFlowStep,
+    @Inject(PatternStep) private readonly patterns: PatternStep,
   ) {}
 
   /** `signal` aborts the agent call (run cancelled, lease lost, shutdown). */
@@ -59,6 +61,7 @@ export class OrchestrationStepExecutorService {
       const loop = spec.loop ? (result: { input: unknown; output: unknown }) => this.flow.afterIteration(step, spec, context, result) : undefined;
       if (spec.type === 'orchestration') return await this.childRuns.run(step, spec, context, loop);
       if (spec.type === 'checkpoint') return await this.checkpoints.run(step, spec, context);
+      if (spec.type === 'pattern') return await this.patterns.run(step, spec, definition, context, signal);
       // Woken (or recovered) after a person answered a remote agent's question: continue it.
       const answered = step.wakeReason ? await this.checkpoints.agentReply(step) : null;
       if (answered && 'error' in answered) return void (await this.transitions.fail(step, answered.error));

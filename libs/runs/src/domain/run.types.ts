@@ -1,6 +1,7 @@
 import type { CachePolicy, FailurePolicy } from '@baton/definitions';
 import type { RunStatus } from './run-status.js';
 import type { StepStatus } from './step-status.js';
+import type { PatternTurn } from './turn-status.js';
 
 /** The normalized execution settings recorded on a run when it is created. */
 export interface RunExecution {
@@ -89,6 +90,9 @@ export interface Step {
   skipReason: string | null;
   /** For a looping step: the current iteration, from 1; null for a step without `loop`. */
   iteration: number | null;
+  /** For `type: pattern` steps read with their run: the pattern's name and its turns in order. */
+  pattern?: string | null;
+  turns?: PatternTurn[];
 }
 
 /** One finished iteration of a looping step. */

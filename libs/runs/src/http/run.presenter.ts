@@ -1,4 +1,5 @@
 import type { Run, RunWithSteps, Step, StepIteration } from '../domain/run.types.js';
+import type { PatternTurn } from '../domain/turn-status.js';
 
 /** The JSON shapes of runs and steps in API responses. */
 export function presentRun(run: Run): Record<string, unknown> {
@@ -46,6 +47,7 @@ export function presentStep(step: Step, iterations?: StepIteration[]): Record<st
     queuedAt: step.queuedAt,
     startedAt: step.startedAt,
     finishedAt: step.finishedAt,
+    ...(step.type === 'pattern' && { pattern: step.pattern ?? null, turns: (step.turns ?? []).map(presentTurn) }),
   };
   if (step.skipReason) presented.skip_reason = step.skipReason;
   if (step.iteration !== null) {
@@ -53,6 +55,22 @@ export function presentStep(step: Step, iterations?: StepIteration[]): Record<st
     presented.iterations = presentIterations(step, iterations ?? []);
   }
   return presented;
+}
+
+/** A pattern turn as CONTRACTS.md and the dashboard read it (snake_case, like the issue). */
+function presentTurn(turn: PatternTurn): Record<string, unknown> {
+  return {
+    turn: turn.turn,
+    agent: turn.agent,
+    status: turn.status,
+    attempt: turn.attempt,
+    cache_hit: turn.cacheHit,
+    input: turn.input,
+    output: turn.output,
+    error: turn.error,
+    started_at: turn.startedAt,
+    finished_at: turn.finishedAt,
+  };
 }
 
 /**

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/common';
-import type { Run, RunWithSteps } from '../domain/run.types.js';
+import { OrchestrationDefinitionService } from '@baton/definitions';
+import type { Run, RunWithSteps, Step } from '../domain/run.types.js';
+import { PatternTurnRepository } from '../repositories/pattern-turn.repository.js';
 import { RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepIterationRepository } from '../repositories/step-iteration.repository.js';
@@ -19,6 +21,8 @@ export class RunQueryService {
     @Inject(RunRepository) private readonly runs: RunRepository,
     @Inject(StepRepository) private readonly steps: StepRepository,
     @Inject(StepIterationRepository) private readonly iterations: StepIterationRepository,
+    @Inject(PatternTurnRepository) private readonly turns: PatternTurnRepository,
+    @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
   ) {}
 
   async get(id: string): Promise<RunWithSteps> {
@@ -27,7 +31,18 @@ export class RunQueryService {
     const steps = await this.steps.listByRun(id);
     // Only runs with a looping step pay for the second read.
     const iterations = steps.some((step) => step.iteration !== null) ? await this.iterations.listByRun(id) : undefined;
+    if (steps.some((s) => s.type === 'pattern')) await this.addTurns(run, steps);
     return { ...run, steps, ...(iterations && { iterations }) };
+  }
+  /** Pattern steps show their pattern's name and their turns in order. */
+  private async addTurns(run: Run, steps: Step[]): Promise<void> {
+    const turns = await this.turns.listByRun(run.id);
+    const definition = await this.definitions.getById(run.definitionId);
+    for (const step of steps) {
+      if (step.type !== 'pattern') continue;
+      step.pattern = definition.steps.find((s) => s.id === step.key)?.pattern?.name ?? null;
+      step.turns = turns.filter((t) => t.stepId === step.id);
+    }
   }
 
   async getRun(id: string): Promise<Run> {

@@ -1,0 +1,180 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AgentModeRouterService } from '@baton/agents';
+import { isDatabaseUnavailable } from '@baton/db';
+import type { Definition, PatternParticipant, StepSpec, TemplateContext } from '@baton/definitions';
+import { PatternTurnsService, StepTransitionsService, type ClaimedStep, type PatternTurn } from '@baton/runs';
+import { stepCacheKey } from '../cache/cache-key.js';
+import { StepCacheService } from '../cache/step-cache.service.js';
+import type { PatternRun, PatternSeed, TurnCall } from '../patterns/pattern-logic.js';
+import { PatternThreadRepository, type ThreadKey } from '../patterns/pattern-thread.repository.js';
+import { startPattern } from '../patterns/patterns.js';
+import { compileUntil } from '../patterns/until.js';
+import { renderInput } from './agent.step.js';
+import { PatternParkedTurns, isParkedMember } from './pattern-parked-turns.js';
+import { StepFailure, toStepError } from './step-failure.js';
+
+/** The step's lease was lost while it ran a turn: whoever holds it now carries on. */
+class TurnRefused extends Error {}
+
+/** A turn waits for a child run or a person: the step is parked until that wakes it. */
+class TurnParked extends Error {}
+
+/** A turn about to be taken: its number, and how often its participant spoke before. */
+interface NumberedCall extends TurnCall {
+  turn: number;
+  spoken: number;
+}
+
+/**
+ * A step of `type: pattern`: a durable coordinator. When claimed it reads the turns done so
+ * far, replays them through the pattern's logic (no agent is called for a completed turn),
+ * then asks the logic for the next move and takes each turn as a row of its own: started,
+ * called (through the step cache, with the step's timeout), completed, each write one
+ * transaction with its event and fenced by the step's lease. A failed turn fails this
+ * attempt; the step's retry policy runs it again from that turn.
+ */
+@Injectable()
+export class PatternStep {
+  constructor(
+    @Inject(PatternTurnsService) private readonly turns: PatternTurnsService,
+    @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
+    @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
+    @Inject(StepCacheService) private readonly cache: StepCacheService,
+    @Inject(PatternThreadRepository) private readonly threads: PatternThreadRepository,
+    @Inject(PatternParkedTurns) private readonly parked: PatternParkedTurns,
+  ) {}
+
+  async run(step: ClaimedStep, spec: StepSpec, definition: Definition, context: TemplateContext, signal: AbortSignal): Promise<void> {
+    try {
+      await this.coordinate(step, spec, definition, context, signal);
+    } catch (error) {
+      if (error instanceof TurnRefused || error instanceof TurnParked) return;
+      throw error;
+    }
+  }
+
+  private async coordinate(step: ClaimedStep, spec: StepSpec, definition: Definition, context: TemplateContext, signal: AbortSignal): Promise<void> {
+    const pattern = spec.pattern;
+    if (!pattern) throw new StepFailure(`step ${spec.id} has no pattern`, false, 'definition_mismatch');
+    const task = renderInput(spec, context);
+    const threadKey = pattern.name === 'swarm' ? threadKeyOf(step, spec, definition, task) : null;
+    const seed: PatternSeed = {};
+    if (threadKey) seed.thread = (await this.threads.load(threadKey, step.id)) ?? undefined;
+    if (pattern.until) seed.until = compileUntil(pattern.until, `${spec.id}.until`);
+    const logic = startPattern(pattern, task, seed);
+    const recorded = new Map<number, PatternTurn>();
+    for (const turn of await this.turns.list(step.id)) recorded.set(turn.turn, turn);
+    const spoken = new Map<string, number>();
+    let taken = 0;
+    for (;;) {
+      if (signal.aborted) throw new TurnRefused();
+      const move = logic.next();
+      if ('finish' in move) return this.finish(step, move.finish, task, threadKey, logic);
+      if (taken + move.calls.length > pattern.maxTurns) {
+        if (pattern.onMaxTurns === 'complete') return this.finish(step, logic.partial(), task, threadKey, logic);
+        throw new StepFailure(`pattern ${pattern.name} reached max_turns (${pattern.maxTurns}) without finishing`, false, 'max_turns');
+      }
+      const calls: NumberedCall[] = move.calls.map((call, i) => {
+        const before = spoken.get(call.agent) ?? 0;
+        spoken.set(call.agent, before + 1);
+        return { ...call, turn: taken + i + 1, spoken: before };
+      });
+      taken += calls.length;
+      const outputs = await settleAll(calls.map((call) => this.takeTurn(step, spec, definition, call, recorded.get(call.turn), signal)));
+      logic.record(calls.map((call, i) => ({ agent: call.agent, output: outputs[i] })));
+    }
+  }
+
+  private async finish(step: ClaimedStep, output: unknown, task: unknown, threadKey: ThreadKey | null, logic: PatternRun): Promise<void> {
+    if (threadKey && logic.thread) await this.threads.save(threadKey, step.id, logic.thread());
+    await this.transitions.complete(step, output, { input: task });
+  }
+
+  /** A completed turn's recorded output, or a new call of its agent. */
+  private async takeTurn(step: ClaimedStep, spec: StepSpec, definition: Definition, call: NumberedCall, previous: PatternTurn | undefined, signal: AbortSignal): Promise<unknown> {
+    if (previous?.status === 'completed') {
+      if (previous.agent !== call.agent) {
+        throw new StepFailure(`turn ${call.turn} was taken by "${previous.agent}" but the replay asks "${call.agent}"`, false, 'turn_mismatch');
+      }
+      return previous.output;
+    }
+    const participant = spec.pattern!.agents.find((a) => a.name === call.agent)!;
+    const input = participant.agent === 'builtin:script' ? { items: participant.settings?.items ?? [], index: call.spoken, input: call.input } : call.input;
+    const parked = isParkedMember(participant);
+    // A parked turn woken (or re-claimed) continues its row; any other unfinished turn starts again.
+    const resumed = parked && previous?.status === 'running';
+    const attempt = resumed ? previous.attempt : await this.turns.start(step, { turn: call.turn, agent: call.agent, input });
+    if (attempt === null) throw new TurnRefused();
+    const ref = { turn: call.turn, agent: call.agent };
+    try {
+      const { output, cacheHit } = parked
+        ? await this.waitFor(step, participant, call.turn, input)
+        : await this.call(step, spec, definition, participant, input, attempt, signal);
+      if (!(await this.turns.finish(step, ref, { status: 'completed', output, cacheHit }))) throw new TurnRefused();
+      return output;
+    } catch (error) {
+      if (error instanceof TurnRefused || error instanceof TurnParked || signal.aborted || isDatabaseUnavailable(error)) throw error;
+      const failure = toStepError(error, attempt);
+      await this.turns.finish(step, ref, { status: 'failed', error: { ...failure, message: failure.message } });
+      throw error;
+    }
+  }
+
+  private async waitFor(step: ClaimedStep, participant: PatternParticipant, turn: number, input: unknown): Promise<{ output: unknown; cacheHit: boolean }> {
+    const outcome = await this.parked.take(step, participant, turn, input);
+    if (outcome === null) throw new TurnRefused();
+    if (!outcome.done) throw new TurnParked();
+    return { output: outcome.output, cacheHit: false };
+  }
+
+  private async call(
+    step: ClaimedStep,
+    spec: StepSpec,
+    definition: Definition,
+    participant: PatternParticipant,
+    input: unknown,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<{ output: unknown; cacheHit: boolean }> {
+    const key = spec.cache.enabled
+      ? stepCacheKey({
+          definitionId: definition.id,
+          definitionVersion: definition.version,
+          owner: step.owner,
+          stepId: `${spec.id}/${participant.name}`,
+          agent: participant.agent ?? `capability:${participant.capability}`,
+          input,
+        })
+      : null;
+    if (key) {
+      const cached = await this.cache.get(key);
+      if (cached) return { output: cached.output, cacheHit: true };
+    }
+    const output = await this.router.invoke(
+      { agent: participant.agent, capability: participant.capability },
+      input,
+      { runId: step.runId, stepId: step.id, stepKey: step.key, attempt },
+      { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
+    );
+    if (key) await this.cache.put(key, output, definition.id, spec.id, spec.cache.ttlSeconds);
+    return { output, cacheHit: false };
+  }
+}
+
+/** Waits for every turn of a parallel move (none is left running unrecorded), then throws the first failure. */
+async function settleAll(turns: Promise<unknown>[]): Promise<unknown[]> {
+  const settled = await Promise.allSettled(turns);
+  const refused = settled.find((s) => s.status === 'rejected' && (s.reason instanceof TurnRefused || s.reason instanceof TurnParked));
+  const failed = refused ?? settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
+}
+
+function threadKeyOf(step: ClaimedStep, spec: StepSpec, definition: Definition, task: unknown): ThreadKey {
+  const field = spec.pattern!.thread!;
+  const value = task !== null && typeof task === 'object' ? (task as Record<string, unknown>)[field] : undefined;
+  if ((typeof value !== 'string' || value === '') && typeof value !== 'number') {
+    throw new StepFailure(`swarm: the input has no thread in "${field}" (a string or number)`, false, 'invalid_input');
+  }
+  return { owner: step.owner, definitionName: definition.name, stepKey: spec.id, thread: String(value) };
+}
