@@ -7,6 +7,8 @@ import { StepRepository } from './repositories/step.repository.js';
 import { OrchestrationRunFactoryService } from './services/run-factory.service.js';
 import { RunControlService } from './services/run-control.service.js';
 import { RunLifecycleService } from './services/run-lifecycle.service.js';
+import { RunBudgetService } from './services/run-budget.service.js';
+import { BudgetRepository } from './repositories/budget.repository.js';
 import { RunQueryService } from './services/run-query.service.js';
 import { StepLeaseService } from './services/step-lease.service.js';
 import { StepTransitionsService } from './services/step-transitions.service.js';
@@ -17,6 +19,7 @@ const exported = [
   RunControlService,
   StepTransitionsService,
   StepLeaseService,
+  RunBudgetService,
 ];
 
 /**
@@ -30,7 +33,7 @@ export class RunsModule {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
       controllers: [RunsController],
-      providers: [RunRepository, StepRepository, StepLeaseRepository, RunLifecycleService, ...exported],
+      providers: [RunRepository, StepRepository, StepLeaseRepository, BudgetRepository, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

@@ -37,7 +37,9 @@ export class ChildRunStep {
       return;
     }
     const reason = child.error?.message ?? child.status;
-    throw new StepFailure(`child run ${child.id} ${child.status}: ${reason}`, child.status === 'failed', `child_${child.status}`, {
+    // A child stopped by the tree's budget would only be stopped again: not worth a retry.
+    const retryable = child.status === 'failed' && child.error?.code !== 'budget_exceeded';
+    throw new StepFailure(`child run ${child.id} ${child.status}: ${reason}`, retryable, `child_${child.status}`, {
       childRunId: child.id,
     });
   }

@@ -17,6 +17,8 @@ export interface RunExecution {
   childAttempt?: number;
   /** For child runs: how many runs up the top-level run is (1 for its children); absent is 0. */
   depth?: number;
+  /** For child runs: the top-level run of the tree (whose budget, if any, covers this run). */
+  rootRunId?: string;
 }
 
 export interface StepError {
@@ -85,10 +87,25 @@ export interface Step {
   queuedAt: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** What the step's agent calls reported spending, over all attempts; null when nothing was reported. */
+  usage?: { tokens: number; cost: number } | null;
+}
+
+/** A run tree's budget as `GET /runs/:id` shows it (the same on every run of the tree). */
+export interface RunBudgetView {
+  rootRunId: string;
+  limits: Record<string, number>;
+  spent: { steps: number; turns: number; tokens: number; cost: number; wall_seconds: number };
+  on_exceed: string;
+  /** Limits whose 80 % warning was sent, and the limit that stopped the tree (until raised). */
+  warned: string[];
+  exceeded: string | null;
 }
 
 export interface RunWithSteps extends Run {
   steps: Step[];
+  /** Null when the run's tree has no budget; absent where it was not read. */
+  budget?: RunBudgetView | null;
 }
 
 /** A step this process now holds a lease on, with what executing it needs. */

@@ -42,6 +42,7 @@ export function presentStep(step: Step): Record<string, unknown> {
     error: step.error,
     cache: { hit: step.cacheHit, hits: step.cacheHits, key: step.cacheKey, storedAt: step.cacheStoredAt },
     childRunId: step.childRunId,
+    usage: step.usage ?? null,
     lease: step.status === 'running' ? { owner: step.leaseOwner, expiresAt: step.leaseExpiresAt } : null,
     queuedAt: step.queuedAt,
     startedAt: step.startedAt,
@@ -53,5 +54,5 @@ export function presentStep(step: Step): Record<string, unknown> {
 export function presentRunWithSteps(run: RunWithSteps): Record<string, unknown> {
   const base = presentRun(run);
   const current = run.steps.filter((s) => s.status === 'running' || s.status === 'waiting').map((s) => s.key);
-  return { ...base, progress: { ...(base.progress as object), current }, steps: run.steps.map(presentStep) };
+  return { ...base, progress: { ...(base.progress as object), current }, budget: run.budget ?? null, steps: run.steps.map(presentStep) };
 }

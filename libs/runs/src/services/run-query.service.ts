@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/common';
-import type { Run, RunWithSteps } from '../domain/run.types.js';
+import type { Run, RunBudgetView, RunWithSteps } from '../domain/run.types.js';
+import type { BudgetState } from '../domain/budget.js';
 import { RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
+import { RunBudgetService } from './run-budget.service.js';
 
 export interface RunPage {
   runs: Run[];
@@ -17,12 +19,16 @@ export class RunQueryService {
   constructor(
     @Inject(RunRepository) private readonly runs: RunRepository,
     @Inject(StepRepository) private readonly steps: StepRepository,
+    @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
   ) {}
 
+  /** The run with its steps (each with its usage) and its tree's budget. */
   async get(id: string): Promise<RunWithSteps> {
     const run = await this.runs.findById(id);
     if (!run) throw BatonError.notFound('run', id);
-    return { ...run, steps: await this.steps.listByRun(id) };
+    const [steps, usage, budget] = await Promise.all([this.steps.listByRun(id), this.budgets.usageByStep(id), this.budgets.stateOf(id)]);
+    for (const step of steps) step.usage = usage.get(step.id) ?? null;
+    return { ...run, steps, budget: budget ? budgetView(budget) : null };
   }
 
   async getRun(id: string): Promise<Run> {
@@ -56,4 +62,17 @@ export class RunQueryService {
     const last = page[page.length - 1];
     return { runs: page, nextCursor: runs.length > limit && last ? encodeKeysetCursor(last) : null };
   }
+}
+
+/** The budget as the API shows it: limits and spent under the names users write. */
+export function budgetView(state: BudgetState): RunBudgetView {
+  const { spent } = state;
+  return {
+    rootRunId: state.rootRunId,
+    limits: state.limits as Record<string, number>,
+    spent: { steps: spent.steps, turns: spent.turns, tokens: spent.tokens, cost: spent.cost, wall_seconds: Math.floor(spent.wallSeconds) },
+    on_exceed: state.onExceed,
+    warned: state.warned,
+    exceeded: state.exceeded,
+  };
 }
