@@ -38,8 +38,9 @@ export class ChildRunStep {
     }
     const reason = child.error?.message ?? child.status;
     // A child stopped by the tree's budget would only be stopped again: not worth a retry.
-    const retryable = child.status === 'failed' && child.error?.code !== 'budget_exceeded';
-    throw new StepFailure(`child run ${child.id} ${child.status}: ${reason}`, retryable, `child_${child.status}`, {
+    const overBudget = child.error?.code === 'budget_exceeded';
+    const retryable = child.status === 'failed' && !overBudget;
+    throw new StepFailure(`child run ${child.id} ${child.status}: ${reason}`, retryable, overBudget ? 'budget_exceeded' : `child_${child.status}`, {
       childRunId: child.id,
     });
   }
