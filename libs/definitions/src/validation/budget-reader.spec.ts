@@ -41,6 +41,10 @@ describe('budget on a definition', () => {
     expect(pathsOf(() => parseBudget({ max_cost: 0, max_steps: 1.5 }))).toEqual(['budget.max_steps', 'budget.max_cost']);
   });
 
+  it('refuses limits too large to store', () => {
+    expect(pathsOf(() => parseBudget({ max_wall_seconds: 2 ** 31, max_tokens: 2 ** 40 }))).toEqual(['budget.max_wall_seconds']);
+  });
+
   it('reads a partial update without a limit when told', () => {
     expect(parseBudget({ on_exceed: 'pause' }, '', { requireLimit: false })).toEqual({ limits: {}, onExceed: 'pause' });
     expect(pathsOf(() => parseBudget({ max_turns: 0 }, ''))).toEqual(['max_turns']);

@@ -6,6 +6,8 @@ import { Issues, child, readInteger, readNumber, readObject } from './field-read
 export const BUDGET_LIMITS: readonly BudgetLimit[] = ['max_steps', 'max_turns', 'max_tokens', 'max_cost', 'max_wall_seconds'];
 const ON_EXCEED: readonly BudgetOnExceed[] = ['fail', 'pause', 'ask'];
 const BUDGET_KEYS = [...BUDGET_LIMITS, 'on_exceed'] as const;
+/** Steps, turns and seconds are stored as 4-byte integers; tokens as 8-byte (any safe integer). */
+const INT_MAX = 2_147_483_647;
 
 /**
  * Reads a `budget` block: integer limits for steps, turns, tokens and seconds, a number for
@@ -19,7 +21,9 @@ export function readBudget(value: unknown, path: string, issues: Issues, options
   const limits: BudgetSpec['limits'] = {};
   for (const limit of BUDGET_LIMITS) {
     const read = limit === 'max_cost' ? readPositiveNumber(obj, limit, path, issues) : readInteger(obj, limit, path, issues);
-    if (read !== undefined) limits[limit] = read;
+    if (read !== undefined && limit !== 'max_tokens' && limit !== 'max_cost' && read > INT_MAX) {
+      issues.add(child(path, limit), `must be at most ${INT_MAX}, got ${read}`);
+    } else if (read !== undefined) limits[limit] = read;
   }
   let onExceed: BudgetOnExceed = 'fail';
   if (obj.on_exceed !== undefined) {
