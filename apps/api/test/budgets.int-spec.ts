@@ -175,6 +175,35 @@ describe.each(testDatabaseKinds())('budgets on %s', (kind) => {
     expect(stepOf(childRun, 'c2').error.code).toBe('budget_exceeded');
   });
 
+  it('has child runs hold their steps before they start, so parallel children cannot overshoot max_steps', async () => {
+    const trio = await http('POST', `${ctx.url}/api/v1/definitions`, {
+      name: 'budget-trio',
+      version: '1',
+      steps: ['a', 'b', 'c'].map((id, i) => ({ id, agent: 'metered', input: { tag: 'trio' }, ...(i > 0 ? { depends_on: [['a', 'b'][i - 1]] } : {}) })),
+    });
+    expect(trio.status).toBe(201);
+    const twoChildren = (maxSteps: number) => ({
+      budget: { max_steps: maxSteps },
+      orchestration: { execution: { concurrency: { maxParallel: 2 } } },
+      steps: [
+        { id: 'left', type: 'orchestration', definition: { name: 'budget-trio' } },
+        { id: 'right', type: 'orchestration', definition: { name: 'budget-trio' } },
+      ],
+    });
+    // 2 orchestration steps + 3 + 3 child steps = 8.
+    const fits = await waitForRun(ctx.url, (await startPlan(ctx.url, twoChildren(8))).id);
+    expect(fits.status).toBe('completed');
+    expect(fits.budget.spent.steps).toBe(8);
+
+    const tight = await startPlan(ctx.url, twoChildren(7));
+    const done = await waitForRun(ctx.url, tight.id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'budget_exceeded', message: expect.stringContaining('a child run of 3 steps does not fit') });
+    const { rows } = await ctx.database.db.query<{ n: number }>('select count(*)::int as n from orchestration_runs where parent_run_id = $1::uuid', [tight.id]);
+    expect(rows[0]!.n).toBe(1);
+    expect(done.budget.spent.steps).toBeLessThanOrEqual(7);
+  });
+
   it('adds up usage that an A2A agent reports in its task metadata', async () => {
     const a2a: TestAgent = await startV1TestAgent('metered');
     try {

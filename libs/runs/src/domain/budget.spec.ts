@@ -15,7 +15,7 @@ function budget(overrides: Partial<BudgetState> = {}): BudgetState {
     limits: { max_tokens: 1000 },
     onExceed: 'fail',
     spent: { steps: 0, turns: 0, tokens: 0, cost: 0, wallSeconds: 0 },
-    reserved: { tokens: 0, cost: 0, calls: 0 },
+    reserved: { tokens: 0, cost: 0, calls: 0, steps: 0 },
     settledCalls: 0,
     largestCall: { tokens: 0, cost: 0 },
     warned: [],
@@ -30,7 +30,7 @@ describe('budget reservations', () => {
   it('reserves nothing before the first call settles, and lets only that one call run', () => {
     expect(callEstimate(budget())).toEqual({ tokens: 0, cost: 0 });
     expect(reservationVerdict(budget())).toBe('fits');
-    expect(reservationVerdict(budget({ reserved: { tokens: 0, cost: 0, calls: 1 } }))).toBe('wait');
+    expect(reservationVerdict(budget({ reserved: { tokens: 0, cost: 0, calls: 1, steps: 0 } }))).toBe('wait');
   });
 
   it('reserves the largest call so far once one has settled', () => {
@@ -41,12 +41,12 @@ describe('budget reservations', () => {
 
   it('waits while calls in flight hold the room a new call needs', () => {
     // 300 spent + 600 reserved by five calls in flight + 120 for this one > 1000, but 300 + 120 fits alone.
-    const state = budget({ settledCalls: 3, largestCall: { tokens: 120, cost: 0 }, spent: spent({ tokens: 300 }), reserved: { tokens: 600, cost: 0, calls: 5 } });
+    const state = budget({ settledCalls: 3, largestCall: { tokens: 120, cost: 0 }, spent: spent({ tokens: 300 }), reserved: { tokens: 600, cost: 0, calls: 5, steps: 0 } });
     expect(reservationVerdict(state)).toBe('wait');
   });
 
   it('is exceeded when the call cannot fit even with nothing else in flight', () => {
-    const state = budget({ settledCalls: 8, largestCall: { tokens: 120, cost: 0 }, spent: spent({ tokens: 900 }), reserved: { tokens: 0, cost: 0, calls: 0 } });
+    const state = budget({ settledCalls: 8, largestCall: { tokens: 120, cost: 0 }, spent: spent({ tokens: 900 }), reserved: { tokens: 0, cost: 0, calls: 0, steps: 0 } });
     expect(reservationVerdict(state)).toEqual({ exceeded: 'max_tokens' });
     expect(reservationVerdict(budget({ spent: spent({ tokens: 1000 }) }))).toEqual({ exceeded: 'max_tokens' });
   });

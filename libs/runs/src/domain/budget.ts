@@ -23,7 +23,8 @@ export interface BudgetState {
   limits: Partial<Record<BudgetLimit, number>>;
   onExceed: BudgetOnExceed;
   spent: BudgetSpent;
-  reserved: { tokens: number; cost: number; calls: number };
+  /** Held by agent calls in flight (tokens, cost, calls) and by child runs not finished (steps). */
+  reserved: { tokens: number; cost: number; calls: number; steps: number };
   /** Calls settled so far and the largest single call: the estimate a new call reserves. */
   settledCalls: number;
   largestCall: { tokens: number; cost: number };
@@ -140,8 +141,9 @@ export class BudgetExceededError extends Error {
   constructor(
     readonly limit: BudgetLimit,
     readonly state: BudgetState,
+    message?: string,
   ) {
-    super(exceededMessage(state, limit));
+    super(message ?? exceededMessage(state, limit));
   }
 
   get onExceed(): BudgetOnExceed {

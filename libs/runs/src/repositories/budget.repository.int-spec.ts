@@ -68,7 +68,7 @@ describe.each(testDatabaseKinds())('budget statements on %s', (kind) => {
     const reserved = await Promise.all(Array.from({ length: 12 }, () => budgets.reserve(root)));
     expect(reserved.filter((r) => r !== null)).toHaveLength(4);
     const state = (await budgets.find(root))!;
-    expect(state.reserved).toEqual({ tokens: 800, cost: 0, calls: 4 });
+    expect(state.reserved).toEqual({ tokens: 800, cost: 0, calls: 4, steps: 0 });
     // Settling releases exactly the reservation and adds what was spent.
     await budgets.settle(root, { tokens: 200, cost: 0 }, { tokens: 150, cost: 0 }, true);
     expect((await budgets.find(root))!).toMatchObject({ reserved: { tokens: 600, calls: 3 }, spent: { tokens: 350 }, largestCall: { tokens: 200 } });

@@ -8,7 +8,7 @@ import type { BudgetState } from '../domain/budget.js';
 // root run ends.
 const BUDGET_COLUMNS = `root_run_id, max_steps, max_turns, max_tokens::float8 as max_tokens, max_cost, max_wall_seconds,
   on_exceed, spent_steps, spent_turns, spent_tokens::float8 as spent_tokens, spent_cost,
-  reserved_tokens::float8 as reserved_tokens, reserved_cost, reserved_calls, settled_calls,
+  reserved_tokens::float8 as reserved_tokens, reserved_cost, reserved_calls, reserved_steps, settled_calls,
   max_call_tokens::float8 as max_call_tokens, max_call_cost, warned, exceeded,
   extract(epoch from coalesce((select r.finished_at from orchestration_runs r where r.id = root_run_id), now()) - started_at)::float8 as wall_seconds`;
 
@@ -31,6 +31,7 @@ interface BudgetRow {
   reserved_tokens: number;
   reserved_cost: number;
   reserved_calls: number;
+  reserved_steps: number;
   settled_calls: number;
   max_call_tokens: number;
   max_call_cost: number;
@@ -54,7 +55,7 @@ function toState(row: BudgetRow): BudgetState {
     limits,
     onExceed: row.on_exceed,
     spent: { steps: row.spent_steps, turns: row.spent_turns, tokens: Number(row.spent_tokens), cost: Number(row.spent_cost), wallSeconds: Number(row.wall_seconds) },
-    reserved: { tokens: Number(row.reserved_tokens), cost: Number(row.reserved_cost), calls: row.reserved_calls },
+    reserved: { tokens: Number(row.reserved_tokens), cost: Number(row.reserved_cost), calls: row.reserved_calls, steps: row.reserved_steps },
     settledCalls: row.settled_calls,
     largestCall: { tokens: Number(row.max_call_tokens), cost: Number(row.max_call_cost) },
     warned: row.warned ?? [],
@@ -99,18 +100,27 @@ export class BudgetRepository {
 
   /**
    * Counts a step attempt against max_steps, once: the attempt's usage row is the mark, so a
-   * re-claimed (recovered, woken) attempt is not counted again. `counted: false` with
-   * `fresh: true` means the count would go past max_steps (nothing was written).
+   * re-claimed (recovered, woken) attempt is not counted again. A step of a child run spends
+   * its run's hold first (reserved when the child started); others need room beside what is
+   * spent and held. `counted: false` with `fresh: true` means the count would go past
+   * max_steps (nothing was written).
    */
   async admitStep(rootRunId: string, step: { id: string; attempt: number; runId: string }): Promise<{ fresh: boolean; counted: boolean }> {
     const { rows } = await this.db.query<{ fresh: boolean; counted: number }>(
       `with fresh as (
          select not exists (select 1 from run_step_usage where step_id = $2::uuid and attempt = $3::int) as is_new
+       ), hold as (
+         update run_budget_holds h set steps_left = h.steps_left - 1
+           from fresh
+          where h.run_id = $4::uuid and h.steps_left > 0 and fresh.is_new
+         returning h.run_id
        ), counted as (
-         update run_budgets b set spent_steps = b.spent_steps + 1, updated_at = now()
+         update run_budgets b
+            set spent_steps = b.spent_steps + 1, reserved_steps = b.reserved_steps - (select count(*) from hold)::int,
+                updated_at = now()
            from fresh
           where b.root_run_id = $1::uuid and fresh.is_new
-            and (b.max_steps is null or b.spent_steps + 1 <= b.max_steps)
+            and (b.max_steps is null or exists (select 1 from hold) or b.spent_steps + b.reserved_steps + 1 <= b.max_steps)
          returning b.root_run_id
        ), marked as (
          insert into run_step_usage (step_id, attempt, run_id)
@@ -122,6 +132,39 @@ export class BudgetRepository {
       [rootRunId, step.id, step.attempt, step.runId],
     );
     return { fresh: rows[0]!.fresh, counted: rows[0]!.counted > 0 };
+  }
+
+  /**
+   * Reserves a child run's steps before it starts (in the transaction that creates it), so
+   * parallel children cannot overshoot max_steps together. True when held, or when the tree
+   * has no max_steps; false when the child does not fit.
+   */
+  async holdForChild(rootRunId: string, childRunId: string, steps: number, tx: Queryable): Promise<boolean> {
+    const { rows } = await tx.query<{ limited: boolean; held: number }>(
+      `with reserved as (
+         update run_budgets set reserved_steps = reserved_steps + $3::int, updated_at = now()
+          where root_run_id = $1::uuid and max_steps is not null and spent_steps + reserved_steps + $3::int <= max_steps
+         returning root_run_id
+       ), held as (
+         insert into run_budget_holds (run_id, root_run_id, steps_left)
+         select $2::uuid, root_run_id, $3::int from reserved
+         returning run_id
+       )
+       select exists (select 1 from run_budgets where root_run_id = $1::uuid and max_steps is not null) as limited,
+              (select count(*) from held)::int as held`,
+      [rootRunId, childRunId, steps],
+    );
+    return !rows[0]!.limited || rows[0]!.held > 0;
+  }
+
+  /** Gives back what a child run's hold has left (the child ended). */
+  async releaseHold(runId: string, tx: Queryable): Promise<void> {
+    await tx.query(
+      `with released as (delete from run_budget_holds where run_id = $1::uuid returning root_run_id, steps_left)
+       update run_budgets b set reserved_steps = greatest(0, b.reserved_steps - r.steps_left), updated_at = now()
+         from released r where b.root_run_id = r.root_run_id`,
+      [runId],
+    );
   }
 
   /** One more turn, unless it would go past max_turns; the state after, or null if refused. */

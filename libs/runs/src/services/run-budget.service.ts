@@ -106,6 +106,23 @@ export class RunBudgetService {
   }
 
   /**
+   * Reserves a new child run's share of max_steps (its step count) in the transaction that
+   * creates it. False when it does not fit: the caller rolls back and throws `childRefused`.
+   */
+  holdForChild(tx: Transaction, rootRunId: string, childRunId: string, steps: number): Promise<boolean> {
+    return this.budgets.holdForChild(rootRunId, childRunId, steps, tx);
+  }
+
+  /** The error for a child run whose steps did not fit (after `holdForChild` refused). */
+  async childRefused(step: BudgetedStep, rootRunId: string, steps: number): Promise<BudgetExceededError> {
+    const state = await this.budgets.find(rootRunId);
+    if (!state) throw new Error(`budget of run ${rootRunId} vanished`);
+    const { spent, reserved } = state;
+    const message = `budget exceeded: max_steps (a child run of ${steps} steps does not fit: ${spent.steps} spent and ${reserved.steps} held of ${state.limits.max_steps})`;
+    return this.exceeded(state, 'max_steps', step, message);
+  }
+
+  /**
    * One turn of a pattern step starts (for the patterns library): counts it against max_turns.
    * @throws BudgetExceededError when the turn would go past max_turns.
    */
@@ -230,13 +247,13 @@ export class RunBudgetService {
   }
 
   /** Marks the limit exceeded (one event per crossing) and returns the error to throw. */
-  private async exceeded(state: BudgetState, limit: BudgetLimit, step: BudgetedStep): Promise<BudgetExceededError> {
+  private async exceeded(state: BudgetState, limit: BudgetLimit, step: BudgetedStep, message?: string): Promise<BudgetExceededError> {
     await this.db.transaction(async (tx) => {
       if (!(await this.budgets.markExceeded(state.rootRunId, limit, tx))) return;
       const data = { limit, spent: spentOn(state, limit), max: state.limits[limit]!, onExceed: state.onExceed, runId: step.runId, stepKey: step.key };
       await this.events.append(tx, [{ runId: state.rootRunId, type: 'run.budget_exceeded', data }]);
     });
-    return new BudgetExceededError(limit, state);
+    return new BudgetExceededError(limit, state, message);
   }
 
   /** Sends `run.budget_warning` for each limit past 80 %, once per limit (the mark is the guard). */

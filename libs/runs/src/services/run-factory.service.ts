@@ -94,7 +94,9 @@ export class OrchestrationRunFactoryService {
   async startChild(step: ClaimedStep, ref: DefinitionRef, input: unknown): Promise<Run | null> {
     const definition = await this.resolve(ref);
     const { depth, rootRunId } = await this.childDepth(step);
-    return this.db.transaction(async (tx) => {
+    const budgetRoot = await this.budgets.budgetRootOf(step.runId);
+    const steps = definition.steps.length;
+    const started = this.db.transaction(async (tx) => {
       let child = await this.runs.findChild(step.id, step.attempt, tx);
       if (child && ['completed', 'failed', 'cancelled'].includes(child.status)) return child;
       if (!child) {
@@ -107,6 +109,8 @@ export class OrchestrationRunFactoryService {
           parent: { runId: step.runId, stepId: step.id, attempt: step.attempt, depth, rootRunId },
         });
         if (!child) throw new Error('child run insert conflicted');
+        // The child holds its share of max_steps before it starts; if it does not fit, nothing is created.
+        if (budgetRoot && !(await this.budgets.holdForChild(tx, budgetRoot, child.id, steps))) throw new ChildOverBudget();
         await this.events.append(tx, [
           { runId: step.runId, type: 'step.child_started', stepKey: step.key, data: { childRunId: child.id } },
         ]);
@@ -114,6 +118,10 @@ export class OrchestrationRunFactoryService {
       if (!(await this.steps.markWaiting(step.id, step.token, child.id, tx))) return null;
       await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'child_run', childRunId: child.id, from: 'running', to: 'waiting' } }]);
       return child;
+    });
+    return started.catch(async (error: unknown) => {
+      if (error instanceof ChildOverBudget) throw await this.budgets.childRefused(step, budgetRoot!, steps);
+      throw error;
     });
   }
 
@@ -221,6 +229,9 @@ export class OrchestrationRunFactoryService {
     return execution;
   }
 }
+
+/** Thrown inside the child's transaction to roll it back when its steps do not fit the budget. */
+class ChildOverBudget extends Error {}
 
 /** The definition's budget with the request's limits (and `on_exceed`, when given) over it. */
 function runBudget(fromDefinition: BudgetSpec | undefined, requested: BudgetSpec | undefined, raw: unknown): BudgetSpec | undefined {
