@@ -204,6 +204,20 @@ describe.each(testDatabaseKinds())('budgets on %s', (kind) => {
     expect(done.budget.spent.steps).toBeLessThanOrEqual(7);
   });
 
+  it('stops a tree whose time is up while its only step is still in a long call', async () => {
+    const run = await startPlan(ctx.url, {
+      budget: { max_wall_seconds: 1 },
+      steps: [{ id: 'slow', agent: 'builtin:delay', input: { ms: 15_000, output: { late: true } } }],
+    });
+    const done = await waitForRun(ctx.url, run.id, undefined, 12_000);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'budget_exceeded', message: expect.stringContaining('max_wall_seconds') });
+    expect(stepOf(done, 'slow').status).toBe('cancelled');
+    expect(new Date(done.finishedAt).getTime() - new Date(done.createdAt).getTime()).toBeLessThan(10_000);
+    const exceeded = (await budgetEvents(run.id)).find((e) => e.type === 'run.budget_exceeded');
+    expect(exceeded?.data).toMatchObject({ limit: 'max_wall_seconds', onExceed: 'fail', runId: run.id });
+  });
+
   it('adds up usage that an A2A agent reports in its task metadata', async () => {
     const a2a: TestAgent = await startV1TestAgent('metered');
     try {

@@ -75,8 +75,8 @@ export interface EventCatalogue {
   'run.cancelled': RunTransitionData;
   /** A budget limit reached 80 % (once per limit); on the root run of the tree. */
   'run.budget_warning': { limit: string; spent: number; max: number; runId?: string };
-  /** A budget limit stopped a step; `onExceed` says what happens next. On the root run. */
-  'run.budget_exceeded': { limit: string; spent: number; max: number; onExceed: string; runId: string; stepKey: string };
+  /** A budget limit stopped a step (or the wall-time timer the tree: no `stepKey`); on the root run. */
+  'run.budget_exceeded': { limit: string; spent: number; max: number; onExceed: string; runId: string; stepKey?: string };
   /** New limits were set (PATCH /runs/:id/budget or an approved `ask`). On the root run. */
   'run.budget_raised': { limits: Record<string, number>; onExceed: string; by: string };
   'step.started': StepOutcomeData & { instance: string };

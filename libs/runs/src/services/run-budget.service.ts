@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { BatonError, LruCache } from '@baton/common';
 import { Database, type Transaction } from '@baton/db';
 import { parseBudget, type BudgetLimit, type BudgetSpec } from '@baton/definitions';
@@ -13,7 +13,7 @@ import {
 } from '../domain/budget.js';
 import { assertMayControlRun, type RunActor } from '../domain/run-actor.js';
 import type { StepError } from '../domain/run.types.js';
-import { RUN_MOVES } from '../domain/run-status.js';
+import { RUN_MOVES, isTerminalRun } from '../domain/run-status.js';
 import { BudgetRepository, type Reserved } from '../repositories/budget.repository.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { RunLifecycleService, runEventData } from './run-lifecycle.service.js';
@@ -53,9 +53,12 @@ export interface Usage {
  * `failTree`, `pauseTree` or an approval that `raiseInTransaction` settles.
  */
 @Injectable()
-export class RunBudgetService {
+export class RunBudgetService implements OnModuleDestroy {
+  private readonly logger = new Logger('RunBudgets');
   /** Run id → the root run of its tree when that tree has a budget, else null. Neither changes. */
   private readonly roots = new LruCache<string, string | null>(20_000);
+  /** max_wall_seconds timers of the trees this process created. */
+  private readonly wallTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -65,10 +68,48 @@ export class RunBudgetService {
     @Inject(EventLogService) private readonly events: EventLogService,
   ) {}
 
+  onModuleDestroy(): void {
+    for (const timer of this.wallTimers) clearTimeout(timer);
+    this.wallTimers.clear();
+  }
+
   /** Stores a new root run's budget in the transaction that creates the run. */
   async createFor(tx: Transaction, rootRunId: string, spec: BudgetSpec): Promise<void> {
     await this.budgets.insert(rootRunId, spec, tx);
-    tx.afterCommit(() => this.roots.set(rootRunId, rootRunId));
+    tx.afterCommit(() => {
+      this.roots.set(rootRunId, rootRunId);
+      const seconds = spec.limits.max_wall_seconds;
+      if (seconds !== undefined) this.armWallTimer(rootRunId, seconds);
+    });
+  }
+
+  /**
+   * max_wall_seconds is checked when steps start; this timer also stops a tree whose steps
+   * are all in long calls when its time is up (`fail` aborts them, `pause` stops new ones;
+   * `ask` waits for the next step, which the approval hangs on). It lives in the process that
+   * created the run: after a restart, the check at step start remains.
+   */
+  private armWallTimer(rootRunId: string, seconds: number): void {
+    const timer = setTimeout(() => {
+      this.wallTimers.delete(timer);
+      this.wallTimeUp(rootRunId).catch((error: unknown) => this.logger.warn(`wall-time check of run ${rootRunId}: ${(error as Error).message}`));
+    }, Math.min(seconds * 1000 + 50, 2 ** 31 - 1));
+    timer.unref();
+    this.wallTimers.add(timer);
+  }
+
+  private async wallTimeUp(rootRunId: string): Promise<void> {
+    const state = await this.budgets.find(rootRunId);
+    const max = state?.limits.max_wall_seconds;
+    if (!state || max === undefined) return;
+    const run = await this.runs.findById(rootRunId);
+    if (!run || isTerminalRun(run.status)) return;
+    // Raised meanwhile: look again when the new limit is up.
+    if (state.spent.wallSeconds < max) return this.armWallTimer(rootRunId, max - state.spent.wallSeconds);
+    if (state.onExceed === 'ask') return;
+    const error = await this.exceeded(state, 'max_wall_seconds', { id: '', runId: rootRunId, key: '', attempt: 0 });
+    if (state.onExceed === 'pause') return this.pauseTree(rootRunId);
+    await this.failTree(rootRunId, { message: error.message, code: 'budget_exceeded', retryable: false, details: { limit: 'max_wall_seconds' } });
   }
 
   /** The root run whose budget covers this run, or null when its tree has none. */
@@ -250,7 +291,7 @@ export class RunBudgetService {
   private async exceeded(state: BudgetState, limit: BudgetLimit, step: BudgetedStep, message?: string): Promise<BudgetExceededError> {
     await this.db.transaction(async (tx) => {
       if (!(await this.budgets.markExceeded(state.rootRunId, limit, tx))) return;
-      const data = { limit, spent: spentOn(state, limit), max: state.limits[limit]!, onExceed: state.onExceed, runId: step.runId, stepKey: step.key };
+      const data = { limit, spent: spentOn(state, limit), max: state.limits[limit]!, onExceed: state.onExceed, runId: step.runId, ...(step.key ? { stepKey: step.key } : {}) };
       await this.events.append(tx, [{ runId: state.rootRunId, type: 'run.budget_exceeded', data }]);
     });
     return new BudgetExceededError(limit, state, message);
