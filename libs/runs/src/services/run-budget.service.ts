@@ -17,6 +17,7 @@ import { RUN_MOVES, isTerminalRun } from '../domain/run-status.js';
 import { BudgetRepository, type Reserved } from '../repositories/budget.repository.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { RunLifecycleService, runEventData } from './run-lifecycle.service.js';
+import { sleep } from '../domain/sleep.js';
 
 /** How often a call waiting for the calls in flight to settle tries its reservation again. */
 const RESERVE_RETRY_MS = 25;
@@ -195,7 +196,7 @@ export class RunBudgetService implements OnModuleDestroy {
       if (!state) return { step, rootRunId: null, reserved: null };
       const verdict = reservationVerdict(state);
       if (typeof verdict === 'object') throw await this.exceeded(state, verdict.exceeded, step);
-      await pause(RESERVE_RETRY_MS, signal);
+      await sleep(RESERVE_RETRY_MS, signal);
     }
   }
 
@@ -310,19 +311,4 @@ export class RunBudgetService implements OnModuleDestroy {
       await this.events.append(tx, events);
     });
   }
-}
-
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
