@@ -80,6 +80,31 @@ describe.each(testDatabaseKinds())('budget statements on %s', (kind) => {
     expect(reserved.every((r) => r !== null)).toBe(true);
   });
 
+  it('admits turns up to max_turns, whoever races for them', async () => {
+    const root = await rootRun({ max_turns: 3 });
+    const turns = await Promise.all(Array.from({ length: 8 }, () => budgets.admitTurn(root)));
+    expect(turns.filter((t) => t !== null)).toHaveLength(3);
+    expect((await budgets.find(root))!.spent.turns).toBe(3);
+  });
+
+  it('holds a child run\'s steps, spends its steps from the hold and gives back the rest', async () => {
+    const root = await rootRun({ max_steps: 6 });
+    const child = await rootRun({ max_steps: 1 }); // any run row will do as the child
+    expect(await database.db.transaction((tx) => budgets.holdForChild(root, child, 4, tx))).toBe(true);
+    // 4 held of 6: a second child of 3 does not fit, and the root's own steps have 2 left.
+    const other = await rootRun({ max_steps: 1 });
+    expect(await database.db.transaction((tx) => budgets.holdForChild(root, other, 3, tx))).toBe(false);
+    expect((await budgets.admitStep(root, { id: randomUUID(), attempt: 1, runId: child })).counted).toBe(true);
+    expect((await budgets.find(root))!).toMatchObject({ spent: { steps: 1 }, reserved: { steps: 3 } });
+    const own = await Promise.all(Array.from({ length: 4 }, () => budgets.admitStep(root, { id: randomUUID(), attempt: 1, runId: root })));
+    expect(own.filter((r) => r.counted)).toHaveLength(2);
+    await database.db.transaction((tx) => budgets.releaseHold(child, tx));
+    expect((await budgets.find(root))!).toMatchObject({ spent: { steps: 3 }, reserved: { steps: 0 } });
+    // A tree without max_steps holds nothing and refuses nothing.
+    const unlimited = await rootRun({ max_tokens: 10 });
+    expect(await database.db.transaction((tx) => budgets.holdForChild(unlimited, other, 50, tx))).toBe(true);
+  });
+
   it('raises limits, clears the exceeded mark and forgets the raised limit\'s warning', async () => {
     const root = await rootRun({ max_tokens: 100, max_steps: 3 });
     await database.db.transaction(async (tx) => {
