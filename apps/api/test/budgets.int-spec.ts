@@ -116,6 +116,25 @@ describe.each(testDatabaseKinds())('budgets on %s', (kind) => {
     expect(types).toEqual(['run.budget_warning', 'run.budget_exceeded', 'run.budget_raised']);
   });
 
+  it('pauses the whole tree when a child run goes past the limit; resuming the root resumes the child', async () => {
+    expect((await http('POST', `${ctx.url}/api/v1/definitions`, { name: 'budget-paused-child', version: '1', ...chain('pchild', 3) })).status).toBe(201);
+    const run = await startPlan(ctx.url, {
+      budget: { max_tokens: 150, on_exceed: 'pause' },
+      steps: [{ id: 'nested', type: 'orchestration', definition: { name: 'budget-paused-child' } }],
+    });
+    const paused = await waitForRun(ctx.url, run.id, (r) => r.status === 'paused');
+    const childId = stepOf(paused, 'nested').childRunId;
+    const child = await waitForRun(ctx.url, childId, (r) => r.status === 'paused' && stepOf(r, 's2').status === 'queued');
+    expect(child.budget).toMatchObject({ rootRunId: run.id, exceeded: 'max_tokens', spent: { tokens: 100 } });
+    // The budget belongs to the root: raising it through the child raises the tree's.
+    expect((await http('PATCH', `${ctx.url}/api/v1/runs/${childId}/budget`, { max_tokens: 2000 })).status).toBe(200);
+    expect((await http('POST', `${ctx.url}/api/v1/runs/${run.id}/resume`)).status).toBe(200);
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done.status).toBe('completed');
+    expect(done.budget.spent.tokens).toBe(300);
+    expect((await http('GET', `${ctx.url}/api/v1/runs/${childId}`)).body.status).toBe('completed');
+  });
+
   it('asks a person past the limit: approving with a new limit raises it and continues', async () => {
     const run = await startPlan(ctx.url, chain('ask', 4, { max_tokens: 250, on_exceed: 'ask' }));
     const approval = await pendingApproval(run.id);
