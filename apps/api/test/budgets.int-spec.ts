@@ -270,7 +270,9 @@ describe.each(testDatabaseKinds())('budgets on %s', (kind) => {
     expect(agent.calls.get('never')).toBeUndefined();
 
     const plain = await startPlan(ctx.url, { steps: [{ id: 'x', agent: 'builtin:echo' }] });
-    expect((await waitForRun(ctx.url, plain.id)).budget).toBeNull();
+    const plainDone = await waitForRun(ctx.url, plain.id);
+    expect(plainDone.budget).toBeNull();
+    expect(stepOf(plainDone, 'x').usage).toBeNull();
     const noBudget = await http('PATCH', `${ctx.url}/api/v1/runs/${plain.id}/budget`, { max_steps: 5 });
     expect(noBudget.status).toBe(409);
     const badPatch = await http('PATCH', `${ctx.url}/api/v1/runs/${plain.id}/budget`, { max_steps: 'many' });

@@ -227,11 +227,11 @@ export class BudgetRepository {
     );
   }
 
-  /** What each step of a run spent, summed over its attempts, by step id. */
+  /** What each step of a run spent, summed over its attempts, by step id; steps whose calls reported nothing are left out. */
   async usageByStep(runId: string): Promise<Map<string, { tokens: number; cost: number }>> {
     const { rows } = await this.db.query<{ step_id: string; tokens: number; cost: number }>(
       `select step_id, sum(tokens)::float8 as tokens, sum(cost)::float8 as cost
-         from run_step_usage where run_id = $1::uuid group by step_id`,
+         from run_step_usage where run_id = $1::uuid group by step_id having sum(calls) > 0`,
       [runId],
     );
     return new Map(rows.map((row) => [row.step_id, { tokens: Number(row.tokens), cost: Number(row.cost) }]));
