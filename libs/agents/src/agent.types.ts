@@ -35,6 +35,11 @@ export interface InvocationContext {
    * continues that agent's task with `data` instead of starting a new one.
    */
   reply?: { taskId: string; contextId: string; data: unknown; messageId: string };
+  /**
+   * Receives usage a client finds outside the output (an A2A task's `metadata.usage`), for
+   * budgets; an output's own `usage` field is read by the caller.
+   */
+  onUsage?: (usage: unknown) => void;
 }
 
 export interface AgentRef {

@@ -1,6 +1,9 @@
 /** A decision a person must make about one step attempt. */
-/** `checkpoint` step, `failure` (notify_human), or `agent_input` (a remote agent asked a question). */
-export type ApprovalKind = 'checkpoint' | 'failure' | 'agent_input';
+/**
+ * `checkpoint` step, `failure` (notify_human), `agent_input` (a remote agent asked a question),
+ * or `budget` (a run tree's budget stopped a step under `on_exceed: ask`; approving raises it).
+ */
+export type ApprovalKind = 'checkpoint' | 'failure' | 'agent_input' | 'budget';
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 export type OnTimeout = 'reject' | 'approve' | 'fail';
 

@@ -4,7 +4,7 @@ import { BatonError, type FieldError } from '@baton/common';
 import { Database, type Transaction } from '@baton/db';
 import { EventLogService } from '@baton/events';
 import { roleAllows, type Principal } from '@baton/identity';
-import { RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
+import { RunBudgetService, RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
 import { ApprovalRepository } from './approval.repository.js';
 import type { Approval, ApprovalStatus, Decider, DecisionInput, NewApproval } from './approval.types.js';
 
@@ -25,6 +25,7 @@ export class OrchestrationCheckpointService {
     @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
     @Inject(EventLogService) private readonly events: EventLogService,
     @Inject(RunQueryService) private readonly runs: RunQueryService,
+    @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
   ) {}
 
   /**
@@ -84,6 +85,8 @@ export class OrchestrationCheckpointService {
     if (current.status !== 'pending') throw alreadyDecided(current);
     const decider = deciderOf(caller);
     const payload = this.checkedPayload(current, input);
+    // A budget approval carries the new limits: refused (400) before anything is decided.
+    if (current.kind === 'budget' && input.decision === 'approve') this.budgets.parseLimits(payload);
     const status = input.decision === 'approve' ? 'approved' : 'rejected';
     const fields = { decision: input.decision, comment: input.comment ?? null, payload, decidedBy: decider };
     const decided = await this.db.transaction((tx) => this.apply(tx, current, status, fields));
@@ -143,6 +146,10 @@ export class OrchestrationCheckpointService {
     }
     const decided = await this.approvals.decide(approval.id, status, fields, tx);
     if (!decided) return 'lost';
+    if (decided.kind === 'budget' && status === 'approved') {
+      // Raised in the decision's transaction: the woken step is admitted against the new limits.
+      await this.budgets.raiseInTransaction(tx, decided.runId, this.budgets.parseLimits(fields.payload), fields.decidedBy.name);
+    }
     await this.events.append(tx, [
       {
         runId: approval.runId,

@@ -88,6 +88,18 @@ export interface StepSpec {
   references: string[];
 }
 
+/** A budget limit, named as users write it (and as errors and events name it). */
+export type BudgetLimit = 'max_steps' | 'max_turns' | 'max_tokens' | 'max_cost' | 'max_wall_seconds';
+
+/** What happens when a run tree goes past a limit. */
+export type BudgetOnExceed = 'fail' | 'pause' | 'ask';
+
+/** `budget:` on a definition or a run request: limits for the whole run tree. */
+export interface BudgetSpec {
+  limits: Partial<Record<BudgetLimit, number>>;
+  onExceed: BudgetOnExceed;
+}
+
 export interface ExecutionSettings {
   /** Undefined when the definition does not set it (the run falls back to configuration). */
   maxParallel?: number;
@@ -97,6 +109,8 @@ export interface ExecutionSettings {
   caching: CachePolicy & { steps: Record<string, Partial<CachePolicy>> };
   /** `orchestration.error_handling.rollback`, kept as hints. */
   rollback?: unknown;
+  /** The definition's `budget`, when it has one (issue 9). */
+  budget?: BudgetSpec;
 }
 
 export type DefinitionSource = 'saved' | 'inline';

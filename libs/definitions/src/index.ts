@@ -19,6 +19,7 @@ export {
   DEFAULT_MAX_STEPS,
 } from './validation/validate-definition.js';
 export { DEFAULT_FAILURE_POLICY, DEFAULT_CACHE_POLICY } from './validation/policies.js';
+export { readBudget, parseBudget, BUDGET_LIMITS } from './validation/budget-reader.js';
 export { STEP_ID_PATTERN } from './validation/step-reader.js';
 export { planGraph, describeCycle, type GraphNode, type GraphPlan, type GraphResult } from './graph/step-graph.js';
 export {

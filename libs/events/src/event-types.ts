@@ -12,6 +12,9 @@ export const RUN_EVENTS = [
   'run.completed',
   'run.failed',
   'run.cancelled',
+  'run.budget_warning',
+  'run.budget_exceeded',
+  'run.budget_raised',
 ] as const satisfies readonly (keyof EventCatalogue)[];
 
 export const STEP_EVENTS = [
@@ -73,6 +76,12 @@ export interface EventCatalogue {
   'run.completed': RunTransitionData;
   'run.failed': RunTransitionData;
   'run.cancelled': RunTransitionData;
+  /** A budget limit reached 80 % (once per limit); on the root run of the tree. */
+  'run.budget_warning': { limit: string; spent: number; max: number; runId?: string };
+  /** A budget limit stopped a step (or the wall-time timer the tree: no `stepKey`); on the root run. */
+  'run.budget_exceeded': { limit: string; spent: number; max: number; onExceed: string; runId: string; stepKey?: string };
+  /** New limits were set (PATCH /runs/:id/budget or an approved `ask`). On the root run. */
+  'run.budget_raised': { limits: Record<string, number>; onExceed: string; by: string };
   'step.started': StepOutcomeData & { instance: string };
   'step.completed': StepOutcomeData & { cacheHit: boolean };
   'step.failed': StepOutcomeData & { error: EventError };

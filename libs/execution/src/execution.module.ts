@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common'
 import { StepCacheRepository } from './cache/step-cache.repository.js';
 import { StepCacheService } from './cache/step-cache.service.js';
 import { AgentStep } from './executor/agent.step.js';
+import { BudgetGuard } from './executor/budget-guard.js';
 import { CheckpointStep } from './executor/checkpoint.step.js';
 import { ChildRunStep } from './executor/child-run.step.js';
 import { ControlFlowStep } from './executor/control-flow.step.js';
@@ -22,7 +23,7 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       imports: options.imports ?? [],
-      providers: [StepCacheRepository, StepCacheService, AgentStep, ChildRunStep, ControlFlowStep, CheckpointStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
+      providers: [StepCacheRepository, StepCacheService, AgentStep, BudgetGuard, ChildRunStep, ControlFlowStep, CheckpointStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
       exports: [OrchestrationExecutionService, StepCacheService],
     };
   }

@@ -60,6 +60,7 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'POST', pattern: '/api/v1/runs/:id/pause', access: 'run.pause' },
     { method: 'POST', pattern: '/api/v1/runs/:id/resume', access: 'run.resume' },
     { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', access: 'step.retry' },
+    { method: 'PATCH', pattern: '/api/v1/runs/:id/budget', access: 'run.budget' },
     // Progress streams
     { method: 'GET', pattern: '/api/v1/runs/:id/events', access: 'read', queryToken: true },
     { method: 'GET', pattern: '/api/v1/events', access: 'read', queryToken: true },

@@ -12,6 +12,8 @@ export type { Run, RunWithSteps, Step, StepIteration, StepError, ClaimedStep, Ca
 export { isTerminalRun, RUN_STATUSES, type RunStatus } from './domain/run-status.js';
 export { isTerminalStep, type StepStatus } from './domain/step-status.js';
 export { WORK_CHANNEL, CANCEL_CHANNEL, WORK_AVAILABLE_EVENT, RUNS_STOPPED_EVENT } from './domain/work-signals.js';
+export { RunBudgetService, type BudgetedStep, type CallReservation, type Usage } from './services/run-budget.service.js';
+export { BudgetExceededError, readUsage, proposedLimits, exceededMessage, WARNING_RATIO, type BudgetState, type BudgetSpent } from './domain/budget.js';
 export { DelayedRunScheduler } from './domain/delayed-runs.js';
 export { PatternTurnsService, type TurnOutcome } from './services/pattern-turns.service.js';
 export type { PatternTurn, TurnStatus } from './domain/turn-status.js';

@@ -8,6 +8,8 @@ import { StepRepository } from './repositories/step.repository.js';
 import { OrchestrationRunFactoryService } from './services/run-factory.service.js';
 import { RunControlService } from './services/run-control.service.js';
 import { RunLifecycleService } from './services/run-lifecycle.service.js';
+import { RunBudgetService } from './services/run-budget.service.js';
+import { BudgetRepository } from './repositories/budget.repository.js';
 import { RunQueryService } from './services/run-query.service.js';
 import { StepLeaseService } from './services/step-lease.service.js';
 import { StepIterationsService } from './services/step-iterations.service.js';
@@ -23,6 +25,7 @@ const exported = [
   StepLeaseService,
   StepIterationsService,
   PatternTurnsService,
+  RunBudgetService,
 ];
 
 /**
@@ -36,7 +39,7 @@ export class RunsModule {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
       controllers: [RunsController],
-      providers: [RunRepository, StepRepository, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, RunLifecycleService, ...exported],
+      providers: [RunRepository, StepRepository, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, BudgetRepository, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

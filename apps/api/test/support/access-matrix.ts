@@ -65,6 +65,7 @@ export const REST_ROWS: RestRow[] = [
   { method: 'POST', pattern: '/api/v1/runs/:id/pause', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/resume', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', allowed: CONTROL, owner: 'own' },
+  { method: 'PATCH', pattern: '/api/v1/runs/:id/budget', allowed: CONTROL, owner: 'own' },
   { method: 'GET', pattern: '/api/v1/runs/:id/events', allowed: READ, owner: 'any', stream: 'sse' },
   { method: 'GET', pattern: '/api/v1/events', allowed: READ, owner: 'any', stream: 'sse' },
   { method: 'GET', pattern: '/api/v1/ws', allowed: READ, owner: 'any', stream: 'ws' },

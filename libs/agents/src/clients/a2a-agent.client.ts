@@ -45,7 +45,7 @@ export class A2aAgentClient implements AgentClient {
       const request = buildRequest(input, context, resolved.protocolVersion);
       const follower = new TaskFollower(resolved.client, { signal }, (id) => (taskId = id));
       const result = resolved.streaming ? await follower.stream(request) : await follower.sendAndPoll(request);
-      return settle(agent, result);
+      return settle(agent, result, context);
     } catch (error) {
       if (signal.aborted && client && taskId) await cancelRemote(client, taskId);
       throw toAgentCallError(agent, error, signal);
@@ -85,7 +85,10 @@ function part(content: Part['content']): Part {
   return { content, metadata: undefined, filename: '', mediaType: '' };
 }
 
-function settle(agent: Agent, result: FollowResult): unknown {
+function settle(agent: Agent, result: FollowResult, context: InvocationContext): unknown {
+  // Agents report what a call spent in the metadata (issue 9, budgets): `{ usage: { tokens, cost } }`.
+  const metadata = result.kind === 'message' ? result.message.metadata : result.task.metadata;
+  if (metadata && typeof metadata === 'object' && 'usage' in metadata) context.onUsage?.((metadata as { usage: unknown }).usage);
   if (result.kind === 'message') return messageToOutput(result.message);
   return taskOutput(agent, result.task);
 }

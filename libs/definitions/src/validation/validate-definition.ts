@@ -3,13 +3,14 @@ import type { AgentCatalog, ExecutionSettings, StepSpec } from '../definition.ty
 import type { GraphPlan } from '../graph/step-graph.js';
 import { Issues, readObject, readString, describe, type Json } from './field-reader.js';
 import { readExecutionSettings } from './execution-settings.js';
+import { readBudget } from './budget-reader.js';
 import { readStep, type ReadStep } from './step-reader.js';
 import { checkGraph } from './graph-checks.js';
 import { mergeCache, mergeFailure } from './policies.js';
 import { patternAgentUses } from './pattern-reader.js';
 import { readPatternShortcut } from './pattern-shortcut.js';
 
-const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps', 'a2a', 'agents'] as const;
+const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps', 'a2a', 'agents', 'budget'] as const;
 /** `a2a.answer`: what a blocking A2A send answers when the run completes at once (see docs/a2a.md). */
 const A2A_ANSWERS = ['task', 'message'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -68,6 +69,8 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
   }
   const shortcut = readPatternShortcut(obj, issues);
   const { settings, cachedStepPaths } = readExecutionSettings(shortcut ? shortcut.orchestration : obj.orchestration, issues);
+  const budget = obj.budget === undefined ? undefined : readBudget(obj.budget, 'budget', issues);
+  if (budget) settings.budget = budget;
   const steps = shortcut ? shortcut.steps : readSteps(obj.steps, issues, options.maxSteps ?? DEFAULT_MAX_STEPS);
   const plan = checkGraph(steps, issues);
   const ids = new Set(steps.map((step) => step.id));

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AgentModeRouterService } from '@baton/agents';
 import { renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
-import type { CacheOutcome, ClaimedStep } from '@baton/runs';
+import { RunBudgetService, readUsage, type CacheOutcome, type ClaimedStep, type Usage } from '@baton/runs';
 import { stepCacheKey } from '../cache/cache-key.js';
 import { StepCacheService } from '../cache/step-cache.service.js';
 import { mapWithLimit } from './map-with-limit.js';
@@ -39,6 +39,7 @@ export class AgentStep {
   constructor(
     @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
     @Inject(StepCacheService) private readonly cache: StepCacheService,
+    @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
   ) {}
 
   async run(
@@ -107,16 +108,48 @@ export class AgentStep {
       const cached = await this.cache.get(key);
       if (cached) return { output: cached.output, hits: 1, calls: 0, key, storedAt: cached.storedAt };
     }
-    const output = await this.router.invoke(
-      { agent: spec.agent, capability: spec.capability },
-      input,
-      { runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, itemIndex, prompt, reply },
-      { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
-    );
+    const output = await this.invoke(step, spec, input, signal, { itemIndex, prompt, reply });
     if (!key) return { output, hits: 0, calls: 1, key: null, storedAt: null };
     const stored = await this.cache.put(key, output, definition.id, spec.id, spec.cache.ttlSeconds);
     return { output, hits: 0, calls: 1, key, storedAt: stored.storedAt };
   }
+
+  /**
+   * The agent call itself, inside the tree's budget: a reservation before it starts (which
+   * may wait for calls in flight, or throw BudgetExceededError), and what it spent settled
+   * after it, read from the output's `usage` or reported by the client (A2A task metadata).
+   */
+  private async invoke(
+    step: ClaimedStep,
+    spec: StepSpec,
+    input: unknown,
+    signal: AbortSignal,
+    call: { itemIndex?: number; prompt?: string; reply?: AgentReply },
+  ): Promise<unknown> {
+    const reservation = await this.budgets.reserveCall(step, signal);
+    let usage: Usage | null = null;
+    let completed = false;
+    try {
+      const output = await this.router.invoke(
+        { agent: spec.agent, capability: spec.capability },
+        input,
+        {
+          runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, ...call,
+          onUsage: (reported) => (usage = readUsage(reported) ?? usage),
+        },
+        { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
+      );
+      usage = readUsage(isRecord(output) ? output.usage : undefined) ?? usage;
+      completed = true;
+      return output;
+    } finally {
+      await this.budgets.settleCall(reservation, usage, completed);
+    }
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function cacheOutcome(outcome: CallOutcome): CacheOutcome {

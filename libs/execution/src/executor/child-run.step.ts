@@ -67,7 +67,10 @@ export class ChildRunStep {
       return;
     }
     const reason = child.error?.message ?? child.status;
-    throw new StepFailure(`child run ${child.id} ${child.status}: ${reason}`, child.status === 'failed', `child_${child.status}`, {
+    // A child stopped by the tree's budget would only be stopped again: not worth a retry.
+    const overBudget = child.error?.code === 'budget_exceeded';
+    const retryable = child.status === 'failed' && !overBudget;
+    throw new StepFailure(`child run ${child.id} ${child.status}: ${reason}`, retryable, overBudget ? 'budget_exceeded' : `child_${child.status}`, {
       childRunId: child.id,
     });
   }

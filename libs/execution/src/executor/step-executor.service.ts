@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentCallError } from '@baton/agents';
 import { isDatabaseUnavailable } from '@baton/db';
 import { OrchestrationDefinitionService, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
-import { RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
+import { BudgetExceededError, RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
 import { CompletionBuffer } from '../queue/completion-buffer.service.js';
 import { AgentStep } from './agent.step.js';
+import { BudgetGuard } from './budget-guard.js';
 import { CheckpointStep, type AgentQuestion } from './checkpoint.step.js';
 import { ChildRunStep } from './child-run.step.js';
 import { ControlFlowStep } from './control-flow.step.js';
@@ -33,6 +34,8 @@ export class OrchestrationStepExecutorService {
     @Inject(CompletionBuffer) private readonly completions: CompletionBuffer,
     @Inject(ControlFlowStep) private readonly flow: ControlFlowStep,
     @Inject(PatternStep) private readonly patterns: PatternStep,
+    // Budgets (issue 9): admission at the start, on_exceed when a call is refused.
+    @Inject(BudgetGuard) private readonly budget: BudgetGuard,
   ) {}
 
   /** `signal` aborts the agent call (run cancelled, lease lost, shutdown). */
@@ -49,6 +52,7 @@ export class OrchestrationStepExecutorService {
     }
     let input: unknown;
     try {
+      if (!(await this.budget.admit(step))) return;
       if (step.wakeReason === 'approval_decided' && spec.type !== 'checkpoint') {
         const rejected = await this.checkpoints.rejectedEscalation(step);
         if (rejected) {
@@ -74,6 +78,7 @@ export class OrchestrationStepExecutorService {
       // The database went away (a read, a cache lookup): not a failure of the step. The queue
       // keeps the claim and runs the step again once the database is back.
       if (isDatabaseUnavailable(error)) throw error;
+      if (error instanceof BudgetExceededError) return void (await this.budget.onExceeded(step, error));
       const question = agentQuestion(error);
       if (question && !spec.forEach) return void (await this.checkpoints.askForAgentInput(step, spec.agent ?? spec.capability ?? 'agent', question));
       await this.onFailure(step, spec, error, input);

@@ -30,6 +30,10 @@ export function runTools(factory: OrchestrationRunFactoryService, query: RunQuer
         input: { description: 'the run input, available to steps as {{ input }}' },
         idempotencyKey: text('a key that makes retried submissions start one run'),
         metadata: { type: 'object' },
+        budget: {
+          type: 'object',
+          description: 'limits for the run tree: { max_steps, max_turns, max_tokens, max_cost, max_wall_seconds, on_exceed: fail | pause | ask }, over the definition\'s budget',
+        },
       }),
       outputSchema: result({ run: OBJECT, created: { type: 'boolean' } }),
       async call(a, caller) {
@@ -40,6 +44,7 @@ export function runTools(factory: OrchestrationRunFactoryService, query: RunQuer
           input: a.input,
           idempotencyKey: a.idempotencyKey,
           metadata: a.metadata,
+          budget: a.budget,
           submittedBy: tokenId,
         });
         return { ...(await withSteps(run.id)), created };

@@ -18,6 +18,8 @@ export interface RunExecution {
   childAttempt?: number;
   /** For child runs: how many runs up the top-level run is (1 for its children); absent is 0. */
   depth?: number;
+  /** For child runs: the top-level run of the tree (whose budget, if any, covers this run). */
+  rootRunId?: string;
 }
 
 export interface StepError {
@@ -93,6 +95,8 @@ export interface Step {
   /** For `type: pattern` steps read with their run: the pattern's name and its turns in order. */
   pattern?: string | null;
   turns?: PatternTurn[];
+  /** What the step's agent calls reported spending, over all attempts; null when nothing was reported. */
+  usage?: { tokens: number; cost: number } | null;
 }
 
 /** One finished iteration of a looping step. */
@@ -107,10 +111,23 @@ export interface StepIteration {
   finishedAt: Date;
 }
 
+/** A run tree's budget as `GET /runs/:id` shows it (the same on every run of the tree). */
+export interface RunBudgetView {
+  rootRunId: string;
+  limits: Record<string, number>;
+  spent: { steps: number; turns: number; tokens: number; cost: number; wall_seconds: number };
+  on_exceed: string;
+  /** Limits whose 80 % warning was sent, and the limit that stopped the tree (until raised). */
+  warned: string[];
+  exceeded: string | null;
+}
+
 export interface RunWithSteps extends Run {
   steps: Step[];
   /** Finished iterations of looping steps, by step key, in order. */
   iterations?: Map<string, StepIteration[]>;
+  /** Null when the run's tree has no budget; absent where it was not read. */
+  budget?: RunBudgetView | null;
 }
 
 /** A step this process now holds a lease on, with what executing it needs. */

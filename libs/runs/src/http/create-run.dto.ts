@@ -42,6 +42,15 @@ export class CreateRunDto {
   @IsObject()
   metadata?: Record<string, unknown>;
 
+  /**
+   * Budget for the run tree (issue 9): `{ max_steps, max_turns, max_tokens, max_cost,
+   * max_wall_seconds, on_exceed }`, over the definition's. Checked by the run factory, which
+   * names each bad field (`budget.max_tokens`).
+   */
+  @IsOptional()
+  @IsObject()
+  budget?: Record<string, unknown>;
+
   /** Start later (an ISO 8601 date-time with an offset): the run is a one-off schedule until then. */
   @IsOptional()
   @Matches(/^\d{4}-\d{2}-\d{2}T[^\s]*(Z|[+-]\d{2}:?\d{2})$/, { message: 'must be an ISO 8601 date-time with an offset' })

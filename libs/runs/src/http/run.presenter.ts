@@ -43,6 +43,7 @@ export function presentStep(step: Step, iterations?: StepIteration[]): Record<st
     error: step.error,
     cache: { hit: step.cacheHit, hits: step.cacheHits, key: step.cacheKey, storedAt: step.cacheStoredAt },
     childRunId: step.childRunId,
+    usage: step.usage ?? null,
     lease: step.status === 'running' ? { owner: step.leaseOwner, expiresAt: step.leaseExpiresAt } : null,
     queuedAt: step.queuedAt,
     startedAt: step.startedAt,
@@ -99,5 +100,5 @@ function presentIterations(step: Step, finished: StepIteration[]): Array<Record<
 export function presentRunWithSteps(run: RunWithSteps): Record<string, unknown> {
   const base = presentRun(run);
   const current = run.steps.filter((s) => s.status === 'running' || s.status === 'waiting').map((s) => s.key);
-  return { ...base, progress: { ...(base.progress as object), current }, steps: run.steps.map((step) => presentStep(step, run.iterations?.get(step.key))) };
+  return { ...base, progress: { ...(base.progress as object), current }, budget: run.budget ?? null, steps: run.steps.map((step) => presentStep(step, run.iterations?.get(step.key))) };
 }

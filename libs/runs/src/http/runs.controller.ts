@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { BatonError } from '@baton/common';
 import { OrchestrationRunFactoryService } from '../services/run-factory.service.js';
 import { RunControlService } from '../services/run-control.service.js';
-import { RunQueryService } from '../services/run-query.service.js';
+import { RunQueryService, budgetView } from '../services/run-query.service.js';
+import { RunBudgetService } from '../services/run-budget.service.js';
 import type { RunActor } from '../domain/run-actor.js';
 import { DelayedRunScheduler } from '../domain/delayed-runs.js';
 import { CreateRunDto, ListRunsQueryDto } from './create-run.dto.js';
@@ -21,6 +22,7 @@ export class RunsController {
     @Inject(RunQueryService) private readonly query: RunQueryService,
     @Inject(RunControlService) private readonly control: RunControlService,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
+    @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
   ) {}
 
   /** 201 with the new run; 200 with the existing one for a repeated idempotency key. */
@@ -29,6 +31,10 @@ export class RunsController {
     const { startAt, ...rest } = body;
     if (startAt !== undefined && Number.isNaN(Date.parse(startAt))) {
       throw BatonError.validation([{ path: 'startAt', message: 'must be a valid date-time' }]);
+    }
+    if (startAt !== undefined && rest.budget !== undefined) {
+      // A one-off schedule stores a definition and input only; the budget would be lost.
+      throw BatonError.validation([{ path: 'budget', message: 'cannot be combined with startAt; put the budget in the definition' }]);
     }
     if (startAt !== undefined && new Date(startAt).getTime() > Date.now()) {
       // A later start is a one-off schedule (libs/scheduler): 202 with the schedule, no run yet.
@@ -84,6 +90,18 @@ export class RunsController {
     await this.assertOwned(id, request);
     await this.control.retryStep(id, stepId, actorOf(request));
     return presentRunWithSteps(await this.query.get(id));
+  }
+
+  /**
+   * Sets new limits (and optionally `on_exceed`) on the budget covering the run's tree and
+   * clears its exceeded mark: a tree the budget paused continues once resumed; 409 without a budget.
+   */
+  @Patch(':id/budget')
+  async raiseBudget(@Param('id', RunId) id: string, @Body() body: Record<string, unknown>, @Req() request: Request) {
+    await this.assertOwned(id, request);
+    const actor = actorOf(request);
+    const state = await this.budgets.raise(id, body, actor, 'anonymous' in actor ? 'anonymous' : actor.name);
+    return budgetView(state);
   }
 
   /** Another owner's run does not exist for a token bound to an owner (404, not 403). */

@@ -8,6 +8,7 @@ import { isTerminalRun, RUN_MOVES } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
 import { RunLifecycleService, runEventData } from './run-lifecycle.service.js';
+import { RunBudgetService } from './run-budget.service.js';
 
 /**
  * Operator actions on a run: cancel, pause, resume, retry a failed step. Each takes the actor
@@ -22,6 +23,7 @@ export class RunControlService {
     @Inject(StepRepository) private readonly steps: StepRepository,
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(EventLogService) private readonly events: EventLogService,
+    @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
   ) {}
 
   /** Cancels the run, its open steps and its child runs; in-flight agent calls are aborted. */
@@ -52,6 +54,8 @@ export class RunControlService {
       const resumed = await this.runs.transition(runId, RUN_MOVES.resume, tx);
       if (!resumed) return null;
       await this.events.append(tx, [{ runId, type: 'run.resumed', data: runEventData(resumed.run, resumed.from) }]);
+      // A tree its budget paused resumes whole, once the budget was raised (409 otherwise).
+      await this.budgets.resumeTree(tx, runId);
       await this.lifecycle.signalWork(tx);
       return resumed.run;
     });

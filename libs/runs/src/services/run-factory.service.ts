@@ -1,12 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AdmissionGate, BatonConfig, BatonError } from '@baton/common';
 import { Database, type Transaction } from '@baton/db';
-import { OrchestrationDefinitionService, type Definition, type DefinitionRef } from '@baton/definitions';
+import { OrchestrationDefinitionService, parseBudget, type BudgetSpec, type Definition, type DefinitionRef } from '@baton/definitions';
 import { EventLogService } from '@baton/events';
 import type { ClaimedStep, Run, RunExecution } from '../domain/run.types.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type NewStep } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
+import { RunBudgetService } from './run-budget.service.js';
 
 /** Steps per insert statement when a run is created. */
 const STEP_INSERT_BATCH = 500;
@@ -30,6 +31,11 @@ export interface CreateRunRequest {
    * owner). Set by the server, never from the body; a definition reference carries its own.
    */
   planOwner?: string;
+  /**
+   * Budget for the run tree (issue 9), over the definition's: each limit given replaces the
+   * definition's, `on_exceed` too when given. Validated here: a 400 names `budget.<key>`.
+   */
+  budget?: unknown;
 }
 
 /** Turns a definition (saved or inline) into a run and its steps, in one transaction. */
@@ -43,6 +49,7 @@ export class OrchestrationRunFactoryService {
     @Inject(StepRepository) private readonly steps: StepRepository,
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(EventLogService) private readonly events: EventLogService,
+    @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
     // Issue 16 hook (ops helper): the hub's mode may refuse new runs; bound by @baton/ops.
     @Optional() @Inject(AdmissionGate) private readonly admission?: AdmissionGate,
   ) {}
@@ -52,6 +59,7 @@ export class OrchestrationRunFactoryService {
     if (!!request.definition === !!request.plan) {
       throw BatonError.validation([{ path: 'definition', message: 'give exactly one of definition or plan' }]);
     }
+    const requested = request.budget === undefined ? undefined : parseBudget(request.budget, 'budget');
     const owner = request.definition?.owner ?? request.planOwner ?? '';
     this.admission?.assertAdmits();
     if (request.idempotencyKey) {
@@ -68,6 +76,7 @@ export class OrchestrationRunFactoryService {
         metadata: request.metadata ?? {},
         idempotencyKey: request.idempotencyKey ?? null,
         submittedBy: request.submittedBy ?? null,
+        budget: runBudget(definition.execution.budget, requested, request.budget),
       }),
     );
     if (run) return { run, created: true };
@@ -88,8 +97,10 @@ export class OrchestrationRunFactoryService {
 
   /** `startChild` for a definition already in hand (a runtime plan, stored inline). */
   async startChildOf(step: ClaimedStep, definition: Definition, owner: string, input: unknown): Promise<Run | null> {
-    const depth = await this.childDepth(step);
-    return this.db.transaction(async (tx) => {
+    const { depth, rootRunId } = await this.childDepth(step);
+    const budgetRoot = await this.budgets.budgetRootOf(step.runId);
+    const steps = definition.steps.length;
+    const started = this.db.transaction(async (tx) => {
       let child = await this.runs.findChild(step.id, step.attempt, tx);
       if (child && ['completed', 'failed', 'cancelled'].includes(child.status)) return child;
       if (!child) {
@@ -99,9 +110,11 @@ export class OrchestrationRunFactoryService {
           metadata: {},
           idempotencyKey: null,
           submittedBy: null,
-          parent: { runId: step.runId, stepId: step.id, attempt: step.attempt, depth },
+          parent: { runId: step.runId, stepId: step.id, attempt: step.attempt, depth, rootRunId },
         });
         if (!child) throw new Error('child run insert conflicted');
+        // The child holds its share of max_steps before it starts; if it does not fit, nothing is created.
+        if (budgetRoot && !(await this.budgets.holdForChild(tx, budgetRoot, child.id, steps))) throw new ChildOverBudget();
         await this.events.append(tx, [
           { runId: step.runId, type: 'step.child_started', stepKey: step.key, data: { childRunId: child.id } },
         ]);
@@ -110,6 +123,10 @@ export class OrchestrationRunFactoryService {
       await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'child_run', childRunId: child.id, from: 'running', to: 'waiting' } }]);
       return child;
     });
+    return started.catch(async (error: unknown) => {
+      if (error instanceof ChildOverBudget) throw await this.budgets.childRefused(step, budgetRoot!, steps);
+      throw error;
+    });
   }
 
   /**
@@ -117,7 +134,7 @@ export class OrchestrationRunFactoryService {
    * statically are refused when stored; this catches the dynamic cases (a reference to a
    * version stored later, a chain through inline plans) before they start runs without end.
    */
-  private async childDepth(step: ClaimedStep): Promise<number> {
+  private async childDepth(step: ClaimedStep): Promise<{ depth: number; rootRunId: string }> {
     const parent = await this.runs.findById(step.runId);
     const depth = (parent?.execution.depth ?? 0) + 1;
     if (depth > this.config.maxRunDepth) {
@@ -127,7 +144,8 @@ export class OrchestrationRunFactoryService {
         { code: RUN_DEPTH_EXCEEDED },
       );
     }
-    return depth;
+    // The whole tree shares its root's budget: a child's own definition budget is not used.
+    return { depth, rootRunId: parent?.execution.rootRunId ?? step.runId };
   }
 
   private resolve(ref: DefinitionRef): Promise<Definition> {
@@ -145,7 +163,8 @@ export class OrchestrationRunFactoryService {
       metadata: Record<string, unknown>;
       idempotencyKey: string | null;
       submittedBy: string | null;
-      parent?: { runId: string; stepId: string; attempt: number; depth: number };
+      parent?: { runId: string; stepId: string; attempt: number; depth: number; rootRunId: string };
+      budget?: BudgetSpec;
     },
   ): Promise<Run | null> {
     const execution = this.executionFor(definition, options.parent);
@@ -168,6 +187,7 @@ export class OrchestrationRunFactoryService {
       tx,
     );
     if (!run) return null;
+    if (options.budget) await this.budgets.createFor(tx, run.id, options.budget);
     await this.insertSteps(tx, run.id, stepRows(definition));
     await this.events.append(tx, [
       { runId: run.id, type: 'run.created', data: { definition: { id: definition.id, name: definition.name, version: definition.version }, parentRunId: run.parentRunId } },
@@ -191,7 +211,7 @@ export class OrchestrationRunFactoryService {
   }
 
   /** The run's normalized settings: definition first, then configuration, then defaults. */
-  private executionFor(definition: Definition, parent?: { attempt: number; depth: number }): RunExecution {
+  private executionFor(definition: Definition, parent?: { attempt: number; depth: number; rootRunId: string }): RunExecution {
     const settings = definition.execution;
     const concurrency: RunExecution['concurrency'] =
       settings.maxParallel !== undefined
@@ -208,9 +228,21 @@ export class OrchestrationRunFactoryService {
     if (parent) {
       execution.childAttempt = parent.attempt;
       execution.depth = parent.depth;
+      execution.rootRunId = parent.rootRunId;
     }
     return execution;
   }
+}
+
+/** Thrown inside the child's transaction to roll it back when its steps do not fit the budget. */
+class ChildOverBudget extends Error {}
+
+/** The definition's budget with the request's limits (and `on_exceed`, when given) over it. */
+function runBudget(fromDefinition: BudgetSpec | undefined, requested: BudgetSpec | undefined, raw: unknown): BudgetSpec | undefined {
+  if (!requested) return fromDefinition;
+  if (!fromDefinition) return requested;
+  const onExceed = (raw as { on_exceed?: unknown }).on_exceed === undefined ? fromDefinition.onExceed : requested.onExceed;
+  return { limits: { ...fromDefinition.limits, ...requested.limits }, onExceed };
 }
 
 function stepRows(definition: Definition): NewStep[] {

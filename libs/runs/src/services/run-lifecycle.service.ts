@@ -6,6 +6,7 @@ import { EventLogService, type NewEvent, type RunTransitionData } from '@baton/e
 import type { Run, StepError } from '../domain/run.types.js';
 import { RUN_MOVES, type RunStatus } from '../domain/run-status.js';
 import { CANCEL_CHANNEL, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '../domain/work-signals.js';
+import { BudgetRepository } from '../repositories/budget.repository.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
 
@@ -21,6 +22,7 @@ export class RunLifecycleService {
     @Inject(EventLogService) private readonly events: EventLogService,
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
     @Inject(BatonConfig) private readonly config: BatonConfig,
+    @Inject(BudgetRepository) private readonly budgets: BudgetRepository,
   ) {}
 
   /**
@@ -84,6 +86,8 @@ export class RunLifecycleService {
       await this.signalStopped(tx, [runId]);
     }
     if (run.parentStepId) {
+      // A child run's unspent share of its tree's max_steps goes back to the tree (budgets).
+      if (run.execution.rootRunId) await this.budgets.releaseHold(run.id, tx);
       const woken = await this.steps.wake(run.parentStepId, 'child_finished', tx);
       if (woken) await this.signalWork(tx);
     }

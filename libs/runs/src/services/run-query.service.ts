@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/common';
 import { OrchestrationDefinitionService } from '@baton/definitions';
-import type { Run, RunWithSteps, Step } from '../domain/run.types.js';
+import type { Run, RunBudgetView, RunWithSteps, Step } from '../domain/run.types.js';
+import type { BudgetState } from '../domain/budget.js';
 import { PatternTurnRepository } from '../repositories/pattern-turn.repository.js';
 import { RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepIterationRepository } from '../repositories/step-iteration.repository.js';
 import { StepRepository, type UpstreamStep } from '../repositories/step.repository.js';
+import { RunBudgetService } from './run-budget.service.js';
 
 export interface RunPage {
   runs: Run[];
@@ -23,17 +25,21 @@ export class RunQueryService {
     @Inject(StepIterationRepository) private readonly iterations: StepIterationRepository,
     @Inject(PatternTurnRepository) private readonly turns: PatternTurnRepository,
     @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
+    @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
   ) {}
 
+  /** The run with its steps (each with its usage) and its tree's budget. */
   async get(id: string): Promise<RunWithSteps> {
     const run = await this.runs.findById(id);
     if (!run) throw BatonError.notFound('run', id);
-    const steps = await this.steps.listByRun(id);
-    // Only runs with a looping step pay for the second read.
+    const [steps, usage, budget] = await Promise.all([this.steps.listByRun(id), this.budgets.usageByStep(id), this.budgets.stateOf(id)]);
+    for (const step of steps) step.usage = usage.get(step.id) ?? null;
+    // Only runs with a looping step pay for the read of iterations.
     const iterations = steps.some((step) => step.iteration !== null) ? await this.iterations.listByRun(id) : undefined;
     if (steps.some((s) => s.type === 'pattern')) await this.addTurns(run, steps);
-    return { ...run, steps, ...(iterations && { iterations }) };
+    return { ...run, steps, budget: budget ? budgetView(budget) : null, ...(iterations && { iterations }) };
   }
+
   /** Pattern steps show their pattern's name and their turns in order. */
   private async addTurns(run: Run, steps: Step[]): Promise<void> {
     const turns = await this.turns.listByRun(run.id);
@@ -76,4 +82,17 @@ export class RunQueryService {
     const last = page[page.length - 1];
     return { runs: page, nextCursor: runs.length > limit && last ? encodeKeysetCursor(last) : null };
   }
+}
+
+/** The budget as the API shows it: limits and spent under the names users write. */
+export function budgetView(state: BudgetState): RunBudgetView {
+  const { spent } = state;
+  return {
+    rootRunId: state.rootRunId,
+    limits: state.limits as Record<string, number>,
+    spent: { steps: spent.steps, turns: spent.turns, tokens: spent.tokens, cost: spent.cost, wall_seconds: Math.floor(spent.wallSeconds) },
+    on_exceed: state.onExceed,
+    warned: state.warned,
+    exceeded: state.exceeded,
+  };
 }

@@ -37,7 +37,8 @@ import {
  *
  * `startV1TestAgent` uses `@a2a-js/sdk` 1.x; `startV03TestAgent` the 0.3 line.
  */
-export type TestAgentBehaviour = 'echo' | 'stream' | 'fail' | 'ask' | 'hang';
+/** `metered`: like echo, and reports `{ usage: { tokens: 100, cost: 0.01 } }` in the task metadata (budgets; v1 agent). */
+export type TestAgentBehaviour = 'echo' | 'stream' | 'fail' | 'ask' | 'hang' | 'metered';
 
 export interface TestAgent {
   url: string;
@@ -131,7 +132,7 @@ class V1Executor implements AgentExecutor {
       status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: new Date().toISOString() },
       artifacts: [],
       history: [ctx.userMessage],
-      metadata: undefined,
+      metadata: this.behaviour === 'metered' ? { usage: { tokens: 100, cost: 0.01 } } : undefined,
     };
     bus.publish(AgentEvent.task(task));
     const status = (state: TaskState, text?: string) =>
@@ -156,6 +157,7 @@ class V1Executor implements AgentExecutor {
       );
     switch (this.behaviour) {
       case 'echo':
+      case 'metered':
         artifact([dataPart({ echo: input ?? null })]);
         status(TaskState.TASK_STATE_COMPLETED);
         break;
@@ -278,6 +280,7 @@ class V03Executor implements V03AgentExecutor {
       bus.publish({ kind: 'artifact-update', taskId, contextId, artifact: { artifactId: `${taskId}-out`, name: 'result', parts }, lastChunk: true });
     switch (this.behaviour) {
       case 'echo':
+      case 'metered':
         artifact([{ kind: 'data', data: { echo: data ?? null } }]);
         status('completed');
         break;
