@@ -4,6 +4,7 @@ import { StepCacheService } from './cache/step-cache.service.js';
 import { AgentStep } from './executor/agent.step.js';
 import { CheckpointStep } from './executor/checkpoint.step.js';
 import { ChildRunStep } from './executor/child-run.step.js';
+import { AgentHealthController } from './http/agent-health.controller.js';
 import { OrchestrationStepExecutorService } from './executor/step-executor.service.js';
 import { CompletionBuffer } from './queue/completion-buffer.service.js';
 import { OrchestrationExecutionService } from './queue/execution-queue.service.js';
@@ -18,6 +19,7 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       imports: options.imports ?? [],
+      controllers: [AgentHealthController],
       providers: [StepCacheRepository, StepCacheService, AgentStep, ChildRunStep, CheckpointStep, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
       exports: [OrchestrationExecutionService, StepCacheService],
     };

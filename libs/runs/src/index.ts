@@ -1,6 +1,7 @@
 export { RunsModule } from './runs.module.js';
 export { OrchestrationRunFactoryService, RUN_DEPTH_EXCEEDED, type CreateRunRequest } from './services/run-factory.service.js';
 export { RunQueryService, type RunPage } from './services/run-query.service.js';
+export { AgentActivityService, AGENT_FAILURE_WINDOW_MS, type AgentActivity, type AgentFailure } from './services/agent-activity.service.js';
 export { RunControlService } from './services/run-control.service.js';
 export { assertMayControlRun, type RunActor } from './domain/run-actor.js';
 export { StepTransitionsService, type Completion } from './services/step-transitions.service.js';
