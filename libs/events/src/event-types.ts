@@ -25,6 +25,7 @@ export const STEP_EVENTS = [
   'step.cache_hit',
   'step.recovered',
   'step.child_started',
+  'step.items_progressed',
 ] as const satisfies readonly (keyof EventCatalogue)[];
 
 /** An error as events carry it (a step's or a run's). */
@@ -57,6 +58,19 @@ export interface StepOutcomeData extends Transition {
 }
 
 /**
+ * A running for_each step's items (at most one event per step every half second, and at once
+ * when an item fails): `completed` and `failed` are the items finished since the previous
+ * event of the attempt, `running` the items in flight now. No event when the step ends first.
+ */
+export interface ItemsProgressData {
+  attempt: number;
+  total: number;
+  running: number[];
+  completed: number[];
+  failed: Array<{ index: number; message: string }>;
+}
+
+/**
  * The catalogue: each event type and its payload. `EventLogService.append` accepts only
  * these, so emitting an unknown type, or a payload of the wrong shape, does not compile.
  */
@@ -80,6 +94,7 @@ export interface EventCatalogue {
   'step.cache_hit': { cacheKey: string | null };
   'step.recovered': Transition;
   'step.child_started': { childRunId: string };
+  'step.items_progressed': ItemsProgressData;
   'approval.requested': { approvalId: string; kind: string; prompt: string | null; expiresAt: Date | null };
   'approval.decided': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
   'approval.expired': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };

@@ -4,6 +4,7 @@ export { RunQueryService, type RunPage } from './services/run-query.service.js';
 export { AgentActivityService, AGENT_FAILURE_WINDOW_MS, type AgentActivity, type AgentFailure } from './services/agent-activity.service.js';
 export { RunControlService } from './services/run-control.service.js';
 export { assertMayControlRun, type RunActor } from './domain/run-actor.js';
+export { StepProgressService } from './services/step-progress.service.js';
 export { StepTransitionsService, type Completion } from './services/step-transitions.service.js';
 export { StepLeaseService, type ClaimLimits } from './services/step-lease.service.js';
 export { presentRun, presentRunWithSteps, presentStep } from './http/run.presenter.js';

@@ -11,6 +11,7 @@ import { RunControlService } from './services/run-control.service.js';
 import { RunLifecycleService } from './services/run-lifecycle.service.js';
 import { RunQueryService } from './services/run-query.service.js';
 import { StepLeaseService } from './services/step-lease.service.js';
+import { StepProgressService } from './services/step-progress.service.js';
 import { StepTransitionsService } from './services/step-transitions.service.js';
 
 const exported = [
@@ -20,6 +21,7 @@ const exported = [
   StepTransitionsService,
   StepLeaseService,
   AgentActivityService,
+  StepProgressService,
 ];
 
 /**
