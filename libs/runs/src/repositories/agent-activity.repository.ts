@@ -30,8 +30,9 @@ export class AgentActivityRepository {
 
   /**
    * One statement: the running counts use the partial index on running steps; failures use
-   * the partial index on (agent, updated_at) of steps carrying an error. A retried step keeps
-   * its last error while queued again, so a retrying call counts as a failure too.
+   * the partial index on (agent, updated_at) of steps carrying an error (an object: a
+   * completed step may hold a JSON null there). A retried step keeps its last error while
+   * queued again, so a retrying call counts as a failure too.
    */
   async activity(agent: string, since: Date, limit: number): Promise<AgentActivity> {
     const { rows } = await this.db.query<{
@@ -46,7 +47,7 @@ export class AgentActivityRepository {
        ), failed as (
          select run_id, step_key, status, attempt, error, updated_at
            from orchestration_steps
-          where agent = $1::text and error is not null and updated_at >= $2::timestamptz
+          where agent = $1::text and jsonb_typeof(error) = 'object' and updated_at >= $2::timestamptz
        )
        select r.in_flight, r.running,
               (select count(*)::int from failed) as failure_count,
