@@ -63,18 +63,14 @@ export function SystemPage() {
       <div className="columns">
         <form className="card" aria-labelledby="set-mode" onSubmit={(event) => event.preventDefault()}>
           <h2 id="set-mode">Change the mode</h2>
-          <label>
-            Mode
-            <select value={mode} onChange={(e) => setMode(e.target.value as SystemMode)}>
-              {SYSTEM_MODES.filter((m) => m !== 'draining').map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Reason
-            <input value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} placeholder="why (kept with the mode)" />
-          </label>
+          <label htmlFor="mode">New mode</label>
+          <select id="mode" value={mode} onChange={(e) => setMode(e.target.value as SystemMode)}>
+            {SYSTEM_MODES.filter((m) => m !== 'draining').map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+          <label htmlFor="mode-reason">Reason for the mode</label>
+          <input id="mode-reason" value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} placeholder="kept with the mode" />
           <ConfirmButton
             label="Set mode"
             title={`Switch every instance to ${mode}?`}
@@ -124,10 +120,8 @@ export function SystemPage() {
         <form className="card" aria-labelledby="drain" onSubmit={(event) => event.preventDefault()}>
           <h2 id="drain">Drain</h2>
           <p>Every instance stops admitting and dispatching, waits for its running steps, records where each open run stopped and exits. The next start resumes them.</p>
-          <label>
-            Reason
-            <input value={drainReason} maxLength={500} onChange={(e) => setDrainReason(e.target.value)} placeholder="why the hub stops" />
-          </label>
+          <label htmlFor="drain-reason">Reason for the drain</label>
+          <input id="drain-reason" value={drainReason} maxLength={500} onChange={(e) => setDrainReason(e.target.value)} placeholder="why the hub stops" />
           <ConfirmButton
             label="Drain the hub"
             title="Drain and stop every instance?"
