@@ -116,14 +116,17 @@ describe('dashboard: operations pages (chromium)', () => {
           { id: 'after', agent: 'builtin:echo', depends_on: ['fan'] },
         ],
       },
-      input: { items: [50, 6000, 50] },
+      // The middle item runs long enough to be seen running on a loaded machine.
+      input: { items: [50, 12_000, 50] },
     });
     // Unfolded from the address alone: a shared link opens with the items shown.
     await page.goto(`${ctx.url}/dashboard/runs/${run.id}?open=fan&step=fan`);
     await page.waitForSelector(`${node('fan')}.status-running`);
     await page.waitForSelector(`${node('fan[0]')}.status-completed.sub`);
     await page.waitForSelector(`${node('fan[2]')}.status-completed.sub`);
-    await page.waitForSelector(`${node('fan[1]')}.status-running.sub`);
+    await page.waitForSelector(`${node('fan[1]')}.status-running.sub`).catch(async (error) => {
+      throw new Error(`${error.message}; fan[1] is ${await page.locator(node('fan[1]')).getAttribute('class')}`);
+    });
     expect(await page.locator(`${node('fan')}.status-running`).count()).toBe(1);
     expect(await page.getByTestId('step-items').innerText()).toMatch(/^2 of 3 completed, 1 running, 0 failed/);
     await page.screenshot({ path: join(shots, 'run-items.png'), fullPage: true });
@@ -131,7 +134,7 @@ describe('dashboard: operations pages (chromium)', () => {
     // A reload keeps them; the step ends and its items take their outputs.
     await page.reload();
     await page.waitForSelector(`${node('fan[1]')}.sub`);
-    await page.waitForSelector(`${node('fan[1]')}.status-completed`, { timeout: 20_000 });
+    await page.waitForSelector(`${node('fan[1]')}.status-completed`, { timeout: 30_000 });
     await page.waitForSelector('section.run-page[data-run-status="completed"]');
     // Folding drops it from the address.
     await page.locator(node('fan')).locator('button.node-toggle').click();
