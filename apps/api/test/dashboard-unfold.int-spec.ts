@@ -48,7 +48,8 @@ describe('dashboard: unfolding, time filter, live from now, versions (chromium)'
       name: 'child-flow',
       version: '1',
       steps: [
-        { id: 'c1', agent: 'builtin:delay', input: { ms: 2500, output: 'one' } },
+        // Long enough for the checks before it on a loaded machine: the child must still run.
+        { id: 'c1', agent: 'builtin:delay', input: { ms: 8000, output: 'one' } },
         { id: 'c2', agent: 'builtin:delay', depends_on: ['c1'], input: { ms: 200, output: 'two' } },
       ],
     });

@@ -80,7 +80,8 @@ export interface BatonErrorBody {
 export interface Step {
   id: string;
   stepId: string;
-  type: 'agent' | 'orchestration' | 'checkpoint';
+  /** agent, orchestration, checkpoint; other branches add pattern and wait. */
+  type: string;
   agent: string | null;
   status: StepStatus;
   dependsOn: string[];
@@ -95,6 +96,39 @@ export interface Step {
   queuedAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** A pattern step (CONTRACTS.md): its pattern's name and its turns, in turn order. */
+  pattern?: string;
+  turns?: PatternTurn[];
+  /** A looping step: the current iteration (from 1) and each one so far. */
+  iteration?: number;
+  iterations?: LoopIteration[];
+  /** Why a skipped step was skipped: `condition` when its condition was false. */
+  skip_reason?: string;
+}
+
+/** One turn of a pattern step, as `GET /api/v1/runs/:id` lists it. */
+export interface PatternTurn {
+  turn: number;
+  agent: string;
+  status: string;
+  attempt: number;
+  cache_hit: boolean;
+  input: unknown;
+  output: unknown;
+  error: BatonErrorBody | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** One iteration of a looping step. */
+export interface LoopIteration {
+  iteration: number;
+  status: string;
+  input: unknown;
+  output: unknown;
+  error: BatonErrorBody | null;
+  started_at: string | null;
+  finished_at: string | null;
 }
 
 export interface Run {

@@ -7,6 +7,9 @@ import { ApprovalsPage } from './pages/approvals';
 import { AgentsPage } from './pages/agents';
 import { DefinitionsPage } from './pages/definitions';
 import { WebhooksPage } from './pages/webhooks';
+import { SchedulesPage } from './pages/schedules';
+import { NodesPage } from './pages/nodes';
+import { SystemPage } from './pages/system';
 
 // The run and definition pages carry the graph library: loaded when first opened.
 const RunPage = lazy(() => import('./pages/run'));
@@ -86,6 +89,9 @@ const SECTIONS: Array<[string, string]> = [
   ['definitions', 'Definitions'],
   ['agents', 'Agents'],
   ['webhooks', 'Webhooks'],
+  ['schedules', 'Schedules'],
+  ['nodes', 'Nodes'],
+  ['system', 'System'],
 ];
 
 function Nav() {
@@ -120,6 +126,12 @@ function Page() {
       return <AgentsPage focusName={id} />;
     case 'webhooks':
       return <WebhooksPage webhookId={id} />;
+    case 'schedules':
+      return <SchedulesPage focusId={id} />;
+    case 'nodes':
+      return <NodesPage focusId={id} />;
+    case 'system':
+      return <SystemPage />;
     default:
       return (
         <section>

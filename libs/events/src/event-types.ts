@@ -31,6 +31,7 @@ export const STEP_EVENTS = [
   'step.iteration_completed',
   'step.turn_started',
   'step.turn_completed',
+  'step.items_progressed',
 ] as const satisfies readonly (keyof EventCatalogue)[];
 
 /** An error as events carry it (a step's or a run's). */
@@ -60,6 +61,19 @@ export interface StepOutcomeData extends Transition {
   attempt?: number;
   agent?: string | null;
   durationMs?: number;
+}
+
+/**
+ * A running for_each step's items (at most one event per step every half second, and at once
+ * when an item fails): `completed` and `failed` are the items finished since the previous
+ * event of the attempt, `running` the items in flight now. No event when the step ends first.
+ */
+export interface ItemsProgressData {
+  attempt: number;
+  total: number;
+  running: number[];
+  completed: number[];
+  failed: Array<{ index: number; message: string }>;
 }
 
 /**
@@ -98,6 +112,7 @@ export interface EventCatalogue {
   /** A turn of a `type: pattern` step: `agent` is the participant's name in the team. */
   'step.turn_started': { turn: number; agent: string; attempt: number };
   'step.turn_completed': { turn: number; agent: string; status: 'completed' | 'failed'; cacheHit: boolean; durationMs: number; error?: EventError };
+  'step.items_progressed': ItemsProgressData;
   'approval.requested': { approvalId: string; kind: string; prompt: string | null; expiresAt: Date | null };
   'approval.decided': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
   'approval.expired': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };

@@ -18,6 +18,7 @@ export {
   type EventError,
   type RunTransitionData,
   type StepOutcomeData,
+  type ItemsProgressData,
   type Transition,
   type NewEvent,
   type RunEvent,

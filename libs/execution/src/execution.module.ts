@@ -9,6 +9,7 @@ import { ControlFlowStep } from './executor/control-flow.step.js';
 import { PatternStep } from './executor/pattern.step.js';
 import { PatternParkedTurns } from './executor/pattern-parked-turns.js';
 import { PatternThreadRepository } from './patterns/pattern-thread.repository.js';
+import { AgentHealthController } from './http/agent-health.controller.js';
 import { OrchestrationStepExecutorService } from './executor/step-executor.service.js';
 import { CompletionBuffer } from './queue/completion-buffer.service.js';
 import { OrchestrationExecutionService } from './queue/execution-queue.service.js';
@@ -23,6 +24,7 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       imports: options.imports ?? [],
+      controllers: [AgentHealthController],
       providers: [StepCacheRepository, StepCacheService, AgentStep, BudgetGuard, ChildRunStep, ControlFlowStep, CheckpointStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
       exports: [OrchestrationExecutionService, StepCacheService],
     };

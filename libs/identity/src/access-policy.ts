@@ -50,6 +50,7 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'POST', pattern: '/api/v1/patterns', access: 'pattern.create' },
     { method: 'GET', pattern: '/api/v1/agents', access: 'read' },
     { method: 'GET', pattern: '/api/v1/agents/:name', access: 'read' },
+    { method: 'GET', pattern: '/api/v1/agents/:name/health', access: 'read' },
     { method: 'POST', pattern: '/api/v1/agents', access: 'agent.create' },
     { method: 'DELETE', pattern: '/api/v1/agents/:name', access: 'agent.delete' },
     // Runs: agents submit, operators steer

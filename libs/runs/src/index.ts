@@ -1,8 +1,10 @@
 export { RunsModule } from './runs.module.js';
 export { OrchestrationRunFactoryService, RUN_DEPTH_EXCEEDED, type CreateRunRequest } from './services/run-factory.service.js';
 export { RunQueryService, type RunPage } from './services/run-query.service.js';
+export { AgentActivityService, AGENT_FAILURE_WINDOW_MS, type AgentActivity, type AgentFailure } from './services/agent-activity.service.js';
 export { RunControlService } from './services/run-control.service.js';
 export { assertMayControlRun, type RunActor } from './domain/run-actor.js';
+export { StepProgressService } from './services/step-progress.service.js';
 export { StepTransitionsService, type Completion } from './services/step-transitions.service.js';
 export type { UpstreamStep } from './repositories/step.repository.js';
 export { StepLeaseService, type ClaimLimits } from './services/step-lease.service.js';

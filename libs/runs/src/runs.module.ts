@@ -1,10 +1,12 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { EventsModule } from '@baton/events';
 import { RunsController } from './http/runs.controller.js';
+import { AgentActivityRepository } from './repositories/agent-activity.repository.js';
 import { RunRepository } from './repositories/run.repository.js';
 import { StepIterationRepository } from './repositories/step-iteration.repository.js';
 import { StepLeaseRepository } from './repositories/step-lease.repository.js';
 import { StepRepository } from './repositories/step.repository.js';
+import { AgentActivityService } from './services/agent-activity.service.js';
 import { OrchestrationRunFactoryService } from './services/run-factory.service.js';
 import { RunControlService } from './services/run-control.service.js';
 import { RunLifecycleService } from './services/run-lifecycle.service.js';
@@ -13,6 +15,7 @@ import { BudgetRepository } from './repositories/budget.repository.js';
 import { RunQueryService } from './services/run-query.service.js';
 import { StepLeaseService } from './services/step-lease.service.js';
 import { StepIterationsService } from './services/step-iterations.service.js';
+import { StepProgressService } from './services/step-progress.service.js';
 import { StepTransitionsService } from './services/step-transitions.service.js';
 import { PatternTurnRepository } from './repositories/pattern-turn.repository.js';
 import { PatternTurnsService } from './services/pattern-turns.service.js';
@@ -26,6 +29,8 @@ const exported = [
   StepIterationsService,
   PatternTurnsService,
   RunBudgetService,
+  AgentActivityService,
+  StepProgressService,
 ];
 
 /**
@@ -39,7 +44,7 @@ export class RunsModule {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
       controllers: [RunsController],
-      providers: [RunRepository, StepRepository, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, BudgetRepository, RunLifecycleService, ...exported],
+      providers: [RunRepository, StepRepository, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, BudgetRepository, AgentActivityRepository, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

@@ -56,6 +56,7 @@ export const REST_ROWS: RestRow[] = [
   { method: 'POST', pattern: '/api/v1/patterns', allowed: ADMIN, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/agents', allowed: READ, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/agents/:name', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/agents/:name/health', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/agents', allowed: ADMIN, owner: 'any' },
   { method: 'DELETE', pattern: '/api/v1/agents/:name', allowed: ADMIN, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/runs', allowed: READ, owner: 'own' },

@@ -10,8 +10,11 @@ export interface GraphStep {
   status?: string;
   label?: string;
   detail?: string;
-  /** A `for_each` step (its items) or an orchestration step (its child run's steps) can unfold. */
-  expandable?: 'items' | 'child';
+  /**
+   * What an unfoldable step holds: a `for_each` step its items, an orchestration step its
+   * child run's steps, a pattern step its turns, a looping step its iterations.
+   */
+  expandable?: 'items' | 'child' | 'turns' | 'iterations';
   expanded?: boolean;
   /** A node inside an unfolded step (an item or a child run's step), drawn smaller. */
   sub?: boolean;
@@ -123,7 +126,7 @@ function FitOnShape({ shape }: { shape: string }) {
 
 function NodeLabel({ step, onToggle }: { step: GraphStep; onToggle: (id: string) => void }) {
   const { id, detail, status, expandable, expanded } = step;
-  const what = expandable === 'items' ? 'items' : 'child run';
+  const what = expandable === 'child' ? 'child run' : expandable;
   return (
     <div className="node-label" title={`${step.label ?? id}${status ? ` (${status})` : ''}`}>
       <strong>{step.label ?? id}</strong>

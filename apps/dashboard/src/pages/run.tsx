@@ -18,32 +18,12 @@ import {
 import { openStream } from '../sse';
 import { Link, navigate, setQuery, useRoute } from '../router';
 import { StepGraph, type GraphStep } from './graph';
-import { unfoldSteps, type SubTarget } from './unfold';
+import { itemProgress, unfoldSteps, type SubTarget } from './unfold';
 import { Timeline } from './timeline';
 import { StepPanel } from './step-panel';
+import { StepList, overlay } from './run-overlay';
 
 const TERMINAL_RUN = new Set(['completed', 'failed', 'cancelled']);
-const STEP_STATUS_BY_EVENT: Record<string, StepStatus> = {
-  'step.started': 'running',
-  'step.completed': 'completed',
-  'step.failed': 'failed',
-  'step.skipped': 'skipped',
-  'step.cancelled': 'cancelled',
-  'step.retrying': 'queued',
-  'step.recovered': 'queued',
-  'step.waiting': 'waiting',
-};
-const RUN_STATUS_BY_EVENT: Record<string, RunStatus> = {
-  'run.started': 'running',
-  'run.waiting': 'waiting',
-  'run.paused': 'paused',
-  'run.resumed': 'running',
-  'run.completed': 'completed',
-  'run.failed': 'failed',
-  'run.cancelled': 'cancelled',
-  'run.retried': 'running',
-};
-
 /**
  * One run: its graph coloured live from the run's SSE stream, a timeline of attempts, a panel
  * for the selected step (`?step=<id>`, a deep link) and the operator's actions.
@@ -65,8 +45,10 @@ export default function RunPage({ runId }: { runId: string }) {
   const [overlayMark, setOverlayMark] = useState(0);
   const lastId = useRef<string | null>(null);
   const now = useNow(1000);
-  // Unfolded for_each and orchestration steps, and the child runs loaded for the latter.
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  // Unfolded steps are kept in the address (`?open=a,b`), so a reload or a shared link keeps
+  // them; the child runs loaded for unfolded orchestration steps are kept here.
+  const openParam = query.get('open') ?? '';
+  const expanded = useMemo<ReadonlySet<string>>(() => new Set(openParam.split(',').filter(Boolean)), [openParam]);
   const [childRuns, setChildRuns] = useState<ReadonlyMap<string, Run>>(new Map());
   const [childTick, setChildTick] = useState(0);
 
@@ -174,9 +156,14 @@ export default function RunPage({ runId }: { runId: string }) {
     if (unfoldedChildren.length > 0) reloadChildren();
   }, [childKey, childTick]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // A running for_each step's items, from its progress events (only worth folding when shown).
+  const items = useMemo(
+    () => ([...expanded, selected].some((id) => id && forEachSteps.has(id)) ? itemProgress(events.current) : undefined),
+    [expanded, selected, forEachSteps, eventCount], // eslint-disable-line react-hooks/exhaustive-deps
+  );
   const unfolded = useMemo(
-    () => unfoldSteps(view?.steps ?? [], { forEach: forEachSteps, expanded, childRuns }),
-    [view?.steps, forEachSteps, expanded, childRuns],
+    () => unfoldSteps(view?.steps ?? [], { forEach: forEachSteps, expanded, childRuns, items }),
+    [view?.steps, forEachSteps, expanded, childRuns, items],
   );
   const graphSteps: GraphStep[] = unfolded.steps;
   const subTargets: ReadonlyMap<string, SubTarget> = unfolded.targets;
@@ -189,15 +176,11 @@ export default function RunPage({ runId }: { runId: string }) {
     if (target.kind === 'item') return setQuery({ step: target.parent });
     navigate(`/runs/${target.runId}${target.stepId ? `?step=${encodeURIComponent(target.stepId)}` : ''}`);
   }, []);
-  const toggle = useCallback(
-    (id: string) =>
-      setExpanded((previous) => {
-        const next = new Set(previous);
-        if (!next.delete(id)) next.add(id);
-        return next;
-      }),
-    [],
-  );
+  const toggle = useCallback((id: string) => {
+    const next = new Set(new URL(location.href).searchParams.get('open')?.split(',').filter(Boolean));
+    if (!next.delete(id)) next.add(id);
+    setQuery({ open: [...next].join(',') });
+  }, []);
 
   if (!view) {
     return (
@@ -301,6 +284,7 @@ export default function RunPage({ runId }: { runId: string }) {
               run={view}
               events={events.current.filter((event) => event.stepKey === step.id)}
               now={now}
+              items={items?.get(step.id)}
               onRetry={retry}
               onResult={setResult}
               onClose={() => setQuery({ step: null })}
@@ -330,46 +314,4 @@ export default function RunPage({ runId }: { runId: string }) {
       </div>
     </section>
   );
-}
-
-function StepList({ steps, onSelect, selected }: { steps: Step[]; onSelect: (id: string) => void; selected: string | null }) {
-  return (
-    <ul className="step-list">
-      {steps.map((step) => (
-        <li key={step.id}>
-          <button type="button" className="link" aria-pressed={step.id === selected} onClick={() => onSelect(step.id)}>
-            {step.id}
-          </button>{' '}
-          <StatusBadge status={step.status} />
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-/** The fetched run with the statuses that events received after its fetch started imply. */
-function overlay(run: Run | null, events: BatonEvent[], mark: number): Run | null {
-  if (!run) return null;
-  if (events.length <= mark) return run;
-  const stepStatus = new Map<string, StepStatus>();
-  let runStatus: RunStatus | null = null;
-  for (let i = mark; i < events.length; i++) {
-    const event = events[i]!;
-    const status = STEP_STATUS_BY_EVENT[event.type];
-    if (status && event.stepKey) stepStatus.set(event.stepKey, status);
-    const next = RUN_STATUS_BY_EVENT[event.type];
-    if (next) runStatus = next;
-  }
-  const steps = run.steps?.map((step) => {
-    const status = stepStatus.get(step.id);
-    return status && status !== step.status ? { ...step, status } : step;
-  });
-  const done = steps ? steps.filter((s) => ['completed', 'failed', 'skipped', 'cancelled'].includes(s.status)).length : run.progress.done;
-  const total = run.progress.total;
-  return {
-    ...run,
-    status: runStatus ?? run.status,
-    steps,
-    progress: { ...run.progress, done, percent: total ? Math.floor((100 * done) / total) : 100 },
-  };
 }

@@ -1,6 +1,8 @@
 import type { BatonEvent, Run, Step } from '../api';
 import { ConfirmButton, Json, StatusBadge, formatDuration, formatTime, span, type ActionResult } from '../components';
 import { Link } from '../router';
+import { ItemsSummary, Iterations, SkipReason, Turns } from './step-inner';
+import type { ItemProgress } from './unfold';
 
 /** Everything about one step: input, output, error, attempts, cache, agent, timings, events. */
 export function StepPanel(props: {
@@ -8,6 +10,8 @@ export function StepPanel(props: {
   run: Run;
   events: BatonEvent[];
   now: number;
+  /** A running for_each step's items, from its progress events. */
+  items?: ItemProgress;
   onRetry: (stepKey: string) => Promise<string>;
   onResult: (result: ActionResult) => void;
   onClose: () => void;
@@ -42,6 +46,7 @@ export function StepPanel(props: {
           {step.error.retryable !== undefined && <span className="muted"> ({step.error.retryable ? 'retryable' : 'not retryable'})</span>}
         </div>
       )}
+      <SkipReason step={step} />
       <dl className="meta">
         <dt>Type</dt>
         <dd>{step.type}</dd>
@@ -92,6 +97,9 @@ export function StepPanel(props: {
           </>
         )}
       </dl>
+      <ItemsSummary progress={step.status === 'completed' ? undefined : props.items} />
+      <Turns step={step} now={now} />
+      <Iterations step={step} now={now} />
       <h3>Input</h3>
       <Json value={step.input ?? undefined} label="step input" />
       <h3>Output</h3>

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AgentModeRouterService } from '@baton/agents';
 import { renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
-import { RunBudgetService, readUsage, type CacheOutcome, type ClaimedStep, type Usage } from '@baton/runs';
+import { RunBudgetService, StepProgressService, readUsage, type CacheOutcome, type ClaimedStep, type Usage } from '@baton/runs';
 import { stepCacheKey } from '../cache/cache-key.js';
 import { StepCacheService } from '../cache/step-cache.service.js';
+import { ItemProgress } from './item-progress.js';
 import { mapWithLimit } from './map-with-limit.js';
 import { StepFailure } from './step-failure.js';
 
@@ -40,6 +41,7 @@ export class AgentStep {
     @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
     @Inject(StepCacheService) private readonly cache: StepCacheService,
     @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
+    @Inject(StepProgressService) private readonly progress: StepProgressService,
   ) {}
 
   async run(
@@ -67,11 +69,28 @@ export class AgentStep {
     if (!Array.isArray(items)) {
       throw new StepFailure(`for_each rendered to ${items === null ? 'null' : typeof items}, not a list`, false, 'invalid_for_each');
     }
-    const results = await mapWithLimit(items, FOR_EACH_PARALLELISM, (value, index) => {
-      const item = { value, index };
-      const input = renderInput(spec, context, item);
-      return this.call(step, spec, definition, input, signal, renderPrompt(spec, context, item), index);
-    });
+    // Which items are done, running or failed, told as events while the step runs.
+    const progress = new ItemProgress(items.length, (report) => this.progress.itemsProgressed(step, report));
+    let results: CallOutcome[];
+    try {
+      results = await mapWithLimit(items, FOR_EACH_PARALLELISM, async (value, index) => {
+        const item = { value, index };
+        progress.started(index);
+        try {
+          const input = renderInput(spec, context, item);
+          const outcome = await this.call(step, spec, definition, input, signal, renderPrompt(spec, context, item), index);
+          progress.finished(index);
+          return outcome;
+        } catch (error) {
+          progress.finished(index, error);
+          throw error;
+        }
+      });
+    } catch (error) {
+      await progress.close(!signal.aborted);
+      throw error;
+    }
+    await progress.close(false);
     const hits = results.reduce((n, r) => n + r.hits, 0);
     const calls = results.reduce((n, r) => n + r.calls, 0);
     return {

@@ -89,6 +89,15 @@ export class StepRepository {
     return rows[0] ? toStep(rows[0]) : null;
   }
 
+  /** Whether the step is still running under this claim (its fencing token). */
+  async holdsLease(id: string, token: number, tx: Queryable = this.db): Promise<boolean> {
+    const { rows } = await tx.query(
+      `select 1 from orchestration_steps where id = $1::uuid and lease_token = $2::bigint and status = 'running'`,
+      [id, token],
+    );
+    return rows.length > 0;
+  }
+
   /**
    * Outputs, statuses and skip reasons of the named steps (a template's upstream); a looping
    * step also gives its finished iterations' outputs, in order.
