@@ -61,6 +61,17 @@ describe.each(testDatabaseKinds())('patterns on %s', (kind) => {
     expect(completed.output.team).toEqual({ round: 3 });
   });
 
+  it('closes the turn in flight when its run is cancelled', async () => {
+    const agents = await team('cx-', { boss: () => ({ next: 'slow' }), slow: () => new Promise(() => undefined) });
+    const run = await startPlan(ctx.url, { steps: [{ id: 'team', type: 'pattern', pattern: 'supervisor', max_turns: 4, agents: agentsOf('cx-', ['boss', 'slow']) }] });
+    await waitForRun(ctx.url, run.id, (r) => stepOf(r, 'team').turns?.length === 2);
+    expect(agents.calls.slow).toHaveLength(1);
+    expect((await http('POST', `${ctx.url}/api/v1/runs/${run.id}/cancel`)).status).toBe(200);
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done.status).toBe('cancelled');
+    expect(stepOf(done, 'team').turns.map((t: any) => [t.agent, t.status, t.error?.code ?? null])).toEqual([['boss', 'completed', null], ['slow', 'failed', 'cancelled']]);
+  });
+
   it('hands off between three agents and fails clearly on a refused route', async () => {
     await team('ho-', {
       triage: (input) => ({ handoff: { to: input.task.route, input: { ticket: input.task.ticket }, reason: 'billing question' } }),

@@ -31,7 +31,7 @@ describe('pattern validation', () => {
     expect(result.ok && result.definition.execution.maxParallel).toBe(2);
     expect(errorsOf({ orchestration: { pattern: 'sequential' }, agents: [{ name: 'a' }] })).toEqual([
       'orchestration.max_turns: is required for a pattern (a positive integer: the most agent turns it may take)',
-      'agents[0].agent: is required (or give capability)',
+      'agents[0].agent: is required (or give capability, definition, team or human)',
     ]);
     expect(errorsOf({ agents: team, steps: [{ id: 'x', agent: 'builtin:echo' }] })).toEqual(['agents: is only allowed with orchestration.pattern (the pattern shortcut)']);
   });

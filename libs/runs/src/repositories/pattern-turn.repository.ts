@@ -37,6 +37,15 @@ export class PatternTurnRepository {
     return rows.map(toTurn);
   }
 
+  /** Closes a run's turns still running (its run ended without them): they fail with `error`. */
+  async closeOpen(runId: string, error: unknown, tx: Queryable): Promise<void> {
+    await tx.query(
+      `update orchestration_pattern_turns set status = 'failed', error = $2::jsonb, finished_at = now()
+        where run_id = $1::uuid and status = any($3::text[])`,
+      [runId, json(error), TURN_MOVES.fail],
+    );
+  }
+
   /**
    * Starts turn `turn` (or starts it again, attempt + 1, if it failed or was cut short) when
    * the step is still held with `token`. Null when the lease was lost or the turn is already

@@ -8,6 +8,7 @@ import { RUN_MOVES, type RunStatus } from '../domain/run-status.js';
 import { CANCEL_CHANNEL, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '../domain/work-signals.js';
 import { BudgetRepository } from '../repositories/budget.repository.js';
 import { RunRepository } from '../repositories/run.repository.js';
+import { PatternTurnRepository } from '../repositories/pattern-turn.repository.js';
 import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
 
 /**
@@ -23,6 +24,7 @@ export class RunLifecycleService {
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
     @Inject(BatonConfig) private readonly config: BatonConfig,
     @Inject(BudgetRepository) private readonly budgets: BudgetRepository,
+    @Inject(PatternTurnRepository) private readonly turns: PatternTurnRepository,
   ) {}
 
   /**
@@ -76,6 +78,8 @@ export class RunLifecycleService {
     if (!moved) return null;
     const { run } = moved;
     const cancelled = to === 'completed' ? [] : await this.steps.cancelOpen(runId, tx);
+    // A pattern turn in flight can no longer be closed by its (cancelled) step: close it here.
+    if (to !== 'completed') await this.turns.closeOpen(runId, { message: `run ${to}`, code: to === 'cancelled' ? 'cancelled' : 'run_failed' }, tx);
     const events: NewEvent[] = cancelled.map((step) => ({ runId, type: 'step.cancelled', stepKey: step.key, data: { from: step.from, to: 'cancelled' } }));
     events.push({ runId, type: `run.${to}`, data: runEventData(run, moved.from) });
     await this.events.append(tx, events);
