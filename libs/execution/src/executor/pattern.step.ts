@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AgentModeRouterService } from '@baton/agents';
 import { isDatabaseUnavailable } from '@baton/db';
 import type { Definition, PatternParticipant, StepSpec, TemplateContext } from '@baton/definitions';
-import { PatternTurnsService, StepTransitionsService, type ClaimedStep, type PatternTurn } from '@baton/runs';
+import { PatternTurnsService, RunBudgetService, StepTransitionsService, readUsage, type ClaimedStep, type PatternTurn, type Usage } from '@baton/runs';
 import { stepCacheKey } from '../cache/cache-key.js';
 import { StepCacheService } from '../cache/step-cache.service.js';
 import type { PatternRun, PatternSeed, TurnCall } from '../patterns/pattern-logic.js';
@@ -42,6 +42,8 @@ export class PatternStep {
     @Inject(StepCacheService) private readonly cache: StepCacheService,
     @Inject(PatternThreadRepository) private readonly threads: PatternThreadRepository,
     @Inject(PatternParkedTurns) private readonly parked: PatternParkedTurns,
+    // Budgets (issue 9): every new turn counts against max_turns, every call reserves and settles.
+    @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
   ) {}
 
   async run(step: ClaimedStep, spec: StepSpec, definition: Definition, context: TemplateContext, signal: AbortSignal): Promise<void> {
@@ -103,6 +105,8 @@ export class PatternStep {
     const parked = isParkedMember(participant);
     // A parked turn woken (or re-claimed) continues its row; any other unfinished turn starts again.
     const resumed = parked && previous?.status === 'running';
+    // A turn restarted after a crash or failure was admitted when it first started.
+    if (!previous) await this.budgets.admitTurn(step);
     const attempt = resumed ? previous.attempt : await this.turns.start(step, { turn: call.turn, agent: call.agent, input });
     if (attempt === null) throw new TurnRefused();
     const ref = { turn: call.turn, agent: call.agent };
@@ -150,12 +154,23 @@ export class PatternStep {
       const cached = await this.cache.get(key);
       if (cached) return { output: cached.output, cacheHit: true };
     }
-    const output = await this.router.invoke(
-      { agent: participant.agent, capability: participant.capability },
-      input,
-      { runId: step.runId, stepId: step.id, stepKey: step.key, attempt },
-      { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
-    );
+    const reservation = await this.budgets.reserveCall(step, signal);
+    let usage: Usage | null = null;
+    let completed = false;
+    let output: unknown;
+    try {
+      output = await this.router.invoke(
+        { agent: participant.agent, capability: participant.capability },
+        input,
+        { runId: step.runId, stepId: step.id, stepKey: step.key, attempt, onUsage: (reported) => (usage = readUsage(reported) ?? usage) },
+        { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
+      );
+      const reported = output !== null && typeof output === 'object' ? (output as { usage?: unknown }).usage : undefined;
+      usage = readUsage(reported) ?? usage;
+      completed = true;
+    } finally {
+      await this.budgets.settleCall(reservation, usage, completed);
+    }
     if (key) await this.cache.put(key, output, definition.id, spec.id, spec.cache.ttlSeconds);
     return { output, cacheHit: false };
   }
