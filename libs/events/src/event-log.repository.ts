@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Database, type Queryable } from '@baton/db';
 import type { NewEvent, RunEvent } from './event-types.js';
 
@@ -129,5 +130,22 @@ export class EventLogRepository {
       [runId, uptoSeq, terminalTypes],
     );
     return rows.map(toEvent);
+  }
+
+  /**
+   * Appends one event for a run that does not exist, through the same statement as `append`,
+   * and rolls it back: proves the log takes writes (table, privileges, triggers) and leaves
+   * nothing behind (the NOTIFY is dropped with the transaction). Throws what the append threw.
+   */
+  async probe(): Promise<void> {
+    const rollback = new Error('event log probe: rolled back on purpose');
+    try {
+      await this.db.transaction(async (tx) => {
+        await this.append([{ runId: randomUUID(), type: 'run.created' }], tx);
+        throw rollback;
+      });
+    } catch (error) {
+      if (error !== rollback) throw error;
+    }
   }
 }
