@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { isDatabaseUnavailable } from '@baton/db';
 
 /** SQLSTATE classes that say nothing about the event log: a lost race (40), a cancelled statement (57014). */
@@ -48,10 +49,15 @@ export class EventLogHealth {
     this.notify();
   }
 
-  /** Calls `fn` on every change (failing → failing differently, failing → working); returns the unsubscribe. */
+  /**
+   * Calls `fn` on every change (failing → failing differently, failing → working); returns the
+   * unsubscribe. `fn` runs in the async context of the subscriber, not of the append: on
+   * PGlite a query issued from the append's context would join (and die with) its transaction.
+   */
   onChange(fn: (failure: EventLogFailure | null) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    const bound = AsyncResource.bind(fn);
+    this.listeners.add(bound);
+    return () => this.listeners.delete(bound);
   }
 
   private notify(): void {

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AdmissionGate, DispatchGate } from '@baton/common';
+import { EventsModule } from '@baton/events';
 import { MetricsModule } from '@baton/metrics';
 import { AlertService } from './alerts/alert.service.js';
 import { DoctorRepository } from './doctor/doctor.repository.js';
@@ -21,7 +22,7 @@ import { SystemStateRepository } from './mode/system-state.repository.js';
  */
 @Global()
 @Module({
-  imports: [MetricsModule],
+  imports: [MetricsModule, EventsModule],
   controllers: [HealthController, SystemController],
   providers: [
     SystemStateRepository,
