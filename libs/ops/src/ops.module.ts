@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { AdmissionGate, DispatchGate } from '@baton/common';
+import { AdmissionGate, DispatchGate, WriteGate } from '@baton/common';
 import { EventsModule } from '@baton/events';
 import { MetricsModule } from '@baton/metrics';
 import { AlertService } from './alerts/alert.service.js';
@@ -16,9 +16,9 @@ import { SystemModeService } from './mode/system-mode.service.js';
 import { SystemStateRepository } from './mode/system-state.repository.js';
 
 /**
- * Health, operating modes, heartbeat and drain. Global so the run factory (`runs`) and the
- * claim loop (`execution`) receive the `AdmissionGate` and `DispatchGate` it binds without
- * importing `ops`.
+ * Health, operating modes, heartbeat and drain. Global so the run factory and run control (`runs`),
+ * the claim loop (`execution`) and A2A receive the `AdmissionGate`, `DispatchGate` and
+ * `WriteGate` it binds without importing `ops`.
  */
 @Global()
 @Module({
@@ -35,8 +35,9 @@ import { SystemStateRepository } from './mode/system-state.repository.js';
     DoctorService,
     { provide: AdmissionGate, useExisting: SystemModeService },
     { provide: DispatchGate, useExisting: SystemModeService },
+    { provide: WriteGate, useExisting: SystemModeService },
     { provide: APP_INTERCEPTOR, useClass: DegradedWritesInterceptor },
   ],
-  exports: [AdmissionGate, DispatchGate, SystemModeService, HeartbeatService, DrainService],
+  exports: [AdmissionGate, DispatchGate, WriteGate, SystemModeService, HeartbeatService, DrainService],
 })
 export class OpsModule {}

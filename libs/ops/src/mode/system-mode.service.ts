@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Gauge } from 'prom-client';
-import { AdmissionGate, BatonConfig, BatonError, DispatchGate } from '@baton/common';
+import { AdmissionGate, BatonConfig, BatonError, DispatchGate, WriteGate } from '@baton/common';
 import { Database, isDatabaseUnavailable, loadMigrations } from '@baton/db';
 import { EventLogService } from '@baton/events';
 import { OrchestrationMetricsService } from '@baton/metrics';
@@ -34,7 +34,7 @@ export interface SystemModeView {
  * admission gate the run factory asks and the dispatch gate the claim loop asks.
  */
 @Injectable()
-export class SystemModeService implements AdmissionGate, DispatchGate, OnApplicationBootstrap, OnApplicationShutdown {
+export class SystemModeService implements AdmissionGate, DispatchGate, WriteGate, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SystemMode');
   private stored: StoredSystemState | null = null;
   private automatic: { reason: string; since: Date } | null = null;
@@ -112,7 +112,8 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
         this.repository.readOnly(),
         this.repository.appliedMigrations(),
       ]);
-      this.stored = stored;
+      // A read that started before this instance stored a newer mode must not undo it.
+      if (!this.stored || stored.changedAt >= this.stored.changedAt) this.stored = stored;
       const problem = readOnly ? 'database refuses writes (read-only)' : (this.migrationMismatch(applied) ?? (await this.eventLogProblem()));
       if (problem) this.setAutomatic(problem);
       else this.clearAutomatic();
@@ -161,6 +162,16 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
     throw new BatonError('unavailable', `Baton is in ${mode} mode and admits no new runs: ${this.reason() ?? 'no reason given'}`, {
       mode,
       reason: this.reason(),
+    });
+  }
+
+  // WriteGate: degraded is read-only
+  assertWritable(): void {
+    if (this.mode !== 'degraded') return;
+    const reason = this.reason();
+    throw new BatonError('unavailable', `Baton is in degraded (read-only) mode: ${reason ?? 'no reason given'}; writes are refused until it is normal again`, {
+      mode: 'degraded',
+      reason,
     });
   }
 
