@@ -49,7 +49,7 @@ export async function runSystemCommand(argv: string[], env: Record<string, strin
       io.out(`heartbeat recorded; mode ${String(answer.mode)}`);
     } else if (command === 'drain') return await drain(call, base, values, io);
     else {
-      const answer = values.fix ? await call('POST', '/api/v1/system/doctor/fix') : await call('GET', '/api/v1/system/doctor');
+      const answer = values.fix ? await call('POST', '/api/v1/doctor/fix') : await call('GET', '/api/v1/doctor');
       io.out(JSON.stringify(answer, null, 2));
     }
     return 0;

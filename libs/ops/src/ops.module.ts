@@ -4,12 +4,16 @@ import { AdmissionGate, DispatchGate, WriteGate } from '@baton/common';
 import { EventsModule } from '@baton/events';
 import { MetricsModule } from '@baton/metrics';
 import { AlertService } from './alerts/alert.service.js';
+import { DoctorLinksRepository } from './doctor/doctor-links.repository.js';
+import { DoctorMonitor } from './doctor/doctor-monitor.service.js';
+import { DoctorRepairs } from './doctor/doctor-repairs.js';
 import { DoctorRepository } from './doctor/doctor.repository.js';
 import { DoctorService } from './doctor/doctor.service.js';
 import { DrainRepository } from './drain/drain.repository.js';
 import { DrainService } from './drain/drain.service.js';
 import { HealthController } from './health.controller.js';
 import { HeartbeatService } from './heartbeat/heartbeat.service.js';
+import { DoctorController } from './http/doctor.controller.js';
 import { SystemController } from './http/system.controller.js';
 import { DegradedWritesInterceptor } from './mode/degraded-writes.interceptor.js';
 import { SystemModeService } from './mode/system-mode.service.js';
@@ -23,7 +27,7 @@ import { SystemStateRepository } from './mode/system-state.repository.js';
 @Global()
 @Module({
   imports: [MetricsModule, EventsModule],
-  controllers: [HealthController, SystemController],
+  controllers: [HealthController, SystemController, DoctorController],
   providers: [
     SystemStateRepository,
     SystemModeService,
@@ -32,7 +36,10 @@ import { SystemStateRepository } from './mode/system-state.repository.js';
     DrainRepository,
     DrainService,
     DoctorRepository,
+    DoctorLinksRepository,
+    DoctorRepairs,
     DoctorService,
+    DoctorMonitor,
     { provide: AdmissionGate, useExisting: SystemModeService },
     { provide: DispatchGate, useExisting: SystemModeService },
     { provide: WriteGate, useExisting: SystemModeService },

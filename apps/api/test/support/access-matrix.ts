@@ -77,6 +77,8 @@ export const REST_ROWS: RestRow[] = [
   { method: 'POST', pattern: '/api/v1/system/drain', allowed: CONTROL, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/system/doctor', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/system/doctor/fix', allowed: CONTROL, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/doctor', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/doctor/fix', allowed: CONTROL, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/schedules', allowed: READ, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/schedules/:id', allowed: READ, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/schedules/:id/history', allowed: READ, owner: 'any' },

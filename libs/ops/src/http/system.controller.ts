@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
 import { CurrentPrincipal, principalLabel, type Principal } from '@baton/identity';
-import { DoctorService, type DoctorReport, type RepairReport } from '../doctor/doctor.service.js';
 import { DrainService } from '../drain/drain.service.js';
 import { HeartbeatService } from '../heartbeat/heartbeat.service.js';
 import { SystemModeService } from '../mode/system-mode.service.js';
@@ -13,7 +12,6 @@ export class SystemController {
     @Inject(SystemModeService) private readonly mode: SystemModeService,
     @Inject(HeartbeatService) private readonly heartbeat: HeartbeatService,
     @Inject(DrainService) private readonly drains: DrainService,
-    @Inject(DoctorService) private readonly doctor: DoctorService,
   ) {}
 
   @Get()
@@ -45,16 +43,5 @@ export class SystemController {
   async drain(@Body() body: DrainDto, @CurrentPrincipal() who: Principal): Promise<Record<string, unknown>> {
     await this.drains.drain(body.reason, principalLabel(who));
     return { ...this.mode.view(), draining: true };
-  }
-
-  @Get('doctor')
-  check(): Promise<DoctorReport> {
-    return this.doctor.check();
-  }
-
-  @Post('doctor/fix')
-  @HttpCode(HttpStatus.OK)
-  fix(@CurrentPrincipal() who: Principal): Promise<RepairReport> {
-    return this.doctor.fix(principalLabel(who));
   }
 }
