@@ -74,6 +74,7 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/system', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/system/mode', allowed: CONTROL, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/system/heartbeat', allowed: CONTROL, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/system/heartbeat/signed', allowed: 'public', owner: 'any' },
   { method: 'POST', pattern: '/api/v1/system/drain', allowed: CONTROL, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/system/doctor', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/system/doctor/fix', allowed: CONTROL, owner: 'any' },

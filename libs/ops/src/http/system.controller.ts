@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, principalLabel, type Principal } from '@baton/identity';
 import { DrainService } from '../drain/drain.service.js';
 import { HeartbeatService } from '../heartbeat/heartbeat.service.js';
 import { SystemModeService } from '../mode/system-mode.service.js';
-import { DrainDto, SetModeDto } from './system.dto.js';
+import { DrainDto, SetModeDto, SignedHeartbeatQueryDto } from './system.dto.js';
 
 /** The hub's operating mode, the operator's heartbeat and the drain (issue 16). */
 @Controller('api/v1/system')
@@ -36,6 +36,15 @@ export class SystemController {
   async beat(@CurrentPrincipal() who: Principal): Promise<Record<string, unknown>> {
     const heartbeat = await this.heartbeat.beat(principalLabel(who));
     return { ...this.mode.view(), heartbeat };
+  }
+
+  /** The heartbeat webhook: no token, the URL's signature is the credential (see heartbeat-signature.ts). */
+  @Post('heartbeat/signed')
+  @HttpCode(HttpStatus.OK)
+  async beatSigned(@Query() query: SignedHeartbeatQueryDto): Promise<Record<string, unknown>> {
+    const heartbeat = await this.heartbeat.beatSigned(query.by, query.signature);
+    // Only the mode: whoever holds the URL reads nothing else of the hub.
+    return { mode: this.mode.view().mode, heartbeat: { lastHeartbeatAt: heartbeat.lastHeartbeatAt, by: heartbeat.by } };
   }
 
   @Post('drain')
