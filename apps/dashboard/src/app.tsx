@@ -7,6 +7,7 @@ import { ApprovalsPage } from './pages/approvals';
 import { AgentsPage } from './pages/agents';
 import { DefinitionsPage } from './pages/definitions';
 import { WebhooksPage } from './pages/webhooks';
+import { SystemPage } from './pages/system';
 
 // The run and definition pages carry the graph library: loaded when first opened.
 const RunPage = lazy(() => import('./pages/run'));
@@ -86,6 +87,7 @@ const SECTIONS: Array<[string, string]> = [
   ['definitions', 'Definitions'],
   ['agents', 'Agents'],
   ['webhooks', 'Webhooks'],
+  ['system', 'System'],
 ];
 
 function Nav() {
@@ -120,6 +122,8 @@ function Page() {
       return <AgentsPage focusName={id} />;
     case 'webhooks':
       return <WebhooksPage webhookId={id} />;
+    case 'system':
+      return <SystemPage />;
     default:
       return (
         <section>
