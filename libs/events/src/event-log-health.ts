@@ -1,8 +1,13 @@
 import { AsyncResource } from 'node:async_hooks';
 import { isDatabaseUnavailable } from '@baton/db';
 
-/** SQLSTATE classes that say nothing about the event log: a lost race (40), a cancelled statement (57014). */
-const NOT_THE_LOG = (code: string | undefined) => !!code && (code.startsWith('40') || code === '57014');
+/**
+ * Failures that say nothing about the event log itself: no SQLSTATE (not the database's
+ * answer), bad data (22: e.g. a NUL in an agent's output, which jsonb refuses), a lost race
+ * (40), a value past a limit (54), a cancelled statement (57014). Counting those would let
+ * one bad payload make the hub degraded.
+ */
+const NOT_THE_LOG = (code: string | undefined) => !code || ['22', '40', '54'].some((cls) => code.startsWith(cls)) || code === '57014';
 
 const FAILING = Symbol.for('baton.events.failing');
 
