@@ -134,18 +134,18 @@ export class EventLogRepository {
 
   /**
    * Appends one event for a run that does not exist, through the same statement as `append`,
-   * and rolls it back: proves the log takes writes (table, privileges, triggers) and leaves
-   * nothing behind (the NOTIFY is dropped with the transaction). Throws what the append threw.
+   * inside a savepoint that is always rolled back: proves the log takes writes (table,
+   * privileges, triggers) and leaves nothing behind (the NOTIFY goes with the savepoint), even
+   * when a caller's transaction is open (PGlite joins it). Throws what the append threw.
    */
   async probe(): Promise<void> {
-    const rollback = new Error('event log probe: rolled back on purpose');
-    try {
-      await this.db.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
+      await tx.query('savepoint baton_event_log_probe');
+      try {
         await this.append([{ runId: randomUUID(), type: 'run.created' }], tx);
-        throw rollback;
-      });
-    } catch (error) {
-      if (error !== rollback) throw error;
-    }
+      } finally {
+        await tx.query('rollback to savepoint baton_event_log_probe');
+      }
+    });
   }
 }
