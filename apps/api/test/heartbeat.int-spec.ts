@@ -1,5 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { HeartbeatService, SYSTEM_DRAINED_EVENT } from '@baton/ops';
+import { HeartbeatService, SYSTEM_DRAINED_EVENT, signedHeartbeatUrl } from '@baton/ops';
 import { createTestDatabase, testDatabaseKinds, waitFor, type TestDatabase } from '@baton/testing';
 import { http, startTestApp, type TestApp } from './support/test-app.js';
 import { startSmtpServer, type SmtpServer } from './support/smtp-server.js';
@@ -89,5 +89,29 @@ describe.each(testDatabaseKinds())('operator heartbeat on %s', (kind) => {
     expect(system.mode).toBe('draining');
     expect(system.events.map((e: { type: string }) => e.type)).toContain('system.drained');
     await waitFor(() => smtp.messages.slice(seen).some((m) => m.data.includes('Baton is draining and will stop')), { what: 'the drain alert' });
+  });
+
+  it('a signed webhook URL beats the heartbeat without a token and lifts the switch\'s safe mode; a bad signature changes nothing', async () => {
+    const secret = 'heartbeat-webhook-secret-0123456789';
+    const admin = 'heartbeat-admin-token-0123456789abcdef';
+    server = await start({ BATON_HEARTBEAT_INTERVAL_HOURS: '0.0003', BATON_MAX_UNATTENDED_HOURS: '24', BATON_HEARTBEAT_SECRET: secret, BATON_BOOTSTRAP_TOKEN: admin });
+    const auth = { authorization: `Bearer ${admin}` };
+    await waitFor(async () => (await http('GET', `${server!.url}/api/v1/system`, undefined, auth)).body.mode === 'safe', { what: 'the switch to trip' });
+
+    const url = signedHeartbeatUrl(server.url, secret, 'uptime-checker');
+    const wrong = url.replace(/signature=([0-9a-f])/, (_m, c: string) => `signature=${c === '0' ? '1' : '0'}`);
+    const refused = await http('POST', wrong);
+    expect(refused.status).toBe(401);
+    expect(refused.body.message).toContain('signature does not match');
+    const noSignature = await http('POST', `${server.url}/api/v1/system/heartbeat/signed?by=uptime-checker`);
+    expect(noSignature.status).toBe(400);
+    expect(noSignature.body.message).toContain('signature');
+    expect((await http('GET', `${server.url}/api/v1/system`, undefined, auth)).body.mode).toBe('safe');
+
+    const beat = await http('POST', url);
+    expect(beat.status).toBe(200);
+    expect(beat.body).toEqual({ mode: 'normal', heartbeat: { lastHeartbeatAt: expect.any(String), by: 'signed-url:uptime-checker' } });
+    const system = (await http('GET', `${server.url}/api/v1/system`, undefined, auth)).body;
+    expect(system).toMatchObject({ mode: 'normal', heartbeat: { by: 'signed-url:uptime-checker' } });
   });
 });

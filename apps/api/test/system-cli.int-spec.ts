@@ -5,12 +5,13 @@ import { http, useTestServer } from './support/test-app.js';
 /** Issue 16: the operator's CLI commands, through the API of a real server. */
 describe.each(testDatabaseKinds())('baton status | mode | heartbeat | doctor on %s', (kind) => {
   const ADMIN = `baton_${'c'.repeat(43)}`;
-  const ctx = useTestServer(kind, { BATON_BOOTSTRAP_TOKEN: ADMIN });
+  const SECRET = 'heartbeat-secret-for-the-cli-test';
+  const ctx = useTestServer(kind, { BATON_BOOTSTRAP_TOKEN: ADMIN, BATON_HEARTBEAT_SECRET: SECRET });
 
-  async function cli(args: string[], token: string | undefined = ADMIN) {
+  async function cli(args: string[], token: string | undefined = ADMIN, extra: Record<string, string> = {}) {
     const out: string[] = [];
     const err: string[] = [];
-    const exit = await runCli(args, { BATON_URL: ctx.url, BATON_TOKEN: token }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    const exit = await runCli(args, { BATON_URL: ctx.url, BATON_TOKEN: token, ...extra }, { out: (l) => out.push(l), err: (l) => err.push(l) });
     return { exit, out: out.join('\n'), err: err.join('\n') };
   }
 
@@ -35,5 +36,18 @@ describe.each(testDatabaseKinds())('baton status | mode | heartbeat | doctor on 
     const unauthorized = await cli(['status'], '');
     expect(unauthorized.exit).toBe(1);
     expect(unauthorized.err).toContain('401');
+  });
+
+  it('makes a signed heartbeat webhook URL that beats the heartbeat without a token', async () => {
+    const made = await cli(['heartbeat', '--url', '--by', 'laptop-cron'], undefined, { BATON_HEARTBEAT_SECRET: SECRET });
+    expect(made.exit).toBe(0);
+    expect(made.out).toMatch(new RegExp(`^${ctx.url}/api/v1/system/heartbeat/signed\\?by=laptop-cron&signature=[0-9a-f]{64}$`));
+    const beat = await http('POST', made.out);
+    expect(beat.status).toBe(200);
+    expect(beat.body).toMatchObject({ mode: 'normal', heartbeat: { by: 'signed-url:laptop-cron' } });
+    expect((await cli(['heartbeat', '--url'], undefined, {})).err).toContain('BATON_HEARTBEAT_SECRET');
+    // Made with another secret: refused.
+    const forged = await cli(['heartbeat', '--url', '--by', 'laptop-cron'], undefined, { BATON_HEARTBEAT_SECRET: 'not-the-servers-secret-at-all' });
+    expect((await http('POST', forged.out)).status).toBe(401);
   });
 });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { signedHeartbeatUrl } from '@baton/ops';
 import type { CliIo } from './cli.js';
 
 export const SYSTEM_COMMANDS = new Set(['status', 'mode', 'heartbeat', 'drain', 'doctor']);
@@ -6,6 +7,7 @@ export const SYSTEM_COMMANDS = new Set(['status', 'mode', 'heartbeat', 'drain', 
 export const SYSTEM_USAGE = `  status                                  the hub's mode, heartbeat and latest system events
   mode <normal|safe|degraded|draining> --reason <text>   set the mode for every instance
   heartbeat                               the operator's heartbeat (dead-man switch)
+  heartbeat --url [--by <name>]           print a signed heartbeat webhook URL (needs BATON_HEARTBEAT_SECRET)
   drain --reason <text> [--timeout <s>]   stop admission and dispatch, wait for in-flight work, stop
   doctor [--fix]                          find stuck work (and repair it with --fix)
 
@@ -17,12 +19,12 @@ These talk to the running server: BATON_URL (default http://127.0.0.1:$PORT) wit
  */
 export async function runSystemCommand(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  let values: { reason?: string; timeout?: string; fix?: boolean };
+  let values: { reason?: string; timeout?: string; fix?: boolean; url?: boolean; by?: string };
   let positionals: string[];
   try {
     const parsed = parseArgs({
       args: rest,
-      options: { reason: { type: 'string' }, timeout: { type: 'string' }, fix: { type: 'boolean' } },
+      options: { reason: { type: 'string' }, timeout: { type: 'string' }, fix: { type: 'boolean' }, url: { type: 'boolean' }, by: { type: 'string' } },
       allowPositionals: true,
     });
     values = parsed.values;
@@ -44,12 +46,13 @@ export async function runSystemCommand(argv: string[], env: Record<string, strin
   try {
     if (command === 'status') io.out(JSON.stringify(await call('GET', '/api/v1/system'), null, 2));
     else if (command === 'mode') io.out(JSON.stringify(await call('POST', '/api/v1/system/mode', { mode: positionals[0], reason: values.reason }), null, 2));
+    else if (command === 'heartbeat' && values.url) return heartbeatUrl(base, env, values.by ?? 'webhook', io);
     else if (command === 'heartbeat') {
       const answer = await call('POST', '/api/v1/system/heartbeat');
       io.out(`heartbeat recorded; mode ${String(answer.mode)}`);
     } else if (command === 'drain') return await drain(call, base, values, io);
     else {
-      const answer = values.fix ? await call('POST', '/api/v1/system/doctor/fix') : await call('GET', '/api/v1/system/doctor');
+      const answer = values.fix ? await call('POST', '/api/v1/doctor/fix') : await call('GET', '/api/v1/doctor');
       io.out(JSON.stringify(answer, null, 2));
     }
     return 0;
@@ -57,6 +60,22 @@ export async function runSystemCommand(argv: string[], env: Record<string, strin
     io.err(`error: ${(error as Error).message}`);
     return 1;
   }
+}
+
+/** Prints the URL a cron job or an uptime checker POSTs to beat the heartbeat without a token. */
+function heartbeatUrl(base: string, env: Record<string, string | undefined>, by: string, io: CliIo): number {
+  const secret = env.BATON_HEARTBEAT_SECRET;
+  if (!secret) {
+    io.err('error: set BATON_HEARTBEAT_SECRET (the same as the server\'s) to make a signed heartbeat URL');
+    return 1;
+  }
+  if (!/^[\w.@-]{1,100}$/.test(by)) {
+    io.err('error: --by must be 1 to 100 letters, digits or ._@-');
+    return 2;
+  }
+  io.out(signedHeartbeatUrl(base, secret, by));
+  io.err(`POST to it (e.g. \`curl -fsS -X POST '<url>'\` from cron) to beat the heartbeat as signed-url:${by}`);
+  return 0;
 }
 
 type Call = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;

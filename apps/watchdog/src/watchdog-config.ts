@@ -3,7 +3,7 @@ import { BatonError, type FieldError } from '@baton/common';
 /** The watchdog's settings, from its own environment (it shares none with the hub). */
 export interface WatchdogConfig {
   batonUrl: string;
-  /** An operator token, to ask Baton to recycle orphans (`POST /api/v1/system/doctor/fix`). */
+  /** An operator token, to ask Baton to recycle orphans (`POST /api/v1/doctor/fix`). */
   batonToken: string | undefined;
   intervalMs: number;
   /** Consecutive failed /health polls before alerting. */

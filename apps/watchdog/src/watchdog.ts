@@ -95,7 +95,7 @@ export class Watchdog {
   private async recycle(): Promise<string> {
     if (!this.config.batonToken) return 'Set WATCHDOG_BATON_TOKEN (operator) to let the watchdog ask Baton to repair; or run `npm run baton -- doctor --fix`.';
     try {
-      const response = await fetch(`${this.config.batonUrl}/api/v1/system/doctor/fix`, {
+      const response = await fetch(`${this.config.batonUrl}/api/v1/doctor/fix`, {
         method: 'POST',
         headers: { authorization: `Bearer ${this.config.batonToken}` },
         signal: AbortSignal.timeout(30_000),

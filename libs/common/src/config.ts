@@ -78,6 +78,8 @@ export class BatonConfig {
   readonly maxUnattendedHours: number;
   /** BATON_HEARTBEAT_CHECK_MS: how often the dead-man switch looks at the last heartbeat. */
   readonly heartbeatCheckMs: number;
+  /** BATON_HEARTBEAT_SECRET: signs heartbeat webhook URLs (`baton heartbeat --url`); unset, that door is closed. */
+  readonly heartbeatSecret: string | undefined;
   /** BATON_BACKUP_CONTACT: the e-mail address alerted (besides BATON_OPERATOR_EMAIL) when the switch trips. */
   readonly backupContact: string | undefined;
   readonly operatorEmail: string | undefined;
@@ -185,6 +187,10 @@ export class BatonConfig {
     this.heartbeatIntervalHours = hours('BATON_HEARTBEAT_INTERVAL_HOURS', undefined);
     this.maxUnattendedHours = hours('BATON_MAX_UNATTENDED_HOURS', 24)!;
     this.heartbeatCheckMs = int('BATON_HEARTBEAT_CHECK_MS', 60_000, 10);
+    this.heartbeatSecret = env.BATON_HEARTBEAT_SECRET || undefined;
+    if (this.heartbeatSecret && this.heartbeatSecret.length < 16) {
+      errors.push({ path: 'BATON_HEARTBEAT_SECRET', message: 'must be at least 16 characters (it signs the heartbeat URL)' });
+    }
     this.backupContact = env.BATON_BACKUP_CONTACT || undefined;
     this.operatorEmail = env.BATON_OPERATOR_EMAIL || undefined;
     this.alertSmtpUrl = env.BATON_ALERT_SMTP_URL || undefined;

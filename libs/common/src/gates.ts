@@ -19,3 +19,13 @@ export abstract class DispatchGate {
   /** Calls `fn` whenever dispatch opens again; returns the unsubscribe function. */
   abstract onOpen(fn: () => void): () => void;
 }
+
+/**
+ * Asked by services whose writes come through doors the HTTP read-only filter cannot sort
+ * (A2A and MCP carry reads, approvals and writes in one JSON-RPC route): run control (cancel,
+ * pause, resume, retry) and A2A push configs. Unbound, every write is allowed.
+ */
+export abstract class WriteGate {
+  /** Throws a `BatonError('unavailable')` naming the mode and its reason while the hub is read-only (degraded). */
+  abstract assertWritable(): void;
+}

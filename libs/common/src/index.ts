@@ -23,5 +23,5 @@ export { OutboundHttp, guardedLookup, guardedConnector, type Resolver } from './
 export { requestGuards, YAML_CONTENT_TYPES } from './http/request-guards.js';
 export { BrowserRequestPolicy, bareHost, type BrowserGuardOptions, type RequestHeaders } from './http/browser-guard.js';
 export { findHostileInput, stringProblem, type InputLimits } from './http/hostile-input.js';
-export { AdmissionGate, DispatchGate } from './gates.js';
+export { AdmissionGate, DispatchGate, WriteGate } from './gates.js';
 export { sendMail, type Mail } from './net/smtp-client.js';

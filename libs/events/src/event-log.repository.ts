@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Database, type Queryable } from '@baton/db';
 import type { NewEvent, RunEvent } from './event-types.js';
 
@@ -129,5 +130,22 @@ export class EventLogRepository {
       [runId, uptoSeq, terminalTypes],
     );
     return rows.map(toEvent);
+  }
+
+  /**
+   * Appends one event for a run that does not exist, through the same statement as `append`,
+   * inside a savepoint that is always rolled back: proves the log takes writes (table,
+   * privileges, triggers) and leaves nothing behind (the NOTIFY goes with the savepoint), even
+   * when a caller's transaction is open (PGlite joins it). Throws what the append threw.
+   */
+  async probe(): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('savepoint baton_event_log_probe');
+      try {
+        await this.append([{ runId: randomUUID(), type: 'run.created' }], tx);
+      } finally {
+        await tx.query('rollback to savepoint baton_event_log_probe');
+      }
+    });
   }
 }

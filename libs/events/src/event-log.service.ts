@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonError } from '@baton/common';
 import type { Transaction } from '@baton/db';
+import { EventLogHealth } from './event-log-health.js';
 import { EventLogRepository } from './event-log.repository.js';
 import { domainEventName, type NewEvent, type RunEvent } from './event-types.js';
 
@@ -11,6 +12,9 @@ import { domainEventName, type NewEvent, type RunEvent } from './event-types.js'
  */
 @Injectable()
 export class EventLogService {
+  /** Whether appends go through; `ops` turns a failing log into degraded mode (issue 16). */
+  readonly health = new EventLogHealth();
+
   constructor(
     @Inject(EventLogRepository) private readonly repository: EventLogRepository,
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
@@ -18,11 +22,35 @@ export class EventLogService {
 
   async append(tx: Transaction, events: NewEvent[]): Promise<RunEvent[]> {
     if (events.length === 0) return [];
-    const stored = await this.repository.append(events, tx);
+    let stored: RunEvent[];
+    try {
+      stored = await this.repository.append(events, tx);
+    } catch (error) {
+      // Tagged (isEventLogFailure) and rethrown unchanged: the caller's transaction fails as before.
+      this.health.reportFailure(error);
+      throw error;
+    }
+    this.health.reportSuccess();
     tx.afterCommit(() => {
       for (const event of stored) this.emitter.emit(domainEventName(event.type), event);
     });
     return stored;
+  }
+
+  /**
+   * Checks that the log takes writes without leaving anything behind (see the repository's
+   * `probe`), and updates `health`: how a failing log is seen to recover when nothing else
+   * appends (a degraded hub starts no work).
+   */
+  async probe(): Promise<boolean> {
+    try {
+      await this.repository.probe();
+      this.health.reportSuccess();
+      return true;
+    } catch (error) {
+      this.health.reportFailure(error);
+      return false;
+    }
   }
 
   /**

@@ -129,9 +129,13 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/system', access: 'system.view' },
     { method: 'POST', pattern: '/api/v1/system/mode', access: 'system.mode.set' },
     { method: 'POST', pattern: '/api/v1/system/heartbeat', access: 'system.heartbeat' },
+    // The heartbeat webhook: its URL's signature (BATON_HEARTBEAT_SECRET) is the credential.
+    { method: 'POST', pattern: '/api/v1/system/heartbeat/signed', access: 'public' },
     { method: 'POST', pattern: '/api/v1/system/drain', access: 'system.drain' },
     { method: 'GET', pattern: '/api/v1/system/doctor', access: 'read' },
     { method: 'POST', pattern: '/api/v1/system/doctor/fix', access: 'system.repair' },
+    { method: 'GET', pattern: '/api/v1/doctor', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/doctor/fix', access: 'system.repair' },
     // MCP (Streamable HTTP): every role may connect; `tools/list` shows only the tools its role
     // may use, and each call is checked again by the tool and the service behind it.
     { method: 'POST', pattern: '/mcp', access: 'read' },

@@ -5,3 +5,4 @@ export { HeartbeatService, DEAD_MAN_SWITCH, type HeartbeatView } from './heartbe
 export { DrainService, SYSTEM_DRAINED_EVENT } from './drain/drain.service.js';
 export { DoctorService, type DoctorReport, type RepairReport } from './doctor/doctor.service.js';
 export { FINDING_KINDS, type Finding, type FindingKind } from './doctor/doctor-finding.js';
+export { SIGNED_HEARTBEAT_PATH, signHeartbeat, signedHeartbeatUrl } from './heartbeat/heartbeat-signature.js';

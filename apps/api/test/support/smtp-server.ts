@@ -1,65 +1,54 @@
-import { createServer, type Server } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
   from: string;
   to: string[];
+  /** The message as the relay received it (headers and body, dot-unstuffed). */
   data: string;
 }
 
 export interface SmtpServer {
   url: string;
   messages: ReceivedMail[];
-  /** Resolves with the next message (or one already received beyond `seen`). */
   /** The message after the first `seen`; rejects after `timeoutMs` so a missing mail fails loudly. */
   nextMessage(seen?: number, timeoutMs?: number): Promise<ReceivedMail>;
   close(): Promise<void>;
 }
 
 /**
- * A real SMTP server on 127.0.0.1 (RFC 5321's minimal command set over node:net): it accepts
- * every message and keeps it, so a test reads what Baton sent the way a mail relay got it.
+ * A real SMTP server on 127.0.0.1 (nodemailer's `smtp-server` from npm, not a mock): plain
+ * SMTP without STARTTLS or AUTH, like the local relay BATON_ALERT_SMTP_URL points at. It
+ * accepts every message and keeps it, so a test reads what Baton sent the way a relay got it.
  */
 export async function startSmtpServer(): Promise<SmtpServer> {
   const messages: ReceivedMail[] = [];
   const waiters: Array<() => void> = [];
-  const server: Server = createServer((socket) => {
-    let buffer = '';
-    let inData = false;
-    let current: ReceivedMail = { from: '', to: [], data: '' };
-    const reply = (line: string) => socket.write(`${line}\r\n`);
-    reply('220 test-smtp ready');
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      for (;;) {
-        if (inData) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          current.data = buffer.slice(0, end).replace(/^\.\./gm, '.');
-          buffer = buffer.slice(end + 5);
-          inData = false;
-          messages.push(current);
-          current = { from: '', to: [], data: '' };
-          reply('250 queued');
-          for (const wake of waiters.splice(0)) wake();
-          continue;
-        }
-        const eol = buffer.indexOf('\r\n');
-        if (eol < 0) return;
-        const line = buffer.slice(0, eol);
-        buffer = buffer.slice(eol + 2);
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO' || verb === 'HELO') reply('250 test-smtp');
-        else if (verb === 'MAIL') (current.from = /<(.*)>/.exec(line)?.[1] ?? ''), reply('250 ok');
-        else if (verb === 'RCPT') current.to.push(/<(.*)>/.exec(line)?.[1] ?? ''), reply('250 ok');
-        else if (verb === 'DATA') (inData = true), reply('354 end with <CRLF>.<CRLF>');
-        else if (verb === 'QUIT') reply('221 bye'), socket.end();
-        else reply('502 not implemented');
-      }
-    });
-    socket.on('error', () => undefined);
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    banner: 'test relay',
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', callback);
+      stream.on('end', () => {
+        const { mailFrom, rcptTo } = session.envelope;
+        messages.push({
+          from: mailFrom ? mailFrom.address : '',
+          to: rcptTo.map((rcpt) => rcpt.address),
+          data: Buffer.concat(chunks).toString('utf8').replace(/\r\n$/, ''),
+        });
+        callback();
+        for (const wake of waiters.splice(0)) wake();
+      });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  server.on('error', () => undefined); // a client that hangs up mid-session is not the test's failure
+  const { port } = server.server.address() as { port: number };
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,

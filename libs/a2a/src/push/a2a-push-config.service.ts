@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { BatonError } from '@baton/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { BatonError, WriteGate } from '@baton/common';
 import type { Principal } from '@baton/identity';
 import { WebhookSubscriptionService } from '@baton/webhooks';
 import type { ProtocolVersion, PushConfigInput, PushConfigView } from '../protocol/dialect.js';
@@ -22,6 +22,8 @@ export class A2aPushConfigService {
   constructor(
     @Inject(A2aTaskService) private readonly tasks: A2aTaskService,
     @Inject(WebhookSubscriptionService) private readonly webhooks: WebhookSubscriptionService,
+    // Issue 16 hook (ops): a degraded (read-only) hub takes no new or deleted configs.
+    @Optional() @Inject(WriteGate) private readonly writes?: WriteGate,
   ) {}
 
   /**
@@ -35,6 +37,7 @@ export class A2aPushConfigService {
     principal: Principal,
     urlPath = version === '1.0' ? 'params.url' : 'params.pushNotificationConfig.url',
   ): Promise<PushConfigView> {
+    this.writes?.assertWritable();
     assertPushUrl(input.url, urlPath);
     const run = await this.tasks.run(taskId);
     assertMayControl(run, principal);
@@ -82,6 +85,7 @@ export class A2aPushConfigService {
    * Idempotent: a config that is already gone is deleted (the task must exist, and be the caller's).
    */
   async delete(taskId: string, configId: string | undefined, principal: Principal): Promise<void> {
+    this.writes?.assertWritable();
     if (!configId) throw A2aRpcError.invalidParams('params.pushNotificationConfigId', 'is required');
     const run = await this.tasks.run(taskId);
     assertMayControl(run, principal);

@@ -45,6 +45,11 @@ export function toErrorBody(exception: unknown): ErrorBody {
   if ((exception as Record<symbol, unknown> | null)?.[Symbol.for('baton.db.unavailable')] === true) {
     return body(HttpStatus.SERVICE_UNAVAILABLE, 'the database is unavailable; Baton is degraded (read-only) until it is back');
   }
+  // An append the event log refused (tagged by @baton/events): Baton turns degraded until it
+  // takes writes again (issue 16), so the caller should retry later, as for the database.
+  if ((exception as Record<symbol, unknown> | null)?.[Symbol.for('baton.events.failing')] === true) {
+    return body(HttpStatus.SERVICE_UNAVAILABLE, 'the event log refuses writes; Baton is degraded (read-only) until it takes them again');
+  }
   // Body-parser errors carry a status (malformed JSON, too large) but are not HttpExceptions.
   const status = (exception as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {

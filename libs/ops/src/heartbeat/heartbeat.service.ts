@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { BatonConfig } from '@baton/common';
+import { BatonConfig, BatonError } from '@baton/common';
 import { AlertService } from '../alerts/alert.service.js';
 import { SystemModeService } from '../mode/system-mode.service.js';
 import { SystemStateRepository } from '../mode/system-state.repository.js';
+import { verifyHeartbeat } from './heartbeat-signature.js';
 
 const HOUR_MS = 3_600_000;
 /** Who the dead-man switch says set the mode; a heartbeat lifts only its own safe mode. */
@@ -56,6 +57,19 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
       await this.mode.setMode('normal', `heartbeat from ${by}`, by, ['safe']);
     }
     return this.view(state.lastHeartbeatAt, by);
+  }
+
+  /**
+   * A heartbeat through a signed webhook URL (no API token): `by` is who the URL was made
+   * for, `signature` proves it was made with BATON_HEARTBEAT_SECRET.
+   */
+  async beatSigned(by: string, signature: string): Promise<HeartbeatView> {
+    const secret = this.config.heartbeatSecret;
+    if (!secret) throw new BatonError('not_found', 'signed heartbeat URLs are off: set BATON_HEARTBEAT_SECRET to turn them on');
+    if (!verifyHeartbeat(secret, by, signature)) {
+      throw new BatonError('unauthorized', 'signature does not match: make the URL again with `npm run baton -- heartbeat --url`');
+    }
+    return this.beat(`signed-url:${by}`);
   }
 
   async status(): Promise<HeartbeatView> {

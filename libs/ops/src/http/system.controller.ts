@@ -1,10 +1,9 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, principalLabel, type Principal } from '@baton/identity';
-import { DoctorService, type DoctorReport, type RepairReport } from '../doctor/doctor.service.js';
 import { DrainService } from '../drain/drain.service.js';
 import { HeartbeatService } from '../heartbeat/heartbeat.service.js';
 import { SystemModeService } from '../mode/system-mode.service.js';
-import { DrainDto, SetModeDto } from './system.dto.js';
+import { DrainDto, SetModeDto, SignedHeartbeatQueryDto } from './system.dto.js';
 
 /** The hub's operating mode, the operator's heartbeat and the drain (issue 16). */
 @Controller('api/v1/system')
@@ -13,7 +12,6 @@ export class SystemController {
     @Inject(SystemModeService) private readonly mode: SystemModeService,
     @Inject(HeartbeatService) private readonly heartbeat: HeartbeatService,
     @Inject(DrainService) private readonly drains: DrainService,
-    @Inject(DoctorService) private readonly doctor: DoctorService,
   ) {}
 
   @Get()
@@ -40,21 +38,19 @@ export class SystemController {
     return { ...this.mode.view(), heartbeat };
   }
 
+  /** The heartbeat webhook: no token, the URL's signature is the credential (see heartbeat-signature.ts). */
+  @Post('heartbeat/signed')
+  @HttpCode(HttpStatus.OK)
+  async beatSigned(@Query() query: SignedHeartbeatQueryDto): Promise<Record<string, unknown>> {
+    const heartbeat = await this.heartbeat.beatSigned(query.by, query.signature);
+    // Only the mode: whoever holds the URL reads nothing else of the hub.
+    return { mode: this.mode.view().mode, heartbeat: { lastHeartbeatAt: heartbeat.lastHeartbeatAt, by: heartbeat.by } };
+  }
+
   @Post('drain')
   @HttpCode(HttpStatus.ACCEPTED)
   async drain(@Body() body: DrainDto, @CurrentPrincipal() who: Principal): Promise<Record<string, unknown>> {
     await this.drains.drain(body.reason, principalLabel(who));
     return { ...this.mode.view(), draining: true };
-  }
-
-  @Get('doctor')
-  check(): Promise<DoctorReport> {
-    return this.doctor.check();
-  }
-
-  @Post('doctor/fix')
-  @HttpCode(HttpStatus.OK)
-  fix(@CurrentPrincipal() who: Principal): Promise<RepairReport> {
-    return this.doctor.fix(principalLabel(who));
   }
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Gauge } from 'prom-client';
-import { AdmissionGate, BatonConfig, BatonError, DispatchGate } from '@baton/common';
+import { AdmissionGate, BatonConfig, BatonError, DispatchGate, WriteGate } from '@baton/common';
 import { Database, isDatabaseUnavailable, loadMigrations } from '@baton/db';
+import { EventLogService } from '@baton/events';
 import { OrchestrationMetricsService } from '@baton/metrics';
 import {
   SYSTEM_CHANNEL,
@@ -22,7 +23,7 @@ export interface SystemModeView {
   reason: string | null;
   /** The mode an operator (or the dead-man switch) set, shared by every instance. */
   stored: { mode: SystemMode; reason: string | null; setBy: string | null; changedAt: string } | null;
-  /** This instance's own finding (the database unreachable or read-only), null when none. */
+  /** This instance's own finding (the database unreachable or read-only, the event log failing, a migration mismatch), null when none. */
   automatic: { mode: 'degraded'; reason: string; since: string } | null;
 }
 
@@ -33,7 +34,7 @@ export interface SystemModeView {
  * admission gate the run factory asks and the dispatch gate the claim loop asks.
  */
 @Injectable()
-export class SystemModeService implements AdmissionGate, DispatchGate, OnApplicationBootstrap, OnApplicationShutdown {
+export class SystemModeService implements AdmissionGate, DispatchGate, WriteGate, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SystemMode');
   private stored: StoredSystemState | null = null;
   private automatic: { reason: string; since: Date } | null = null;
@@ -50,6 +51,7 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
     @Inject(SystemStateRepository) private readonly repository: SystemStateRepository,
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
     @Optional() @Inject(OrchestrationMetricsService) metrics?: OrchestrationMetricsService,
+    @Optional() @Inject(EventLogService) private readonly events?: EventLogService,
   ) {
     if (metrics) this.registerGauge(metrics);
   }
@@ -60,6 +62,14 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
       else void this.refresh();
     }));
     this.cleanups.push(this.db.onReconnect(() => void this.refresh()));
+    // An append the log refused makes this instance degraded at once; the refresh timer
+    // probes the log until it takes writes again, and the next success lifts it.
+    if (this.events) {
+      this.cleanups.push(this.events.health.onChange((failure) => {
+        if (failure) this.setAutomatic(eventLogReason(failure.message));
+        else void this.refresh();
+      }));
+    }
     const unlisten = await this.db.listen(SYSTEM_CHANNEL, () => void this.refresh());
     this.cleanups.push(() => unlisten().catch(() => undefined));
     this.timer = setInterval(() => void this.refresh(), this.config.pollIntervalMs);
@@ -102,8 +112,9 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
         this.repository.readOnly(),
         this.repository.appliedMigrations(),
       ]);
-      this.stored = stored;
-      const problem = readOnly ? 'database refuses writes (read-only)' : this.migrationMismatch(applied);
+      // A read that started before this instance stored a newer mode must not undo it.
+      if (!this.stored || stored.changedAt >= this.stored.changedAt) this.stored = stored;
+      const problem = readOnly ? 'database refuses writes (read-only)' : (this.migrationMismatch(applied) ?? (await this.eventLogProblem()));
       if (problem) this.setAutomatic(problem);
       else this.clearAutomatic();
     } catch (error) {
@@ -154,6 +165,16 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
     });
   }
 
+  // WriteGate: degraded is read-only
+  assertWritable(): void {
+    if (this.mode !== 'degraded') return;
+    const reason = this.reason();
+    throw new BatonError('unavailable', `Baton is in degraded (read-only) mode: ${reason ?? 'no reason given'}; writes are refused until it is normal again`, {
+      mode: 'degraded',
+      reason,
+    });
+  }
+
   // DispatchGate
   allowsDispatch(): boolean {
     return allowsDispatch(this.mode);
@@ -162,6 +183,14 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
   onOpen(fn: () => void): () => void {
     this.openListeners.add(fn);
     return () => this.openListeners.delete(fn);
+  }
+
+  /** While the log is known to fail, probes it (a rolled-back append); null once it takes writes. */
+  private async eventLogProblem(): Promise<string | null> {
+    if (!this.events?.health.failure) return null;
+    if (await this.events.probe()) return null;
+    const failure = this.events.health.failure;
+    return failure ? eventLogReason(failure.message) : null;
   }
 
   /** The schema and this instance's code disagree: missing migrations, or unknown ones (a newer version ran). */
@@ -226,4 +255,8 @@ export class SystemModeService implements AdmissionGate, DispatchGate, OnApplica
       },
     });
   }
+}
+
+function eventLogReason(message: string): string {
+  return `event log failing: ${message}`;
 }

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { BatonError } from '@baton/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { BatonError, WriteGate } from '@baton/common';
 import { Database } from '@baton/db';
 import { EventLogService } from '@baton/events';
 import { assertMayControlRun, type RunActor } from '../domain/run-actor.js';
@@ -24,10 +24,13 @@ export class RunControlService {
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(EventLogService) private readonly events: EventLogService,
     @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
+    // Issue 16 hook (ops): a degraded (read-only) hub refuses these whatever the door (A2A, MCP).
+    @Optional() @Inject(WriteGate) private readonly writes?: WriteGate,
   ) {}
 
   /** Cancels the run, its open steps and its child runs; in-flight agent calls are aborted. */
   async cancel(runId: string, actor: RunActor, reason = 'cancelled by request'): Promise<Run> {
+    this.writes?.assertWritable();
     await this.authorize(runId, actor);
     const run = await this.db.transaction((tx) =>
       this.lifecycle.finishRun(tx, runId, 'cancelled', { error: { message: reason, code: 'cancelled' } }),
@@ -37,6 +40,7 @@ export class RunControlService {
   }
 
   async pause(runId: string, actor: RunActor): Promise<Run> {
+    this.writes?.assertWritable();
     await this.authorize(runId, actor);
     const run = await this.db.transaction(async (tx) => {
       const paused = await this.runs.transition(runId, RUN_MOVES.pause, tx);
@@ -49,6 +53,7 @@ export class RunControlService {
   }
 
   async resume(runId: string, actor: RunActor): Promise<Run> {
+    this.writes?.assertWritable();
     await this.authorize(runId, actor);
     const run = await this.db.transaction(async (tx) => {
       const resumed = await this.runs.transition(runId, RUN_MOVES.resume, tx);
@@ -68,6 +73,7 @@ export class RunControlService {
    * budget, and the steps its failure cancelled go back to pending or queued.
    */
   async retryStep(runId: string, stepKey: string, actor: RunActor): Promise<Run> {
+    this.writes?.assertWritable();
     await this.authorize(runId, actor);
     return this.db.transaction(async (tx) => {
       const step = await this.steps.findByKey(runId, stepKey, tx);
