@@ -23,7 +23,7 @@ export interface CachePolicy {
   ttlSeconds: number;
 }
 
-export type StepType = 'agent' | 'orchestration' | 'checkpoint';
+export type StepType = 'agent' | 'orchestration' | 'checkpoint' | 'wait';
 
 export interface DefinitionRef {
   name: string;
@@ -41,6 +41,31 @@ export interface CheckpointSpec {
   schema?: Record<string, unknown>;
   /** Template for the payload to review; default: the dependencies' outputs by step id. */
   payload?: unknown;
+}
+
+/**
+ * `type: wait` (issue 14): park until an event named `event` whose data contains `match`
+ * (rendered as a template over the run's data first) arrives, or `timeoutSeconds` pass.
+ */
+export interface WaitSpec {
+  event: string;
+  /** JSON object (may hold `{{ ... }}` templates) the event's data must contain; {} matches any. */
+  match: Record<string, unknown>;
+  /** What a timeout does: fail the step, skip it (output null), or complete it with `{ timed_out: true }`. */
+  onTimeout: 'fail' | 'skip' | 'continue';
+  /** Which events count: stored since the run started (default) or since the step became ready. */
+  since: 'run_start' | 'step_ready';
+}
+
+/**
+ * `triggers: [{ event, match?, input? }]` on a definition: each stored event named `event`
+ * whose data contains `match` starts one run with `input` rendered over the event
+ * (`{{ input.data.x }}`; default: the event's data).
+ */
+export interface TriggerSpec {
+  event: string;
+  match: Record<string, unknown>;
+  input?: unknown;
 }
 
 export interface StepSpec {
@@ -65,6 +90,8 @@ export interface StepSpec {
   definition?: DefinitionRef;
   /** For `type: checkpoint`: what the person is asked, and what happens if nobody answers. */
   checkpoint?: CheckpointSpec;
+  /** For `type: wait`: the event to wait for (`timeoutSeconds` is the wait's deadline). */
+  wait?: WaitSpec;
   /** Step ids referenced by this step's templates (all upstream of it). */
   references: string[];
 }

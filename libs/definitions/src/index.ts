@@ -18,6 +18,7 @@ export {
 } from './validation/validate-definition.js';
 export { DEFAULT_FAILURE_POLICY, DEFAULT_CACHE_POLICY } from './validation/policies.js';
 export { STEP_ID_PATTERN } from './validation/step-reader.js';
+export { triggersOf } from './validation/trigger-reader.js';
 export { planGraph, describeCycle, type GraphNode, type GraphPlan, type GraphResult } from './graph/step-graph.js';
 export {
   parseTemplate,

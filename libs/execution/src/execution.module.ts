@@ -5,12 +5,13 @@ import { AgentStep } from './executor/agent.step.js';
 import { CheckpointStep } from './executor/checkpoint.step.js';
 import { ChildRunStep } from './executor/child-run.step.js';
 import { OrchestrationStepExecutorService } from './executor/step-executor.service.js';
+import { WaitStep } from './executor/wait.step.js';
 import { CompletionBuffer } from './queue/completion-buffer.service.js';
 import { OrchestrationExecutionService } from './queue/execution-queue.service.js';
 
 /**
  * Execution: the claim loop, the step executor, retries and the step cache. `imports` must
- * provide the runs, definitions, agents and approvals services (the app passes those modules).
+ * provide the runs, definitions, agents, approvals and messaging services (the app passes those modules).
  */
 @Module({})
 export class ExecutionModule {
@@ -18,7 +19,7 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       imports: options.imports ?? [],
-      providers: [StepCacheRepository, StepCacheService, AgentStep, ChildRunStep, CheckpointStep, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
+      providers: [StepCacheRepository, StepCacheService, AgentStep, ChildRunStep, CheckpointStep, WaitStep, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
       exports: [OrchestrationExecutionService, StepCacheService],
     };
   }

@@ -68,9 +68,14 @@ export class EventWaitRepository {
     return rows[0]?.id;
   }
 
-  /** Registers the wait (matched already when `eventId` is given); a second call returns the first. */
+  /**
+   * Registers the wait (matched already when `eventId` is given); a second call returns the
+   * first, as it is now (the conflict update reads the latest committed row). With `reopen`,
+   * a timed-out wait is registered afresh (a new attempt of the step).
+   */
   async insert(
     wait: { runId: string; stepKey: string; event: string; match: Record<string, unknown>; since: Date; timeoutSeconds: number | null; eventId: string | null },
+    reopen: boolean,
     tx: Queryable,
   ): Promise<EventWait> {
     const { rows } = await tx.query<EventWaitRow>(
@@ -79,11 +84,27 @@ export class EventWaitRepository {
                case when $6::integer is null then null else now() + make_interval(secs => $6::integer) end,
                case when $7::uuid is null then 'waiting' else 'matched' end, $7::uuid,
                case when $7::uuid is null then null else now() end)
-       on conflict (run_id, step_key) do update set run_id = excluded.run_id
+       on conflict (run_id, step_key) do update
+          set status = case when $8::boolean and event_waits.status = 'timed_out' then excluded.status else event_waits.status end,
+              event_id = case when $8::boolean and event_waits.status = 'timed_out' then excluded.event_id else event_waits.event_id end,
+              matched_at = case when $8::boolean and event_waits.status = 'timed_out' then excluded.matched_at else event_waits.matched_at end,
+              expires_at = case when $8::boolean and event_waits.status = 'timed_out' then excluded.expires_at else event_waits.expires_at end
        returning ${COLUMNS}`,
-      [wait.runId, wait.stepKey, wait.event, JSON.stringify(wait.match), wait.since, wait.timeoutSeconds, wait.eventId],
+      [wait.runId, wait.stepKey, wait.event, JSON.stringify(wait.match), wait.since, wait.timeoutSeconds, wait.eventId, reopen],
     );
     return toWait(rows[0]!);
+  }
+
+  /** The waits each of `eventIds` satisfied, by event id. */
+  async byEvents(eventIds: string[], tx: Queryable = this.db): Promise<Map<string, Array<{ runId: string; stepKey: string }>>> {
+    const result = new Map<string, Array<{ runId: string; stepKey: string }>>();
+    if (eventIds.length === 0) return result;
+    const { rows } = await tx.query<{ event_id: string; run_id: string; step_key: string }>(
+      `select event_id, run_id, step_key from event_waits where event_id = any($1::uuid[]) and status = 'matched' order by matched_at`,
+      [eventIds],
+    );
+    for (const row of rows) result.set(row.event_id, [...(result.get(row.event_id) ?? []), { runId: row.run_id, stepKey: row.step_key }]);
+    return result;
   }
 
   /** Closes every open wait this event satisfies; returns them. */

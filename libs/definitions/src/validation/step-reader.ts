@@ -1,5 +1,6 @@
 import { readCheckpoint } from './checkpoint-reader.js';
-import type { CachePolicy, CheckpointSpec, DefinitionRef, StepType } from '../definition.types.js';
+import { WAIT_STEP_KEYS, readWaitStep } from './wait-reader.js';
+import type { CachePolicy, CheckpointSpec, DefinitionRef, StepType, WaitSpec } from '../definition.types.js';
 import { parseTemplate, TemplateSyntaxError } from '../template/template-parser.js';
 import { scanTemplates, type FoundExpression, type TemplateScan } from '../template/template-scan.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
@@ -9,9 +10,9 @@ export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const STEP_KEYS = [
   'id', 'type', 'description', 'agent', 'capability', 'depends_on', 'input', 'prompt',
-  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint',
+  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint', ...WAIT_STEP_KEYS,
 ] as const;
-const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint'];
+const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint', 'wait'];
 const DEFINITION_REF_KEYS = ['name', 'version', 'owner'] as const;
 // Hoisted: read once per step, and a 100,000-step graph should not allocate it 100,000 times.
 const ID_RULE = { required: true, pattern: STEP_ID_PATTERN, patternHint: 'letters, digits, _ and -, not starting with a digit or -', maxLength: 128 };
@@ -40,6 +41,7 @@ export interface ReadStep {
   forEach?: string;
   definition?: DefinitionRef;
   checkpoint?: CheckpointSpec;
+  wait?: WaitSpec;
   /** Every template expression in input, prompt, for_each and checkpoint, with its path. */
   expressions: FoundExpression[];
 }
@@ -120,6 +122,7 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
   onlyFor('capability', 'agent');
   onlyFor('definition', 'orchestration');
   onlyFor('checkpoint', 'checkpoint');
+  for (const key of WAIT_STEP_KEYS) onlyFor(key, 'wait');
   if (type === 'agent') {
     step.agent = readString(obj, 'agent', path, issues, { required: false, maxLength: 200 });
     step.capability = readString(obj, 'capability', path, issues, { maxLength: 200 });
@@ -130,6 +133,8 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
     }
   } else if (type === 'orchestration') {
     step.definition = readDefinitionRef(obj.definition, child(path, 'definition'), issues);
+  } else if (type === 'wait') {
+    step.wait = readWaitStep(obj, step, issues);
   } else {
     step.checkpoint = readCheckpoint(obj.checkpoint, child(path, 'checkpoint'), issues);
   }
@@ -150,11 +155,11 @@ function readDefinitionRef(value: unknown, path: string, issues: Issues): Defini
 const NO_EXPRESSIONS: FoundExpression[] = [];
 
 function scanStepTemplates(obj: Json, step: ReadStep, issues: Issues): FoundExpression[] {
-  if (obj.input === undefined && obj.prompt === undefined && obj.for_each === undefined && obj.checkpoint === undefined) {
+  if (obj.input === undefined && obj.prompt === undefined && obj.for_each === undefined && obj.checkpoint === undefined && obj.match === undefined) {
     return NO_EXPRESSIONS;
   }
   const scan: TemplateScan = { expressions: [], errors: [] };
-  for (const key of ['input', 'prompt', 'for_each', 'checkpoint']) {
+  for (const key of ['input', 'prompt', 'for_each', 'checkpoint', 'match']) {
     if (obj[key] !== undefined) scanTemplates(obj[key], child(step.path, key), scan);
   }
   for (const error of scan.errors) issues.add(error.path, error.message);

@@ -5,9 +5,10 @@ import { Issues, readObject, readString, describe, type Json } from './field-rea
 import { readExecutionSettings } from './execution-settings.js';
 import { readStep, type ReadStep } from './step-reader.js';
 import { checkGraph } from './graph-checks.js';
+import { readTriggers } from './trigger-reader.js';
 import { mergeCache, mergeFailure } from './policies.js';
 
-const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps', 'a2a'] as const;
+const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps', 'a2a', 'triggers'] as const;
 /** `a2a.answer`: what a blocking A2A send answers when the run completes at once (see docs/a2a.md). */
 const A2A_ANSWERS = ['task', 'message'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -64,6 +65,7 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
     const a2a = readObject(obj.a2a, 'a2a', issues, ['answer']);
     if (a2a && a2a.answer !== undefined && !A2A_ANSWERS.includes(a2a.answer as string)) issues.add('a2a.answer', `must be one of ${A2A_ANSWERS.join(', ')}`);
   }
+  if (obj.triggers !== undefined) readTriggers(obj.triggers, issues);
   const { settings, cachedStepPaths } = readExecutionSettings(obj.orchestration, issues);
   const steps = readSteps(obj.steps, issues, options.maxSteps ?? DEFAULT_MAX_STEPS);
   const plan = checkGraph(steps, issues);
@@ -165,5 +167,6 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
   if (step.forEach !== undefined) spec.forEach = step.forEach;
   if (step.definition !== undefined) spec.definition = step.definition;
   if (step.checkpoint !== undefined) spec.checkpoint = step.checkpoint;
+  if (step.wait !== undefined) spec.wait = step.wait;
   return spec;
 }

@@ -9,6 +9,7 @@ import { CheckpointStep, type AgentQuestion } from './checkpoint.step.js';
 import { ChildRunStep } from './child-run.step.js';
 import { backoffDelay } from './retry-policy.js';
 import { StepFailure, toStepError } from './step-failure.js';
+import { WaitStep } from './wait.step.js';
 
 /**
  * Runs one claimed step to an outcome and reports it. Every report carries the claim's
@@ -29,6 +30,7 @@ export class OrchestrationStepExecutorService {
     @Inject(ChildRunStep) private readonly childRuns: ChildRunStep,
     @Inject(CheckpointStep) private readonly checkpoints: CheckpointStep,
     @Inject(CompletionBuffer) private readonly completions: CompletionBuffer,
+    @Inject(WaitStep) private readonly waits: WaitStep,
   ) {}
 
   /** `signal` aborts the agent call (run cancelled, lease lost, shutdown). */
@@ -55,6 +57,7 @@ export class OrchestrationStepExecutorService {
       const context = await this.templateContext(step, spec);
       if (spec.type === 'orchestration') return await this.childRuns.run(step, spec, context);
       if (spec.type === 'checkpoint') return await this.checkpoints.run(step, spec, context);
+      if (spec.type === 'wait') return await this.waits.run(step, spec, context);
       // Woken (or recovered) after a person answered a remote agent's question: continue it.
       const answered = step.wakeReason ? await this.checkpoints.agentReply(step) : null;
       if (answered && 'error' in answered) return void (await this.transitions.fail(step, answered.error));
