@@ -59,7 +59,8 @@ export class WaitStep {
     if (outcome.status === 'waiting') return; // parked until an event or the deadline wakes it
     if (outcome.status === 'matched') {
       const event = await this.events.get(outcome.eventId!);
-      const output = { id: event.id, key: event.key, name: event.name, data: event.data, source: event.source, created_at: event.createdAt.toISOString() };
+      // The event as `GET /api/v1/events/external` shows it: `id` is the caller's id (key).
+      const output = { id: event.key, event_id: event.id, name: event.name, data: event.data, source: event.source, created_at: event.createdAt.toISOString() };
       await this.transitions.complete(step, output, { input: { event: wait.event, match } });
       return;
     }
