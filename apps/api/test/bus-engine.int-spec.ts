@@ -66,18 +66,22 @@ describe.each(testDatabaseKinds())('wait steps and triggers on %s', (kind) => {
   });
 
   it('counts an event that arrived after the run started but before the wait began (since: run_start), not with since: step_ready', async () => {
-    const slow = { id: 'slow', agent: 'builtin:delay', input: { ms: 1500 } };
+    const slow = { id: 'slow', agent: 'builtin:delay', input: { ms: 4000 } };
     const early = randomUUID();
     const runStart = await startRun(waitPlan({}, [slow]), { order: early });
     const late = randomUUID();
     const stepReady = await startRun(waitPlan({ since: 'step_ready', timeout_seconds: 2, on_timeout: 'continue' }, [slow]), { order: late });
     // Both events land while `slow` still runs, before either wait step exists
-    expect(stepOf(await runOf(runStart), 'pay').status).toBe('pending');
     await postEvent('payment.received', { order: early });
     await postEvent('payment.received', { order: late });
     const first = await finished(runStart);
     expect(first.status).toBe('completed');
     expect(stepOf(first, 'pay').output.data).toEqual({ order: early });
+    const { rows } = await ctx.database.db.query<{ before: boolean }>(
+      `select e.created_at < w.created_at as before from event_waits w join external_events e on e.id = w.event_id where w.run_id = $1::uuid`,
+      [runStart],
+    );
+    expect(rows).toEqual([{ before: true }]); // the event was stored before the wait was registered
     const second = await finished(stepReady);
     expect(second.status).toBe('completed');
     expect(stepOf(second, 'pay').output).toEqual({ timed_out: true, event: null });
