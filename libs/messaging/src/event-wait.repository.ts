@@ -50,11 +50,14 @@ export class EventWaitRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
   /**
-   * Serializes waits and events of one name until commit. Both sides take it before they
-   * look at the other's table, so the second to commit always sees the first.
+   * Serializes waits against events of one name until commit. Both sides take it before they
+   * look at the other's table, so the second to commit always sees the first. Events take it
+   * shared: they do not need to wait for each other (two events racing for one wait are
+   * settled by the wait row's own lock in `matchOpenWaits`), only for a wait being registered.
    */
-  async lockName(name: string, tx: Queryable): Promise<void> {
-    await tx.query(`select pg_advisory_xact_lock(hashtext('baton.event:' || $1::text))`, [name]);
+  async lockName(name: string, tx: Queryable, mode: 'wait' | 'event'): Promise<void> {
+    const lock = mode === 'wait' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+    await tx.query(`select ${lock}(hashtext('baton.event:' || $1::text))`, [name]);
   }
 
   /** The first stored event of `name` since `since` whose data contains `match`. */

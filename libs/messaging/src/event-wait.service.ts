@@ -51,7 +51,7 @@ export class EventWaitService {
   async waitFor(input: WaitForEventInput, tx?: Transaction): Promise<EventWait> {
     checkInput(input);
     const run = async (t: Transaction): Promise<EventWait> => {
-      await this.waits.lockName(input.event, t);
+      await this.waits.lockName(input.event, t, 'wait');
       const match = input.match ?? {};
       const stored = await this.waits.firstStoredMatch(input.event, match, input.since, t);
       return this.waits.insert(
@@ -69,7 +69,7 @@ export class EventWaitService {
 
   /** Called by `ExternalEventsService` inside the event's transaction. */
   async matchEvent(event: { id: string; name: string; data: unknown; createdAt: Date }, tx: Transaction): Promise<void> {
-    await this.waits.lockName(event.name, tx);
+    await this.waits.lockName(event.name, tx, 'event');
     const matched = await this.waits.matchOpenWaits(event, tx);
     for (const wait of matched) await this.transitions.wakeAfterEvent(tx, wait.runId, wait.stepKey, 'event_matched');
     if (matched.length > 0) tx.afterCommit(() => this.signal(EVENT_WAIT_MATCHED, matched));

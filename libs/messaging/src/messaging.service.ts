@@ -85,12 +85,13 @@ export class MessagingService {
           { path: 'correlation_id', message: 'already answered' },
         ]);
       }
-      if (input.kind === 'event') await this.events.recordMessageEvent(message.id, type.name, input.payload, sender.name, tx);
       const recipients = 'agent' in to ? [to.agent] : (await this.messages.subscribers(to.topic, tx)).filter((a) => a !== sender.name);
       await this.deliveries.enqueue(message.id, recipients, tx);
       await this.signals.notify(recipients, tx);
       // Sent on behalf of a run's step: the run's own log shows it, in the same transaction.
       if (message.runId) await this.runLog.sent(message, recipients, tx);
+      // Last: storing the event takes the event name's lock, held until commit.
+      if (input.kind === 'event') await this.events.recordMessageEvent(message.id, type.name, input.payload, sender.name, tx);
       return { message, recipients };
     });
   }
