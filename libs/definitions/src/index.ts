@@ -33,3 +33,18 @@ export {
 } from './template/template-parser.js';
 export { renderTemplate, evaluate, type TemplateContext } from './template/template-render.js';
 export { parseTemplateReferences, scanTemplates, type FoundExpression, type TemplateScan } from './template/template-scan.js';
+export {
+  compileExpression,
+  evaluateExpression,
+  evaluateCondition,
+  ExpressionError,
+  CORE_VARIABLES,
+  EXTENSION_VARIABLES,
+  MAX_EXPRESSION_LENGTH,
+  EXPRESSION_TIMEOUT_MS,
+  MAX_RESULT_BYTES,
+  type CompiledExpression,
+  type CompileOptions,
+  type CompileResult,
+  type ExpressionContext,
+} from './expressions/index.js';

@@ -1,4 +1,5 @@
 import { AgentCallError } from '@baton/agents';
+import { ExpressionError } from '@baton/definitions';
 import type { StepError } from '@baton/runs';
 
 /** A failure the executor itself raises (bad for_each list, child run failed, ...). */
@@ -20,7 +21,7 @@ export function toStepError(error: unknown, attempt: number): StepError {
     if (error.status !== undefined) result.details = { status: error.status };
     return result;
   }
-  if (error instanceof StepFailure) {
+  if (error instanceof StepFailure || error instanceof ExpressionError) {
     const result: StepError = { message: error.message, code: error.code, retryable: error.retryable, attempt };
     if (error.details !== undefined) result.details = error.details;
     return result;
