@@ -87,6 +87,19 @@ describe.each(testDatabaseKinds())('wait steps and triggers on %s', (kind) => {
     expect(stepOf(second, 'pay').output).toEqual({ timed_out: true, event: null });
   });
 
+  it('matches a CEL condition over the event and the run\'s input', async () => {
+    const order = randomUUID();
+    const id = await startRun(waitPlan({ match: 'event.data.order == input.order && event.data.amount > 10' }), { order });
+    await until(id, (run) => stepOf(run, 'pay')?.status === 'waiting', 'the CEL wait to park');
+    await postEvent('payment.received', { order, amount: 5 });
+    await postEvent('payment.received', { order: 'other', amount: 50 });
+    await postEvent('payment.received', { order }); // no amount: the condition errors, which is no match
+    expect(stepOf(await runOf(id), 'pay').status).toBe('waiting');
+    await postEvent('payment.received', { order, amount: 50 });
+    const run = await finished(id);
+    expect(stepOf(run, 'pay').output.data).toEqual({ order, amount: 50 });
+  });
+
   it('applies on_timeout: fail fails the run, skip skips the step', async () => {
     const failed = await startRun(waitPlan({ timeout_seconds: 1 }), { order: randomUUID() });
     const skipped = await startRun(waitPlan({ timeout_seconds: 1, on_timeout: 'skip' }), { order: randomUUID() });
@@ -103,16 +116,20 @@ describe.each(testDatabaseKinds())('wait steps and triggers on %s', (kind) => {
     const bad = await api('POST', '/api/v1/definitions', {
       name: 'bad-wait',
       version: '1',
-      triggers: [{ event: 'x', input: '{{ steps.a.output }}' }, { match: 3 }],
+      triggers: [{ event: 'x', input: '{{ steps.a.output }}' }, { match: 3 }, { event: 'y', when: 'nope(' }],
       steps: [
         { id: 'a', type: 'wait', on_timeout: 'explode', since: 'yesterday' },
         { id: 'b', agent: 'builtin:echo', event: 'x' },
+        { id: 'c', type: 'wait', event: 'x', match: 'event.data.x >' },
       ],
     });
     expect(bad.status).toBe(400);
     const paths = bad.body.details.map((d: any) => d.path);
     expect(paths).toEqual(
-      expect.arrayContaining(['steps[0].event', 'steps[0].on_timeout', 'steps[0].since', 'steps[1].event', 'triggers[0].input', 'triggers[1].event', 'triggers[1].match']),
+      expect.arrayContaining([
+        'steps[0].event', 'steps[0].on_timeout', 'steps[0].since', 'steps[1].event', 'steps[2].match',
+        'triggers[0].input', 'triggers[1].event', 'triggers[1].match', 'triggers[2].when',
+      ]),
     );
   });
 
@@ -141,6 +158,7 @@ describe.each(testDatabaseKinds())('wait steps and triggers on %s', (kind) => {
       triggers: [
         { event: 'order.created', match: { priority: 'high' }, input: { order: '{{ input.data.order }}', from: '{{ input.id }}' } },
         { event: 'order.created' },
+        { event: 'order.created', when: 'event.data.priority == "high" && event.data.order.startsWith("o-")' },
       ],
       steps: [{ id: 'echo', agent: 'builtin:echo' }],
     });
@@ -159,11 +177,11 @@ describe.each(testDatabaseKinds())('wait steps and triggers on %s', (kind) => {
         const items = (await api('GET', '/api/v1/events/external?name=order.created&limit=10')).body.items;
         const h = items.find((e: any) => e.id === high);
         const l = items.find((e: any) => e.id === low);
-        return h?.runs.started.length === 2 && l?.runs.started.length === 1 ? { h, l } : undefined;
+        return h?.runs.started.length === 3 && l?.runs.started.length === 1 ? { h, l } : undefined;
       }, { timeoutMs: 20_000, what: 'the triggered runs' });
       const runs = (await api('GET', `/api/v1/runs?definition=${name}&limit=50`)).body;
       const items = runs.runs ?? runs.items ?? runs;
-      expect(items).toHaveLength(3);
+      expect(items).toHaveLength(4);
       const byTrigger = Object.fromEntries(listed.h.runs.started.map((s: any) => [s.trigger, s.run_id]));
       const mapped = await finished(byTrigger[`${name}#0`]);
       expect(mapped.input).toEqual({ order: 'o-1', from: high });

@@ -51,6 +51,8 @@ export interface WaitSpec {
   event: string;
   /** JSON object (may hold `{{ ... }}` templates) the event's data must contain; {} matches any. */
   match: Record<string, unknown>;
+  /** `match` written as a CEL condition over `event`, `input` and `steps` (instead of an object). */
+  condition?: string;
   /** What a timeout does: fail the step, skip it (output null), or complete it with `{ timed_out: true }`. */
   onTimeout: 'fail' | 'skip' | 'continue';
   /** Which events count: stored since the run started (default) or since the step became ready. */
@@ -58,13 +60,15 @@ export interface WaitSpec {
 }
 
 /**
- * `triggers: [{ event, match?, input? }]` on a definition: each stored event named `event`
+ * `triggers: [{ event, match?, when?, input? }]` on a definition: each stored event named `event`
  * whose data contains `match` starts one run with `input` rendered over the event
  * (`{{ input.data.x }}`; default: the event's data).
  */
 export interface TriggerSpec {
   event: string;
   match: Record<string, unknown>;
+  /** A CEL condition over `event` that must also hold. */
+  when?: string;
   input?: unknown;
 }
 

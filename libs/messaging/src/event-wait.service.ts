@@ -20,6 +20,8 @@ export interface WaitForEventInput {
   event: string;
   /** A JSON object the event's data must contain; `{}` (default) matches any. */
   match?: Record<string, unknown>;
+  /** A CEL condition over `event` and `context` (the run's `input`, `steps`) that must also hold. */
+  condition?: { source: string; context: Record<string, unknown> };
   /** Events stored at or after this count (the run's start, or the step's ready time). */
   since: Date;
   timeoutSeconds?: number;
@@ -53,9 +55,18 @@ export class EventWaitService {
     const run = async (t: Transaction): Promise<EventWait> => {
       await this.waits.lockName(input.event, t, 'wait');
       const match = input.match ?? {};
-      const stored = await this.waits.firstStoredMatch(input.event, match, input.since, t);
+      const stored = await this.waits.firstStoredMatch(input.event, match, input.since, input.condition ?? null, t);
       return this.waits.insert(
-        { runId: input.runId, stepKey: input.stepKey, event: input.event, match, since: input.since, timeoutSeconds: input.timeoutSeconds ?? null, eventId: stored ?? null },
+        {
+          runId: input.runId,
+          stepKey: input.stepKey,
+          event: input.event,
+          match,
+          condition: input.condition ?? null,
+          since: input.since,
+          timeoutSeconds: input.timeoutSeconds ?? null,
+          eventId: stored ?? null,
+        },
         input.reopen ?? false,
         t,
       );
@@ -68,7 +79,7 @@ export class EventWaitService {
   }
 
   /** Called by `ExternalEventsService` inside the event's transaction. */
-  async matchEvent(event: { id: string; name: string; data: unknown; createdAt: Date }, tx: Transaction): Promise<void> {
+  async matchEvent(event: { id: string; key: string; name: string; data: unknown; source: string; createdAt: Date }, tx: Transaction): Promise<void> {
     await this.waits.lockName(event.name, tx, 'event');
     const matched = await this.waits.matchOpenWaits(event, tx);
     for (const wait of matched) await this.transitions.wakeAfterEvent(tx, wait.runId, wait.stepKey, 'event_matched');

@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from '@baton/db';
 import { OrchestrationDefinitionService, renderTemplate, triggersOf, type Definition } from '@baton/definitions';
 import { OrchestrationRunFactoryService } from '@baton/runs';
 import { WorkLoop } from '@baton/work';
+import { conditionHolds } from './event-condition.js';
 import { jsonContains } from './json-contains.js';
 import type { ExternalEvent } from './message.types.js';
 import { TriggerRepository } from './trigger.repository.js';
@@ -64,6 +65,8 @@ export class TriggerDispatcherService implements OnApplicationBootstrap, OnAppli
       const triggers = triggersOf(definition.body);
       for (const [index, trigger] of triggers.entries()) {
         if (trigger.event !== event.name || !jsonContains(event.data, trigger.match)) continue;
+        const view = { id: event.key, name: event.name, data: event.data, source: event.source };
+        if (trigger.when !== undefined && !conditionHolds(trigger.when, `triggers[${index}].when`, view)) continue;
         await this.start(event, definition, index, trigger.input);
       }
     }

@@ -41,6 +41,8 @@ export class WaitStep {
             stepKey: step.key,
             event: wait.event,
             match: match as Record<string, unknown>,
+            // A CEL `match` sees the event and the run's data as they are when the wait starts.
+            ...(wait.condition !== undefined && { condition: { source: wait.condition, context: { input: context.input, steps: context.steps } } }),
             since,
             ...(spec.timeoutSeconds !== undefined && { timeoutSeconds: spec.timeoutSeconds }),
             reopen: step.wakeReason === null,
@@ -48,7 +50,7 @@ export class WaitStep {
           tx,
         );
         if (registered.status !== 'waiting') return registered;
-        const data = { event: wait.event, match, since: since.toISOString(), expiresAt: registered.expiresAt };
+        const data = { event: wait.event, match: wait.condition ?? match, since: since.toISOString(), expiresAt: registered.expiresAt };
         if (!(await this.transitions.waitForEvent(step, data, tx))) throw new LeaseLost();
         return registered;
       });
