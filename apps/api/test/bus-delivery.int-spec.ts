@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { verifyWebhookSignature } from '@baton/webhooks';
 import { testDatabaseKinds, waitFor } from '@baton/testing';
+import { startV1TestAgent } from '../../../libs/agents/src/clients/a2a/testing/a2a-test-agents.js';
 import { openSse } from './support/sse-client.js';
 import { http, useTestServer } from './support/test-app.js';
 
@@ -40,7 +41,7 @@ describe.each(testDatabaseKinds())('bus delivery on %s', (kind) => {
     (await ctx.database.db.query<{ type: string; data: any }>(`select type, data from orchestration_events where run_id = $1::uuid order by seq`, [runId])).rows;
 
   beforeAll(async () => {
-    for (const name of ['alice', 'erin', 'sse-bob', 'rita']) {
+    for (const name of ['alice', 'erin', 'sse-bob', 'rita', 'zed']) {
       const created = await api('POST', '/api/v1/tokens', 'admin', { name, role: 'agent' });
       expect(created.status).toBe(201);
       tokens[name] = created.body.token;
@@ -92,6 +93,25 @@ describe.each(testDatabaseKinds())('bus delivery on %s', (kind) => {
       expect((await api('GET', '/api/v1/messages/inbox/endpoint', 'erin')).status).toBe(404);
     } finally {
       await inbox.close();
+    }
+  });
+
+  it('sends the mail of an inbox pointed at a registered A2A agent as A2A messages (official SDK agent)', async () => {
+    const agent = await startV1TestAgent('echo');
+    try {
+      expect((await api('POST', '/api/v1/agents', 'admin', { name: 'zed-a2a', kind: 'a2a', url: agent.url })).status).toBe(201);
+      expect((await api('PUT', '/api/v1/messages/inbox/endpoint', 'zed', { a2a_agent: 'nobody' })).body.details[0].path).toBe('a2a_agent');
+      const set = await api('PUT', '/api/v1/messages/inbox/endpoint', 'zed', { a2a_agent: 'zed-a2a' });
+      expect(set.body).toMatchObject({ agent: 'zed', url: null, a2a_agent: 'zed-a2a' });
+      const sent = await send('alice', { to: { agent: 'zed' }, payload: { hello: 'a2a' } });
+      const got = await waitFor(() => agent.received.find((r) => JSON.stringify(r.message).includes(sent.body.id)), { timeoutMs: 20_000, what: 'the A2A message' });
+      expect(JSON.stringify(got.message)).toContain('"hello":"a2a"');
+      await waitFor(async () => {
+        const body = (await api('GET', `/api/v1/messages/${sent.body.id}`, 'admin')).body;
+        return body.deliveries[0].status === 'acked' || undefined;
+      }, { timeoutMs: 10_000, what: 'the delivery acked by the completed A2A task' });
+    } finally {
+      await agent.close();
     }
   });
 

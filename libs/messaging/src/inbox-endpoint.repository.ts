@@ -6,43 +6,55 @@ import { messageColumnsOf, toMessage, type MessageRow } from './message-row.js';
 /** Where an agent's mail is pushed, and the secret its requests are signed with. */
 export interface InboxEndpoint {
   agent: string;
-  url: string;
+  /** Exactly one of `url` (signed JSON POSTs) and `a2aAgent` (a registered A2A agent) is set. */
+  url: string | null;
+  a2aAgent: string | null;
   secret: string;
   updatedAt: Date;
+}
+
+type EndpointRow = { agent: string; url: string | null; a2a_agent: string | null; secret: string; updated_at: Date };
+
+function toEndpoint(row: EndpointRow): InboxEndpoint {
+  return { agent: row.agent, url: row.url, a2aAgent: row.a2a_agent, secret: row.secret, updatedAt: row.updated_at };
 }
 
 /** A delivery leased for a push: the inbox entry plus where it goes. */
 export interface PushItem extends InboxItem {
   recipient: string;
-  url: string;
+  url: string | null;
+  a2aAgent: string | null;
   secret: string;
 }
 
-type PushRow = MessageRow & { delivery_id: string; attempts: number; lease_expires_at: Date; recipient: string; url: string; secret: string };
+type PushRow = MessageRow & {
+  delivery_id: string;
+  attempts: number;
+  lease_expires_at: Date;
+  recipient: string;
+  url: string | null;
+  a2a_agent: string | null;
+  secret: string;
+};
 
 /** `inbox_endpoints` and the push side of `message_deliveries`. */
 @Injectable()
 export class InboxEndpointRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  async upsert(agent: string, url: string, secret: string, tx: Queryable = this.db): Promise<InboxEndpoint> {
-    const { rows } = await tx.query<{ agent: string; url: string; secret: string; updated_at: Date }>(
-      `insert into inbox_endpoints (agent, url, secret) values ($1::text, $2::text, $3::text)
-       on conflict (agent) do update set url = excluded.url, secret = excluded.secret, updated_at = now()
-       returning agent, url, secret, updated_at`,
-      [agent, url, secret],
+  async upsert(agent: string, target: { url: string | null; a2aAgent: string | null }, secret: string, tx: Queryable = this.db): Promise<InboxEndpoint> {
+    const { rows } = await tx.query<EndpointRow>(
+      `insert into inbox_endpoints (agent, url, a2a_agent, secret) values ($1::text, $2::text, $3::text, $4::text)
+       on conflict (agent) do update set url = excluded.url, a2a_agent = excluded.a2a_agent, secret = excluded.secret, updated_at = now()
+       returning agent, url, a2a_agent, secret, updated_at`,
+      [agent, target.url, target.a2aAgent, secret],
     );
-    const row = rows[0]!;
-    return { agent: row.agent, url: row.url, secret: row.secret, updatedAt: row.updated_at };
+    return toEndpoint(rows[0]!);
   }
 
   async find(agent: string, tx: Queryable = this.db): Promise<InboxEndpoint | undefined> {
-    const { rows } = await tx.query<{ agent: string; url: string; secret: string; updated_at: Date }>(
-      `select agent, url, secret, updated_at from inbox_endpoints where agent = $1::text`,
-      [agent],
-    );
-    const row = rows[0];
-    return row ? { agent: row.agent, url: row.url, secret: row.secret, updatedAt: row.updated_at } : undefined;
+    const { rows } = await tx.query<EndpointRow>(`select agent, url, a2a_agent, secret, updated_at from inbox_endpoints where agent = $1::text`, [agent]);
+    return rows[0] ? toEndpoint(rows[0]) : undefined;
   }
 
   async remove(agent: string, tx: Queryable = this.db): Promise<boolean> {
@@ -74,7 +86,7 @@ export class InboxEndpointRepository {
            from picked where d.id = picked.id
          returning d.id, d.message_id, d.recipient, d.attempts, d.lease_expires_at, d.position
        )
-       select leased.id as delivery_id, leased.attempts, leased.lease_expires_at, leased.recipient, e.url, e.secret,
+       select leased.id as delivery_id, leased.attempts, leased.lease_expires_at, leased.recipient, e.url, e.a2a_agent, e.secret,
               ${messageColumnsOf('m')}
          from leased join messages m on m.id = leased.message_id join inbox_endpoints e on e.agent = leased.recipient
         order by leased.position`,
@@ -86,6 +98,7 @@ export class InboxEndpointRepository {
       leaseExpiresAt: row.lease_expires_at,
       recipient: row.recipient,
       url: row.url,
+      a2aAgent: row.a2a_agent,
       secret: row.secret,
       message: toMessage(row),
     }));

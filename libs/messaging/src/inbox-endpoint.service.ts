@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonError, EgressPolicy, urlDeniedMessage } from '@baton/common';
+import { AgentRegistryService } from '@baton/agents';
 import type { Principal } from '@baton/identity';
 import { generateWebhookSecret } from '@baton/webhooks';
 import { InboxEndpointRepository, type InboxEndpoint } from './inbox-endpoint.repository.js';
@@ -17,14 +18,24 @@ export class InboxEndpointService {
     @Inject(InboxEndpointRepository) private readonly endpoints: InboxEndpointRepository,
     @Inject(EgressPolicy) private readonly egress: EgressPolicy,
     @Inject(InboxSignals) private readonly signals: InboxSignals,
+    @Inject(AgentRegistryService) private readonly registry: AgentRegistryService,
   ) {}
 
-  async set(caller: Principal, url: string): Promise<InboxEndpoint> {
+  /** `{ url }` for signed JSON pushes, or `{ a2aAgent }`: a registered A2A agent gets A2A messages. */
+  async set(caller: Principal, target: { url?: string; a2aAgent?: string }): Promise<InboxEndpoint> {
     const agent = agentOf(caller).name;
-    checkUrl(url);
-    const verdict = this.egress.checkUrl(url);
-    if (!verdict.allowed) throw BatonError.validation([{ path: 'url', message: urlDeniedMessage(url, verdict.reason) }]);
-    const endpoint = await this.endpoints.upsert(agent, url, generateWebhookSecret());
+    if ((target.url === undefined) === (target.a2aAgent === undefined)) {
+      throw BatonError.validation([{ path: 'url', message: 'give exactly one of url and a2a_agent' }]);
+    }
+    if (target.url !== undefined) {
+      checkUrl(target.url);
+      const verdict = this.egress.checkUrl(target.url);
+      if (!verdict.allowed) throw BatonError.validation([{ path: 'url', message: urlDeniedMessage(target.url, verdict.reason) }]);
+    } else {
+      const registered = await this.registry.find(target.a2aAgent!);
+      if (registered?.kind !== 'a2a') throw BatonError.validation([{ path: 'a2a_agent', message: `no registered A2A agent ${target.a2aAgent}` }]);
+    }
+    const endpoint = await this.endpoints.upsert(agent, { url: target.url ?? null, a2aAgent: target.a2aAgent ?? null }, generateWebhookSecret());
     this.signals.poke(agent);
     return endpoint;
   }

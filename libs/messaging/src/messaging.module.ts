@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { AgentsModule } from '@baton/agents';
 import { EventsModule } from '@baton/events';
 import { IdentityModule } from '@baton/identity';
 import { DeliveryRepository } from './delivery.repository.js';
@@ -47,7 +48,7 @@ export class MessagingModule {
   static register(options: MessagingModuleOptions): DynamicModule {
     return {
       module: MessagingModule,
-      imports: [IdentityModule, EventsModule, ...(options.imports ?? [])],
+      imports: [IdentityModule, EventsModule, AgentsModule, ...(options.imports ?? [])],
       // InboxController before MessagesController: `inbox/endpoint` and `inbox/stream` are not `:id`s.
       controllers: [MessageTypesController, InboxController, MessagesController, TopicsController, ExternalEventsController],
       providers: [

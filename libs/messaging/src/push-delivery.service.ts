@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AgentModeRouterService } from '@baton/agents';
 import { BatonConfig, OutboundHttp } from '@baton/common';
 import { Database } from '@baton/db';
 import { retryDelayMs } from '@baton/webhooks';
@@ -6,7 +7,7 @@ import { WorkLoop } from '@baton/work';
 import { DeliveryRepository } from './delivery.repository.js';
 import { InboxEndpointRepository, type PushItem } from './inbox-endpoint.repository.js';
 import { InboxSignals } from './inbox-signals.js';
-import { sendPush } from './push-sender.js';
+import { sendA2aPush, sendPush } from './push-sender.js';
 import { RunLog } from './run-log.js';
 
 const BATCH = 20;
@@ -37,6 +38,7 @@ export class PushDeliveryService implements OnApplicationBootstrap, OnApplicatio
     @Inject(InboxSignals) private readonly signals: InboxSignals,
     @Inject(OutboundHttp) private readonly outbound: OutboundHttp,
     @Inject(RunLog) private readonly runLog: RunLog,
+    @Inject(AgentModeRouterService) private readonly agents: AgentModeRouterService,
   ) {
     this.loop = new WorkLoop({
       name: 'message-push',
@@ -67,7 +69,9 @@ export class PushDeliveryService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async push(item: PushItem): Promise<void> {
-    const result = await sendPush(item, this.abort.signal, this.outbound.fetch);
+    const result = item.a2aAgent
+      ? await sendA2aPush(item, this.abort.signal, this.agents)
+      : await sendPush(item, this.abort.signal, this.outbound.fetch);
     if (this.abort.signal.aborted) return; // shutting down: the lease runs out, another push follows
     if (result.ok) {
       await this.db.transaction(async (tx) => {

@@ -1,3 +1,4 @@
+import type { AgentModeRouterService } from '@baton/agents';
 import { egressDenialOf } from '@baton/common';
 import { REQUEST_TIMEOUT_MS, WEBHOOK_HEADERS, signWebhook } from '@baton/webhooks';
 import { toInboxResponse } from './http/message.presenter.js';
@@ -15,7 +16,7 @@ export async function sendPush(item: PushItem, signal: AbortSignal, outbound: ty
   const body = JSON.stringify(toInboxResponse(item));
   const timestamp = Math.floor(now / 1000);
   try {
-    const response = await outbound(item.url, {
+    const response = await outbound(item.url!, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -37,5 +38,25 @@ export async function sendPush(item: PushItem, signal: AbortSignal, outbound: ty
     if (denied) return { ok: false, error: denied.message };
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { ok: false, error: `connection error: ${cause?.code ?? cause?.message ?? (error as Error).message}` };
+  }
+}
+
+/**
+ * One push to a registered A2A agent: the inbox item goes as the data part of an A2A message
+ * (official SDK client, the agent's card and headers, through the agent router). The message
+ * id is `<delivery id>:1` on every attempt, so the agent can drop a repeated delivery. The
+ * remote task settling (completed) accepts the item; a failed task or call is a failed attempt.
+ */
+export async function sendA2aPush(item: PushItem, signal: AbortSignal, agents: AgentModeRouterService): Promise<{ ok: true } | { ok: false; error: string }> {
+  try {
+    await agents.invoke(
+      { agent: item.a2aAgent! },
+      toInboxResponse(item),
+      { runId: item.message.runId ?? '', stepId: item.deliveryId, stepKey: 'message', attempt: 1 },
+      { signal, timeoutMs: REQUEST_TIMEOUT_MS },
+    );
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: `A2A push to ${item.a2aAgent} failed: ${(error as Error).message}` };
   }
 }
