@@ -57,6 +57,12 @@ export class InboxEndpointRepository {
     return rows[0] ? toEndpoint(rows[0]) : undefined;
   }
 
+  /** Every agent with an endpoint (a handful: agents that can be reached). */
+  async agents(tx: Queryable = this.db): Promise<string[]> {
+    const { rows } = await tx.query<{ agent: string }>(`select agent from inbox_endpoints`);
+    return rows.map((row) => row.agent);
+  }
+
   async remove(agent: string, tx: Queryable = this.db): Promise<boolean> {
     const { rowCount } = await tx.query(`delete from inbox_endpoints where agent = $1::text`, [agent]);
     return rowCount > 0;

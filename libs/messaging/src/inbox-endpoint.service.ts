@@ -36,7 +36,7 @@ export class InboxEndpointService {
       if (registered?.kind !== 'a2a') throw BatonError.validation([{ path: 'a2a_agent', message: `no registered A2A agent ${target.a2aAgent}` }]);
     }
     const endpoint = await this.endpoints.upsert(agent, { url: target.url ?? null, a2aAgent: target.a2aAgent ?? null }, generateWebhookSecret());
-    this.signals.poke(agent);
+    this.signals.poke('*'); // the push worker learns the new endpoint and pushes what waited
     return endpoint;
   }
 

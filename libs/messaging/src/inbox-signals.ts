@@ -86,8 +86,9 @@ export class InboxSignals implements OnApplicationBootstrap, OnModuleDestroy, On
   }
 
   private wake(payload: string): void {
-    for (const listener of this.listeners) listener(payload === '*' ? '*' : payload.split(','));
+    // Waiting pulls first: on PGlite (one connection) their queries then go before the push worker's.
     const names = payload === '*' ? [...this.waiters.keys()] : payload.split(',');
     for (const name of names) for (const wake of [...(this.waiters.get(name) ?? [])]) wake();
+    for (const listener of this.listeners) listener(payload === '*' ? '*' : names);
   }
 }

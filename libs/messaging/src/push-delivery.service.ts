@@ -29,6 +29,11 @@ export class PushDeliveryService implements OnApplicationBootstrap, OnApplicatio
   private readonly loop: WorkLoop;
   private readonly abort = new AbortController();
   private offMail: (() => void) | undefined;
+  /**
+   * Agents with a push endpoint, as of the last round (or set here): mail for anyone else does
+   * not wake the worker. Another instance's new endpoint is learned at the next poll.
+   */
+  private pushAgents = new Set<string>();
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -49,7 +54,9 @@ export class PushDeliveryService implements OnApplicationBootstrap, OnApplicatio
   }
 
   onApplicationBootstrap(): void {
-    this.offMail = this.signals.onMail(() => this.loop.wake());
+    this.offMail = this.signals.onMail((recipients) => {
+      if (recipients === '*' || recipients.some((r) => this.pushAgents.has(r))) this.loop.wake();
+    });
     this.loop.start();
   }
 
@@ -62,9 +69,10 @@ export class PushDeliveryService implements OnApplicationBootstrap, OnApplicatio
   /** One batch; true when a full batch suggests more is waiting. */
   async round(): Promise<boolean> {
     const lease = Math.max(MIN_PUSH_LEASE_SECONDS, this.config.messageLeaseSeconds);
-    const items = await this.endpoints.leaseForPush(BATCH, lease, this.config.messageMaxAttempts);
+    this.pushAgents = new Set(await this.endpoints.agents());
+    const items = this.pushAgents.size === 0 ? [] : await this.endpoints.leaseForPush(BATCH, lease, this.config.messageMaxAttempts);
     await Promise.all(items.map((item) => this.push(item)));
-    this.loop.dueAt(await this.endpoints.nextDue());
+    if (this.pushAgents.size > 0) this.loop.dueAt(await this.endpoints.nextDue());
     return items.length === BATCH;
   }
 

@@ -33,6 +33,8 @@ export class TriggerDispatcherService implements OnApplicationBootstrap, OnAppli
       name: 'event-triggers',
       round: () => this.round(),
       pollMs: Math.max(250, config.messageSweepMs),
+      // A burst of events folds into one round (on PGlite every query shares one connection).
+      coalesceMs: 20,
       onError: (error) => this.logger.warn(`trigger round failed: ${(error as Error).message}`),
     });
   }
