@@ -169,7 +169,7 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'POST', pattern: '/api/v1/message-types', access: 'message_type.create' },
     { method: 'POST', pattern: '/api/v1/messages', access: 'message.send' },
     { method: 'GET', pattern: '/api/v1/messages/inbox', access: 'message.receive' },
-    { method: 'GET', pattern: '/api/v1/messages/inbox/stream', access: 'message.receive' },
+    { method: 'GET', pattern: '/api/v1/messages/inbox/stream', access: 'message.receive', queryToken: true },
     { method: 'GET', pattern: '/api/v1/messages/inbox/endpoint', access: 'message.receive' },
     { method: 'PUT', pattern: '/api/v1/messages/inbox/endpoint', access: 'message.receive' },
     { method: 'DELETE', pattern: '/api/v1/messages/inbox/endpoint', access: 'message.receive' },
