@@ -11,6 +11,8 @@ import { sendA2aPush, sendPush } from './push-sender.js';
 import { RunLog } from './run-log.js';
 
 const BATCH = 20;
+/** The safety-net poll: mail queued on another instance (PGlite has no cross-process NOTIFY). */
+const POLL_MS = 1_000;
 /** First backoff of a failed push; doubles per attempt (with jitter), capped like webhooks. */
 const INITIAL_BACKOFF_MS = 500;
 /** A push lease must outlive the request (10 s timeout) whatever the pull lease is. */
@@ -48,7 +50,8 @@ export class PushDeliveryService implements OnApplicationBootstrap, OnApplicatio
     this.loop = new WorkLoop({
       name: 'message-push',
       round: () => this.round(),
-      pollMs: Math.max(250, config.messageSweepMs),
+      // Woken by new mail and by backoff due times; the poll is only the safety net.
+      pollMs: POLL_MS,
       onError: (error) => this.logger.warn(`push round failed: ${(error as Error).message}`),
     });
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { BatonConfig, BatonError } from '@baton/common';
+import { BatonError } from '@baton/common';
 import { isDatabaseUnavailable } from '@baton/db';
 import { OrchestrationDefinitionService, renderTemplate, triggersOf, type Definition } from '@baton/definitions';
 import { OrchestrationRunFactoryService } from '@baton/runs';
@@ -27,12 +27,12 @@ export class TriggerDispatcherService implements OnApplicationBootstrap, OnAppli
     @Inject(TriggerRepository) private readonly triggers: TriggerRepository,
     @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
     @Inject(OrchestrationRunFactoryService) private readonly factory: OrchestrationRunFactoryService,
-    @Inject(BatonConfig) config: BatonConfig,
   ) {
     this.loop = new WorkLoop({
       name: 'event-triggers',
       round: () => this.round(),
-      pollMs: Math.max(250, config.messageSweepMs),
+      // Woken after commit on the instance that stored the event; the poll catches the others'.
+      pollMs: 1_000,
       // A burst of events folds into one round (on PGlite every query shares one connection).
       coalesceMs: 20,
       onError: (error) => this.logger.warn(`trigger round failed: ${(error as Error).message}`),
