@@ -50,8 +50,9 @@ describe.each(testDatabaseKinds())('wait steps and triggers on %s', (kind) => {
   it('parks the run without a slot and resumes it when a matching event arrives', async () => {
     const order = randomUUID();
     const id = await startRun(waitPlan(), { order });
-    const parked = await until(id, (run) => stepOf(run, 'pay')?.status === 'waiting', 'the wait step to park');
-    expect(parked.status).toBe('waiting');
+    // The run and its steps are read by two statements: wait for both to show the park.
+    const parked = await until(id, (run) => run.status === 'waiting' && stepOf(run, 'pay')?.status === 'waiting', 'the wait step to park');
+    expect(stepOf(parked, 'ship').status).toBe('pending');
     await postEvent('payment.received', { order: 'someone-else', amount: 1 });
     await postEvent('invoice.sent', { order });
     expect(stepOf(await runOf(id), 'pay').status).toBe('waiting');
