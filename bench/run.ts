@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { openBenchDatabase } from './lib/bench-db.js';
 import type { BenchContext, ResultRow } from './lib/context.js';
 import { machineFacts, renderTable, writeResults } from './lib/report.js';
+import { busScenario } from './scenarios/bus.js';
 import { coordinationScenario } from './scenarios/coordination.js';
 import { dbosScenario } from './scenarios/dbos.js';
 import { graphileScenario } from './scenarios/graphile.js';
@@ -33,6 +34,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = {
   'state-queries': stateQueriesScenario,
   streaming: streamingScenario,
   memory: memoryScenario,
+  bus: busScenario,
 };
 
 function option(args: string[], name: string): string | undefined {

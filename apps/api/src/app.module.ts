@@ -39,6 +39,9 @@ export class AppModule {
     const definitions = DefinitionsModule.register({ imports: [AgentsModule], agentCatalog: RegistryAgentCatalog });
     const runs = RunsModule.register({ imports: [definitions] });
     const approvals = ApprovalsModule.register({ imports: [runs] });
+    // The agent bus (issue 14): wait steps and triggers need runs and definitions. Issue 13's
+    // policy engine passes `policy` here when it lands.
+    const messaging = MessagingModule.register({ imports: [runs, definitions] });
     return {
       module: AppModule,
       imports: [
@@ -54,13 +57,12 @@ export class AppModule {
         definitions,
         runs,
         approvals,
-        ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
+        ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals, messaging] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
         McpModule.register({ imports: [runs, approvals, definitions] }),
         NodesModule,
         SchedulerModule.register({ imports: [runs] }),
-        // The agent bus (issue 14); issue 13's policy engine passes `policy` here when it lands.
-        MessagingModule.register(),
+        messaging,
       ],
       controllers: [DashboardController, LandingController],
       providers: [ExampleSeeder, BootstrapFileService],

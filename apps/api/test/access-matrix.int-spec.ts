@@ -131,7 +131,11 @@ describe.each(testDatabaseKinds())('access matrix on %s', (kind) => {
   it('accepts ?access_token= on the streams only', async () => {
     for (const row of REST_ROWS.filter((r) => r.stream)) {
       const got = Object.fromEntries(await Promise.all(CALLERS.map(async (c) => [c, await statusOf(row, c, 'query')] as const)));
-      const want = Object.fromEntries(CALLERS.map((c) => [c, c === 'none' || c === 'invalid' ? 401 : row.stream === 'ws' ? 101 : 200]));
+      // A stream only some roles may open (the agent inbox) still answers 403 to the others.
+      const mayOpen = (c: (typeof CALLERS)[number]) => !Array.isArray(row.allowed) || (row.allowed as string[]).includes(c);
+      const want = Object.fromEntries(
+        CALLERS.map((c) => [c, c === 'none' || c === 'invalid' ? 401 : !mayOpen(c) ? 403 : row.stream === 'ws' ? 101 : 200]),
+      );
       expect({ route: row.pattern, got }).toEqual({ route: row.pattern, got: want });
     }
     const runs = await http('GET', `${ctx.url}/api/v1/runs?access_token=${tokens.viewer}`);

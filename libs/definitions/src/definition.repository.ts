@@ -112,6 +112,22 @@ export class DefinitionRepository {
   }
 
   /**
+   * Ids of the latest saved versions that declare a trigger on `event` (issue 14). Only the
+   * latest version of a name counts: saving a version without the trigger turns it off.
+   */
+  async latestTriggeredBy(event: string, tx: Queryable = this.db): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `select id from (
+         select distinct on (owner, name) id, body from orchestration_definitions
+          where source = 'saved' order by owner, name, revision desc
+       ) latest
+       where latest.body->'triggers' @> jsonb_build_array(jsonb_build_object('event', $1::text))`,
+      [event],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
    * The latest saved version of each (owner, name), ordered by (owner, name), keyset-paged
    * after `after`. Served by the (owner, name, revision desc) index.
    */

@@ -102,6 +102,12 @@ export class OrchestrationDefinitionService {
     return this.getById(id);
   }
 
+  /** The latest saved definitions with a trigger on the event `name` (see `triggersOf`). */
+  async triggeredBy(event: string): Promise<Definition[]> {
+    const ids = await this.repository.latestTriggeredBy(event);
+    return Promise.all(ids.map((id) => this.getById(id)));
+  }
+
   /** Every saved version of `name`, newest first (at most 500); not_found when there is none. */
   async listVersions(name: string, owner = ''): Promise<DefinitionVersionSummary[]> {
     const versions = await this.repository.listVersions(owner, name, 500);

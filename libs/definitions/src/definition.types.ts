@@ -25,7 +25,7 @@ export interface CachePolicy {
   ttlSeconds: number;
 }
 
-export type StepType = 'agent' | 'orchestration' | 'checkpoint' | 'pattern';
+export type StepType = 'agent' | 'orchestration' | 'checkpoint' | 'pattern' | 'wait';
 
 export interface DefinitionRef {
   name: string;
@@ -52,6 +52,35 @@ export interface LoopSpec {
   maxIterations: number;
   /** What reaching `maxIterations` without `until` does: fail the step, or complete it with the last output. */
   onMax: 'fail' | 'complete';
+}
+
+/**
+ * `type: wait` (issue 14): park until an event named `event` whose data contains `match`
+ * (rendered as a template over the run's data first) arrives, or `timeoutSeconds` pass.
+ */
+export interface WaitSpec {
+  event: string;
+  /** JSON object (may hold `{{ ... }}` templates) the event's data must contain; {} matches any. */
+  match: Record<string, unknown>;
+  /** `match` written as a CEL condition over `event`, `input` and `steps` (instead of an object). */
+  condition?: string;
+  /** What a timeout does: fail the step, skip it (output null), or complete it with `{ timed_out: true }`. */
+  onTimeout: 'fail' | 'skip' | 'continue';
+  /** Which events count: stored since the run started (default) or since the step became ready. */
+  since: 'run_start' | 'step_ready';
+}
+
+/**
+ * `triggers: [{ event, match?, when?, input? }]` on a definition: each stored event named `event`
+ * whose data contains `match` starts one run with `input` rendered over the event
+ * (`{{ input.data.x }}`; default: the event's data).
+ */
+export interface TriggerSpec {
+  event: string;
+  match: Record<string, unknown>;
+  /** A CEL condition over `event` that must also hold. */
+  when?: string;
+  input?: unknown;
 }
 
 export interface StepSpec {
@@ -84,6 +113,8 @@ export interface StepSpec {
   plan?: string;
   /** For `type: pattern`: the team and how it passes the work around. */
   pattern?: PatternSpec;
+  /** For `type: wait`: the event to wait for (`timeoutSeconds` is the wait's deadline). */
+  wait?: WaitSpec;
   /** Step ids referenced by this step's templates and expressions (upstream of it, or itself in a loop). */
   references: string[];
 }

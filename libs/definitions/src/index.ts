@@ -21,6 +21,7 @@ export {
 export { DEFAULT_FAILURE_POLICY, DEFAULT_CACHE_POLICY } from './validation/policies.js';
 export { readBudget, parseBudget, BUDGET_LIMITS } from './validation/budget-reader.js';
 export { STEP_ID_PATTERN } from './validation/step-reader.js';
+export { triggersOf } from './validation/trigger-reader.js';
 export { planGraph, describeCycle, type GraphNode, type GraphPlan, type GraphResult } from './graph/step-graph.js';
 export {
   parseTemplate,

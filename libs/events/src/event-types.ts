@@ -84,7 +84,7 @@ export interface EventCatalogue {
   'run.created': { definition: { id: string; name: string; version: string }; parentRunId: string | null };
   'run.started': Transition;
   'run.paused': RunTransitionData;
-  'run.resumed': RunTransitionData | (Transition & { reason: 'decided' });
+  'run.resumed': RunTransitionData | (Transition & { reason: 'decided' | 'event_matched' | 'event_timed_out' });
   'run.waiting': Transition & { stepKey: string };
   'run.retried': Transition & { stepKey: string; reopened: string[] };
   'run.completed': RunTransitionData;
@@ -103,7 +103,17 @@ export interface EventCatalogue {
   /** `reason: condition` for a false `when` (or dependencies all skipped by one): no error then. */
   'step.skipped': StepOutcomeData & { error?: EventError; reason?: 'condition'; condition?: string; propagated?: boolean };
   'step.cancelled': Transition;
-  'step.waiting': Transition & { reason: 'approval' | 'child_run'; childRunId?: string; approvalId?: string; kind?: string };
+  'step.waiting': Transition & {
+    reason: 'approval' | 'child_run' | 'event';
+    childRunId?: string;
+    approvalId?: string;
+    kind?: string;
+    /** A wait step (issue 14): the event it waits for, the rendered match, since when, until when. */
+    event?: string;
+    match?: unknown;
+    since?: string;
+    expiresAt?: Date | null;
+  };
   'step.cache_hit': { cacheKey: string | null };
   'step.recovered': Transition;
   'step.child_started': { childRunId: string };
@@ -116,6 +126,10 @@ export interface EventCatalogue {
   'approval.requested': { approvalId: string; kind: string; prompt: string | null; expiresAt: Date | null };
   'approval.decided': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
   'approval.expired': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
+  /** A bus message sent on behalf of the run (its `run_id`), logged with the message (issue 14). */
+  'message.sent': { messageId: string; sender: string; kind: string; type: string; to: { agent: string } | { topic: string }; correlationId: string | null; recipients: string[] };
+  /** A recipient acknowledged (pull) or accepted (push) a message sent on behalf of the run. */
+  'message.delivered': { messageId: string; deliveryId: string; recipient: string; via: 'pull' | 'push' };
   'a2a.message_received': { messageId: string; parts: unknown[]; metadata?: Record<string, unknown> };
 }
 

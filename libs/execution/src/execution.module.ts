@@ -11,12 +11,13 @@ import { PatternParkedTurns } from './executor/pattern-parked-turns.js';
 import { PatternThreadRepository } from './patterns/pattern-thread.repository.js';
 import { AgentHealthController } from './http/agent-health.controller.js';
 import { OrchestrationStepExecutorService } from './executor/step-executor.service.js';
+import { WaitStep } from './executor/wait.step.js';
 import { CompletionBuffer } from './queue/completion-buffer.service.js';
 import { OrchestrationExecutionService } from './queue/execution-queue.service.js';
 
 /**
  * Execution: the claim loop, the step executor, retries and the step cache. `imports` must
- * provide the runs, definitions, agents and approvals services (the app passes those modules).
+ * provide the runs, definitions, agents, approvals and messaging services (the app passes those modules).
  */
 @Module({})
 export class ExecutionModule {
@@ -25,7 +26,7 @@ export class ExecutionModule {
       module: ExecutionModule,
       imports: options.imports ?? [],
       controllers: [AgentHealthController],
-      providers: [StepCacheRepository, StepCacheService, AgentStep, BudgetGuard, ChildRunStep, ControlFlowStep, CheckpointStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
+      providers: [StepCacheRepository, StepCacheService, AgentStep, BudgetGuard, ChildRunStep, ControlFlowStep, CheckpointStep, WaitStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
       exports: [OrchestrationExecutionService, StepCacheService],
     };
   }

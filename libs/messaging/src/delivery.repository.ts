@@ -3,7 +3,7 @@ import { Database, type Queryable } from '@baton/db';
 import type { InboxItem } from './message.types.js';
 import { messageColumnsOf, toMessage, type MessageRow } from './message-row.js';
 
-type InboxRow = MessageRow & { delivery_id: string; attempts: number; lease_expires_at: Date };
+type InboxRow = MessageRow & { delivery_id: string; attempts: number; lease_expires_at: Date; position: string };
 
 /** The inbox outbox: one row per (message, recipient), leased by pulls, closed by acks. */
 @Injectable()
@@ -50,7 +50,7 @@ export class DeliveryRepository {
            from picked where d.id = picked.id
          returning d.id, d.message_id, d.attempts, d.lease_expires_at, d.position
        )
-       select leased.id as delivery_id, leased.attempts, leased.lease_expires_at, ${messageColumnsOf('m')}
+       select leased.id as delivery_id, leased.attempts, leased.lease_expires_at, leased.position::text as position, ${messageColumnsOf('m')}
          from leased join messages m on m.id = leased.message_id
         order by leased.position`,
       [recipient, limit, leaseSeconds, maxAttempts],
@@ -59,28 +59,49 @@ export class DeliveryRepository {
       deliveryId: row.delivery_id,
       attempts: row.attempts,
       leaseExpiresAt: row.lease_expires_at,
+      position: row.position,
       message: toMessage(row),
     }));
   }
 
   /**
-   * Closes a delivery. Only its recipient may ack it; acking twice is fine (the same answer).
-   * Returns the status after the call, or undefined when the recipient has no such delivery.
+   * An SSE client resumed after `position` (its Last-Event-ID): entries leased to it later were
+   * sent on the dropped connection but never seen, so their leases end now and they go out
+   * again at once instead of after the lease.
    */
-  async ack(deliveryId: string, recipient: string, tx: Queryable = this.db): Promise<string | undefined> {
-    const { rows } = await tx.query<{ status: string }>(
+  async releaseAfter(recipient: string, position: string, tx: Queryable = this.db): Promise<number> {
+    const { rowCount } = await tx.query(
+      `update message_deliveries set lease_expires_at = now()
+        where recipient = $1::text and status = 'leased' and position > $2::bigint and lease_expires_at > now()`,
+      [recipient, position],
+    );
+    return rowCount;
+  }
+
+  /**
+   * Closes a delivery. Only its recipient may ack it; acking twice is fine (the same answer).
+   * Returns the status after the call (`fresh` when this call closed it, with the message's
+   * run), or undefined when the recipient has no such delivery.
+   */
+  async ack(
+    deliveryId: string,
+    recipient: string,
+    tx: Queryable = this.db,
+  ): Promise<{ status: string; fresh: boolean; messageId: string; runId: string | null } | undefined> {
+    const { rows } = await tx.query<{ status: string; fresh: boolean; message_id: string; run_id: string | null }>(
       `with acked as (
-         update message_deliveries set status = 'acked', acked_at = now(), lease_expires_at = null
+         update message_deliveries set status = 'acked', acked_at = now(), lease_expires_at = null, last_error = null
           where id = $1::uuid and recipient = $2::text and status = 'leased'
-         returning status
+         returning status, message_id
        )
-       select status from acked
+       select a.status, true as fresh, a.message_id, m.run_id from acked a join messages m on m.id = a.message_id
        union all
-       select status from message_deliveries
+       select status, false, message_id, null from message_deliveries
         where id = $1::uuid and recipient = $2::text and not exists (select 1 from acked)`,
       [deliveryId, recipient],
     );
-    return rows[0]?.status;
+    const row = rows[0];
+    return row ? { status: row.status, fresh: row.fresh, messageId: row.message_id, runId: row.run_id } : undefined;
   }
 
   /** Open deliveries past their message's TTL become `expired`; exhausted ones `dead`. */

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonError, type FieldError } from '@baton/common';
-import { Database, type Queryable, type Transaction } from '@baton/db';
+import { Database, type Transaction } from '@baton/db';
+import { StepTransitionsService } from '@baton/runs';
 import { EventWaitRepository, type EventWait } from './event-wait.repository.js';
 
 /** In-process signal after commit: a wait was satisfied (`EventWaitMatched`) or timed out. */
@@ -19,9 +20,16 @@ export interface WaitForEventInput {
   event: string;
   /** A JSON object the event's data must contain; `{}` (default) matches any. */
   match?: Record<string, unknown>;
+  /** A CEL condition over `event` and `context` (the run's `input`, `steps`) that must also hold. */
+  condition?: { source: string; context: Record<string, unknown> };
   /** Events stored at or after this count (the run's start, or the step's ready time). */
   since: Date;
   timeoutSeconds?: number;
+  /**
+   * A fresh attempt of the step (an operator retried the run): a wait that timed out before
+   * is opened again instead of timing out at once.
+   */
+  reopen?: boolean;
 }
 
 /**
@@ -29,7 +37,9 @@ export interface WaitForEventInput {
  * claims such a step, ideally inside the claim's transaction (`tx`): if a matching event was
  * already stored since `since`, the wait is matched at once (the event that arrived just
  * before the wait started is not lost); otherwise the wait stays open until
- * `ExternalEventsService` records a match, which emits `EVENT_WAIT_MATCHED` after commit.
+ * `ExternalEventsService` records a match. The step is woken in the transaction that matches
+ * (or times out) its wait, so no crash can separate the two; `EVENT_WAIT_MATCHED` and
+ * `EVENT_WAIT_TIMED_OUT` follow after commit, for listeners that only want to know.
  */
 @Injectable()
 export class EventWaitService {
@@ -37,16 +47,27 @@ export class EventWaitService {
     @Inject(Database) private readonly db: Database,
     @Inject(EventWaitRepository) private readonly waits: EventWaitRepository,
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
+    @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
   ) {}
 
   async waitFor(input: WaitForEventInput, tx?: Transaction): Promise<EventWait> {
     checkInput(input);
     const run = async (t: Transaction): Promise<EventWait> => {
-      await this.waits.lockName(input.event, t);
+      await this.waits.lockName(input.event, t, 'wait');
       const match = input.match ?? {};
-      const stored = await this.waits.firstStoredMatch(input.event, match, input.since, t);
+      const stored = await this.waits.firstStoredMatch(input.event, match, input.since, input.condition ?? null, t);
       return this.waits.insert(
-        { runId: input.runId, stepKey: input.stepKey, event: input.event, match, since: input.since, timeoutSeconds: input.timeoutSeconds ?? null, eventId: stored ?? null },
+        {
+          runId: input.runId,
+          stepKey: input.stepKey,
+          event: input.event,
+          match,
+          condition: input.condition ?? null,
+          since: input.since,
+          timeoutSeconds: input.timeoutSeconds ?? null,
+          eventId: stored ?? null,
+        },
+        input.reopen ?? false,
         t,
       );
     };
@@ -58,17 +79,26 @@ export class EventWaitService {
   }
 
   /** Called by `ExternalEventsService` inside the event's transaction. */
-  async matchEvent(event: { id: string; name: string; data: unknown; createdAt: Date }, tx: Transaction): Promise<void> {
-    await this.waits.lockName(event.name, tx);
+  async matchEvent(event: { id: string; key: string; name: string; data: unknown; source: string; createdAt: Date }, tx: Transaction): Promise<void> {
+    await this.waits.lockName(event.name, tx, 'event');
     const matched = await this.waits.matchOpenWaits(event, tx);
+    for (const wait of matched) await this.transitions.wakeAfterEvent(tx, wait.runId, wait.stepKey, 'event_matched');
     if (matched.length > 0) tx.afterCommit(() => this.signal(EVENT_WAIT_MATCHED, matched));
   }
 
-  /** The sweeper's part: waits past their timeout. */
-  async expireDue(tx: Queryable = this.db): Promise<number> {
-    const expired = await this.waits.expire(tx);
-    this.signal(EVENT_WAIT_TIMED_OUT, expired);
-    return expired.length;
+  /** The sweeper's part: waits past their timeout, each step woken in the same transaction. */
+  async expireDue(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const expired = await this.waits.expire(tx);
+      for (const wait of expired) await this.transitions.wakeAfterEvent(tx, wait.runId, wait.stepKey, 'event_timed_out');
+      if (expired.length > 0) tx.afterCommit(() => this.signal(EVENT_WAIT_TIMED_OUT, expired));
+      return expired.length;
+    });
+  }
+
+  /** Runs whose waits an event satisfied (`GET /api/v1/events/external`). */
+  resumedBy(eventIds: string[]): Promise<Map<string, Array<{ runId: string; stepKey: string }>>> {
+    return this.waits.byEvents(eventIds);
   }
 
   private signal(name: string, waits: EventWait[]): void {

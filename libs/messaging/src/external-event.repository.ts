@@ -42,6 +42,11 @@ export class ExternalEventRepository {
     return { event: toEvent(existing.rows[0]!), created: false };
   }
 
+  async findById(id: string, tx: Queryable = this.db): Promise<ExternalEvent | undefined> {
+    const { rows } = await tx.query<ExternalEventRow>(`select ${COLUMNS} from external_events where id = $1::uuid`, [id]);
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+
   /** Newest first, optionally one name only. */
   async listRecent(limit: number, name?: string, tx: Queryable = this.db): Promise<ExternalEvent[]> {
     const { rows } = await tx.query<ExternalEventRow>(

@@ -5,6 +5,14 @@ import { Database, type Transaction } from '@baton/db';
 import { EventWaitService } from './event-wait.service.js';
 import { ExternalEventRepository } from './external-event.repository.js';
 import type { ExternalEvent } from './message.types.js';
+import { TriggerDispatcherService } from './trigger-dispatcher.service.js';
+import { TriggerRepository } from './trigger.repository.js';
+
+/** An event with the runs it started (triggers) and resumed (wait steps). */
+export interface ExternalEventWithRuns extends ExternalEvent {
+  started: Array<{ runId: string; trigger: string }>;
+  resumed: Array<{ runId: string; stepKey: string }>;
+}
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,199}$/;
 /** Keys Baton writes itself (agents' `event` messages); callers may not use the prefix. */
@@ -17,6 +25,8 @@ export class ExternalEventsService {
     @Inject(Database) private readonly db: Database,
     @Inject(ExternalEventRepository) private readonly events: ExternalEventRepository,
     @Inject(EventWaitService) private readonly waits: EventWaitService,
+    @Inject(TriggerDispatcherService) private readonly dispatcher: TriggerDispatcherService,
+    @Inject(TriggerRepository) private readonly triggers: TriggerRepository,
   ) {}
 
   async record(input: { name?: unknown; data?: unknown; id?: unknown }, source: string): Promise<{ event: ExternalEvent; created: boolean }> {
@@ -42,11 +52,24 @@ export class ExternalEventsService {
   /** Stores the event and, in the same transaction, satisfies the waits it matches. */
   private async store(event: { key: string; name: string; data: unknown; source: string }, tx: Transaction): Promise<{ event: ExternalEvent; created: boolean }> {
     const stored = await this.events.insertOnce(event, tx);
-    if (stored.created) await this.waits.matchEvent(stored.event, tx);
+    if (stored.created) {
+      await this.waits.matchEvent(stored.event, tx);
+      tx.afterCommit(() => this.dispatcher.wake());
+    }
     return stored;
   }
 
-  list(limit: number, name?: string): Promise<ExternalEvent[]> {
-    return this.events.listRecent(limit, name);
+  async get(id: string): Promise<ExternalEvent> {
+    const event = await this.events.findById(id);
+    if (!event) throw BatonError.notFound('event', id);
+    return event;
+  }
+
+  /** Newest first, each with the runs it started and resumed. */
+  async list(limit: number, name?: string): Promise<ExternalEventWithRuns[]> {
+    const events = await this.events.listRecent(limit, name);
+    const ids = events.map((event) => event.id);
+    const [started, resumed] = await Promise.all([this.triggers.runsOf(ids), this.waits.resumedBy(ids)]);
+    return events.map((event) => ({ ...event, started: started.get(event.id) ?? [], resumed: resumed.get(event.id) ?? [] }));
   }
 }

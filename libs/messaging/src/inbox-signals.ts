@@ -16,6 +16,7 @@ const MAX_PAYLOAD = 7_000;
 export class InboxSignals implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('InboxSignals');
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly listeners = new Set<(recipients: string[] | '*') => void>();
   private unlisten: (() => Promise<void>) | undefined;
   /** Set on shutdown: long polls answer at once instead of holding the server open. */
   closed = false;
@@ -73,8 +74,21 @@ export class InboxSignals implements OnApplicationBootstrap, OnModuleDestroy, On
     });
   }
 
+  /** Wakes this instance's listeners and waiters for `recipient` (no NOTIFY: nothing was sent). */
+  poke(recipient: string): void {
+    this.wake(recipient);
+  }
+
+  /** Calls `listener` on every wake-up (the push worker, the SSE inbox streams). */
+  onMail(listener: (recipients: string[] | '*') => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   private wake(payload: string): void {
+    // Waiting pulls first: on PGlite (one connection) their queries then go before the push worker's.
     const names = payload === '*' ? [...this.waiters.keys()] : payload.split(',');
     for (const name of names) for (const wake of [...(this.waiters.get(name) ?? [])]) wake();
+    for (const listener of this.listeners) listener(payload === '*' ? '*' : names);
   }
 }

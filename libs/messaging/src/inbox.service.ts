@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonConfig, BatonError } from '@baton/common';
+import { Database } from '@baton/db';
 import type { Principal } from '@baton/identity';
 import { DeliveryRepository } from './delivery.repository.js';
 import { InboxSignals } from './inbox-signals.js';
 import type { InboxItem } from './message.types.js';
 import { agentOf } from './messaging.service.js';
+import { RunLog } from './run-log.js';
 
 // Re-check the table at least this often while waiting: leases that ran out wake nobody.
 const RECHECK_MS = 1_000;
@@ -19,6 +21,8 @@ export class InboxService {
     @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
     @Inject(InboxSignals) private readonly signals: InboxSignals,
     @Inject(BatonConfig) private readonly config: BatonConfig,
+    @Inject(Database) private readonly db: Database,
+    @Inject(RunLog) private readonly runLog: RunLog,
   ) {}
 
   /** Up to `limit` entries; waits up to `waitSeconds` for the first one (long poll). */
@@ -34,8 +38,15 @@ export class InboxService {
   }
 
   async ack(caller: Principal, deliveryId: string): Promise<void> {
-    const status = await this.deliveries.ack(deliveryId, agentOf(caller).name);
-    if (status === undefined) throw BatonError.notFound('inbox entry', deliveryId);
-    if (status !== 'acked') throw new BatonError('invalid_state', `inbox entry ${deliveryId} is ${status}, not leased`);
+    const recipient = agentOf(caller).name;
+    const acked = await this.db.transaction(async (tx) => {
+      const result = await this.deliveries.ack(deliveryId, recipient, tx);
+      if (result?.fresh && result.runId) {
+        await this.runLog.delivered({ runId: result.runId, messageId: result.messageId, deliveryId, recipient, via: 'pull' }, tx);
+      }
+      return result;
+    });
+    if (acked === undefined) throw BatonError.notFound('inbox entry', deliveryId);
+    if (acked.status !== 'acked') throw new BatonError('invalid_state', `inbox entry ${deliveryId} is ${acked.status}, not leased`);
   }
 }

@@ -44,6 +44,8 @@ export interface InboxItem {
   deliveryId: string;
   attempts: number;
   leaseExpiresAt: Date;
+  /** The entry's place in the outbox (the SSE event id of the inbox stream). */
+  position?: string;
   message: Message;
 }
 

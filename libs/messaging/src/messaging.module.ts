@@ -1,4 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { AgentsModule } from '@baton/agents';
+import { EventsModule } from '@baton/events';
 import { IdentityModule } from '@baton/identity';
 import { DeliveryRepository } from './delivery.repository.js';
 import { EventWaitRepository } from './event-wait.repository.js';
@@ -9,6 +11,14 @@ import { ExternalEventsController } from './http/external-events.controller.js';
 import { MessageTypesController } from './http/message-types.controller.js';
 import { MessagesController } from './http/messages.controller.js';
 import { TopicsController } from './http/topics.controller.js';
+import { InboxController } from './http/inbox.controller.js';
+import { InboxEndpointRepository } from './inbox-endpoint.repository.js';
+import { InboxEndpointService } from './inbox-endpoint.service.js';
+import { InboxStreamService } from './inbox-stream.service.js';
+import { PushDeliveryService } from './push-delivery.service.js';
+import { RunLog } from './run-log.js';
+import { TriggerDispatcherService } from './trigger-dispatcher.service.js';
+import { TriggerRepository } from './trigger.repository.js';
 import { InboxService } from './inbox.service.js';
 import { InboxSignals } from './inbox-signals.js';
 import { MessagePolicy, RoleTableMessagePolicy } from './message-policy.js';
@@ -24,20 +34,23 @@ export interface MessagingModuleOptions {
    * engine passes its own implementation here (and `imports` for its module).
    */
   policy?: Type<MessagePolicy>;
-  imports?: DynamicModule['imports'];
+  /** Must provide the runs and definitions services (wait steps, triggers, run logs). */
+  imports: DynamicModule['imports'];
 }
 
 /**
- * The hub as communication bus: message types, sending, pull inboxes, topics, request/reply
- * timeouts, external events. Needs the global `Database` and `BatonConfig`.
+ * The hub as communication bus: message types, sending, pull, push and SSE inboxes, topics,
+ * request/reply timeouts, external events, event waits and triggers. Needs the global
+ * `Database` and `BatonConfig`; `imports` gives it the runs and definitions modules.
  */
 @Module({})
 export class MessagingModule {
-  static register(options: MessagingModuleOptions = {}): DynamicModule {
+  static register(options: MessagingModuleOptions): DynamicModule {
     return {
       module: MessagingModule,
-      imports: [IdentityModule, ...(options.imports ?? [])],
-      controllers: [MessageTypesController, MessagesController, TopicsController, ExternalEventsController],
+      imports: [IdentityModule, EventsModule, AgentsModule, ...(options.imports ?? [])],
+      // InboxController before MessagesController: `inbox/endpoint` and `inbox/stream` are not `:id`s.
+      controllers: [MessageTypesController, InboxController, MessagesController, TopicsController, ExternalEventsController],
       providers: [
         MessageTypeRepository,
         MessageRepository,
@@ -51,6 +64,13 @@ export class MessagingModule {
         InboxService,
         MessagingService,
         MessageSweeperService,
+        RunLog,
+        InboxEndpointRepository,
+        InboxEndpointService,
+        InboxStreamService,
+        PushDeliveryService,
+        TriggerRepository,
+        TriggerDispatcherService,
         { provide: MessagePolicy, useClass: options.policy ?? RoleTableMessagePolicy },
       ],
       exports: [MessagingService, MessageTypeService, ExternalEventsService, EventWaitService],

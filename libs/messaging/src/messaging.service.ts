@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BatonConfig, BatonError } from '@baton/common';
 import { Database, type Transaction } from '@baton/db';
 import type { Principal, TokenPrincipal } from '@baton/identity';
+import { RunLog } from './run-log.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { ExternalEventsService } from './external-events.service.js';
 import { MessagePolicy } from './message-policy.js';
@@ -39,6 +40,7 @@ export class MessagingService {
     @Inject(MessagePolicy) private readonly policy: MessagePolicy,
     @Inject(ExternalEventsService) private readonly events: ExternalEventsService,
     @Inject(InboxSignals) private readonly signals: InboxSignals,
+    @Inject(RunLog) private readonly runLog: RunLog,
   ) {}
 
   async send(caller: Principal, input: SendMessageInput): Promise<{ message: Message; recipients: string[] }> {
@@ -46,6 +48,7 @@ export class MessagingService {
     const type = await this.types.check(input.type, input.payload);
     const request = input.kind === 'reply' ? await this.requestAnswered(sender.name, input) : undefined;
     const to = this.targetOf(input, request);
+    if (input.runId !== undefined) await this.runLog.assertRun(input.runId);
     const fields = {
       sender: sender.name,
       kind: input.kind,
@@ -82,10 +85,13 @@ export class MessagingService {
           { path: 'correlation_id', message: 'already answered' },
         ]);
       }
-      if (input.kind === 'event') await this.events.recordMessageEvent(message.id, type.name, input.payload, sender.name, tx);
       const recipients = 'agent' in to ? [to.agent] : (await this.messages.subscribers(to.topic, tx)).filter((a) => a !== sender.name);
       await this.deliveries.enqueue(message.id, recipients, tx);
       await this.signals.notify(recipients, tx);
+      // Sent on behalf of a run's step: the run's own log shows it, in the same transaction.
+      if (message.runId) await this.runLog.sent(message, recipients, tx);
+      // Last: storing the event takes the event name's lock, held until commit.
+      if (input.kind === 'event') await this.events.recordMessageEvent(message.id, type.name, input.payload, sender.name, tx);
       return { message, recipients };
     });
   }

@@ -1,8 +1,9 @@
 import { readCheckpoint } from './checkpoint-reader.js';
 import { readControlFlow, readPlan } from './control-flow-reader.js';
-import type { CachePolicy, CheckpointSpec, DefinitionRef, LoopSpec, StepType } from '../definition.types.js';
+import type { CachePolicy, CheckpointSpec, DefinitionRef, LoopSpec, StepType, WaitSpec } from '../definition.types.js';
 import type { PatternSpec } from '../pattern.types.js';
 import { PATTERN_STEP_KEYS, readPattern } from './pattern-reader.js';
+import { WAIT_STEP_KEYS, readWaitStep } from './wait-reader.js';
 import { parseTemplate, TemplateSyntaxError } from '../template/template-parser.js';
 import { scanTemplates, type FoundExpression, type TemplateScan } from '../template/template-scan.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
@@ -14,8 +15,9 @@ const STEP_KEYS = [
   'id', 'type', 'description', 'agent', 'capability', 'depends_on', 'input', 'prompt',
   'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint', 'when', 'loop', 'plan',
   ...PATTERN_STEP_KEYS,
+  ...WAIT_STEP_KEYS,
 ] as const;
-const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint', 'pattern'];
+const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint', 'pattern', 'wait'];
 const DEFINITION_REF_KEYS = ['name', 'version', 'owner'] as const;
 // Hoisted: read once per step, and a 100,000-step graph should not allocate it 100,000 times.
 const ID_RULE = { required: true, pattern: STEP_ID_PATTERN, patternHint: 'letters, digits, _ and -, not starting with a digit or -', maxLength: 128 };
@@ -49,7 +51,8 @@ export interface ReadStep {
   /** For `type: orchestration`: a `{{ expr }}` yielding a definition body at run time. */
   plan?: string;
   pattern?: PatternSpec;
-  /** Every template expression in input, prompt, for_each, checkpoint and plan, and the steps named by CEL, with its path. */
+  wait?: WaitSpec;
+  /** Every template expression in input, prompt, for_each, checkpoint, plan and match, and the steps named by CEL, with its path. */
   expressions: FoundExpression[];
 }
 
@@ -132,6 +135,7 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
   onlyFor('plan', 'orchestration');
   onlyFor('checkpoint', 'checkpoint');
   for (const key of PATTERN_STEP_KEYS) onlyFor(key, 'pattern');
+  for (const key of WAIT_STEP_KEYS) onlyFor(key, 'wait');
   if (type === 'pattern') {
     step.pattern = readPattern(obj, path, issues);
   } else if (type === 'agent') {
@@ -145,6 +149,8 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
   } else if (type === 'orchestration') {
     if (obj.plan !== undefined) step.plan = readPlan(obj, step, issues);
     else step.definition = readDefinitionRef(obj.definition, child(path, 'definition'), issues);
+  } else if (type === 'wait') {
+    step.wait = readWaitStep(obj, step, issues);
   } else {
     step.checkpoint = readCheckpoint(obj.checkpoint, child(path, 'checkpoint'), issues);
   }
@@ -163,10 +169,10 @@ function readDefinitionRef(value: unknown, path: string, issues: Issues): Defini
 
 /** Parses templates once, reports syntax errors and misuse of `item`/`index`/`iteration`. */
 const NO_EXPRESSIONS: FoundExpression[] = [];
-const TEMPLATE_KEYS = ['input', 'prompt', 'for_each', 'checkpoint', 'plan'] as const;
+const TEMPLATE_KEYS = ['input', 'prompt', 'for_each', 'checkpoint', 'plan', 'match'] as const;
 
 function scanStepTemplates(obj: Json, step: ReadStep, issues: Issues): FoundExpression[] {
-  if (obj.input === undefined && obj.prompt === undefined && obj.for_each === undefined && obj.checkpoint === undefined && obj.plan === undefined) {
+  if (obj.input === undefined && obj.prompt === undefined && obj.for_each === undefined && obj.checkpoint === undefined && obj.plan === undefined && obj.match === undefined) {
     return NO_EXPRESSIONS;
   }
   const scan: TemplateScan = { expressions: [], errors: [] };

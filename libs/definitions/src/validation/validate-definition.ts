@@ -6,11 +6,12 @@ import { readExecutionSettings } from './execution-settings.js';
 import { readBudget } from './budget-reader.js';
 import { readStep, type ReadStep } from './step-reader.js';
 import { checkGraph } from './graph-checks.js';
+import { readTriggers } from './trigger-reader.js';
 import { mergeCache, mergeFailure } from './policies.js';
 import { patternAgentUses } from './pattern-reader.js';
 import { readPatternShortcut } from './pattern-shortcut.js';
 
-const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps', 'a2a', 'agents', 'budget'] as const;
+const BODY_KEYS = ['name', 'version', 'owner', 'description', 'orchestration', 'steps', 'a2a', 'agents', 'budget', 'triggers'] as const;
 /** `a2a.answer`: what a blocking A2A send answers when the run completes at once (see docs/a2a.md). */
 const A2A_ANSWERS = ['task', 'message'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -67,6 +68,7 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
     const a2a = readObject(obj.a2a, 'a2a', issues, ['answer']);
     if (a2a && a2a.answer !== undefined && !A2A_ANSWERS.includes(a2a.answer as string)) issues.add('a2a.answer', `must be one of ${A2A_ANSWERS.join(', ')}`);
   }
+  if (obj.triggers !== undefined) readTriggers(obj.triggers, issues);
   const shortcut = readPatternShortcut(obj, issues);
   const { settings, cachedStepPaths } = readExecutionSettings(shortcut ? shortcut.orchestration : obj.orchestration, issues);
   const budget = obj.budget === undefined ? undefined : readBudget(obj.budget, 'budget', issues);
@@ -180,5 +182,6 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
     spec.cache = { ...spec.cache, enabled: false };
   }
   if (step.pattern !== undefined) spec.pattern = step.pattern;
+  if (step.wait !== undefined) spec.wait = step.wait;
   return spec;
 }

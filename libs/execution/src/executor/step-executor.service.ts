@@ -12,6 +12,7 @@ import { ControlFlowStep } from './control-flow.step.js';
 import { PatternStep } from './pattern.step.js';
 import { backoffDelay } from './retry-policy.js';
 import { StepFailure, toStepError } from './step-failure.js';
+import { WaitStep } from './wait.step.js';
 
 /**
  * Runs one claimed step to an outcome and reports it. Every report carries the claim's
@@ -36,6 +37,7 @@ export class OrchestrationStepExecutorService {
     @Inject(PatternStep) private readonly patterns: PatternStep,
     // Budgets (issue 9): admission at the start, on_exceed when a call is refused.
     @Inject(BudgetGuard) private readonly budget: BudgetGuard,
+    @Inject(WaitStep) private readonly waits: WaitStep,
   ) {}
 
   /** `signal` aborts the agent call (run cancelled, lease lost, shutdown). */
@@ -66,6 +68,7 @@ export class OrchestrationStepExecutorService {
       if (spec.type === 'orchestration') return await this.childRuns.run(step, spec, context, loop);
       if (spec.type === 'checkpoint') return await this.checkpoints.run(step, spec, context);
       if (spec.type === 'pattern') return await this.patterns.run(step, spec, definition, context, signal);
+      if (spec.type === 'wait') return await this.waits.run(step, spec, context);
       // Woken (or recovered) after a person answered a remote agent's question: continue it.
       const answered = step.wakeReason ? await this.checkpoints.agentReply(step) : null;
       if (answered && 'error' in answered) return void (await this.transitions.fail(step, answered.error));

@@ -27,6 +27,15 @@ export class ExternalEventsController {
 
   @Get()
   async list(@Query() query: ListQueryDto): Promise<{ items: Record<string, unknown>[] }> {
-    return { items: (await this.events.list(query.limit ?? 50, query.name)).map(toEventResponse) };
+    const events = await this.events.list(query.limit ?? 50, query.name);
+    return {
+      items: events.map((event) => ({
+        ...toEventResponse(event),
+        runs: {
+          started: event.started.map((s) => ({ run_id: s.runId, trigger: s.trigger })),
+          resumed: event.resumed.map((r) => ({ run_id: r.runId, step_key: r.stepKey })),
+        },
+      })),
+    };
   }
 }

@@ -236,6 +236,17 @@ export class StepRepository {
     return rows[0] ? { runId: rows[0].run_id, key: rows[0].step_key } : null;
   }
 
+  /** waiting → queued by run and step key (a step waiting for an event knows no step id). */
+  async wakeByKey(runId: string, key: string, reason: string, tx: Queryable): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `update orchestration_steps
+          set status = 'queued', wake_reason = $3::text, available_at = now(), queued_at = now(), updated_at = now()
+        where run_id = $1::uuid and step_key = $2::text and status = any($4::text[])`,
+      [runId, key, reason, STEP_MOVES.wake.from],
+    );
+    return rowCount > 0;
+  }
+
   /** Steps of a run waiting for a person (waiting without a child run). */
   async countApprovalWaits(runId: string, tx: Queryable): Promise<number> {
     const { rows } = await tx.query<{ n: number }>(

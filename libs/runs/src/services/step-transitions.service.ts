@@ -134,6 +134,37 @@ export class StepTransitionsService {
   }
 
   /**
+   * The step waits for an event (`type: wait`) and gives its slot back, in the caller's
+   * transaction: the wait row and the park commit together (issue 14).
+   */
+  async waitForEvent(step: ClaimedStep, data: Record<string, unknown>, tx: Transaction): Promise<boolean> {
+    if (!(await this.steps.markWaiting(step.id, step.token, null, tx))) return false;
+    const events: NewEvent[] = [
+      { runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'event', ...data, from: 'running', to: 'waiting' } },
+    ];
+    const run = await this.runs.transition(step.runId, RUN_MOVES.wait, tx);
+    if (run) events.push({ runId: step.runId, type: 'run.waiting', data: { stepKey: step.key, from: run.from, to: run.run.status } });
+    await this.events.append(tx, events);
+    return true;
+  }
+
+  /**
+   * Wakes a step that waited for an event, inside the transaction that stored the event (or
+   * timed the wait out): the next claim continues the attempt and reads the wait's outcome.
+   * False when the step is not waiting (never parked yet, or its run ended meanwhile).
+   */
+  async wakeAfterEvent(tx: Transaction, runId: string, stepKey: string, reason: 'event_matched' | 'event_timed_out'): Promise<boolean> {
+    const woken = await this.steps.wakeByKey(runId, stepKey, reason, tx);
+    if (!woken) return false;
+    if ((await this.steps.countApprovalWaits(runId, tx)) === 0) {
+      const run = await this.runs.transition(runId, RUN_MOVES.resumeDecided, tx);
+      if (run) await this.events.append(tx, [{ runId, type: 'run.resumed', data: { reason, from: run.from, to: run.run.status } }]);
+    }
+    await this.lifecycle.signalWork(tx);
+    return true;
+  }
+
+  /**
    * Wakes a step that waited for a decision. `freshAttempt` re-runs it as a new attempt
    * (an approved notify_human); otherwise the next claim continues the attempt and reads the
    * decision. The run goes back to running unless another step still waits for a person.
