@@ -57,7 +57,7 @@ export class AppModule {
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
         McpModule.register({ imports: [runs, approvals, definitions] }),
-        NodesModule,
+        NodesModule.register({ imports: [runs] }),
         SchedulerModule.register({ imports: [runs] }),
         // The agent bus (issue 14); issue 13's policy engine passes `policy` here when it lands.
         MessagingModule.register(),

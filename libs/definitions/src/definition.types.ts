@@ -67,6 +67,14 @@ export interface StepSpec {
   checkpoint?: CheckpointSpec;
   /** Step ids referenced by this step's templates (all upstream of it). */
   references: string[];
+  /** For a `worker` agent: what the node that takes the step must have (labels equal, resources free). */
+  node?: NodeSelectorSpec;
+}
+
+/** A step's `node:` (docs/nodes.md, node selection). */
+export interface NodeSelectorSpec {
+  labels: Record<string, string>;
+  resources: Record<string, number>;
 }
 
 export interface ExecutionSettings {

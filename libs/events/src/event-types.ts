@@ -76,7 +76,7 @@ export interface EventCatalogue {
   'step.retrying': StepOutcomeData & { delayMs: number; error: EventError };
   'step.skipped': StepOutcomeData & { error: EventError };
   'step.cancelled': Transition;
-  'step.waiting': Transition & { reason: 'approval' | 'child_run'; childRunId?: string; approvalId?: string; kind?: string };
+  'step.waiting': Transition & { reason: 'approval' | 'child_run' | 'worker'; childRunId?: string; approvalId?: string; kind?: string; jobIds?: string[] };
   'step.cache_hit': { cacheKey: string | null };
   'step.recovered': Transition;
   'step.child_started': { childRunId: string };

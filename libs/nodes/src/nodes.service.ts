@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BatonConfig, BatonError } from '@baton/common';
 import { NodeRepository } from './node.repository.js';
+import { RegistrationTokenRepository, type RegistrationToken } from './registration-token.repository.js';
 import type { NodeRegistration, WorkerNode } from './node.types.js';
 
 export const NODE_TOKEN_PREFIX = 'baton_node_';
@@ -14,21 +15,46 @@ export const NODE_TOKEN_PREFIX = 'baton_node_';
 export class NodesService {
   constructor(
     @Inject(NodeRepository) private readonly nodes: NodeRepository,
+    @Inject(RegistrationTokenRepository) private readonly registrationTokens: RegistrationTokenRepository,
     @Inject(BatonConfig) private readonly config: BatonConfig,
   ) {}
 
-  /** Registers a node presenting the registration token; returns it and its own token (shown once). */
+  /**
+   * Registers a node presenting a registration token; returns it and its own token (shown
+   * once). A named token's labels are added to the node's own (the token's win).
+   */
   async register(registrationToken: string | undefined, registration: NodeRegistration): Promise<{ node: WorkerNode; token: string }> {
-    this.checkRegistrationToken(registrationToken);
+    const named = await this.checkRegistrationToken(registrationToken);
     const token = NODE_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    return { node: await this.nodes.insert(registration, hashNodeToken(token)), token };
+    const labels = { ...registration.labels, ...(named?.labels ?? {}) };
+    return { node: withLiveness(await this.nodes.insert({ ...registration, labels }, hashNodeToken(token)), this.config), token };
   }
 
-  /** 401 unless `token` is the registration token (always, while registration is off). */
-  checkRegistrationToken(token: string | undefined): void {
+  /**
+   * 401 unless `token` is BATON_NODE_REGISTRATION_TOKEN or a named registration token (from
+   * the bootstrap file). Returns the named token it matched, null for the environment's.
+   */
+  async checkRegistrationToken(token: string | undefined): Promise<RegistrationToken | null> {
+    if (!token) throw new BatonError('unauthorized', 'a node registration token is required');
     const expected = this.config.nodeRegistrationToken;
-    if (!expected) throw new BatonError('unauthorized', 'node registration is off: set BATON_NODE_REGISTRATION_TOKEN');
-    if (!token || !sameSecret(token, expected)) throw new BatonError('unauthorized', 'invalid node registration token');
+    if (expected && sameSecret(token, expected)) return null;
+    const named = await this.registrationTokens.findByHash(hashNodeToken(token));
+    if (named) return named;
+    throw new BatonError('unauthorized', 'invalid node registration token');
+  }
+
+  /**
+   * Creates or updates a named registration token (the bootstrap file's `nodes.registration_tokens`).
+   * Give the secret itself or its SHA-256 (hex); only the hash is stored.
+   */
+  seedRegistrationToken(entry: { name: string; token?: string; sha256?: string; labels?: Record<string, string> }): Promise<'created' | 'updated' | 'unchanged'> {
+    const hash = entry.sha256?.toLowerCase() ?? hashNodeToken(entry.token ?? '');
+    return this.registrationTokens.upsert(entry.name, hash, entry.labels ?? {});
+  }
+
+  /** The named registration tokens (never their secrets). */
+  listRegistrationTokens(): Promise<RegistrationToken[]> {
+    return this.registrationTokens.list();
   }
 
   /** The node `id` if `token` is its token (and it was not removed); 401 otherwise. */
@@ -58,14 +84,15 @@ export class NodesService {
     await this.nodes.heartbeat(node.id);
   }
 
-  list(): Promise<WorkerNode[]> {
-    return this.nodes.list();
+  /** Every node not removed; one silent for a lease's length shows as `offline`. */
+  async list(): Promise<WorkerNode[]> {
+    return (await this.nodes.list()).map((node) => withLiveness(node, this.config));
   }
 
   async get(id: string): Promise<WorkerNode> {
     const node = await this.nodes.findById(id);
     if (!node || node.status === 'removed') throw BatonError.notFound('node', id);
-    return node;
+    return withLiveness(node, this.config);
   }
 
   /** An operator's new configuration: the version goes up, nodes see it on their next heartbeat. */
@@ -84,6 +111,15 @@ export class NodesService {
   async remove(id: string): Promise<void> {
     if (!(await this.nodes.setStatus(id, 'removed'))) throw BatonError.notFound('node', id);
   }
+}
+
+/**
+ * A node that has not heartbeated for a lease's length is `offline`: its leases ran out, so
+ * its jobs are back in the queue. Derived, never stored: its next heartbeat makes it live again.
+ */
+function withLiveness(node: WorkerNode, config: BatonConfig): WorkerNode {
+  const silent = node.status !== 'removed' && node.silentSeconds > config.nodeLeaseSeconds;
+  return silent ? { ...node, status: 'offline', inFlight: 0 } : node;
 }
 
 export function hashNodeToken(token: string): string {

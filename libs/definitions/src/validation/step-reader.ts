@@ -1,5 +1,6 @@
 import { readCheckpoint } from './checkpoint-reader.js';
-import type { CachePolicy, CheckpointSpec, DefinitionRef, StepType } from '../definition.types.js';
+import { readNodeSelector } from './node-selector-reader.js';
+import type { CachePolicy, CheckpointSpec, DefinitionRef, NodeSelectorSpec, StepType } from '../definition.types.js';
 import { parseTemplate, TemplateSyntaxError } from '../template/template-parser.js';
 import { scanTemplates, type FoundExpression, type TemplateScan } from '../template/template-scan.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
@@ -9,7 +10,7 @@ export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const STEP_KEYS = [
   'id', 'type', 'description', 'agent', 'capability', 'depends_on', 'input', 'prompt',
-  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint',
+  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint', 'node',
 ] as const;
 const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint'];
 const DEFINITION_REF_KEYS = ['name', 'version', 'owner'] as const;
@@ -40,6 +41,7 @@ export interface ReadStep {
   forEach?: string;
   definition?: DefinitionRef;
   checkpoint?: CheckpointSpec;
+  node?: NodeSelectorSpec;
   /** Every template expression in input, prompt, for_each and checkpoint, with its path. */
   expressions: FoundExpression[];
 }
@@ -120,7 +122,9 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
   onlyFor('capability', 'agent');
   onlyFor('definition', 'orchestration');
   onlyFor('checkpoint', 'checkpoint');
+  onlyFor('node', 'agent');
   if (type === 'agent') {
+    step.node = readNodeSelector(obj.node, child(path, 'node'), issues);
     step.agent = readString(obj, 'agent', path, issues, { required: false, maxLength: 200 });
     step.capability = readString(obj, 'capability', path, issues, { maxLength: 200 });
     if (obj.agent === undefined && obj.capability === undefined) {

@@ -165,5 +165,6 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
   if (step.forEach !== undefined) spec.forEach = step.forEach;
   if (step.definition !== undefined) spec.definition = step.definition;
   if (step.checkpoint !== undefined) spec.checkpoint = step.checkpoint;
+  if (step.node !== undefined) spec.node = step.node;
   return spec;
 }

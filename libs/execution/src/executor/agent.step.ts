@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentModeRouterService } from '@baton/agents';
+import { AgentCallError, AgentModeRouterService, WORKER_PENDING, pendingWorkerJobs } from '@baton/agents';
 import { renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
 import type { CacheOutcome, ClaimedStep } from '@baton/runs';
 import { stepCacheKey } from '../cache/cache-key.js';
@@ -66,11 +66,24 @@ export class AgentStep {
     if (!Array.isArray(items)) {
       throw new StepFailure(`for_each rendered to ${items === null ? 'null' : typeof items}, not a list`, false, 'invalid_for_each');
     }
-    const results = await mapWithLimit(items, FOR_EACH_PARALLELISM, (value, index) => {
+    // Items whose worker jobs are still with the nodes do not stop the others from being
+    // queued; the step parks on all of them at once (and is woken as each one finishes).
+    const pending: string[] = [];
+    const results = await mapWithLimit(items, FOR_EACH_PARALLELISM, async (value, index) => {
       const item = { value, index };
       const input = renderInput(spec, context, item);
-      return this.call(step, spec, definition, input, signal, renderPrompt(spec, context, item), index);
+      try {
+        return await this.call(step, spec, definition, input, signal, renderPrompt(spec, context, item), index);
+      } catch (error) {
+        const jobs = pendingWorkerJobs(error);
+        if (!jobs) throw error;
+        pending.push(...jobs);
+        return { output: null, hits: 0, calls: 0, key: null, storedAt: null };
+      }
     });
+    if (pending.length > 0) {
+      throw new AgentCallError(`waiting for worker nodes to run ${pending.length} item(s)`, false, WORKER_PENDING, undefined, { jobIds: pending });
+    }
     const hits = results.reduce((n, r) => n + r.hits, 0);
     const calls = results.reduce((n, r) => n + r.calls, 0);
     return {
@@ -110,7 +123,7 @@ export class AgentStep {
     const output = await this.router.invoke(
       { agent: spec.agent, capability: spec.capability },
       input,
-      { runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, itemIndex, prompt, reply },
+      { runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, itemIndex, prompt, reply, ...(spec.node ? { node: spec.node } : {}) },
       { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
     );
     if (!key) return { output, hits: 0, calls: 1, key: null, storedAt: null };

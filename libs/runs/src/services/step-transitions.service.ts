@@ -119,6 +119,32 @@ export class StepTransitionsService {
   }
 
   /**
+   * The step's worker jobs are with the nodes: it waits without a slot or a lease, and the
+   * run stays `running` (nobody has to act). Runs in the caller's transaction, which holds
+   * the jobs open (libs/nodes `parkUnlessFinished`), so no completion slips in between.
+   */
+  async parkForWorker(step: ClaimedStep, data: { jobIds: string[] }, tx: Transaction): Promise<boolean> {
+    if (!(await this.steps.markWaiting(step.id, step.token, null, tx, 'worker'))) return false;
+    await this.events.append(tx, [
+      { runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'worker', jobIds: data.jobIds, from: 'running', to: 'waiting' } },
+    ]);
+    return true;
+  }
+
+  /**
+   * A worker job of the step finished: if the step is parked, it goes back to the queue to
+   * read the outcome, continuing its attempt. In the transaction that finished the job, so
+   * the wake is exactly as durable as the result; `pg_notify` reaches every instance.
+   * False when the step is not parked (still running its dispatch, or ended).
+   */
+  async wakeForWorker(tx: Transaction, stepId: string): Promise<boolean> {
+    const woken = await this.steps.wake(stepId, 'worker_job', tx);
+    if (!woken) return false;
+    await this.lifecycle.signalWork(tx);
+    return true;
+  }
+
+  /**
    * Wakes a step that waited for a decision. `freshAttempt` re-runs it as a new attempt
    * (an approved notify_human); otherwise the next claim continues the attempt and reads the
    * decision. The run goes back to running unless another step still waits for a person.
