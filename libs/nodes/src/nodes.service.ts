@@ -114,11 +114,16 @@ export class NodesService {
 }
 
 /**
- * A node that has not heartbeated for a lease's length is `offline`: its leases ran out, so
- * its jobs are back in the queue. Derived, never stored: its next heartbeat makes it live again.
+ * A node silent for twice its lease (and at least 5 s more than one) is `offline`: its
+ * leases ran out, so its jobs went back to the queue. Derived, never stored: its next
+ * heartbeat makes it live again.
  */
+export function offlineAfterSeconds(leaseSeconds: number): number {
+  return Math.max(2 * leaseSeconds, leaseSeconds + 5);
+}
+
 function withLiveness(node: WorkerNode, config: BatonConfig): WorkerNode {
-  const silent = node.status !== 'removed' && node.silentSeconds > config.nodeLeaseSeconds;
+  const silent = node.status !== 'removed' && node.silentSeconds > offlineAfterSeconds(config.nodeLeaseSeconds);
   return silent ? { ...node, status: 'offline', inFlight: 0 } : node;
 }
 
