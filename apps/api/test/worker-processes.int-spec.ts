@@ -55,7 +55,7 @@ describe.each(testDatabaseKinds())('reference worker processes on %s', (kind) =>
 
   it('finishes the step of a SIGKILLed worker on the other worker, exactly once', async () => {
     const a = startWorker('a', true);
-    await waitFor(async () => a.logs().includes('configuration 1 applied') || undefined, { what: `worker a registered: ${a.logs()}` });
+    await waitFor(async () => a.logs().includes('configuration 1 applied') || undefined, { what: `worker a registered: ${a.logs()}`, timeoutMs: 60_000 });
     const run = await startPlan(ctx.url, {
       orchestration: { execution: { concurrency: { maxParallel: 2 } } },
       steps: [
@@ -66,7 +66,7 @@ describe.each(testDatabaseKinds())('reference worker processes on %s', (kind) =>
     // a takes one step and stalls in it; then b joins and takes the other.
     const stalled = await waitFor(async () => ['small', 'large'].find((key) => existsSync(join(dir, `started-a-${key}`))), { what: 'worker a started a step' });
     const b = startWorker('b', false);
-    await waitFor(async () => b.logs().includes('completed') || undefined, { what: `worker b completed a job: ${b.logs()}` });
+    await waitFor(async () => b.logs().includes('completed') || undefined, { what: `worker b completed a job: ${b.logs()}`, timeoutMs: 60_000 });
 
     a.child.kill('SIGKILL');
     await new Promise((resolve) => a.child.once('exit', resolve));
@@ -86,5 +86,5 @@ describe.each(testDatabaseKinds())('reference worker processes on %s', (kind) =>
       [run.id],
     );
     expect(jobs.rows).toEqual([{ status: 'completed', leases: 1 }, { status: 'completed', leases: 2 }]);
-  });
+  }, 180_000);
 });
