@@ -39,6 +39,9 @@ export class AppModule {
     const definitions = DefinitionsModule.register({ imports: [AgentsModule], agentCatalog: RegistryAgentCatalog });
     const runs = RunsModule.register({ imports: [definitions] });
     const approvals = ApprovalsModule.register({ imports: [runs] });
+    const scheduler = SchedulerModule.register({ imports: [runs] });
+    // The agent bus (issue 14); issue 13's policy engine passes `policy` here when it lands.
+    const messaging = MessagingModule.register();
     return {
       module: AppModule,
       imports: [
@@ -56,11 +59,10 @@ export class AppModule {
         approvals,
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
-        McpModule.register({ imports: [runs, approvals, definitions] }),
+        McpModule.register({ imports: [runs, approvals, definitions, scheduler, messaging] }),
         NodesModule.register({ imports: [runs] }),
-        SchedulerModule.register({ imports: [runs] }),
-        // The agent bus (issue 14); issue 13's policy engine passes `policy` here when it lands.
-        MessagingModule.register(),
+        scheduler,
+        messaging,
       ],
       controllers: [DashboardController, LandingController],
       providers: [ExampleSeeder, BootstrapFileService],

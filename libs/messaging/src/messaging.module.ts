@@ -53,7 +53,7 @@ export class MessagingModule {
         MessageSweeperService,
         { provide: MessagePolicy, useClass: options.policy ?? RoleTableMessagePolicy },
       ],
-      exports: [MessagingService, MessageTypeService, ExternalEventsService, EventWaitService],
+      exports: [MessagingService, MessageTypeService, ExternalEventsService, EventWaitService, InboxService],
     };
   }
 }
