@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { BatonConfig, BatonError } from '@baton/common';
+import { BatonConfig, BatonError, type FieldError } from '@baton/common';
 import { NodeRepository } from './node.repository.js';
 import { RegistrationTokenRepository, type RegistrationToken } from './registration-token.repository.js';
 import type { NodeRegistration, WorkerNode } from './node.types.js';
@@ -44,12 +44,35 @@ export class NodesService {
   }
 
   /**
-   * Creates or updates a named registration token (the bootstrap file's `nodes.registration_tokens`).
-   * Give the secret itself or its SHA-256 (hex); only the hash is stored.
+   * Creates or updates a named registration token (the bootstrap file's
+   * `node_registration_tokens`): `{ name, sha256 | token_env, labels? }`, the secret given as
+   * its SHA-256 (hex) or as the name of an environment variable holding it (looked up in
+   * `env`). Only the hash is stored. Bad entries are a validation error naming each field.
    */
-  seedRegistrationToken(entry: { name: string; token?: string; sha256?: string; labels?: Record<string, string> }): Promise<'created' | 'updated' | 'unchanged'> {
-    const hash = entry.sha256?.toLowerCase() ?? hashNodeToken(entry.token ?? '');
-    return this.registrationTokens.upsert(entry.name, hash, entry.labels ?? {});
+  seedRegistrationToken(entry: Record<string, unknown>, env: Record<string, string | undefined>): Promise<'created' | 'updated' | 'unchanged'> {
+    const errors: FieldError[] = [];
+    const name = typeof entry.name === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(entry.name) ? entry.name : undefined;
+    if (!name) errors.push({ path: 'name', message: 'is required: 1-128 letters, digits, "_", "." or "-"' });
+    for (const key of Object.keys(entry)) {
+      if (!['name', 'sha256', 'token_env', 'labels'].includes(key)) errors.push({ path: key, message: 'is not a field (name, sha256, token_env, labels)' });
+    }
+    let hash: string | undefined;
+    if ((entry.sha256 === undefined) === (entry.token_env === undefined)) {
+      errors.push({ path: 'sha256', message: 'give exactly one of sha256 (the token\'s SHA-256, hex) or token_env (a variable holding the token)' });
+    } else if (entry.sha256 !== undefined) {
+      if (typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(entry.sha256)) hash = entry.sha256.toLowerCase();
+      else errors.push({ path: 'sha256', message: 'must be 64 hex digits' });
+    } else {
+      const secret = typeof entry.token_env === 'string' ? env[entry.token_env] : undefined;
+      if (secret && secret.length >= 16) hash = hashNodeToken(secret);
+      else errors.push({ path: 'token_env', message: `must name an environment variable holding a token of at least 16 characters` });
+    }
+    const labels = entry.labels ?? {};
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels) || Object.values(labels).some((v) => typeof v !== 'string')) {
+      errors.push({ path: 'labels', message: 'must be a mapping of names to strings' });
+    }
+    if (errors.length > 0) throw BatonError.validation(errors);
+    return this.registrationTokens.upsert(name!, hash!, labels as Record<string, string>);
   }
 
   /** The named registration tokens (never their secrets). */

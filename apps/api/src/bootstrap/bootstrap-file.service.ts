@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { BatonConfig, BatonError, canonicalJson, type FieldError } from '@baton/common';
 import { AgentRegistryService, type Agent, type RegisterAgentInput } from '@baton/agents';
 import { OrchestrationDefinitionService } from '@baton/definitions';
+import { NodesService } from '@baton/nodes';
 import { ScheduleService } from '@baton/scheduler';
 import { WebhookSubscriptionService, normaliseEventPatterns } from '@baton/webhooks';
 import { BootstrapFileError, readBootstrapFile, type BootstrapFile } from './bootstrap-file.js';
@@ -10,8 +11,8 @@ import { BootstrapFileError, readBootstrapFile, type BootstrapFile } from './boo
 const WEBHOOK_TAG = 'bootstrap:';
 
 /**
- * Applies BATON_BOOTSTRAP_FILE at start-up: agents, definitions, webhooks, schedules, in
- * that order (definitions name agents, schedules name definitions). Idempotent: an unchanged entry is left alone, a
+ * Applies BATON_BOOTSTRAP_FILE at start-up: agents, definitions, webhooks, schedules, node
+ * registration tokens, in that order (definitions name agents, schedules name definitions). Idempotent: an unchanged entry is left alone, a
  * changed agent or schedule is updated, a changed webhook replaced, and a definition is
  * versioned (a different body under a stored version is an error). Any error stops start-up
  * with every problem found, each with the file and the field's path.
@@ -26,6 +27,7 @@ export class BootstrapFileService implements OnApplicationBootstrap {
     @Inject(AgentRegistryService) private readonly agents: AgentRegistryService,
     @Inject(WebhookSubscriptionService) private readonly webhooks: WebhookSubscriptionService,
     @Inject(ScheduleService) private readonly schedules: ScheduleService,
+    @Inject(NodesService) private readonly nodes: NodesService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,6 +56,8 @@ export class BootstrapFileService implements OnApplicationBootstrap {
     await each('definitions', async (entry) => ((await this.definitions.register(entry)).created ? 'created' : 'unchanged'));
     await each('webhooks', (entry, at) => this.ensureWebhook(entry, at));
     await each('schedules', (entry, at) => this.schedules.ensure(entry, at));
+    // Issue 15: named node registration tokens (secrets by hash or by environment variable).
+    await each('node_registration_tokens', (entry) => this.nodes.seedRegistrationToken(entry, process.env));
     if (errors.length > 0) throw new BootstrapFileError(file, errors);
     return counts;
   }
