@@ -13,6 +13,7 @@ import { IdentityModule } from '@baton/identity';
 import { MetricsModule } from '@baton/metrics';
 import { McpModule } from '@baton/mcp';
 import { NodesModule } from '@baton/nodes';
+import { PolicyModule } from '@baton/policy';
 import { MessagingModule } from '@baton/messaging';
 import { RunsModule } from '@baton/runs';
 import { SchedulerModule } from '@baton/scheduler';
@@ -50,6 +51,8 @@ export class AppModule {
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         OpsModule,
         IdentityModule,
+        // The bootstrap file activates policy sets (IdentityModule imports the same module).
+        PolicyModule,
         MetricsModule,
         AgentsModule,
         EventsModule,

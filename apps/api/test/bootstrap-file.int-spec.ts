@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
+import { defaultPolicyText } from '@baton/policy';
 import { http, startTestApp } from './support/test-app.js';
 
 const goodFile = (cron: string) => `
@@ -118,6 +119,30 @@ node_registration_tokens:
     expect(after[0]).toEqual(once[0]);
     expect(after[1]).toMatchObject({ name: 'gpu-pool', labels: { pool: 'gpu-large' } });
     expect(after[1].updated_at).not.toEqual(once[1].updated_at);
+  });
+
+  it('stores and activates a policy set from the file once, and again when it changes', async () => {
+    const policyFile = join(dir, 'policy.cedar');
+    writeFileSync(policyFile, `${defaultPolicyText()}\n// seeded by the bootstrap file\n`);
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, 'policies:\n  - file: policy.cedar\n    description: hub policy\n');
+    const active = async () => {
+      const server = await startTestApp(database.db, { BATON_BOOTSTRAP_FILE: file });
+      try {
+        return (await http('GET', `${server.url}/api/v1/policies`)).body.active;
+      } finally {
+        await server.close();
+      }
+    };
+    const first = await active();
+    expect(first.version).toEqual(expect.any(Number));
+    const second = await active();
+    expect(second).toEqual(first);
+    writeFileSync(policyFile, `${defaultPolicyText()}\n// changed\n`);
+    const third = await active();
+    expect(third.version).toBeGreaterThan(first.version);
+    writeFileSync(file, 'policies:\n  - body: "permit(principal, action, resource) unless {"\n');
+    await expect(startTestApp(database.db, { BATON_BOOTSTRAP_FILE: file })).rejects.toThrow(/policies\[0\]/);
   });
 
   it('stops start-up on a bad file with every error, each naming the file and the field', async () => {
