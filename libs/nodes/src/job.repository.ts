@@ -142,15 +142,6 @@ export class JobRepository {
     return rows.map((row) => ({ id: row.id, stepId: row.step_id }));
   }
 
-  /** Leases that ran out (their node stopped heartbeating) → queued again, for any node; returns how many. */
-  async releaseExpiredLeases(): Promise<number> {
-    const { rowCount } = await this.db.query(
-      `update worker_jobs set status = 'queued', node_id = null, lease_token = null, lease_expires_at = null
-       where id in (select id from worker_jobs where status = 'leased' and lease_expires_at < now() for update skip locked)`,
-    );
-    return rowCount;
-  }
-
   /** Wakes long-polling claims on every instance. */
   async notifyQueued(): Promise<void> {
     await this.db.query(`select pg_notify($1::text, '')`, [JOBS_CHANNEL]);

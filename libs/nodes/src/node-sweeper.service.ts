@@ -4,9 +4,9 @@ import { isDatabaseUnavailable } from '@baton/db';
 import { WorkerJobsService } from './worker-jobs.service.js';
 
 /**
- * Every `BATON_POLL_INTERVAL_MS` (at most every few seconds) each instance fails worker jobs
- * past their step's timeout and hands back the jobs of silent nodes. Both statements skip
- * rows another instance holds, so instances sweeping together do each job once.
+ * Every `BATON_POLL_INTERVAL_MS` (at most every 5 s) each instance fails worker jobs past
+ * their step's timeout. The statement skips rows another instance holds, so instances
+ * sweeping together expire each job once.
  */
 @Injectable()
 export class NodeSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -34,9 +34,8 @@ export class NodeSweeper implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async sweepOnce(): Promise<void> {
     try {
-      const { expired, released } = await this.jobs.sweep();
+      const { expired } = await this.jobs.sweep();
       if (expired > 0) this.logger.log(`${expired} worker job(s) timed out`);
-      if (released > 0) this.logger.log(`${released} worker job(s) handed back: their node stopped heartbeating`);
     } catch (error) {
       if (!isDatabaseUnavailable(error)) this.logger.warn(`sweep failed: ${(error as Error).message}`);
     }

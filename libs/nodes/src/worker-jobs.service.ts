@@ -122,21 +122,17 @@ export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit, OnA
   }
 
   /**
-   * The safety nets, run by `NodeSweeper` on every instance: jobs past their step's timeout
-   * fail (waking their steps), and jobs whose node went silent go back to the queue.
+   * The safety net run by `NodeSweeper` on every instance: jobs past their step's timeout
+   * fail, waking their steps. (A job whose lease ran out needs no sweep: `claim` takes it,
+   * and until another node does, its late holder may still complete it.)
    */
-  async sweep(): Promise<{ expired: number; released: number }> {
+  async sweep(): Promise<{ expired: number }> {
     const expired = await this.db.transaction(async (tx) => {
       const jobs = await this.jobs.expire(100, tx);
       for (const job of jobs) if (job.stepId) await this.transitions.wakeForWorker(tx, job.stepId);
       return jobs.length;
     });
-    const released = await this.jobs.releaseExpiredLeases();
-    if (released > 0) {
-      this.queued.wake('any');
-      if (this.db.kind === 'postgres') await this.jobs.notifyQueued();
-    }
-    return { expired, released };
+    return { expired };
   }
 
   private async isLive(job: WorkerJob): Promise<boolean> {
