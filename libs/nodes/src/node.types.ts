@@ -21,7 +21,7 @@ export interface WorkerNode {
 /**
  * `draining`: takes no new job, finishes its own; `removed`: its token no longer works;
  * `offline`: shown (never stored) for an active or draining node without a heartbeat for
- * a lease's length: its leases have run out and its jobs went back to the queue.
+ * twice its lease: its leases have run out and any node may claim its jobs.
  */
 export type NodeStatus = 'active' | 'draining' | 'removed' | 'offline';
 

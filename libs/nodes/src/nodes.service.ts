@@ -138,7 +138,7 @@ export class NodesService {
 
 /**
  * A node silent for twice its lease (and at least 5 s more than one) is `offline`: its
- * leases ran out, so its jobs went back to the queue. Derived, never stored: its next
+ * leases ran out, so any node may claim its jobs. Derived, never stored: its next
  * heartbeat makes it live again.
  */
 export function offlineAfterSeconds(leaseSeconds: number): number {
