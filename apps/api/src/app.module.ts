@@ -13,6 +13,7 @@ import { IdentityModule } from '@baton/identity';
 import { MetricsModule } from '@baton/metrics';
 import { McpModule } from '@baton/mcp';
 import { NodesModule } from '@baton/nodes';
+import { PolicyModule } from '@baton/policy';
 import { MessagingModule } from '@baton/messaging';
 import { RunsModule } from '@baton/runs';
 import { SchedulerModule } from '@baton/scheduler';
@@ -39,6 +40,7 @@ export class AppModule {
     const definitions = DefinitionsModule.register({ imports: [AgentsModule], agentCatalog: RegistryAgentCatalog });
     const runs = RunsModule.register({ imports: [definitions] });
     const approvals = ApprovalsModule.register({ imports: [runs] });
+    const scheduler = SchedulerModule.register({ imports: [runs] });
     // The agent bus (issue 14): wait steps and triggers need runs and definitions. Issue 13's
     // policy engine passes `policy` here when it lands.
     const messaging = MessagingModule.register({ imports: [runs, definitions] });
@@ -50,6 +52,8 @@ export class AppModule {
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         OpsModule,
         IdentityModule,
+        // The bootstrap file activates policy sets (IdentityModule imports the same module).
+        PolicyModule,
         MetricsModule,
         AgentsModule,
         EventsModule,
@@ -59,9 +63,9 @@ export class AppModule {
         approvals,
         ExecutionModule.register({ imports: [runs, definitions, AgentsModule, approvals, messaging] }),
         A2aModule.register({ imports: [runs, approvals, definitions] }),
-        McpModule.register({ imports: [runs, approvals, definitions] }),
-        NodesModule,
-        SchedulerModule.register({ imports: [runs] }),
+        McpModule.register({ imports: [runs, approvals, definitions, scheduler, messaging] }),
+        NodesModule.register({ imports: [runs] }),
+        scheduler,
         messaging,
       ],
       controllers: [DashboardController, LandingController],

@@ -13,8 +13,13 @@ const reviewPlan = {
   ],
 };
 
-const READ_TOOLS = ['get_definition', 'get_run', 'list_agents', 'list_approvals', 'list_definitions', 'list_runs', 'validate_plan'];
-const CONTROL_TOOLS = ['cancel_run', 'pause_run', 'resume_run', 'retry_step'];
+const READ_TOOLS = [
+  'get_definition', 'get_run', 'get_schedule', 'list_agents', 'list_approvals', 'list_definitions', 'list_runs', 'list_schedules',
+  'schedule_history', 'validate_plan', 'wait_for_run',
+].sort();
+const CONTROL_TOOLS = ['cancel_run', 'pause_run', 'pause_schedule', 'resume_run', 'retry_step', 'skip_next_fire', 'trigger_schedule', 'unpause_schedule'];
+const SUBMIT_TOOLS = ['ack_message', 'decide_approval', 'publish_event', 'receive_messages', 'send_message', 'start_run'];
+const ADMIN_TOOLS = ['create_schedule', 'delete_schedule', 'update_schedule'];
 
 /**
  * The MCP door, driven by the official SDK's client over Streamable HTTP against a real
@@ -66,9 +71,9 @@ describe.each(testDatabaseKinds())('MCP tool interface on %s', (kind) => {
     }
     expect(listed).toEqual({
       viewer: READ_TOOLS,
-      agent: [...READ_TOOLS, 'decide_approval', 'start_run'].sort(),
+      agent: [...READ_TOOLS, ...SUBMIT_TOOLS].sort(),
       operator: [...READ_TOOLS, ...CONTROL_TOOLS, 'decide_approval'].sort(),
-      admin: [...READ_TOOLS, ...CONTROL_TOOLS, 'decide_approval', 'start_run'].sort(),
+      admin: [...READ_TOOLS, ...CONTROL_TOOLS, ...SUBMIT_TOOLS, ...ADMIN_TOOLS].sort(),
     });
   });
 
@@ -161,6 +166,95 @@ describe.each(testDatabaseKinds())('MCP tool interface on %s', (kind) => {
     }
     const checked = (await call(admin, 'validate_plan', { plan: { steps: [{ id: 'a', agent: 'ghost' }] } })).structuredContent as any;
     expect(checked).toEqual({ valid: false, errors: [{ path: 'steps[0].agent', message: 'agent "ghost" is not registered' }] });
+  });
+
+  it('streams progress notifications of a run to a client that asks for them', async () => {
+    const agent = await connect('agent');
+    const plan = { steps: [1, 2, 3].map((n) => ({ id: `wait${n}`, agent: 'builtin:delay', input: { ms: 300 }, ...(n > 1 ? { depends_on: [`wait${n - 1}`] } : {}) })) };
+    const run = ((await call(agent, 'start_run', { plan })).structuredContent as any).run;
+    const progress: Array<{ progress: number; total?: number; message?: string }> = [];
+    const waited = (await agent.callTool({ name: 'wait_for_run', arguments: { runId: run.id, timeoutSeconds: 60 } }, undefined, {
+      onprogress: (p) => progress.push(p),
+    })) as CallToolResult;
+    expect(waited.structuredContent).toMatchObject({ settled: true, run: { id: run.id, status: 'completed' } });
+    // At least the start and the end; each report counts steps done of 3, never going back.
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.at(-1)).toMatchObject({ progress: 3, total: 3, message: expect.stringContaining('3 of 3 steps done') });
+    const counts = progress.map((p) => p.progress);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    // Without a progress token the same tool answers plain JSON, with no notifications.
+    const quiet = await call(agent, 'wait_for_run', { runId: run.id });
+    expect(quiet.structuredContent).toMatchObject({ settled: true });
+  });
+
+  it('serves runs and definitions as resources, to roles that may read', async () => {
+    const admin = await connect('admin');
+    const saved = await http('POST', `${ctx.url}/api/v1/definitions`, { name: 'mcp-resource', version: '1.0.0', ...echoPlan }, { authorization: `Bearer ${ADMIN}` });
+    expect(saved.status).toBe(201);
+    const run = ((await call(admin, 'start_run', { definition: { name: 'mcp-resource' }, input: { name: 'Grace' } })).structuredContent as any).run;
+    const { resources } = await admin.listResources();
+    const uris = resources.map((r) => r.uri);
+    expect(uris).toEqual(expect.arrayContaining([`baton://runs/${run.id}`, 'baton://definitions/mcp-resource']));
+    const { resourceTemplates } = await admin.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['baton://runs/{runId}', 'baton://definitions/{name}', 'baton://definitions/{name}/versions/{version}']);
+
+    const read = await admin.readResource({ uri: `baton://runs/${run.id}` });
+    expect(read.contents[0]).toMatchObject({ uri: `baton://runs/${run.id}`, mimeType: 'application/json' });
+    expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ id: run.id, definition: { name: 'mcp-resource' } });
+    const definition = await admin.readResource({ uri: 'baton://definitions/mcp-resource/versions/1.0.0' });
+    expect(JSON.parse((definition.contents[0] as { text: string }).text)).toMatchObject({ name: 'mcp-resource', version: '1.0.0' });
+    await expect(admin.readResource({ uri: `baton://runs/${crypto.randomUUID()}` })).rejects.toThrow(/was not found/);
+    await expect(admin.readResource({ uri: 'baton://nothing/here' })).rejects.toThrow(/no resource at baton:\/\/nothing\/here/);
+  });
+
+  it('manages schedules by role: admins create and delete, operators steer, viewers read', async () => {
+    const admin = await connect('admin');
+    const operator = await connect('operator');
+    const viewer = await connect('viewer');
+    const schedule = { name: 'mcp-nightly', plan: echoPlan, input: { name: 'Night' }, cron: '0 6 * * *', timezone: 'Europe/Paris' };
+    expect(textOf(await call(operator, 'create_schedule', { schedule }))).toMatch(/^forbidden: .* needs admin/);
+    const created = (await call(admin, 'create_schedule', { schedule })).structuredContent as any;
+    expect(created.schedule).toMatchObject({ name: 'mcp-nightly', timezone: 'Europe/Paris', paused: false });
+    expect(created.schedule.next_fire_times).toHaveLength(5);
+    const id = created.schedule.id;
+    const bad = await call(admin, 'create_schedule', { schedule: { ...schedule, name: 'mcp-bad', timezone: 'Mars/Olympus' } });
+    expect(textOf(bad)).toMatch(/^validation: timezone: /);
+
+    expect((await call(operator, 'pause_schedule', { scheduleId: id, note: 'quiet week' })).structuredContent).toMatchObject({ schedule: { paused: true, pause_note: 'quiet week' } });
+    const fired = (await call(operator, 'trigger_schedule', { scheduleId: id })).structuredContent as any;
+    expect(fired.fire).toMatchObject({ kind: 'trigger' });
+    const history = await waitFor(async () => {
+      const fires = ((await call(viewer, 'schedule_history', { scheduleId: id })).structuredContent as any).fires;
+      return fires[0]?.run_status === 'completed' ? fires : undefined;
+    }, { what: 'the triggered fire completed' });
+    expect(history[0]).toMatchObject({ kind: 'trigger', status: 'started' });
+    expect(((await call(admin, 'update_schedule', { scheduleId: id, changes: { note: 'via MCP' } })).structuredContent as any).schedule.note).toBe('via MCP');
+    expect(((await call(viewer, 'list_schedules')).structuredContent as any).schedules.map((s: any) => s.name)).toContain('mcp-nightly');
+    expect(textOf(await call(viewer, 'delete_schedule', { scheduleId: id }))).toMatch(/^forbidden:/);
+    expect((await call(admin, 'delete_schedule', { scheduleId: id })).structuredContent).toEqual({ deleted: id });
+    expect(textOf(await call(viewer, 'get_schedule', { scheduleId: id }))).toMatch(/^not_found:/);
+  });
+
+  it('sends, receives and acknowledges a message, and publishes an event, as the calling agent', async () => {
+    const agent = await connect('agent');
+    const type = await http('POST', `${ctx.url}/api/v1/message-types`, { name: 'mcp.note', schema: { type: 'object', required: ['text'] } }, { authorization: `Bearer ${ADMIN}` });
+    expect(type.status).toBe(201);
+    const refused = await call(agent, 'send_message', { kind: 'event', type: 'mcp.note', to: { agent: 'mcp-agent' }, payload: { words: 1 } });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/^validation: .*text/);
+    const sent = (await call(agent, 'send_message', { kind: 'event', type: 'mcp.note', to: { agent: 'mcp-agent' }, payload: { text: 'hello me' } })).structuredContent as any;
+    expect(sent.recipients).toEqual(['mcp-agent']);
+    const received = (await call(agent, 'receive_messages', { waitSeconds: 5 })).structuredContent as any;
+    expect(received.items).toHaveLength(1);
+    expect(received.items[0].message).toMatchObject({ from: 'mcp-agent', payload: { text: 'hello me' } });
+    expect((await call(agent, 'ack_message', { deliveryId: received.items[0].delivery_id })).structuredContent).toMatchObject({ status: 'acked' });
+    expect(((await call(agent, 'receive_messages', {})).structuredContent as any).items).toEqual([]);
+
+    const event = (await call(agent, 'publish_event', { name: 'invoice.paid', data: { invoice: 7 }, id: 'inv-7' })).structuredContent as any;
+    expect(event).toMatchObject({ created: true, event: { name: 'invoice.paid' } });
+    expect(((await call(agent, 'publish_event', { name: 'invoice.paid', data: { invoice: 7 }, id: 'inv-7' })).structuredContent as any).created).toBe(false);
+    const viewer = await connect('viewer');
+    expect(textOf(await call(viewer, 'send_message', { kind: 'event', type: 'mcp.note', payload: {} }))).toMatch(/^forbidden:/);
   });
 
   it('asks for a token: 401 without one, 405 for the stateless GET', async () => {

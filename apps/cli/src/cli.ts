@@ -4,6 +4,8 @@ import { DataFolderLockedError, migrate, openDatabase, type Database } from '@ba
 import { createTokenService, ROLES, type ApiToken } from '@baton/identity';
 import { curlFor, HttpTokenClient, shellQuote, type TokenCommands } from './token-client.js';
 import { SYSTEM_COMMANDS, SYSTEM_USAGE, runSystemCommand } from './system-commands.js';
+import { SCHEDULES_USAGE, runScheduleCommand } from './schedule-commands.js';
+import { NODES_USAGE, runNodeCommand } from './node-commands.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -22,6 +24,10 @@ const USAGE = `usage: baton <command>
 
 ${SYSTEM_USAGE}
 
+${SCHEDULES_USAGE}
+
+${NODES_USAGE}
+
 Token commands use the server's configuration: DATABASE_URL, else embedded PGlite in BATON_DATA_DIR.
 One process at a time may open a PGlite data folder: while a server runs on it, use --url.`;
 
@@ -33,6 +39,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const [group, command, ...rest] = argv;
   // Issue 16: operator commands go through the running server's API.
   if (group && SYSTEM_COMMANDS.has(group)) return runSystemCommand(argv, env, io);
+  // Issue 15: schedules and worker nodes, also through the API.
+  if (group === 'schedules') return runScheduleCommand(argv.slice(1), env, io);
+  if (group === 'nodes') return runNodeCommand(argv.slice(1), env, io);
   if (group !== 'token' || !command || !['create', 'list', 'revoke'].includes(command)) {
     io.err(USAGE);
     return group === undefined || group === 'help' || group === '--help' ? 0 : 2;

@@ -8,6 +8,7 @@ export interface WorkerOptions {
   maxJobs: number;
   handlers: Map<string, Handler>;
   labels?: Record<string, string>;
+  resources?: Record<string, number>;
   log?: (line: string) => void;
 }
 
@@ -69,6 +70,7 @@ export class WorkerNode {
       name: this.options.name,
       capabilities: [...this.options.handlers.keys()],
       labels: this.options.labels ?? {},
+      resources: this.options.resources ?? {},
       max_concurrent_jobs: this.options.maxJobs,
     };
     return (await this.call('POST', `${this.options.baseUrl}/api/v1/nodes/register`, body, this.options.registrationToken)) as Boot;

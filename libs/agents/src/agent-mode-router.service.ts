@@ -72,7 +72,7 @@ export class AgentModeRouterService {
     const aborted = whenAborted(signal);
     try {
       // Racing the abort means a client that ignores its signal still cannot hold the step.
-      return await Promise.race([client.invoke(agent, input, context, signal), aborted.promise]);
+      return await Promise.race([client.invoke(agent, input, { ...context, timeoutMs }, signal), aborted.promise]);
     } catch (error) {
       // The caller's abort wins over the deadline: the run is gone, so do not retry it.
       if (options.signal?.aborted) throw new AgentCallError(`call to agent ${agent.name} was cancelled`, false, 'cancelled');

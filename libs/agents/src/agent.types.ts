@@ -40,6 +40,18 @@ export interface InvocationContext {
    * budgets; an output's own `usage` field is read by the caller.
    */
   onUsage?: (usage: unknown) => void;
+  /** The call's time budget, set by the router (a worker job expires after it, even while its step is parked). */
+  timeoutMs?: number;
+  /** For `worker` agents: the labels and free resources a node needs to take this step. */
+  node?: NodeSelector;
+}
+
+/** What a step asks of the worker node that runs it (`node:` in a step). */
+export interface NodeSelector {
+  /** Every one must equal the node's label of that name. */
+  labels: Record<string, string>;
+  /** Amounts the node must have free (its reported resources minus its jobs' reservations). */
+  resources: Record<string, number>;
 }
 
 export interface AgentRef {

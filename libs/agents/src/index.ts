@@ -9,9 +9,10 @@ export {
   type AgentKind,
   type AgentRef,
   type InvocationContext,
+  type NodeSelector,
 } from './agent.types.js';
 export { BUILTIN_AGENT_NAMES, BUILTIN_PREFIX, isBuiltinName, type BuiltinAgentName } from './builtin-agents.js';
 export { HttpAgentClient } from './clients/http-agent.client.js';
 export { BuiltinAgentClient } from './clients/builtin-agent.client.js';
-export { WorkerAgentClient, type WorkerJobDispatcher } from './clients/worker-agent.client.js';
+export { WorkerAgentClient, WORKER_PENDING, pendingWorkerJobs, type WorkerJobDispatcher, type ParkOutcome } from './clients/worker-agent.client.js';
 export { toAgentResponse, type AgentResponse } from './http/agent-response.mapper.js';

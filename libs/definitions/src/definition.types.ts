@@ -117,6 +117,14 @@ export interface StepSpec {
   wait?: WaitSpec;
   /** Step ids referenced by this step's templates and expressions (upstream of it, or itself in a loop). */
   references: string[];
+  /** For a `worker` agent: what the node that takes the step must have (labels equal, resources free). */
+  node?: NodeSelectorSpec;
+}
+
+/** A step's `node:` (docs/nodes.md, node selection). */
+export interface NodeSelectorSpec {
+  labels: Record<string, string>;
+  resources: Record<string, number>;
 }
 
 /** A budget limit, named as users write it (and as errors and events name it). */

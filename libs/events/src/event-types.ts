@@ -104,10 +104,12 @@ export interface EventCatalogue {
   'step.skipped': StepOutcomeData & { error?: EventError; reason?: 'condition'; condition?: string; propagated?: boolean };
   'step.cancelled': Transition;
   'step.waiting': Transition & {
-    reason: 'approval' | 'child_run' | 'event';
+    reason: 'approval' | 'child_run' | 'event' | 'worker';
     childRunId?: string;
     approvalId?: string;
     kind?: string;
+    /** Worker jobs the step parked on (issue 15). */
+    jobIds?: string[];
     /** A wait step (issue 14): the event it waits for, the rendered match, since when, until when. */
     event?: string;
     match?: unknown;

@@ -1,10 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { BatonError, type FieldError } from '@baton/common';
-import type { Principal } from '@baton/identity';
+import { roleAllows, type Principal } from '@baton/identity';
+import { McpResources } from './mcp-resources.service.js';
 import { McpToolbox } from './mcp-toolbox.service.js';
-import type { McpTool } from './tools/mcp-tool.js';
+import type { McpTool, ToolContext } from './tools/mcp-tool.js';
 import { callerOf, mayUse } from './tools/tool-access.js';
 import { checkArguments } from './tools/tool-arguments.js';
 
@@ -19,24 +28,40 @@ export const SERVER_INFO = { name: 'baton', version: '0.1.0' };
 export class McpServerFactory {
   private readonly logger = new Logger('McpServer');
 
-  constructor(@Inject(McpToolbox) private readonly toolbox: McpToolbox) {}
+  constructor(
+    @Inject(McpToolbox) private readonly toolbox: McpToolbox,
+    @Inject(McpResources) private readonly resources: McpResources,
+  ) {}
 
   create(principal: Principal): Server {
     const server = new Server(SERVER_INFO, {
-      capabilities: { tools: { listChanged: false } },
-      instructions: 'Baton orchestrates multi-agent runs: list definitions, start a run, follow it with get_run, decide approvals.',
+      capabilities: { tools: { listChanged: false }, resources: { listChanged: false, subscribe: false } },
+      instructions:
+        'Baton orchestrates multi-agent runs: list definitions, start a run, follow it with wait_for_run (progress notifications) ' +
+        'or get_run, decide approvals, manage schedules, send messages. Runs and definitions are also resources (baton://runs/<id>).',
     });
     const caller = callerOf(principal);
     server.setRequestHandler(ListToolsRequestSchema, async () => ({
       tools: this.toolbox.tools.filter((tool) => mayUse(tool, principal)).map(describe),
     }));
-    server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await this.resources.list(principal) }));
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: 'anonymous' in principal || mayRead(principal) ? this.resources.templates : [] }));
+    server.setRequestHandler(ReadResourceRequestSchema, async (request) => this.resources.read(request.params.uri, principal));
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
       const tool = this.toolbox.find(request.params.name);
       if (!tool) return toolError(new BatonError('not_found', `no tool named ${request.params.name}`));
       if (!mayUse(tool, principal)) return toolError(refusal(tool, principal));
       try {
         const args = checkArguments(tool, request.params.arguments);
-        const structured = await tool.call(args, caller);
+        const progressToken = request.params._meta?.progressToken;
+        const context: ToolContext = {
+          signal: extra.signal,
+          progress: async (progress, total, message) => {
+            if (progressToken === undefined) return;
+            await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, ...(total !== undefined ? { total } : {}), message } });
+          },
+        };
+        const structured = await tool.call(args, caller, context);
         return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
       } catch (error) {
         if (error instanceof BatonError) return toolError(error);
@@ -46,6 +71,10 @@ export class McpServerFactory {
     });
     return server;
   }
+}
+
+function mayRead(principal: Principal): boolean {
+  return 'anonymous' in principal || roleAllows(principal.role, 'read');
 }
 
 function describe(tool: McpTool): Tool {

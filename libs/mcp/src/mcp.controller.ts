@@ -19,8 +19,9 @@ export class McpController {
   async post(@Req() request: Request, @Res() response: Response): Promise<void> {
     const server = this.servers.create(principalOf(request));
     // No session id generator: stateless mode, one transport per request as the SDK requires.
-    // JSON responses: no tool streams progress yet, so SSE would only add framing.
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    // Plain JSON answers, except for a call that asks for progress (a progressToken): that
+    // one is answered as an SSE stream carrying its notifications/progress, then its result.
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(request.body) });
     response.on('close', () => {
       void transport.close();
       void server.close();
@@ -44,6 +45,12 @@ export class McpController {
   remove(@Res() response: Response): void {
     methodNotAllowed(response);
   }
+}
+
+/** Whether the JSON-RPC body (or any message of a batch) asks for progress notifications. */
+function wantsProgress(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => typeof m === 'object' && m !== null && (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta?.progressToken !== undefined);
 }
 
 function methodNotAllowed(response: Response): void {

@@ -2,10 +2,11 @@ import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common'
 import { AgentsModule } from '@baton/agents';
 import { McpController } from './mcp.controller.js';
 import { McpServerFactory } from './mcp-server.factory.js';
+import { McpResources } from './mcp-resources.service.js';
 import { McpToolbox } from './mcp-toolbox.service.js';
 
 export interface McpModuleOptions {
-  /** Must provide the runs, approvals and definitions services (the app passes those modules). */
+  /** Must provide the runs, approvals, definitions, scheduler and messaging services (the app passes those modules). */
   imports: NonNullable<ModuleMetadata['imports']>;
 }
 
@@ -17,7 +18,7 @@ export class McpModule {
       module: McpModule,
       imports: [AgentsModule, ...options.imports],
       controllers: [McpController],
-      providers: [McpToolbox, McpServerFactory],
+      providers: [McpToolbox, McpResources, McpServerFactory],
     };
   }
 }

@@ -1,5 +1,7 @@
 export { MessagingModule, type MessagingModuleOptions } from './messaging.module.js';
 export { MessagingService, type SendMessageInput } from './messaging.service.js';
+export { InboxService } from './inbox.service.js';
+export { toMessageResponse, toInboxResponse, toEventResponse } from './http/message.presenter.js';
 export { MessageTypeService } from './message-type.service.js';
 export { ExternalEventsService } from './external-events.service.js';
 export {

@@ -73,7 +73,7 @@ export class MessagingModule {
         TriggerDispatcherService,
         { provide: MessagePolicy, useClass: options.policy ?? RoleTableMessagePolicy },
       ],
-      exports: [MessagingService, MessageTypeService, ExternalEventsService, EventWaitService],
+      exports: [MessagingService, MessageTypeService, ExternalEventsService, EventWaitService, InboxService],
     };
   }
 }

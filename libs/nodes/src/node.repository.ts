@@ -4,7 +4,7 @@ import type { NodeRegistration, NodeStatus, WorkerNode } from './node.types.js';
 
 const COLUMNS = `n.id::text as id, n.name, n.capabilities, n.labels, n.resources, n.max_jobs, n.status, n.config,
   n.config_version, n.config_ack_version, n.config_ack_at, n.config_ack_status, n.config_ack_error,
-  n.last_heartbeat_at, n.created_at,
+  n.last_heartbeat_at, n.created_at, extract(epoch from now() - n.last_heartbeat_at)::float8 as silent_seconds,
   (select count(*) from worker_jobs j where j.node_id = n.id and j.status = 'leased' and j.lease_expires_at > now())::int as in_flight`;
 
 /** The `worker_nodes` table: one statement per method. */
@@ -84,6 +84,7 @@ function toNode(row: Record<string, any>): WorkerNode {
     configVersion: row.config_version,
     configAck: { version: row.config_ack_version, at: row.config_ack_at ? new Date(row.config_ack_at) : null, status: row.config_ack_status, error: row.config_ack_error },
     lastHeartbeatAt: new Date(row.last_heartbeat_at),
+    silentSeconds: Number(row.silent_seconds),
     createdAt: new Date(row.created_at),
     inFlight: row.in_flight,
   };

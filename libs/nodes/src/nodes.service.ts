@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { BatonConfig, BatonError } from '@baton/common';
+import { BatonConfig, BatonError, type FieldError } from '@baton/common';
 import { NodeRepository } from './node.repository.js';
+import { RegistrationTokenRepository, type RegistrationToken } from './registration-token.repository.js';
 import type { NodeRegistration, WorkerNode } from './node.types.js';
 
 export const NODE_TOKEN_PREFIX = 'baton_node_';
@@ -14,21 +15,69 @@ export const NODE_TOKEN_PREFIX = 'baton_node_';
 export class NodesService {
   constructor(
     @Inject(NodeRepository) private readonly nodes: NodeRepository,
+    @Inject(RegistrationTokenRepository) private readonly registrationTokens: RegistrationTokenRepository,
     @Inject(BatonConfig) private readonly config: BatonConfig,
   ) {}
 
-  /** Registers a node presenting the registration token; returns it and its own token (shown once). */
+  /**
+   * Registers a node presenting a registration token; returns it and its own token (shown
+   * once). A named token's labels are added to the node's own (the token's win).
+   */
   async register(registrationToken: string | undefined, registration: NodeRegistration): Promise<{ node: WorkerNode; token: string }> {
-    this.checkRegistrationToken(registrationToken);
+    const named = await this.checkRegistrationToken(registrationToken);
     const token = NODE_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    return { node: await this.nodes.insert(registration, hashNodeToken(token)), token };
+    const labels = { ...registration.labels, ...(named?.labels ?? {}) };
+    return { node: withLiveness(await this.nodes.insert({ ...registration, labels }, hashNodeToken(token)), this.config), token };
   }
 
-  /** 401 unless `token` is the registration token (always, while registration is off). */
-  checkRegistrationToken(token: string | undefined): void {
+  /**
+   * 401 unless `token` is BATON_NODE_REGISTRATION_TOKEN or a named registration token (from
+   * the bootstrap file). Returns the named token it matched, null for the environment's.
+   */
+  async checkRegistrationToken(token: string | undefined): Promise<RegistrationToken | null> {
+    if (!token) throw new BatonError('unauthorized', 'a node registration token is required');
     const expected = this.config.nodeRegistrationToken;
-    if (!expected) throw new BatonError('unauthorized', 'node registration is off: set BATON_NODE_REGISTRATION_TOKEN');
-    if (!token || !sameSecret(token, expected)) throw new BatonError('unauthorized', 'invalid node registration token');
+    if (expected && sameSecret(token, expected)) return null;
+    const named = await this.registrationTokens.findByHash(hashNodeToken(token));
+    if (named) return named;
+    throw new BatonError('unauthorized', 'invalid node registration token');
+  }
+
+  /**
+   * Creates or updates a named registration token (the bootstrap file's
+   * `node_registration_tokens`): `{ name, sha256 | token_env, labels? }`, the secret given as
+   * its SHA-256 (hex) or as the name of an environment variable holding it (looked up in
+   * `env`). Only the hash is stored. Bad entries are a validation error naming each field.
+   */
+  seedRegistrationToken(entry: Record<string, unknown>, env: Record<string, string | undefined>): Promise<'created' | 'updated' | 'unchanged'> {
+    const errors: FieldError[] = [];
+    const name = typeof entry.name === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(entry.name) ? entry.name : undefined;
+    if (!name) errors.push({ path: 'name', message: 'is required: 1-128 letters, digits, "_", "." or "-"' });
+    for (const key of Object.keys(entry)) {
+      if (!['name', 'sha256', 'token_env', 'labels'].includes(key)) errors.push({ path: key, message: 'is not a field (name, sha256, token_env, labels)' });
+    }
+    let hash: string | undefined;
+    if ((entry.sha256 === undefined) === (entry.token_env === undefined)) {
+      errors.push({ path: 'sha256', message: 'give exactly one of sha256 (the token\'s SHA-256, hex) or token_env (a variable holding the token)' });
+    } else if (entry.sha256 !== undefined) {
+      if (typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(entry.sha256)) hash = entry.sha256.toLowerCase();
+      else errors.push({ path: 'sha256', message: 'must be 64 hex digits' });
+    } else {
+      const secret = typeof entry.token_env === 'string' ? env[entry.token_env] : undefined;
+      if (secret && secret.length >= 16) hash = hashNodeToken(secret);
+      else errors.push({ path: 'token_env', message: `must name an environment variable holding a token of at least 16 characters` });
+    }
+    const labels = entry.labels ?? {};
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels) || Object.values(labels).some((v) => typeof v !== 'string')) {
+      errors.push({ path: 'labels', message: 'must be a mapping of names to strings' });
+    }
+    if (errors.length > 0) throw BatonError.validation(errors);
+    return this.registrationTokens.upsert(name!, hash!, labels as Record<string, string>);
+  }
+
+  /** The named registration tokens (never their secrets). */
+  listRegistrationTokens(): Promise<RegistrationToken[]> {
+    return this.registrationTokens.list();
   }
 
   /** The node `id` if `token` is its token (and it was not removed); 401 otherwise. */
@@ -58,14 +107,15 @@ export class NodesService {
     await this.nodes.heartbeat(node.id);
   }
 
-  list(): Promise<WorkerNode[]> {
-    return this.nodes.list();
+  /** Every node not removed; one silent for a lease's length shows as `offline`. */
+  async list(): Promise<WorkerNode[]> {
+    return (await this.nodes.list()).map((node) => withLiveness(node, this.config));
   }
 
   async get(id: string): Promise<WorkerNode> {
     const node = await this.nodes.findById(id);
     if (!node || node.status === 'removed') throw BatonError.notFound('node', id);
-    return node;
+    return withLiveness(node, this.config);
   }
 
   /** An operator's new configuration: the version goes up, nodes see it on their next heartbeat. */
@@ -84,6 +134,20 @@ export class NodesService {
   async remove(id: string): Promise<void> {
     if (!(await this.nodes.setStatus(id, 'removed'))) throw BatonError.notFound('node', id);
   }
+}
+
+/**
+ * A node silent for twice its lease (and at least 5 s more than one) is `offline`: its
+ * leases ran out, so any node may claim its jobs. Derived, never stored: its next
+ * heartbeat makes it live again.
+ */
+export function offlineAfterSeconds(leaseSeconds: number): number {
+  return Math.max(2 * leaseSeconds, leaseSeconds + 5);
+}
+
+function withLiveness(node: WorkerNode, config: BatonConfig): WorkerNode {
+  const silent = node.status !== 'removed' && node.silentSeconds > offlineAfterSeconds(config.nodeLeaseSeconds);
+  return silent ? { ...node, status: 'offline', inFlight: 0 } : node;
 }
 
 export function hashNodeToken(token: string): string {

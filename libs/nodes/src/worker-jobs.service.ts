@@ -1,84 +1,107 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { AgentCallError, WorkerAgentClient, type Agent, type InvocationContext, type WorkerJobDispatcher } from '@baton/agents';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { AgentCallError, WORKER_PENDING, WorkerAgentClient, type Agent, type InvocationContext, type ParkOutcome, type WorkerJobDispatcher } from '@baton/agents';
 import { BatonConfig, BatonError } from '@baton/common';
-import { JobRepository } from './job.repository.js';
+import { Database, type Transaction } from '@baton/db';
+import { RunQueryService, StepTransitionsService } from '@baton/runs';
+import { JOBS_CHANNEL, JobRepository } from './job.repository.js';
 import type { WorkerJob, WorkerNode } from './node.types.js';
 import { Wakeups } from './wakeups.js';
 
-/** How often a waiting side looks again when no in-process signal came (another instance's work). */
+/** How often a long-polling claim looks again when no signal came (a lost NOTIFY, an expired lease). */
 const RECHECK_MS = 1000;
 export const MAX_CLAIM_WAIT_SECONDS = 60;
-/**
- * Abort reasons (libs/execution's `StopReason`, compared by value: that library stands above
- * this one) for which the step goes back to the queue with the same attempt: whoever
- * re-claims it must find the job as it is (perhaps leased, perhaps done), so it is kept.
- * Any other abort (the run stopped, the step timed out) cancels the job.
- */
-const HANDED_BACK = new Set<unknown>(['shutdown', 'lease_lost']);
 
 /**
- * The job queue between the engine and worker nodes. The engine's step executor calls a
- * `worker` agent through `WorkerAgentClient`, which lands in `dispatch`: the job is queued
- * (once per step attempt) and the call waits for a node to finish it. Nodes long-poll
- * `claim`, and `complete`/`fail` under the lease token they were given.
+ * The job queue between the engine and worker nodes. A `worker` agent's step lands in
+ * `dispatch` (through `WorkerAgentClient`): the job is queued once per step attempt and, if
+ * no node has finished it yet, the engine parks the step (`parkUnlessFinished`) instead of
+ * holding a slot. A node's `complete`/`fail`, under its lease token, wakes the step in the
+ * same transaction; the woken step calls `dispatch` again and finds the outcome.
  */
 @Injectable()
-export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit, OnModuleDestroy {
+export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('WorkerJobs');
-  /** Wakes long-polling claims when a job is queued here. */
+  /** Wakes long-polling claims when a job is queued (here, or on another instance through NOTIFY). */
   private readonly queued = new Wakeups<'any'>();
-  /** Wakes a waiting dispatch when its job is finished here. */
-  private readonly finished = new Wakeups<string>();
   /** Ends open long-polls at shutdown, so closing the server does not wait for them. */
   private readonly stopping = new AbortController();
+  private unlisten?: () => Promise<void>;
 
   constructor(
     @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(Database) private readonly db: Database,
     @Inject(BatonConfig) private readonly config: BatonConfig,
     @Inject(WorkerAgentClient) private readonly client: WorkerAgentClient,
+    @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
+    @Inject(RunQueryService) private readonly runs: RunQueryService,
   ) {}
 
   onModuleInit(): void {
     this.client.bind(this);
   }
 
-  onModuleDestroy(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // PGlite is one process: the in-process wake-up is all there is.
+    if (this.db.kind === 'postgres') this.unlisten = await this.db.listen(JOBS_CHANNEL, () => this.queued.wake('any'));
+  }
+
+  async onModuleDestroy(): Promise<void> {
     this.stopping.abort();
+    await this.unlisten?.().catch(() => undefined);
   }
 
   /**
-   * Queues the job of one step attempt (the same attempt re-claimed after a crash finds its
-   * job) and resolves with the output a node completed it with. A node's failure is an
-   * AgentCallError (retryable unless the node said otherwise); the caller's abort cancels the
-   * job, unless the step is only being handed back (see HANDED_BACK).
+   * Queues the job of one step attempt (a woken or re-claimed step finds its job) and returns
+   * the output if a node already completed it. A node's failure is an AgentCallError
+   * (retryable unless the node said otherwise); a job still with the nodes is a
+   * `WORKER_PENDING` error naming it, on which the engine parks the step.
    */
-  async dispatch(agent: Agent, input: unknown, context: InvocationContext, signal: AbortSignal): Promise<unknown> {
-    const key = `${context.stepId}:${context.attempt}:${context.itemIndex ?? '-'}`;
-    const job = await this.jobs.enqueue(key, agent.name, input, {
-      runId: context.runId,
-      stepKey: context.stepKey,
-      attempt: context.attempt,
-      ...(context.itemIndex !== undefined ? { itemIndex: context.itemIndex } : {}),
+  async dispatch(agent: Agent, input: unknown, context: InvocationContext, _signal: AbortSignal): Promise<unknown> {
+    const { job, created } = await this.jobs.enqueue({
+      key: `${context.stepId}:${context.attempt}:${context.itemIndex ?? '-'}`,
+      stepId: context.stepId,
+      agentName: agent.name,
+      input,
+      context: {
+        runId: context.runId,
+        stepKey: context.stepKey,
+        attempt: context.attempt,
+        ...(context.itemIndex !== undefined ? { itemIndex: context.itemIndex } : {}),
+      },
+      timeoutMs: context.timeoutMs ?? this.config.defaultStepTimeoutSeconds * 1000,
+      selector: context.node ?? { labels: {}, resources: {} },
     });
-    this.queued.wake('any');
-    try {
-      return outcomeOf(await this.untilFinished(job, signal));
-    } catch (error) {
-      if (signal.aborted && !HANDED_BACK.has(signal.reason)) await this.jobs.cancel(job.id).catch((e) => this.logger.warn(`could not cancel job ${job.id}: ${e}`));
-      throw error;
+    if (created) {
+      this.queued.wake('any');
+      if (this.db.kind === 'postgres') await this.jobs.notifyQueued().catch((e) => this.logger.warn(`could not notify other instances: ${e}`));
     }
+    return outcomeOf(job);
+  }
+
+  async parkUnlessFinished(jobIds: string[], park: (tx: Transaction) => Promise<boolean>): Promise<ParkOutcome> {
+    return this.db.transaction(async (tx) => {
+      // Any job still open will wake the step when it finishes; none open: read them now.
+      if ((await this.jobs.holdOpen(jobIds, tx)) === 0) return 'finished';
+      return (await park(tx)) ? 'parked' : 'lost';
+    });
   }
 
   /**
    * A job for `node` under a fresh lease, waiting up to `waitSeconds` for one to be queued.
-   * Null when none came (the node asks again) or the node is draining.
+   * Null when none came (the node asks again) or the node is draining. A job whose step has
+   * ended or moved to another attempt is cancelled on the way.
    */
   async claim(node: WorkerNode, waitSeconds: number, closed: AbortSignal): Promise<WorkerJob | null> {
     if (node.status !== 'active') return null;
     const signal = AbortSignal.any([closed, this.stopping.signal]);
     const deadline = Date.now() + Math.min(waitSeconds, MAX_CLAIM_WAIT_SECONDS) * 1000;
+    const self = { id: node.id, agents: node.capabilities, labels: node.labels, resources: node.resources, maxJobs: node.maxJobs };
     for (;;) {
-      const job = await this.jobs.claim(node.id, node.capabilities, node.maxJobs, this.config.nodeLeaseSeconds);
+      const job = await this.jobs.claim(self, this.config.nodeLeaseSeconds);
+      if (job && !(await this.isLive(job))) {
+        await this.jobs.cancel(job.id);
+        continue;
+      }
       if (job || signal.aborted || Date.now() >= deadline) return job;
       await this.queued.next('any', Math.min(RECHECK_MS, deadline - Date.now()), signal);
     }
@@ -98,11 +121,33 @@ export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit, OnM
     await this.finish(node, jobId, leaseToken, 'failed', null, error);
   }
 
+  /**
+   * The safety net run by `NodeSweeper` on every instance: jobs past their step's timeout
+   * fail, waking their steps. (A job whose lease ran out needs no sweep: `claim` takes it,
+   * and until another node does, its late holder may still complete it.)
+   */
+  async sweep(): Promise<{ expired: number }> {
+    const expired = await this.db.transaction(async (tx) => {
+      const jobs = await this.jobs.expire(100, tx);
+      for (const job of jobs) if (job.stepId) await this.transitions.wakeForWorker(tx, job.stepId);
+      return jobs.length;
+    });
+    return { expired };
+  }
+
+  private async isLive(job: WorkerJob): Promise<boolean> {
+    const attempt = Number(job.context.attempt);
+    return !job.stepId || !Number.isInteger(attempt) || this.runs.isOpenAttempt(job.stepId, attempt);
+  }
+
+  /** The job's outcome and the wake-up of its parked step commit together: a node's result is never lost between them. */
   private async finish(node: WorkerNode, jobId: string, leaseToken: string, status: 'completed' | 'failed', output: unknown, error: unknown): Promise<void> {
-    if (await this.jobs.finish(jobId, leaseToken, status, output, error)) {
-      this.finished.wake(jobId);
-      return;
-    }
+    const done = await this.db.transaction(async (tx) => {
+      const finished = await this.jobs.finish(jobId, leaseToken, status, output, error, tx);
+      if (finished?.stepId) await this.transitions.wakeForWorker(tx, finished.stepId);
+      return finished;
+    });
+    if (done) return;
     const job = await this.jobs.find(jobId);
     if (!job) throw BatonError.notFound('job', jobId);
     if (job.leaseToken !== leaseToken || job.nodeId !== node.id) {
@@ -110,21 +155,15 @@ export class WorkerJobsService implements WorkerJobDispatcher, OnModuleInit, OnM
     }
     throw new BatonError('conflict', `job ${jobId} is already ${job.status}`);
   }
-
-  private async untilFinished(job: WorkerJob, signal: AbortSignal): Promise<WorkerJob> {
-    for (;;) {
-      const current = await this.jobs.find(job.id);
-      if (!current) throw new AgentCallError(`worker job ${job.id} vanished`, true);
-      if (current.status === 'completed' || current.status === 'failed') return current;
-      if (current.status === 'cancelled') throw new AgentCallError(`worker job ${job.id} was cancelled`, false, 'cancelled');
-      if (signal.aborted) throw signal.reason;
-      await this.finished.next(job.id, RECHECK_MS, signal);
-    }
-  }
 }
 
+/** A finished job's outcome; an open one is the `WORKER_PENDING` signal to park the step. */
 function outcomeOf(job: WorkerJob): unknown {
   if (job.status === 'completed') return job.output;
+  if (job.status === 'queued' || job.status === 'leased') {
+    throw new AgentCallError(`waiting for a worker node to run job ${job.id}`, false, WORKER_PENDING, undefined, { jobIds: [job.id] });
+  }
+  if (job.status === 'cancelled') throw new AgentCallError(`worker job ${job.id} was cancelled`, true, 'cancelled');
   const error = job.error ?? { message: 'the node reported a failure', retryable: true };
-  throw new AgentCallError(`worker node failed job ${job.id}: ${error.message}`, error.retryable !== false, 'worker_failed');
+  throw new AgentCallError(`worker node failed job ${job.id}: ${error.message}`, error.retryable !== false, error.code ?? 'worker_failed');
 }

@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { BatonConfig, BatonError, canonicalJson, type FieldError } from '@baton/common';
+import { BatonConfig, BatonError, canonicalJson, sha256Hex, type FieldError } from '@baton/common';
 import { AgentRegistryService, type Agent, type RegisterAgentInput } from '@baton/agents';
 import { OrchestrationDefinitionService } from '@baton/definitions';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { NodesService } from '@baton/nodes';
+import { PolicyService } from '@baton/policy';
 import { ScheduleService } from '@baton/scheduler';
 import { WebhookSubscriptionService, normaliseEventPatterns } from '@baton/webhooks';
 import { BootstrapFileError, readBootstrapFile, type BootstrapFile } from './bootstrap-file.js';
@@ -10,8 +14,8 @@ import { BootstrapFileError, readBootstrapFile, type BootstrapFile } from './boo
 const WEBHOOK_TAG = 'bootstrap:';
 
 /**
- * Applies BATON_BOOTSTRAP_FILE at start-up: agents, definitions, webhooks, schedules, in
- * that order (definitions name agents, schedules name definitions). Idempotent: an unchanged entry is left alone, a
+ * Applies BATON_BOOTSTRAP_FILE at start-up: agents, definitions, webhooks, schedules, node
+ * registration tokens, in that order (definitions name agents, schedules name definitions). Idempotent: an unchanged entry is left alone, a
  * changed agent or schedule is updated, a changed webhook replaced, and a definition is
  * versioned (a different body under a stored version is an error). Any error stops start-up
  * with every problem found, each with the file and the field's path.
@@ -26,6 +30,8 @@ export class BootstrapFileService implements OnApplicationBootstrap {
     @Inject(AgentRegistryService) private readonly agents: AgentRegistryService,
     @Inject(WebhookSubscriptionService) private readonly webhooks: WebhookSubscriptionService,
     @Inject(ScheduleService) private readonly schedules: ScheduleService,
+    @Inject(NodesService) private readonly nodes: NodesService,
+    @Inject(PolicyService) private readonly policies: PolicyService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,8 +60,39 @@ export class BootstrapFileService implements OnApplicationBootstrap {
     await each('definitions', async (entry) => ((await this.definitions.register(entry)).created ? 'created' : 'unchanged'));
     await each('webhooks', (entry, at) => this.ensureWebhook(entry, at));
     await each('schedules', (entry, at) => this.schedules.ensure(entry, at));
+    // Issue 15: named node registration tokens (secrets by hash or by environment variable).
+    await each('node_registration_tokens', (entry) => this.nodes.seedRegistrationToken(entry, process.env));
+    // Last: a policy set that locked the file's own changes out would apply after them.
+    await each('policies', (entry, at) => this.ensurePolicy(entry, at, file));
     if (errors.length > 0) throw new BootstrapFileError(file, errors);
     return counts;
+  }
+
+  /**
+   * A Cedar policy set (`{ body | file, description? }`, a file relative to the bootstrap
+   * file): stored as a version and activated, unless it is the active one already. With
+   * several entries, the last one ends up active.
+   */
+  private async ensurePolicy(entry: Record<string, unknown>, at: string, bootstrapFile: string): Promise<'created' | 'updated' | 'unchanged'> {
+    const unknown = Object.keys(entry).filter((key) => !['body', 'file', 'description'].includes(key));
+    if (unknown.length > 0) throw BatonError.validation(unknown.map((key) => ({ path: `${at}.${key}`, message: 'is not a field (body, file, description)' })));
+    if ((typeof entry.body === 'string') === (typeof entry.file === 'string')) {
+      throw BatonError.validation([{ path: `${at}.body`, message: 'give exactly one of body (Cedar text) or file (a path)' }]);
+    }
+    let body = entry.body as string | undefined;
+    if (body === undefined) {
+      const path = resolve(dirname(bootstrapFile), entry.file as string);
+      try {
+        body = readFileSync(path, 'utf8');
+      } catch (error) {
+        throw BatonError.validation([{ path: `${at}.file`, message: `cannot be read: ${(error as Error).message}` }]);
+      }
+    }
+    if ((await this.policies.active()).hash === sha256Hex(body)) return 'unchanged';
+    const description = typeof entry.description === 'string' ? entry.description : `bootstrap file ${bootstrapFile}`;
+    const { version, created } = await this.policies.create({ body, description, createdBy: 'bootstrap', source: 'file' });
+    await this.policies.activate(version.version, 'bootstrap');
+    return created ? 'created' : 'updated';
   }
 
   /** Registers only when a field differs: registering always rewrites the row (and its updatedAt). */

@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import type { FieldError } from '@baton/common';
 
 /** The sections a bootstrap file may hold, each a list of entries in its API's own shape. */
-export const BOOTSTRAP_SECTIONS = ['definitions', 'agents', 'webhooks', 'schedules'] as const;
+export const BOOTSTRAP_SECTIONS = ['definitions', 'agents', 'webhooks', 'schedules', 'node_registration_tokens', 'policies'] as const;
 export type BootstrapSection = (typeof BOOTSTRAP_SECTIONS)[number];
 export type BootstrapFile = Record<BootstrapSection, Record<string, unknown>[]>;
 

@@ -1,9 +1,10 @@
 import { readCheckpoint } from './checkpoint-reader.js';
 import { readControlFlow, readPlan } from './control-flow-reader.js';
-import type { CachePolicy, CheckpointSpec, DefinitionRef, LoopSpec, StepType, WaitSpec } from '../definition.types.js';
+import type { CachePolicy, CheckpointSpec, DefinitionRef, LoopSpec, NodeSelectorSpec, StepType, WaitSpec } from '../definition.types.js';
 import type { PatternSpec } from '../pattern.types.js';
 import { PATTERN_STEP_KEYS, readPattern } from './pattern-reader.js';
 import { WAIT_STEP_KEYS, readWaitStep } from './wait-reader.js';
+import { readNodeSelector } from './node-selector-reader.js';
 import { parseTemplate, TemplateSyntaxError } from '../template/template-parser.js';
 import { scanTemplates, type FoundExpression, type TemplateScan } from '../template/template-scan.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
@@ -13,7 +14,7 @@ export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const STEP_KEYS = [
   'id', 'type', 'description', 'agent', 'capability', 'depends_on', 'input', 'prompt',
-  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint', 'when', 'loop', 'plan',
+  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint', 'when', 'loop', 'plan', 'node',
   ...PATTERN_STEP_KEYS,
   ...WAIT_STEP_KEYS,
 ] as const;
@@ -52,6 +53,7 @@ export interface ReadStep {
   plan?: string;
   pattern?: PatternSpec;
   wait?: WaitSpec;
+  node?: NodeSelectorSpec;
   /** Every template expression in input, prompt, for_each, checkpoint, plan and match, and the steps named by CEL, with its path. */
   expressions: FoundExpression[];
 }
@@ -136,9 +138,11 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
   onlyFor('checkpoint', 'checkpoint');
   for (const key of PATTERN_STEP_KEYS) onlyFor(key, 'pattern');
   for (const key of WAIT_STEP_KEYS) onlyFor(key, 'wait');
+  onlyFor('node', 'agent');
   if (type === 'pattern') {
     step.pattern = readPattern(obj, path, issues);
   } else if (type === 'agent') {
+    step.node = readNodeSelector(obj.node, child(path, 'node'), issues);
     step.agent = readString(obj, 'agent', path, issues, { required: false, maxLength: 200 });
     step.capability = readString(obj, 'capability', path, issues, { maxLength: 200 });
     if (obj.agent === undefined && obj.capability === undefined) {

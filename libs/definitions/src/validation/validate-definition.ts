@@ -183,5 +183,6 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
   }
   if (step.pattern !== undefined) spec.pattern = step.pattern;
   if (step.wait !== undefined) spec.wait = step.wait;
+  if (step.node !== undefined) spec.node = step.node;
   return spec;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentModeRouterService } from '@baton/agents';
+import { AgentCallError, AgentModeRouterService, WORKER_PENDING, pendingWorkerJobs } from '@baton/agents';
 import { renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
 import { RunBudgetService, StepProgressService, readUsage, type CacheOutcome, type ClaimedStep, type Usage } from '@baton/runs';
 import { stepCacheKey } from '../cache/cache-key.js';
@@ -69,8 +69,11 @@ export class AgentStep {
     if (!Array.isArray(items)) {
       throw new StepFailure(`for_each rendered to ${items === null ? 'null' : typeof items}, not a list`, false, 'invalid_for_each');
     }
-    // Which items are done, running or failed, told as events while the step runs.
+    // Which items are done, running or failed, told as events while the step runs. Items whose
+    // worker jobs are still with the nodes do not stop the others from being queued; the step
+    // parks on all of them at once (and is woken as each one finishes).
     const progress = new ItemProgress(items.length, (report) => this.progress.itemsProgressed(step, report));
+    const pending: string[] = [];
     let results: CallOutcome[];
     try {
       results = await mapWithLimit(items, FOR_EACH_PARALLELISM, async (value, index) => {
@@ -82,6 +85,11 @@ export class AgentStep {
           progress.finished(index);
           return outcome;
         } catch (error) {
+          const jobs = pendingWorkerJobs(error);
+          if (jobs) {
+            pending.push(...jobs);
+            return { output: null, hits: 0, calls: 0, key: null, storedAt: null };
+          }
           progress.finished(index, error);
           throw error;
         }
@@ -91,6 +99,9 @@ export class AgentStep {
       throw error;
     }
     await progress.close(false);
+    if (pending.length > 0) {
+      throw new AgentCallError(`waiting for worker nodes to run ${pending.length} item(s)`, false, WORKER_PENDING, undefined, { jobIds: pending });
+    }
     const hits = results.reduce((n, r) => n + r.hits, 0);
     const calls = results.reduce((n, r) => n + r.calls, 0);
     return {
@@ -127,7 +138,7 @@ export class AgentStep {
       const cached = await this.cache.get(key);
       if (cached) return { output: cached.output, hits: 1, calls: 0, key, storedAt: cached.storedAt };
     }
-    const output = await this.invoke(step, spec, input, signal, { itemIndex, prompt, reply });
+    const output = await this.invoke(step, spec, input, signal, { itemIndex, prompt, reply, ...(spec.node ? { node: spec.node } : {}) });
     if (!key) return { output, hits: 0, calls: 1, key: null, storedAt: null };
     const stored = await this.cache.put(key, output, definition.id, spec.id, spec.cache.ttlSeconds);
     return { output, hits: 0, calls: 1, key, storedAt: stored.storedAt };

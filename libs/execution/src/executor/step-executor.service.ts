@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AgentCallError } from '@baton/agents';
+import { AgentCallError, WorkerAgentClient, pendingWorkerJobs } from '@baton/agents';
 import { isDatabaseUnavailable } from '@baton/db';
 import { OrchestrationDefinitionService, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
 import { BudgetExceededError, RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
@@ -38,6 +38,7 @@ export class OrchestrationStepExecutorService {
     // Budgets (issue 9): admission at the start, on_exceed when a call is refused.
     @Inject(BudgetGuard) private readonly budget: BudgetGuard,
     @Inject(WaitStep) private readonly waits: WaitStep,
+    @Inject(WorkerAgentClient) private readonly workers: WorkerAgentClient,
   ) {}
 
   /** `signal` aborts the agent call (run cancelled, lease lost, shutdown). */
@@ -82,10 +83,22 @@ export class OrchestrationStepExecutorService {
       // keeps the claim and runs the step again once the database is back.
       if (isDatabaseUnavailable(error)) throw error;
       if (error instanceof BudgetExceededError) return void (await this.budget.onExceeded(step, error));
+      const jobs = pendingWorkerJobs(error);
+      if (jobs) return await this.parkOnWorkers(step, jobs, signal);
       const question = agentQuestion(error);
       if (question && !spec.forEach) return void (await this.checkpoints.askForAgentInput(step, spec.agent ?? spec.capability ?? 'agent', question));
       await this.onFailure(step, spec, error, input);
     }
+  }
+
+  /**
+   * The step's worker jobs are with the nodes: park it (no slot, no lease) until one
+   * finishes. A job finished just now cannot be missed: the park holds the open jobs, and if
+   * none is open the step runs again at once and reads the outcomes.
+   */
+  private async parkOnWorkers(step: ClaimedStep, jobIds: string[], signal: AbortSignal): Promise<void> {
+    const outcome = await this.workers.parkUnlessFinished(jobIds, (tx) => this.transitions.parkForWorker(step, { jobIds }, tx));
+    if (outcome === 'finished' && !signal.aborted) await this.execute(step, signal);
   }
 
   /** Retry with backoff while attempts remain; then skip, escalate to a person, or fail. */

@@ -24,5 +24,16 @@ export interface McpTool {
   inputSchema: JsonSchema;
   outputSchema: JsonSchema;
   /** `args` has passed `inputSchema`; returns the structured result. */
-  call(args: Record<string, any>, caller: ToolCaller): Promise<Record<string, unknown>>;
+  call(args: Record<string, any>, caller: ToolCaller, context: ToolContext): Promise<Record<string, unknown>>;
+}
+
+/** What a call may use besides its arguments. */
+export interface ToolContext {
+  /** Aborted when the client goes away or cancels the request. */
+  signal: AbortSignal;
+  /**
+   * Reports progress as an MCP `notifications/progress`, when the client asked for it (a
+   * `progressToken` in the request's `_meta`); otherwise does nothing.
+   */
+  progress(progress: number, total: number | undefined, message: string): Promise<void>;
 }

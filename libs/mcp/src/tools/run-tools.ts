@@ -3,11 +3,12 @@ import {
   RunControlService,
   RunQueryService,
   RUN_STATUSES,
+  isTerminalRun,
   type Run,
   presentRun,
   presentRunWithSteps,
 } from '@baton/runs';
-import type { McpTool, ToolCaller } from './mcp-tool.js';
+import type { McpTool, ToolCaller, ToolContext } from './mcp-tool.js';
 import { CURSOR_OUT, LIST, OBJECT, args, cursor, limit, result, text, uuid } from './schemas.js';
 
 const RUN_OUT = result({ run: OBJECT });
@@ -71,6 +72,21 @@ export function runTools(factory: OrchestrationRunFactoryService, query: RunQuer
         return { runs: page.runs.map(presentRun), nextCursor: page.nextCursor ?? null };
       },
     },
+    {
+      name: 'wait_for_run',
+      title: 'Wait for a run',
+      description:
+        'Waits until a run is finished (completed, failed, cancelled) or waits for a person (waiting), at most timeoutSeconds ' +
+        '(default 60), and returns it. A client that sends a progressToken gets notifications/progress as steps finish ' +
+        '(progress = steps done, total = steps).',
+      permissions: ['read'],
+      inputSchema: args({ runId, timeoutSeconds: { type: 'integer', minimum: 1, maximum: 300 } }, ['runId']),
+      outputSchema: result({ run: OBJECT, settled: { type: 'boolean' } }),
+      async call(a, _caller, context) {
+        const settled = await followRun(query, a.runId, (a.timeoutSeconds ?? 60) * 1000, context);
+        return { ...(await withSteps(a.runId)), settled };
+      },
+    },
     steer('cancel_run', 'Cancel a run', 'Cancels a run and its unfinished steps.', async (a, caller) => control.cancel(a.runId, caller.actor)),
     steer('pause_run', 'Pause a run', 'Pauses a run: running steps finish, no new step starts.', async (a, caller) => control.pause(a.runId, caller.actor)),
     steer('resume_run', 'Resume a run', 'Resumes a paused run.', async (a, caller) => control.resume(a.runId, caller.actor)),
@@ -87,6 +103,28 @@ export function runTools(factory: OrchestrationRunFactoryService, query: RunQuer
       },
     },
   ];
+}
+
+/** How often a waiting tool reads the run again (any instance may be running it, so the database is the source). */
+const FOLLOW_POLL_MS = 250;
+
+/**
+ * Reads the run until it is settled (terminal, or waiting for a person), the time is up or
+ * the client went away; reports each change of steps done as progress. True when settled.
+ */
+async function followRun(query: RunQueryService, id: string, timeoutMs: number, context: ToolContext): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let reported = -1;
+  for (;;) {
+    const run = await query.getRun(id);
+    if (run.stepsDone !== reported) {
+      reported = run.stepsDone;
+      await context.progress(run.stepsDone, run.stepsTotal, `${run.stepsDone} of ${run.stepsTotal} steps done; run ${run.status}`);
+    }
+    if (isTerminalRun(run.status) || run.status === 'waiting') return true;
+    if (Date.now() >= deadline || context.signal.aborted) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(FOLLOW_POLL_MS, Math.max(0, deadline - Date.now()))));
+  }
 }
 
 /** cancel, pause, resume: one run id in, the run out; the run service checks the caller. */

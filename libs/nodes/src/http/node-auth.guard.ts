@@ -32,8 +32,8 @@ export class NodeAuthGuard implements CanActivate {
 export class RegistrationGuard implements CanActivate {
   constructor(@Inject(NodesService) private readonly nodes: NodesService) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    this.nodes.checkRegistrationToken(bearerOf(context.switchToHttp().getRequest<Request>()));
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    await this.nodes.checkRegistrationToken(bearerOf(context.switchToHttp().getRequest<Request>()));
     return true;
   }
 }

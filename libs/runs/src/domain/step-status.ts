@@ -6,7 +6,7 @@ import { stateMachine } from '@baton/common';
  *
  *   pending (dependencies unmet) → queued → running → completed | failed | skipped | cancelled
  *   running → queued (retry after backoff, or a lost lease recovered)
- *   running → waiting (child run, human checkpoint) → queued (woken) → running
+ *   running → waiting (child run, human checkpoint, worker node's job) → queued (woken) → running
  *   failed | cancelled → queued | pending (an operator retries the run)
  */
 export type StepStatus =
@@ -75,7 +75,7 @@ export const STEP_MOVES = {
   iterate: move(['queued'], ['running']),
   /** Its lease ran out, or its process handed it back at shutdown. */
   recover: move(['queued'], ['running']),
-  /** It waits for a child run or a person; the slot is released. */
+  /** It waits for a child run, a person or a worker node; the slot is released. */
   park: move(['waiting'], ['running']),
   /** What it waited for happened. */
   wake: move(['queued'], ['waiting']),

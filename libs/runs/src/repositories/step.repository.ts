@@ -212,16 +212,25 @@ export class StepRepository {
     return rows[0] ? { runId: rows[0].run_id, key: rows[0].step_key } : null;
   }
 
-  /** running → waiting (child run or checkpoint); the slot is released. */
-  async markWaiting(id: string, token: number, childRunId: string | null, tx: Queryable): Promise<boolean> {
+  /** running → waiting (child run, checkpoint, or a worker node's job: `kind` 'worker'); the slot is released. */
+  async markWaiting(id: string, token: number, childRunId: string | null, tx: Queryable, kind: 'worker' | null = null): Promise<boolean> {
     const { rowCount } = await tx.query(
       `update orchestration_steps
-          set status = 'waiting', child_run_id = coalesce($3::uuid, child_run_id),
+          set status = 'waiting', child_run_id = coalesce($3::uuid, child_run_id), wait_kind = $5::text,
               lease_owner = null, lease_expires_at = null, updated_at = now()
         where id = $1::uuid and lease_token = $2::bigint and status = any($4::text[])`,
-      [id, token, childRunId, STEP_MOVES.park.from],
+      [id, token, childRunId, STEP_MOVES.park.from, kind],
     );
     return rowCount > 0;
+  }
+
+  /** Whether the step is open (not finished) in `attempt`: a worker job of another attempt or a finished step is stale. */
+  async isOpenAttempt(id: string, attempt: number): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `select 1 from orchestration_steps where id = $1::uuid and attempt = $2::int and status in ('queued', 'running', 'waiting')`,
+      [id, attempt],
+    );
+    return rows.length > 0;
   }
 
   /** waiting → queued, to be claimed again and carry on from `reason`. */
@@ -247,11 +256,11 @@ export class StepRepository {
     return rowCount > 0;
   }
 
-  /** Steps of a run waiting for a person (waiting without a child run). */
+  /** Steps of a run waiting for a person (waiting without a child run, and not for a worker node). */
   async countApprovalWaits(runId: string, tx: Queryable): Promise<number> {
     const { rows } = await tx.query<{ n: number }>(
       `select count(*)::int as n from orchestration_steps
-        where run_id = $1::uuid and status = 'waiting' and child_run_id is null`,
+        where run_id = $1::uuid and status = 'waiting' and child_run_id is null and wait_kind is null`,
       [runId],
     );
     return rows[0]?.n ?? 0;

@@ -57,6 +57,11 @@ export class RunQueryService {
     return run;
   }
 
+  /** Whether a step is still open in `attempt` (a worker node's job for it is worth running). */
+  isOpenAttempt(stepId: string, attempt: number): Promise<boolean> {
+    return this.steps.isOpenAttempt(stepId, attempt);
+  }
+
   /** Outputs, statuses (and iterations of loops) of named steps of a run: what a step's templates and conditions read. */
   upstreamOutputs(runId: string, keys: string[]): Promise<Map<string, UpstreamStep>> {
     return this.steps.outputs(runId, keys);

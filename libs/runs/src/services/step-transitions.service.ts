@@ -149,6 +149,19 @@ export class StepTransitionsService {
   }
 
   /**
+   * The step's worker jobs are with the nodes: it waits without a slot or a lease, and the
+   * run stays `running` (nobody has to act). Runs in the caller's transaction, which holds
+   * the jobs open (libs/nodes `parkUnlessFinished`), so no completion slips in between.
+   */
+  async parkForWorker(step: ClaimedStep, data: { jobIds: string[] }, tx: Transaction): Promise<boolean> {
+    if (!(await this.steps.markWaiting(step.id, step.token, null, tx, 'worker'))) return false;
+    await this.events.append(tx, [
+      { runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'worker', jobIds: data.jobIds, from: 'running', to: 'waiting' } },
+    ]);
+    return true;
+  }
+
+  /**
    * Wakes a step that waited for an event, inside the transaction that stored the event (or
    * timed the wait out): the next claim continues the attempt and reads the wait's outcome.
    * False when the step is not waiting (never parked yet, or its run ended meanwhile).
@@ -160,6 +173,19 @@ export class StepTransitionsService {
       const run = await this.runs.transition(runId, RUN_MOVES.resumeDecided, tx);
       if (run) await this.events.append(tx, [{ runId, type: 'run.resumed', data: { reason, from: run.from, to: run.run.status } }]);
     }
+    await this.lifecycle.signalWork(tx);
+    return true;
+  }
+
+  /**
+   * A worker job of the step finished: if the step is parked, it goes back to the queue to
+   * read the outcome, continuing its attempt. In the transaction that finished the job, so
+   * the wake is exactly as durable as the result; `pg_notify` reaches every instance.
+   * False when the step is not parked (still running its dispatch, or ended).
+   */
+  async wakeForWorker(tx: Transaction, stepId: string): Promise<boolean> {
+    const woken = await this.steps.wake(stepId, 'worker_job', tx);
+    if (!woken) return false;
     await this.lifecycle.signalWork(tx);
     return true;
   }
