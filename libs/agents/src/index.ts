@@ -8,6 +8,7 @@ export {
   type AgentClient,
   type AgentKind,
   type AgentRef,
+  type BreakerSettings,
   type InvocationContext,
 } from './agent.types.js';
 export { BUILTIN_AGENT_NAMES, BUILTIN_PREFIX, isBuiltinName, type BuiltinAgentName } from './builtin-agents.js';

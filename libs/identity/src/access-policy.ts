@@ -48,6 +48,7 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/agents/:name', access: 'read' },
     { method: 'POST', pattern: '/api/v1/agents', access: 'agent.create' },
     { method: 'DELETE', pattern: '/api/v1/agents/:name', access: 'agent.delete' },
+    { method: 'POST', pattern: '/api/v1/agents/:name/breaker/reset', access: 'agent.breaker.reset' },
     // Runs: agents submit, operators steer
     { method: 'GET', pattern: '/api/v1/runs', access: 'read' },
     { method: 'GET', pattern: '/api/v1/runs/:id', access: 'read' },

@@ -1,9 +1,11 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { EventsModule } from '@baton/events';
 import { RunsController } from './http/runs.controller.js';
+import { AgentWaitRepository } from './repositories/agent-wait.repository.js';
 import { RunRepository } from './repositories/run.repository.js';
 import { StepLeaseRepository } from './repositories/step-lease.repository.js';
 import { StepRepository } from './repositories/step.repository.js';
+import { AgentWaitService } from './services/agent-wait.service.js';
 import { OrchestrationRunFactoryService } from './services/run-factory.service.js';
 import { RunControlService } from './services/run-control.service.js';
 import { RunLifecycleService } from './services/run-lifecycle.service.js';
@@ -17,6 +19,7 @@ const exported = [
   RunControlService,
   StepTransitionsService,
   StepLeaseService,
+  AgentWaitService,
 ];
 
 /**
@@ -30,7 +33,7 @@ export class RunsModule {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
       controllers: [RunsController],
-      providers: [RunRepository, StepRepository, StepLeaseRepository, RunLifecycleService, ...exported],
+      providers: [RunRepository, StepRepository, AgentWaitRepository, StepLeaseRepository, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

@@ -55,6 +55,7 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/agents/:name', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/agents', allowed: ADMIN, owner: 'any' },
   { method: 'DELETE', pattern: '/api/v1/agents/:name', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/agents/:name/breaker/reset', allowed: CONTROL, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/runs', allowed: READ, owner: 'own' },
   { method: 'GET', pattern: '/api/v1/runs/:id', allowed: READ, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs', allowed: SUBMIT, owner: 'own' },

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentModeRouterService } from '@baton/agents';
+import { AgentModeRouterService, isBuiltinName } from '@baton/agents';
 import { renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
 import type { CacheOutcome, ClaimedStep } from '@baton/runs';
 import { stepCacheKey } from '../cache/cache-key.js';
+import { AgentBreakerService } from '../breakers/agent-breaker.service.js';
 import { StepCacheService } from '../cache/step-cache.service.js';
 import { mapWithLimit } from './map-with-limit.js';
 import { StepFailure } from './step-failure.js';
@@ -39,6 +40,7 @@ export class AgentStep {
   constructor(
     @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
     @Inject(StepCacheService) private readonly cache: StepCacheService,
+    @Inject(AgentBreakerService) private readonly breakers: AgentBreakerService,
   ) {}
 
   async run(
@@ -107,15 +109,39 @@ export class AgentStep {
       const cached = await this.cache.get(key);
       if (cached) return { output: cached.output, hits: 1, calls: 0, key, storedAt: cached.storedAt };
     }
-    const output = await this.router.invoke(
-      { agent: spec.agent, capability: spec.capability },
-      input,
-      { runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, itemIndex, prompt, reply },
-      { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
-    );
+    const output = await this.invoke(step, spec, input, signal, { itemIndex, prompt, reply });
     if (!key) return { output, hits: 0, calls: 1, key: null, storedAt: null };
     const stored = await this.cache.put(key, output, definition.id, spec.id, spec.cache.ttlSeconds);
     return { output, hits: 0, calls: 1, key, storedAt: stored.storedAt };
+  }
+
+  /**
+   * Calls the agent chosen at the claim (`servedBy`: the named agent, or the one picked for
+   * the capability) and tells its circuit breaker how the call went. Built-ins have none.
+   */
+  private async invoke(
+    step: ClaimedStep,
+    spec: StepSpec,
+    input: unknown,
+    signal: AbortSignal,
+    extra: { itemIndex?: number; prompt?: string; reply?: AgentReply },
+  ): Promise<unknown> {
+    const agent = step.servedBy ?? spec.agent;
+    const ref = agent ? { agent } : { capability: spec.capability };
+    const guarded = agent && !isBuiltinName(agent) ? agent : null;
+    try {
+      const output = await this.router.invoke(
+        ref,
+        input,
+        { runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, ...extra },
+        { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
+      );
+      if (guarded) await this.breakers.recordSuccess(guarded);
+      return output;
+    } catch (error) {
+      if (guarded && !signal.aborted) await this.breakers.recordFailure(guarded, error);
+      throw error;
+    }
   }
 }
 

@@ -65,7 +65,12 @@ export interface Step {
   position: number;
   type: string;
   agent: string | null;
+  capability: string | null;
+  /** The agent that served the last claim (null before the first claim, and for steps without an agent). */
+  servedBy: string | null;
   status: StepStatus;
+  /** Why a waiting step waits, when not for a child run or a person (`breaker_open`). */
+  waitReason: string | null;
   dependsOn: string[];
   attempt: number;
   maxAttempts: number;
@@ -98,6 +103,10 @@ export interface ClaimedStep {
   key: string;
   type: string;
   agent: string | null;
+  /** The capability the definition asks for, when it names no agent. */
+  capability: string | null;
+  /** The agent chosen at the claim (the named agent, or one having the capability). */
+  servedBy: string | null;
   attempt: number;
   maxAttempts: number;
   /** Fencing token: every write about this execution must carry it. */

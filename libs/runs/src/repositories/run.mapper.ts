@@ -7,7 +7,7 @@ export const RUN_COLUMNS = `id, definition_id, definition_name, definition_versi
   error, metadata, execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total,
   steps_done, created_at, started_at, finished_at, updated_at, submitted_by`;
 
-export const STEP_COLUMNS = `id, run_id, step_key, position, type, agent, status, depends_on, attempt, max_attempts,
+export const STEP_COLUMNS = `id, run_id, step_key, position, type, agent, capability, served_by, wait_reason, status, depends_on, attempt, max_attempts,
   input, output, error, available_at, lease_owner, lease_expires_at, lease_recoveries, cache_key, cache_hit,
   cache_hits, cache_stored_at, child_run_id, created_at, queued_at, started_at, finished_at`;
 
@@ -43,6 +43,9 @@ export interface StepRow {
   position: number;
   type: string;
   agent: string | null;
+  capability: string | null;
+  served_by: string | null;
+  wait_reason: string | null;
   status: string;
   depends_on: string[];
   attempt: number;
@@ -100,6 +103,9 @@ export function toStep(row: StepRow): Step {
     position: row.position,
     type: row.type,
     agent: row.agent,
+    capability: row.capability,
+    servedBy: row.served_by,
+    waitReason: row.wait_reason,
     status: row.status as StepStatus,
     dependsOn: row.depends_on ?? [],
     attempt: row.attempt,

@@ -96,7 +96,8 @@ describe.each(testDatabaseKinds())('status guards in SQL on %s', (kind) => {
     ['wake', 'queued', ({ stepId }) => database.db.transaction((tx) => steps.wake(stepId, 'x', tx)), STEP_MOVES.wake.from],
     ['cancel open', 'cancelled', ({ runId }) => database.db.transaction((tx) => steps.cancelOpen(runId, tx)), STEP_MOVES.cancel.from],
     ['reopen', 'queued', ({ runId }) => database.db.transaction((tx) => steps.reopen(runId, tx)), STEP_MOVES.reopen.from],
-    ['claim', 'running', ({ stepId }) => database.db.transaction((tx) => leases.claim([stepId], 'me', 30, tx)), STEP_MOVES.claim.from],
+    ['claim', 'running', ({ stepId }) => database.db.transaction((tx) => leases.claim([{ id: stepId, servedBy: null }], 'me', 30, tx)), STEP_MOVES.claim.from],
+    ['park for an agent', 'waiting', ({ stepId }) => database.db.transaction((tx) => leases.parkForAgent([stepId], tx)), STEP_MOVES.parkForAgent.from],
     ['recover expired', 'queued', () => database.db.transaction((tx) => leases.recoverExpired(5, tx)), STEP_MOVES.recover.from],
     ['release at shutdown', 'queued', ({ stepId }) => leases.release(stepId, 1), STEP_MOVES.recover.from],
   ];

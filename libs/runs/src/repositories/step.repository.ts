@@ -9,6 +9,7 @@ export interface NewStep {
   position: number;
   type: string;
   agent: string | null;
+  capability?: string | null;
   dependsOn: string[];
   dependents: string[];
   isSink: boolean;
@@ -36,21 +37,22 @@ export class StepRepository {
       position: s.position,
       type: s.type,
       agent: s.agent,
+      capability: s.capability ?? null,
       depends_on: s.dependsOn,
       dependents: s.dependents,
       is_sink: s.isSink,
       max_attempts: s.maxAttempts,
     }));
     await tx.query(
-      `insert into orchestration_steps (run_id, step_key, position, type, agent, status, depends_on, dependents,
+      `insert into orchestration_steps (run_id, step_key, position, type, agent, capability, status, depends_on, dependents,
          deps_remaining, is_sink, max_attempts, attempt_budget, queued_at)
-       select $1::uuid, s.step_key, s.position, s.type, s.agent,
+       select $1::uuid, s.step_key, s.position, s.type, s.agent, s.capability,
               case when jsonb_array_length(s.depends_on) = 0 then 'queued' else 'pending' end,
               array(select jsonb_array_elements_text(s.depends_on)),
               array(select jsonb_array_elements_text(s.dependents)),
               jsonb_array_length(s.depends_on), s.is_sink, s.max_attempts, s.max_attempts,
               case when jsonb_array_length(s.depends_on) = 0 then now() end
-         from jsonb_to_recordset($2::jsonb) as s(step_key text, position int, type text, agent text,
+         from jsonb_to_recordset($2::jsonb) as s(step_key text, position int, type text, agent text, capability text,
               depends_on jsonb, dependents jsonb, is_sink boolean, max_attempts int)`,
       [runId, JSON.stringify(payload)],
     );
@@ -201,11 +203,11 @@ export class StepRepository {
     return rows[0] ? { runId: rows[0].run_id, key: rows[0].step_key } : null;
   }
 
-  /** Steps of a run waiting for a person (waiting without a child run). */
+  /** Steps of a run waiting for a person (waiting without a child run, and not for an agent's breaker). */
   async countApprovalWaits(runId: string, tx: Queryable): Promise<number> {
     const { rows } = await tx.query<{ n: number }>(
       `select count(*)::int as n from orchestration_steps
-        where run_id = $1::uuid and status = 'waiting' and child_run_id is null`,
+        where run_id = $1::uuid and status = 'waiting' and child_run_id is null and wait_reason is null`,
       [runId],
     );
     return rows[0]?.n ?? 0;

@@ -223,6 +223,7 @@ function stepRows(definition: Definition): NewStep[] {
     position,
     type: step.type,
     agent: step.agent ?? null,
+    capability: step.agent ? null : (step.capability ?? null),
     dependsOn: step.dependsOn,
     dependents: dependents.get(step.id) ?? [],
     isSink: !dependents.has(step.id),
