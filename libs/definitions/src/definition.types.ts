@@ -78,6 +78,8 @@ export interface ExecutionSettings {
   caching: CachePolicy & { steps: Record<string, Partial<CachePolicy>> };
   /** `orchestration.error_handling.rollback`, kept as hints. */
   rollback?: unknown;
+  /** `orchestration.timeout_seconds`: the run's deadline after creation (issue 12). */
+  timeoutSeconds?: number;
 }
 
 export type DefinitionSource = 'saved' | 'inline';

@@ -53,6 +53,10 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/runs', access: 'read' },
     { method: 'GET', pattern: '/api/v1/runs/:id', access: 'read' },
     { method: 'POST', pattern: '/api/v1/runs', access: 'run.create' },
+    // Dead letters (issue 12): failed steps across runs; bulk retry is steering, like one retry
+    { method: 'POST', pattern: '/api/v1/runs/retry', access: 'step.retry' },
+    { method: 'GET', pattern: '/api/v1/steps', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/steps/retry', access: 'step.retry' },
     { method: 'POST', pattern: '/api/v1/runs/:id/cancel', access: 'run.cancel' },
     { method: 'POST', pattern: '/api/v1/runs/:id/pause', access: 'run.pause' },
     { method: 'POST', pattern: '/api/v1/runs/:id/resume', access: 'run.resume' },

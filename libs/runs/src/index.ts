@@ -5,6 +5,7 @@ export { RunControlService } from './services/run-control.service.js';
 export { assertMayControlRun, type RunActor } from './domain/run-actor.js';
 export { StepTransitionsService, type Completion } from './services/step-transitions.service.js';
 export { StepLeaseService, type ClaimLimits } from './services/step-lease.service.js';
+export { RunLimitsService, RUN_TIMEOUT } from './services/run-limits.service.js';
 export { AgentWaitService, AGENT_UNAVAILABLE } from './services/agent-wait.service.js';
 export { chooseClaims, type AgentPlan, type ClaimCandidate, type ClaimChoice } from './domain/agent-choice.js';
 export { presentRun, presentRunWithSteps, presentStep } from './http/run.presenter.js';

@@ -1,7 +1,11 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { EventsModule } from '@baton/events';
+import { DeadLettersController } from './http/dead-letters.controller.js';
 import { RunsController } from './http/runs.controller.js';
+import { DeadLetterRepository } from './repositories/dead-letter.repository.js';
+import { DeadLetterService } from './services/dead-letter.service.js';
 import { AgentWaitRepository } from './repositories/agent-wait.repository.js';
+import { RunLimitsRepository } from './repositories/run-limits.repository.js';
 import { RunRepository } from './repositories/run.repository.js';
 import { StepLeaseRepository } from './repositories/step-lease.repository.js';
 import { StepRepository } from './repositories/step.repository.js';
@@ -9,6 +13,7 @@ import { AgentWaitService } from './services/agent-wait.service.js';
 import { OrchestrationRunFactoryService } from './services/run-factory.service.js';
 import { RunControlService } from './services/run-control.service.js';
 import { RunLifecycleService } from './services/run-lifecycle.service.js';
+import { RunLimitsService } from './services/run-limits.service.js';
 import { RunQueryService } from './services/run-query.service.js';
 import { StepLeaseService } from './services/step-lease.service.js';
 import { StepTransitionsService } from './services/step-transitions.service.js';
@@ -20,6 +25,7 @@ const exported = [
   StepTransitionsService,
   StepLeaseService,
   AgentWaitService,
+  RunLimitsService,
 ];
 
 /**
@@ -32,8 +38,8 @@ export class RunsModule {
     return {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
-      controllers: [RunsController],
-      providers: [RunRepository, StepRepository, AgentWaitRepository, StepLeaseRepository, RunLifecycleService, ...exported],
+      controllers: [RunsController, DeadLettersController],
+      providers: [RunRepository, StepRepository, AgentWaitRepository, RunLimitsRepository, DeadLetterRepository, DeadLetterService, StepLeaseRepository, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

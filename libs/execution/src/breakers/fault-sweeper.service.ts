@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { BatonConfig } from '@baton/common';
 import { isDatabaseUnavailable } from '@baton/db';
-import { AgentWaitService } from '@baton/runs';
+import { AgentWaitService, RunLimitsService } from '@baton/runs';
 import { AgentBreakerService } from './agent-breaker.service.js';
 
 /** Parked steps are also woken this often, so a newly registered agent picks up waiting capability steps. */
@@ -10,7 +10,8 @@ const SAFETY_WAKE_MS = 60_000;
 /**
  * The durable timers of fault tolerance, on every instance, every BATON_FAULT_SWEEP_MS:
  * open breakers whose wait is over become half-open and the steps parked behind them go
- * back to the queue; steps parked longer than AGENT_ALLOCATION_TIMEOUT_SECONDS fail. All
+ * back to the queue; steps parked longer than AGENT_ALLOCATION_TIMEOUT_SECONDS fail; runs
+ * past their deadline are cancelled (`run_timeout`) with their open steps and child runs. All
  * state is in rows, so a restart loses nothing and instances do not collide (each
  * statement moves a row once).
  */
@@ -25,6 +26,7 @@ export class FaultSweeper implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(BatonConfig) private readonly config: BatonConfig,
     @Inject(AgentBreakerService) private readonly breakers: AgentBreakerService,
     @Inject(AgentWaitService) private readonly waits: AgentWaitService,
+    @Inject(RunLimitsService) private readonly limits: RunLimitsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -49,6 +51,7 @@ export class FaultSweeper implements OnApplicationBootstrap, OnApplicationShutdo
         await this.waits.wakeAll();
       }
       await this.waits.failExpired(this.config.agentAllocationTimeoutSeconds);
+      await this.limits.cancelOverdue();
     } catch (error) {
       if (!isDatabaseUnavailable(error)) this.logger.warn(`fault sweep failed: ${(error as Error).message}`);
     }

@@ -150,6 +150,7 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
           capacity,
           globalMax: this.config.maxConcurrency,
           agentPlan: (agents, capabilities) => this.planner.plan(agents, capabilities),
+          maxConcurrentWorkflows: this.config.maxConcurrentWorkflows,
         });
         for (const step of claimed) this.start(step);
         // A full batch means there may be more; a short one means the queue is drained.

@@ -56,6 +56,12 @@ export interface Run {
    * body); null when auth was off, for child runs, and for runs older than the column.
    */
   submittedBy: string | null;
+  /** When the run tree is cancelled with `run_timeout`; null for child runs (their root's deadline covers them). */
+  deadlineAt: Date | null;
+  /** When admission let the run start (MAX_CONCURRENT_WORKFLOWS); null while it waits in the queue. */
+  admittedAt: Date | null;
+  /** Place in the admission queue (1 = next), set only by `RunQueryService.get` for a queued run. */
+  queuePosition?: number | null;
 }
 
 export interface Step {

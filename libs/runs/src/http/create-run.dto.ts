@@ -1,6 +1,6 @@
 import { PageQueryDto } from '@baton/common';
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsDefined, IsISO8601, IsInt, IsObject, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
 
 export class DefinitionRefDto {
   @IsString()
@@ -46,6 +46,12 @@ export class CreateRunDto {
   @IsOptional()
   @Matches(/^\d{4}-\d{2}-\d{2}T[^\s]*(Z|[+-]\d{2}:?\d{2})$/, { message: 'must be an ISO 8601 date-time with an offset' })
   startAt?: string;
+
+  /** The run's deadline in seconds from now (issue 12); overrides the definition's `orchestration.timeout_seconds`. */
+  @IsOptional()
+  @IsInt({ message: 'timeout_seconds must be a positive integer' })
+  @Min(1, { message: 'timeout_seconds must be a positive integer' })
+  timeout_seconds?: number;
 }
 
 export class ListRunsQueryDto extends PageQueryDto {

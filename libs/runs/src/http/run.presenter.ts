@@ -20,6 +20,9 @@ export function presentRun(run: Run): Record<string, unknown> {
       total: run.stepsTotal,
       percent: run.stepsTotal === 0 ? 100 : Math.floor((run.stepsDone / run.stepsTotal) * 100),
     },
+    deadline_at: run.deadlineAt,
+    // Waiting for admission (MAX_CONCURRENT_WORKFLOWS): 1 is next; null once admitted.
+    queue_position: run.queuePosition ?? null,
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,

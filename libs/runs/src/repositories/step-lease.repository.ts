@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { ClaimCandidate } from '../domain/agent-choice.js';
 import type { ClaimedStep } from '../domain/run.types.js';
-import { CLAIMABLE_RUN_STATUSES } from '../domain/run-status.js';
+import { CLAIMABLE_RUN_STATUSES, RUN_MOVES } from '../domain/run-status.js';
 import { STEP_MOVES } from '../domain/step-status.js';
 
 interface ClaimedRow {
@@ -86,6 +86,30 @@ export class StepLeaseRepository {
   }
 
   /**
+   * Admission (MAX_CONCURRENT_WORKFLOWS): admits the oldest waiting top-level runs while fewer
+   * than `limit` admitted top-level runs are still open. Runs under the caller's claim lock,
+   * so two instances never admit past the limit. Returns the runs admitted.
+   */
+  async admit(limit: number, tx: Queryable): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `with active as (
+         select count(*)::int as n from orchestration_runs
+          where parent_run_id is null and admitted_at is not null and status = any($2::text[])
+       ), next as (
+         select id from orchestration_runs
+          where admitted_at is null and parent_run_id is null and status = 'pending'
+          order by created_at, id
+          limit greatest(0, $1::int - (select n from active))
+       )
+       update orchestration_runs r set admitted_at = now(), updated_at = now()
+         from next where r.id = next.id
+       returning r.id`,
+      [limit, RUN_MOVES.cancel.from],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
    * Queued steps that are due, at most the run's free slots per run (max_parallel minus its
    * running steps), oldest first. Not locked: the caller holds the claim lock.
    */
@@ -103,6 +127,7 @@ export class StepLeaseRepository {
            join orchestration_runs r on r.id = s.run_id
            left join busy b on b.run_id = s.run_id
           where s.status = 'queued' and s.available_at <= now() and r.status = any($2::text[])
+            and r.admitted_at is not null
        )
        select id, run_id, agent, capability, served_by, wake_reason from ranked where rn <= free
         order by available_at, run_id, position

@@ -30,6 +30,8 @@ export interface CreateRunRequest {
    * owner). Set by the server, never from the body; a definition reference carries its own.
    */
   planOwner?: string;
+  /** The run's deadline in seconds (over the definition's `orchestration.timeout_seconds` and WORKFLOW_TIMEOUT_HOURS). */
+  timeoutSeconds?: number;
 }
 
 /** Turns a definition (saved or inline) into a run and its steps, in one transaction. */
@@ -68,6 +70,7 @@ export class OrchestrationRunFactoryService {
         metadata: request.metadata ?? {},
         idempotencyKey: request.idempotencyKey ?? null,
         submittedBy: request.submittedBy ?? null,
+        timeoutSeconds: request.timeoutSeconds,
       }),
     );
     if (run) return { run, created: true };
@@ -141,10 +144,13 @@ export class OrchestrationRunFactoryService {
       metadata: Record<string, unknown>;
       idempotencyKey: string | null;
       submittedBy: string | null;
+      timeoutSeconds?: number;
       parent?: { runId: string; stepId: string; attempt: number; depth: number };
     },
   ): Promise<Run | null> {
     const execution = this.executionFor(definition, options.parent);
+    // A top-level run gets the deadline; its child runs are cancelled with it (finishRun cascades).
+    const timeoutSeconds = options.timeoutSeconds ?? definition.execution.timeoutSeconds ?? Math.max(1, Math.round(this.config.workflowTimeoutHours * 3600));
     const run = await this.runs.insert(
       {
         definitionId: definition.id,
@@ -160,6 +166,9 @@ export class OrchestrationRunFactoryService {
         parentStepId: options.parent?.stepId ?? null,
         stepsTotal: definition.steps.length,
         submittedBy: options.submittedBy,
+        timeoutSeconds: options.parent ? null : timeoutSeconds,
+        // With MAX_CONCURRENT_WORKFLOWS a top-level run waits for the claim to admit it.
+        admitted: !!options.parent || this.config.maxConcurrentWorkflows === undefined,
       },
       tx,
     );

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/common';
 import type { Run, RunWithSteps } from '../domain/run.types.js';
 import { RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
+import { RunLimitsRepository } from '../repositories/run-limits.repository.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
 
@@ -17,12 +18,15 @@ export class RunQueryService {
   constructor(
     @Inject(RunRepository) private readonly runs: RunRepository,
     @Inject(StepRepository) private readonly steps: StepRepository,
+    @Inject(RunLimitsRepository) private readonly limits: RunLimitsRepository,
   ) {}
 
+  /** The run with its steps, and its place in the admission queue while it waits there. */
   async get(id: string): Promise<RunWithSteps> {
     const run = await this.runs.findById(id);
     if (!run) throw BatonError.notFound('run', id);
-    return { ...run, steps: await this.steps.listByRun(id) };
+    const queuePosition = run.admittedAt === null ? await this.limits.queuePosition(id) : null;
+    return { ...run, queuePosition, steps: await this.steps.listByRun(id) };
   }
 
   async getRun(id: string): Promise<Run> {

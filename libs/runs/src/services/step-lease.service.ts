@@ -18,6 +18,8 @@ export interface ClaimLimits {
    * candidates name (the claimer knows agents; `runs` does not).
    */
   agentPlan: (agents: string[], capabilities: string[]) => Promise<AgentPlan>;
+  /** MAX_CONCURRENT_WORKFLOWS: open top-level runs allowed; undefined = no admission control. */
+  maxConcurrentWorkflows?: number;
 }
 
 /** Claiming steps under their slots, keeping leases alive, and recovering lost ones. */
@@ -41,6 +43,7 @@ export class StepLeaseService {
     if (limits.capacity <= 0) return [];
     return this.db.transaction(async (tx) => {
       await this.leases.lockClaims(tx);
+      if (limits.maxConcurrentWorkflows !== undefined) await this.leases.admit(limits.maxConcurrentWorkflows, tx);
       const scan = Math.max(limits.capacity * 2, 32);
       const candidates = await this.leases.candidates(scan, tx);
       if (candidates.length === 0) return [];
