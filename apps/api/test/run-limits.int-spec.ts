@@ -11,13 +11,13 @@ describe.each(testDatabaseKinds())('run deadlines on %s', (kind) => {
     });
     expect(child.status).toBe(201);
     const run = await startPlan(ctx.url, {
-      orchestration: { timeout_seconds: 1, execution: { concurrency: { maxParallel: 2 } } },
+      orchestration: { timeout_seconds: 3, execution: { concurrency: { maxParallel: 2 } } },
       steps: [
         { id: 'slow', agent: 'builtin:delay', input: { ms: 60_000 } },
         { id: 'nested', type: 'orchestration', definition: { name: 'slow-child' } },
       ],
     });
-    expect(Date.parse(run.deadline_at) - Date.parse(run.createdAt)).toBe(1000);
+    expect(Date.parse(run.deadline_at) - Date.parse(run.createdAt)).toBe(3000);
     const started = await waitForRun(ctx.url, run.id, (r) => !!stepOf(r, 'nested').childRunId);
     const done = await waitForRun(ctx.url, run.id, undefined, 15_000);
     expect(done.status).toBe('cancelled');
