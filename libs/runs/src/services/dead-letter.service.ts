@@ -13,6 +13,8 @@ export interface RetryOutcome {
   error?: { code: string; message: string };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Most items one bulk retry handles. */
 export const MAX_BULK_RETRY = 500;
 
@@ -36,12 +38,15 @@ export class DeadLetterService {
       throw BatonError.validation([{ path: 'status', message: `must be one of ${STEP_STATUSES.join(', ')}` }]);
     }
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
+    const before = filter.cursor ? decodeKeysetCursor(filter.cursor) : undefined;
+    // The cursor's id is cast to uuid in SQL: a forged one must be a 400, not a database error.
+    if (before && !UUID.test(before.id)) throw BatonError.validation([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
     const steps = await this.deadLetters.listSteps({
       status,
       definitionName: filter.definition,
       owner: filter.owner,
       errorCode: filter.errorCode,
-      before: filter.cursor ? decodeKeysetCursor(filter.cursor) : undefined,
+      before,
       limit: limit + 1,
     });
     const page = steps.slice(0, limit);
