@@ -5,6 +5,8 @@ import { DEFAULT_CACHE_POLICY, DEFAULT_FAILURE_POLICY, mergeCache, mergeFailure,
 const ORCHESTRATION_KEYS = ['execution', 'error_handling', 'timeout_seconds'] as const;
 const EXECUTION_KEYS = ['concurrency', 'maxParallel', 'max_parallel', 'caching'] as const;
 const ERROR_HANDLING_KEYS = ['on_step_failure', 'rollback'] as const;
+/** A run deadline of at most a year (issue 12): beyond that it is a typo, and it must fit an int. */
+const MAX_RUN_TIMEOUT_SECONDS = 366 * 24 * 3600;
 const CACHING_KEYS = ['enabled', 'ttlSeconds', 'steps'] as const;
 
 export interface ReadExecution {
@@ -30,7 +32,9 @@ export function readExecutionSettings(value: unknown, issues: Issues): ReadExecu
     }
   }
   const timeoutSeconds = readInteger(orchestration, 'timeout_seconds', 'orchestration', issues);
-  if (timeoutSeconds !== undefined) result.settings.timeoutSeconds = timeoutSeconds;
+  if (timeoutSeconds !== undefined && timeoutSeconds > MAX_RUN_TIMEOUT_SECONDS) {
+    issues.add('orchestration.timeout_seconds', `must be at most ${MAX_RUN_TIMEOUT_SECONDS} (one year), got ${timeoutSeconds}`);
+  } else if (timeoutSeconds !== undefined) result.settings.timeoutSeconds = timeoutSeconds;
   if (orchestration.error_handling !== undefined) {
     const path = 'orchestration.error_handling';
     const errorHandling = readObject(orchestration.error_handling, path, issues, ERROR_HANDLING_KEYS);

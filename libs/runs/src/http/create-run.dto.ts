@@ -1,6 +1,9 @@
 import { PageQueryDto } from '@baton/common';
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsISO8601, IsInt, IsObject, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsISO8601, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+
+/** A run deadline of at most a year: beyond that it is a typo, and it must fit an int. */
+const MAX_RUN_TIMEOUT_SECONDS = 366 * 24 * 3600;
 
 export class DefinitionRefDto {
   @IsString()
@@ -51,6 +54,7 @@ export class CreateRunDto {
   @IsOptional()
   @IsInt({ message: 'timeout_seconds must be a positive integer' })
   @Min(1, { message: 'timeout_seconds must be a positive integer' })
+  @Max(MAX_RUN_TIMEOUT_SECONDS, { message: `timeout_seconds must be at most ${MAX_RUN_TIMEOUT_SECONDS} (one year)` })
   timeout_seconds?: number;
 }
 

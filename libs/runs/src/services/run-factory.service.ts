@@ -150,7 +150,7 @@ export class OrchestrationRunFactoryService {
   ): Promise<Run | null> {
     const execution = this.executionFor(definition, options.parent);
     // A top-level run gets the deadline; its child runs are cancelled with it (finishRun cascades).
-    const timeoutSeconds = options.timeoutSeconds ?? definition.execution.timeoutSeconds ?? Math.max(1, Math.round(this.config.workflowTimeoutHours * 3600));
+    const timeoutSeconds = options.timeoutSeconds ?? definition.execution.timeoutSeconds ?? Math.min(2_000_000_000, Math.max(1, Math.round(this.config.workflowTimeoutHours * 3600)));
     const run = await this.runs.insert(
       {
         definitionId: definition.id,
