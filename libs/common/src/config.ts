@@ -227,7 +227,7 @@ export class BatonConfig {
     this.agentAllocationTimeoutSeconds = int('AGENT_ALLOCATION_TIMEOUT_SECONDS', 300, 1);
     this.workflowTimeoutHours = hours('WORKFLOW_TIMEOUT_HOURS', 24)!;
     this.maxConcurrentWorkflows = env.MAX_CONCURRENT_WORKFLOWS ? int('MAX_CONCURRENT_WORKFLOWS', 1, 1) : undefined;
-    this.faultSweepMs = int('BATON_FAULT_SWEEP_MS', 1000, 10);
+    this.faultSweepMs = int('BATON_FAULT_SWEEP_MS', 5000, 10);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }
