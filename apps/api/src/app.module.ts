@@ -20,6 +20,7 @@ import { SchedulerModule } from '@baton/scheduler';
 import { WebhooksModule } from '@baton/webhooks';
 import { BootstrapFileService } from './bootstrap/bootstrap-file.service.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
+import { BreakerMetrics } from './wiring/breaker-metrics.js';
 import { ExampleSeeder } from './wiring/example-seeder.js';
 import { RegistryAgentCatalog } from './wiring/registry-agent-catalog.js';
 import { LandingController } from './docs/landing.controller.js';
@@ -69,7 +70,7 @@ export class AppModule {
         messaging,
       ],
       controllers: [DashboardController, LandingController],
-      providers: [ExampleSeeder, BootstrapFileService],
+      providers: [ExampleSeeder, BootstrapFileService, BreakerMetrics],
     };
   }
 }

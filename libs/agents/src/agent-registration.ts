@@ -1,5 +1,6 @@
 import { BatonError, urlDeniedMessage, type EgressPolicy, type FieldError } from '@baton/common';
 import type { AgentRegistration } from './agent.repository.js';
+import type { BreakerSettings } from './agent.types.js';
 import { BUILTIN_PREFIX } from './builtin-agents.js';
 
 /** What a caller may send to register an agent; loosely typed because it may come from outside. */
@@ -12,6 +13,8 @@ export interface RegisterAgentInput {
   timeoutSeconds?: number;
   headers?: Record<string, unknown>;
   trustedOrigins?: unknown[];
+  /** `{ failure_threshold?, reset_seconds?, half_open_max_calls? }` (issue 12). */
+  breaker?: Record<string, unknown>;
 }
 
 /** Names end up in URL paths (`/api/v1/agents/:name`) and in definitions, so keep them plain. */
@@ -59,13 +62,42 @@ export function validateRegistration(input: RegisterAgentInput, egress?: EgressP
   checkPositiveInteger(input.timeoutSeconds, 'timeoutSeconds', MAX_TIMEOUT_SECONDS, fail);
   const headers = checkHeaders(input.headers ?? {}, fail);
   const trustedOrigins = checkOrigins(input.trustedOrigins ?? [], fail);
+  const breaker = checkBreaker(input.breaker, fail);
 
   if (errors.length > 0) throw BatonError.validation(errors);
   const registration: AgentRegistration = { name, kind: input.kind as 'http' | 'a2a' | 'worker', capabilities, headers, trustedOrigins };
   if (url) registration.url = url;
   if (input.maxConcurrency !== undefined) registration.maxConcurrency = input.maxConcurrency;
   if (input.timeoutSeconds !== undefined) registration.timeoutSeconds = input.timeoutSeconds;
+  if (breaker) registration.breaker = breaker;
   return registration;
+}
+
+const BREAKER_FIELDS = {
+  failure_threshold: ['failureThreshold', 1000],
+  reset_seconds: ['resetSeconds', MAX_TIMEOUT_SECONDS],
+  half_open_max_calls: ['halfOpenMaxCalls', 1000],
+} as const;
+
+/** `breaker`: only the three known fields, each a positive integer. */
+function checkBreaker(value: unknown, fail: (path: string, message: string) => void): BreakerSettings | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    fail('breaker', 'must be an object with failure_threshold, reset_seconds and half_open_max_calls');
+    return undefined;
+  }
+  const settings: BreakerSettings = {};
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    const known = BREAKER_FIELDS[key as keyof typeof BREAKER_FIELDS];
+    if (!known) {
+      fail(`breaker.${key}`, 'is not a breaker setting (failure_threshold, reset_seconds, half_open_max_calls)');
+      continue;
+    }
+    const before = settings[known[0]];
+    checkPositiveInteger(field, `breaker.${key}`, known[1], fail);
+    if (typeof field === 'number' && Number.isInteger(field) && before === undefined) settings[known[0]] = field;
+  }
+  return settings;
 }
 
 function isHttpUrl(text: string): boolean {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
-import type { Agent, AgentKind } from './agent.types.js';
+import type { Agent, AgentKind, BreakerSettings } from './agent.types.js';
 
 /** What a caller supplies to register an agent; the row's id and timestamps come from the table. */
 export interface AgentRegistration {
@@ -13,6 +13,7 @@ export interface AgentRegistration {
   headers: Record<string, string>;
   /** Origins besides `url`'s that may receive the headers (see the migration's comment). */
   trustedOrigins: string[];
+  breaker?: BreakerSettings;
 }
 
 interface AgentRow {
@@ -25,12 +26,13 @@ interface AgentRow {
   timeout_seconds: number | null;
   headers: Record<string, string> | string;
   trusted_origins: string[];
+  breaker: BreakerSettings | null;
   created_at: Date | string;
   updated_at: Date | string;
 }
 
 const COLUMNS = `id::text as id, name, kind, url, capabilities, max_concurrency, timeout_seconds, headers,
-  trusted_origins, created_at, updated_at`;
+  trusted_origins, breaker, created_at, updated_at`;
 
 /** The `agents` table. Only the registry service uses it; it is not exported from the library. */
 @Injectable()
@@ -44,12 +46,13 @@ export class AgentRepository {
    */
   async upsert(input: AgentRegistration, tx: Queryable = this.db): Promise<{ agent: Agent; created: boolean }> {
     const { rows } = await tx.query<AgentRow & { created: boolean }>(
-      `insert into agents (name, kind, url, capabilities, max_concurrency, timeout_seconds, headers, trusted_origins)
-       values ($1::text, $2::text, $3::text, $4::text[], $5::integer, $6::integer, $7::jsonb, $8::text[])
+      `insert into agents (name, kind, url, capabilities, max_concurrency, timeout_seconds, headers, trusted_origins, breaker)
+       values ($1::text, $2::text, $3::text, $4::text[], $5::integer, $6::integer, $7::jsonb, $8::text[], $9::jsonb)
        on conflict (name) do update set
          kind = excluded.kind, url = excluded.url, capabilities = excluded.capabilities,
          max_concurrency = excluded.max_concurrency, timeout_seconds = excluded.timeout_seconds,
-         headers = excluded.headers, trusted_origins = excluded.trusted_origins, updated_at = now()
+         headers = excluded.headers, trusted_origins = excluded.trusted_origins,
+         breaker = excluded.breaker, updated_at = now()
        returning ${COLUMNS}, (xmax = 0) as created`,
       [
         input.name,
@@ -60,6 +63,7 @@ export class AgentRepository {
         input.timeoutSeconds ?? null,
         JSON.stringify(input.headers),
         input.trustedOrigins,
+        input.breaker ? JSON.stringify(input.breaker) : null,
       ],
     );
     return { agent: toAgent(rows[0]), created: rows[0].created };
@@ -117,5 +121,6 @@ function toAgent(row: AgentRow): Agent {
   if (row.url !== null) agent.url = row.url;
   if (row.max_concurrency !== null) agent.maxConcurrency = row.max_concurrency;
   if (row.timeout_seconds !== null) agent.timeoutSeconds = row.timeout_seconds;
+  if (row.breaker) agent.breaker = typeof row.breaker === 'string' ? JSON.parse(row.breaker) : row.breaker;
   return agent;
 }

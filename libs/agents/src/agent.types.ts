@@ -17,8 +17,20 @@ export interface Agent {
    * e.g. the endpoint an A2A card names on another host. Absent means none.
    */
   trustedOrigins?: string[];
+  /** This agent's circuit breaker settings; absent fields take the defaults (issue 12). */
+  breaker?: BreakerSettings;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** Per-agent circuit breaker settings, as registered (`breaker: { failure_threshold, ... }`). */
+export interface BreakerSettings {
+  /** Consecutive retryable failures that open the breaker (default CIRCUIT_BREAKER_FAILURE_THRESHOLD). */
+  failureThreshold?: number;
+  /** Seconds an open breaker waits before it lets a probe through (half-open; default 30). */
+  resetSeconds?: number;
+  /** Calls at once while half-open (default 1). */
+  halfOpenMaxCalls?: number;
 }
 
 /** Who is calling and why: passed to every agent call, useful for logs and idempotency. */

@@ -8,6 +8,7 @@ export {
   type AgentClient,
   type AgentKind,
   type AgentRef,
+  type BreakerSettings,
   type InvocationContext,
   type NodeSelector,
 } from './agent.types.js';

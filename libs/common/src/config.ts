@@ -115,6 +115,18 @@ export class BatonConfig {
   readonly messageMaxAttempts: number;
   /** Messaging: the sweeper's period (request timeouts, expiry, dead letters, nonce pruning). */
   readonly messageSweepMs: number;
+  /** Fault tolerance (issue 12): consecutive retryable failures that open an agent's breaker. */
+  readonly breakerFailureThreshold: number;
+  /** Seconds an open breaker waits before it half-opens (agents may set their own). */
+  readonly breakerResetSeconds: number;
+  /** A step parked this long because no agent could take it fails with `agent_unavailable`. */
+  readonly agentAllocationTimeoutSeconds: number;
+  /** Default run deadline (hours) when neither the definition nor the run sets `timeout_seconds`. */
+  readonly workflowTimeoutHours: number;
+  /** Running top-level runs allowed at once; undefined = no limit. Later runs wait `pending`. */
+  readonly maxConcurrentWorkflows: number | undefined;
+  /** How often breakers, parked steps, run deadlines and admission are checked. */
+  readonly faultSweepMs: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -216,6 +228,12 @@ export class BatonConfig {
     this.messageLeaseSeconds = int('BATON_MESSAGE_LEASE_SECONDS', 30, 1);
     this.messageMaxAttempts = int('BATON_MESSAGE_MAX_ATTEMPTS', 10, 1);
     this.messageSweepMs = int('BATON_MESSAGE_SWEEP_MS', 1000, 10);
+    this.breakerFailureThreshold = int('CIRCUIT_BREAKER_FAILURE_THRESHOLD', 5, 1);
+    this.breakerResetSeconds = int('CIRCUIT_BREAKER_RESET_SECONDS', 30, 1);
+    this.agentAllocationTimeoutSeconds = int('AGENT_ALLOCATION_TIMEOUT_SECONDS', 300, 1);
+    this.workflowTimeoutHours = hours('WORKFLOW_TIMEOUT_HOURS', 24)!;
+    this.maxConcurrentWorkflows = env.MAX_CONCURRENT_WORKFLOWS ? int('MAX_CONCURRENT_WORKFLOWS', 1, 1) : undefined;
+    this.faultSweepMs = int('BATON_FAULT_SWEEP_MS', 5000, 10);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
 }

@@ -150,6 +150,8 @@ export interface ExecutionSettings {
   rollback?: unknown;
   /** The definition's `budget`, when it has one (issue 9). */
   budget?: BudgetSpec;
+  /** `orchestration.timeout_seconds`: the run's deadline after creation (issue 12). */
+  timeoutSeconds?: number;
 }
 
 export type DefinitionSource = 'saved' | 'inline';

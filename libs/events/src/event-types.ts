@@ -34,6 +34,29 @@ export const STEP_EVENTS = [
   'step.items_progressed',
 ] as const satisfies readonly (keyof EventCatalogue)[];
 
+/**
+ * Events about an agent rather than a run (issue 12): its circuit breaker's transitions.
+ * They are kept in `agent_events`, a log of their own, because `orchestration_events` rows
+ * belong to a run.
+ */
+export const AGENT_EVENTS = ['agent.breaker_opened', 'agent.breaker_half_opened', 'agent.breaker_closed'] as const;
+
+/** A circuit breaker's state: calls flow, calls are refused, or a few probe calls are let through. */
+export type BreakerStateName = 'closed' | 'open' | 'half_open';
+
+export interface AgentEventCatalogue {
+  'agent.breaker_opened': { from: BreakerStateName; to: 'open'; failures: number; halfOpenAt: string; error?: EventError };
+  'agent.breaker_half_opened': { from: 'open'; to: 'half_open' };
+  'agent.breaker_closed': { from: BreakerStateName; to: 'closed'; reason: 'probe_succeeded' | 'reset' };
+}
+
+export type AgentEventType = keyof AgentEventCatalogue;
+
+/** An agent event about to be appended. */
+export type NewAgentEvent = {
+  [T in AgentEventType]: { agent: string; type: T; data: AgentEventCatalogue[T] };
+}[AgentEventType];
+
 /** An error as events carry it (a step's or a run's). */
 export interface EventError {
   message: string;
@@ -60,6 +83,8 @@ export interface RunTransitionData extends Transition {
 export interface StepOutcomeData extends Transition {
   attempt?: number;
   agent?: string | null;
+  /** The agent that served the step (the named one, or the one chosen for its capability). */
+  servedBy?: string | null;
   durationMs?: number;
 }
 
@@ -104,7 +129,7 @@ export interface EventCatalogue {
   'step.skipped': StepOutcomeData & { error?: EventError; reason?: 'condition'; condition?: string; propagated?: boolean };
   'step.cancelled': Transition;
   'step.waiting': Transition & {
-    reason: 'approval' | 'child_run' | 'event' | 'worker';
+    reason: 'approval' | 'child_run' | 'event' | 'worker' | 'breaker_open';
     childRunId?: string;
     approvalId?: string;
     kind?: string;

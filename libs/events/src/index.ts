@@ -9,6 +9,11 @@ export { parseRunCursor, formatRunCursor, type RunCursor } from './streams/run-c
 export { EventRetentionService } from './retention/event-retention.service.js';
 export { EVENT_SOCKET_PATH, UPGRADE_AUTHORIZER, type UpgradeAuthorizer } from './ws/event-socket.server.js';
 export {
+  AGENT_EVENTS,
+  type AgentEventCatalogue,
+  type AgentEventType,
+  type BreakerStateName,
+  type NewAgentEvent,
   RUN_EVENTS,
   STEP_EVENTS,
   TERMINAL_RUN_EVENTS,

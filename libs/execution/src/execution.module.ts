@@ -1,4 +1,9 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { AgentBreakerRepository } from './breakers/agent-breaker.repository.js';
+import { AgentBreakerService } from './breakers/agent-breaker.service.js';
+import { AgentPlanner } from './breakers/agent-planner.service.js';
+import { FaultSweeper } from './breakers/fault-sweeper.service.js';
+import { AgentBreakerController } from './http/agent-breaker.controller.js';
 import { StepCacheRepository } from './cache/step-cache.repository.js';
 import { StepCacheService } from './cache/step-cache.service.js';
 import { AgentStep } from './executor/agent.step.js';
@@ -16,8 +21,9 @@ import { CompletionBuffer } from './queue/completion-buffer.service.js';
 import { OrchestrationExecutionService } from './queue/execution-queue.service.js';
 
 /**
- * Execution: the claim loop, the step executor, retries and the step cache. `imports` must
- * provide the runs, definitions, agents, approvals and messaging services (the app passes those modules).
+ * Execution: the claim loop, the step executor, retries, the step cache, and the agents'
+ * circuit breakers (issue 12). `imports` must provide the runs, definitions, agents,
+ * approvals and messaging services (the app passes those modules).
  */
 @Module({})
 export class ExecutionModule {
@@ -25,9 +31,9 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       imports: options.imports ?? [],
-      controllers: [AgentHealthController],
-      providers: [StepCacheRepository, StepCacheService, AgentStep, BudgetGuard, ChildRunStep, ControlFlowStep, CheckpointStep, WaitStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
-      exports: [OrchestrationExecutionService, StepCacheService],
+      controllers: [AgentHealthController, AgentBreakerController],
+      providers: [AgentBreakerRepository, AgentBreakerService, AgentPlanner, FaultSweeper, StepCacheRepository, StepCacheService, AgentStep, BudgetGuard, ChildRunStep, ControlFlowStep, CheckpointStep, WaitStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
+      exports: [OrchestrationExecutionService, StepCacheService, AgentBreakerService, FaultSweeper],
     };
   }
 }

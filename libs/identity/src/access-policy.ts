@@ -53,10 +53,15 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/agents/:name/health', access: 'read' },
     { method: 'POST', pattern: '/api/v1/agents', access: 'agent.create' },
     { method: 'DELETE', pattern: '/api/v1/agents/:name', access: 'agent.delete' },
+    { method: 'POST', pattern: '/api/v1/agents/:name/breaker/reset', access: 'agent.breaker.reset' },
     // Runs: agents submit, operators steer
     { method: 'GET', pattern: '/api/v1/runs', access: 'read' },
     { method: 'GET', pattern: '/api/v1/runs/:id', access: 'read' },
     { method: 'POST', pattern: '/api/v1/runs', access: 'run.create' },
+    // Dead letters (issue 12): failed steps across runs; bulk retry is steering, like one retry
+    { method: 'POST', pattern: '/api/v1/runs/retry', access: 'step.retry' },
+    { method: 'GET', pattern: '/api/v1/steps', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/steps/retry', access: 'step.retry' },
     { method: 'POST', pattern: '/api/v1/runs/:id/cancel', access: 'run.cancel' },
     { method: 'POST', pattern: '/api/v1/runs/:id/pause', access: 'run.pause' },
     { method: 'POST', pattern: '/api/v1/runs/:id/resume', access: 'run.resume' },

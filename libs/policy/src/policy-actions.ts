@@ -40,6 +40,8 @@ export const ACTION_GROUPS = {
   'system.mode.set': 'runs.control',
   'system.heartbeat': 'runs.control',
   'system.repair': 'runs.control',
+  // Fault tolerance (issue 12, docs/fault-tolerance.md): closing an agent's circuit breaker is steering
+  'agent.breaker.reset': 'runs.control',
   // Worker nodes (issue 15, docs/nodes.md)
   'node.manage': 'admin',
 } as const;

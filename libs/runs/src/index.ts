@@ -9,6 +9,9 @@ export { StepTransitionsService, type Completion } from './services/step-transit
 export type { UpstreamStep } from './repositories/step.repository.js';
 export { StepLeaseService, type ClaimLimits } from './services/step-lease.service.js';
 export { StepIterationsService, type IterationDecision, type IterationResult } from './services/step-iterations.service.js';
+export { RunLimitsService, RUN_TIMEOUT } from './services/run-limits.service.js';
+export { AgentWaitService, AGENT_UNAVAILABLE } from './services/agent-wait.service.js';
+export { chooseClaims, type AgentPlan, type ClaimCandidate, type ClaimChoice } from './domain/agent-choice.js';
 export { presentRun, presentRunWithSteps, presentStep } from './http/run.presenter.js';
 export type { Run, RunWithSteps, Step, StepIteration, StepError, ClaimedStep, CacheOutcome, RunExecution } from './domain/run.types.js';
 export { isTerminalRun, RUN_STATUSES, type RunStatus } from './domain/run-status.js';

@@ -1,7 +1,12 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { EventsModule } from '@baton/events';
+import { DeadLettersController } from './http/dead-letters.controller.js';
 import { RunsController } from './http/runs.controller.js';
 import { AgentActivityRepository } from './repositories/agent-activity.repository.js';
+import { DeadLetterRepository } from './repositories/dead-letter.repository.js';
+import { DeadLetterService } from './services/dead-letter.service.js';
+import { AgentWaitRepository } from './repositories/agent-wait.repository.js';
+import { RunLimitsRepository } from './repositories/run-limits.repository.js';
 import { RunRepository } from './repositories/run.repository.js';
 import { StepIterationRepository } from './repositories/step-iteration.repository.js';
 import { StepLeaseRepository } from './repositories/step-lease.repository.js';
@@ -12,6 +17,8 @@ import { RunControlService } from './services/run-control.service.js';
 import { RunLifecycleService } from './services/run-lifecycle.service.js';
 import { RunBudgetService } from './services/run-budget.service.js';
 import { BudgetRepository } from './repositories/budget.repository.js';
+import { AgentWaitService } from './services/agent-wait.service.js';
+import { RunLimitsService } from './services/run-limits.service.js';
 import { RunQueryService } from './services/run-query.service.js';
 import { StepLeaseService } from './services/step-lease.service.js';
 import { StepIterationsService } from './services/step-iterations.service.js';
@@ -31,6 +38,8 @@ const exported = [
   RunBudgetService,
   AgentActivityService,
   StepProgressService,
+  AgentWaitService,
+  RunLimitsService,
 ];
 
 /**
@@ -43,8 +52,8 @@ export class RunsModule {
     return {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
-      controllers: [RunsController],
-      providers: [RunRepository, StepRepository, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, BudgetRepository, AgentActivityRepository, RunLifecycleService, ...exported],
+      controllers: [RunsController, DeadLettersController],
+      providers: [RunRepository, StepRepository, AgentWaitRepository, RunLimitsRepository, DeadLetterRepository, DeadLetterService, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, BudgetRepository, AgentActivityRepository, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

@@ -59,9 +59,15 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/agents/:name/health', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/agents', allowed: ADMIN, owner: 'any' },
   { method: 'DELETE', pattern: '/api/v1/agents/:name', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/agents/:name/breaker/reset', allowed: CONTROL, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/runs', allowed: READ, owner: 'own' },
   { method: 'GET', pattern: '/api/v1/runs/:id', allowed: READ, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs', allowed: SUBMIT, owner: 'own' },
+  // Dead letters (issue 12). They filter by a bound token's owner, but answer with their own
+  // shapes (a steps list, retry outcomes), so the owner column's generic probes do not apply.
+  { method: 'POST', pattern: '/api/v1/runs/retry', allowed: CONTROL, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/steps', allowed: READ, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/steps/retry', allowed: CONTROL, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/runs/:id/cancel', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/pause', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/resume', allowed: CONTROL, owner: 'own' },

@@ -26,9 +26,16 @@ function templateFor(method: string, pattern: string, f: FuzzFixtures): unknown 
     case 'POST /api/v1/definitions':
       return { name: 'fuzz-def', version: '1.0.0', description: 'd', orchestration: { concurrency: { maxParallel: 2 } }, steps: STEPS };
     case 'POST /api/v1/agents':
-      return { name: 'fuzz-agent', kind: 'http', url: 'http://127.0.0.1:9/', capabilities: ['x'], maxConcurrency: 2, timeoutSeconds: 5, headers: { a: 'b' } };
+      return {
+        name: 'fuzz-agent', kind: 'http', url: 'http://127.0.0.1:9/', capabilities: ['x'], maxConcurrency: 2, timeoutSeconds: 5, headers: { a: 'b' },
+        breaker: { failure_threshold: 3, reset_seconds: 10, half_open_max_calls: 1 },
+      };
     case 'POST /api/v1/runs':
-      return { definition: { name: f.definitionName }, plan: { steps: STEPS }, input: { topic: 't' }, idempotencyKey: 'k', metadata: { a: 1 } };
+      return { definition: { name: f.definitionName }, plan: { steps: STEPS }, input: { topic: 't' }, idempotencyKey: 'k', metadata: { a: 1 }, timeout_seconds: 60 };
+    case 'POST /api/v1/steps/retry':
+      return { steps: [{ runId: f.runIds[0], stepId: 'first' }] };
+    case 'POST /api/v1/runs/retry':
+      return { status: 'failed', definition: f.definitionName, errorCode: 'timeout', createdAfter: '2026-01-01T00:00:00Z', limit: 5 };
     case 'POST /api/v1/webhooks':
       return { url: 'http://127.0.0.1:9/hook', events: ['run.*'], secret: 's', description: 'd', active: true, runId: f.runIds[0], format: 'baton' };
     case 'POST /api/v1/approvals/:id/decision':

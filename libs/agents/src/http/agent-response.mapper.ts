@@ -12,6 +12,8 @@ export interface AgentResponse {
   headers: string[];
   /** Origins besides `url`'s that receive the headers. */
   trustedOrigins: string[];
+  /** The registered circuit breaker settings (null: the defaults). */
+  breaker: { failure_threshold?: number; reset_seconds?: number; half_open_max_calls?: number } | null;
   /** Null for built-ins, which are not stored. */
   createdAt: string | null;
   updatedAt: string | null;
@@ -35,6 +37,9 @@ export function toAgentResponse(agent: Agent): AgentResponse {
     // Sorted: jsonb does not keep the order they were given in.
     headers: Object.keys(agent.headers).sort((a, b) => a.localeCompare(b)),
     trustedOrigins: agent.trustedOrigins ?? [],
+    breaker: agent.breaker
+      ? { failure_threshold: agent.breaker.failureThreshold, reset_seconds: agent.breaker.resetSeconds, half_open_max_calls: agent.breaker.halfOpenMaxCalls }
+      : null,
     createdAt: builtin ? null : agent.createdAt.toISOString(),
     updatedAt: builtin ? null : agent.updatedAt.toISOString(),
   };

@@ -41,6 +41,11 @@ export class RegisterAgentDto {
   @IsOptional()
   @IsArray()
   trustedOrigins?: unknown[];
+
+  /** `{ failure_threshold, reset_seconds, half_open_max_calls }`, checked field by field in `validateRegistration`. */
+  @IsOptional()
+  @IsObject()
+  breaker?: Record<string, unknown>;
 }
 
 /** `GET /api/v1/agents?capability=`. */

@@ -2,9 +2,11 @@ import type { CachePolicy, ExecutionSettings } from '../definition.types.js';
 import { Issues, child, readInteger, readObject, type Json } from './field-reader.js';
 import { DEFAULT_CACHE_POLICY, DEFAULT_FAILURE_POLICY, mergeCache, mergeFailure, readCacheFields, readCacheOverrides, readFailureOverrides } from './policies.js';
 
-const ORCHESTRATION_KEYS = ['execution', 'error_handling'] as const;
+const ORCHESTRATION_KEYS = ['execution', 'error_handling', 'timeout_seconds'] as const;
 const EXECUTION_KEYS = ['concurrency', 'maxParallel', 'max_parallel', 'caching'] as const;
 const ERROR_HANDLING_KEYS = ['on_step_failure', 'rollback'] as const;
+/** A run deadline of at most a year (issue 12): beyond that it is a typo, and it must fit an int. */
+const MAX_RUN_TIMEOUT_SECONDS = 366 * 24 * 3600;
 const CACHING_KEYS = ['enabled', 'ttlSeconds', 'steps'] as const;
 
 export interface ReadExecution {
@@ -29,6 +31,10 @@ export function readExecutionSettings(value: unknown, issues: Issues): ReadExecu
       readCaching(execution.caching, issues, result);
     }
   }
+  const timeoutSeconds = readInteger(orchestration, 'timeout_seconds', 'orchestration', issues);
+  if (timeoutSeconds !== undefined && timeoutSeconds > MAX_RUN_TIMEOUT_SECONDS) {
+    issues.add('orchestration.timeout_seconds', `must be at most ${MAX_RUN_TIMEOUT_SECONDS} (one year), got ${timeoutSeconds}`);
+  } else if (timeoutSeconds !== undefined) result.settings.timeoutSeconds = timeoutSeconds;
   if (orchestration.error_handling !== undefined) {
     const path = 'orchestration.error_handling';
     const errorHandling = readObject(orchestration.error_handling, path, issues, ERROR_HANDLING_KEYS);

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentCallError, AgentModeRouterService, WORKER_PENDING, pendingWorkerJobs } from '@baton/agents';
+import { AgentCallError, AgentModeRouterService, WORKER_PENDING, isBuiltinName, pendingWorkerJobs } from '@baton/agents';
 import { renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
 import { RunBudgetService, StepProgressService, readUsage, type CacheOutcome, type ClaimedStep, type Usage } from '@baton/runs';
 import { stepCacheKey } from '../cache/cache-key.js';
+import { AgentBreakerService } from '../breakers/agent-breaker.service.js';
 import { StepCacheService } from '../cache/step-cache.service.js';
 import { ItemProgress } from './item-progress.js';
 import { mapWithLimit } from './map-with-limit.js';
@@ -42,6 +43,7 @@ export class AgentStep {
     @Inject(StepCacheService) private readonly cache: StepCacheService,
     @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
     @Inject(StepProgressService) private readonly progress: StepProgressService,
+    @Inject(AgentBreakerService) private readonly breakers: AgentBreakerService,
   ) {}
 
   async run(
@@ -145,23 +147,28 @@ export class AgentStep {
   }
 
   /**
-   * The agent call itself, inside the tree's budget: a reservation before it starts (which
-   * may wait for calls in flight, or throw BudgetExceededError), and what it spent settled
-   * after it, read from the output's `usage` or reported by the client (A2A task metadata).
+   * The agent call itself: the agent chosen at the claim (`servedBy`: the named agent, or the
+   * one picked for the capability), inside the tree's budget (a reservation before it starts,
+   * which may wait for calls in flight or throw BudgetExceededError; what it spent settled
+   * after, from the output's `usage` or the client's report), and told to the agent's circuit
+   * breaker. Built-ins have no breaker.
    */
   private async invoke(
     step: ClaimedStep,
     spec: StepSpec,
     input: unknown,
     signal: AbortSignal,
-    call: { itemIndex?: number; prompt?: string; reply?: AgentReply },
+    call: { itemIndex?: number; prompt?: string; reply?: AgentReply; node?: unknown },
   ): Promise<unknown> {
+    const agent = step.servedBy ?? spec.agent;
+    const ref = agent ? { agent } : { capability: spec.capability };
+    const guarded = agent && !isBuiltinName(agent) ? agent : null;
     const reservation = await this.budgets.reserveCall(step, signal);
     let usage: Usage | null = null;
     let completed = false;
     try {
       const output = await this.router.invoke(
-        { agent: spec.agent, capability: spec.capability },
+        ref,
         input,
         {
           runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, ...call,
@@ -171,7 +178,11 @@ export class AgentStep {
       );
       usage = readUsage(isRecord(output) ? output.usage : undefined) ?? usage;
       completed = true;
+      if (guarded) await this.breakers.recordSuccess(guarded);
       return output;
+    } catch (error) {
+      if (guarded && !signal.aborted) await this.breakers.recordFailure(guarded, error);
+      throw error;
     } finally {
       await this.budgets.settleCall(reservation, usage, completed);
     }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { AgentModeRouterService } from '@baton/agents';
 import { BatonConfig, DispatchGate } from '@baton/common';
 import { Database, isDatabaseUnavailable } from '@baton/db';
 import {
@@ -11,6 +10,7 @@ import {
   WORK_CHANNEL,
   type ClaimedStep,
 } from '@baton/runs';
+import { AgentPlanner } from '../breakers/agent-planner.service.js';
 import { StepCacheService } from '../cache/step-cache.service.js';
 import { OrchestrationStepExecutorService } from '../executor/step-executor.service.js';
 
@@ -50,7 +50,7 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     @Inject(Database) private readonly db: Database,
     @Inject(StepLeaseService) private readonly leases: StepLeaseService,
     @Inject(OrchestrationStepExecutorService) private readonly executor: OrchestrationStepExecutorService,
-    @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
+    @Inject(AgentPlanner) private readonly planner: AgentPlanner,
     @Inject(StepCacheService) private readonly cache: StepCacheService,
     // Issue 16 hook (ops helper): safe, degraded and draining modes stop new claims; bound by @baton/ops.
     @Optional() @Inject(DispatchGate) private readonly gate?: DispatchGate,
@@ -149,7 +149,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
         const claimed = await this.leases.claim(this.config.instanceId, this.config.leaseSeconds, {
           capacity,
           globalMax: this.config.maxConcurrency,
-          agentLimits: (names) => this.router.concurrencyLimits(names),
+          agentPlan: (agents, capabilities) => this.planner.plan(agents, capabilities),
+          maxConcurrentWorkflows: this.config.maxConcurrentWorkflows,
         });
         for (const step of claimed) this.start(step);
         // A full batch means there may be more; a short one means the queue is drained.

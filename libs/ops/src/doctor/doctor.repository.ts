@@ -76,7 +76,7 @@ export class DoctorRepository {
               'waiting, but its approval ' || a.id || ' is ' || a.status as detail
          from orchestration_steps s
          join human_approvals a on a.step_id = s.id and a.attempt = s.attempt and a.status <> 'pending'
-        where s.status = 'waiting' and s.child_run_id is null
+        where s.status = 'waiting' and s.child_run_id is null and s.wait_reason is null
           and not exists (select 1 from human_approvals p where p.step_id = s.id and p.attempt = s.attempt and p.status = 'pending')
         limit 500`,
     );

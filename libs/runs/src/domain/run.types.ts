@@ -59,6 +59,12 @@ export interface Run {
    * body); null when auth was off, for child runs, and for runs older than the column.
    */
   submittedBy: string | null;
+  /** When the run tree is cancelled with `run_timeout`; null for child runs (their root's deadline covers them). */
+  deadlineAt: Date | null;
+  /** When admission let the run start (MAX_CONCURRENT_WORKFLOWS); null while it waits in the queue. */
+  admittedAt: Date | null;
+  /** Place in the admission queue (1 = next), set only by `RunQueryService.get` for a queued run. */
+  queuePosition?: number | null;
 }
 
 export interface Step {
@@ -68,7 +74,12 @@ export interface Step {
   position: number;
   type: string;
   agent: string | null;
+  capability: string | null;
+  /** The agent that served the last claim (null before the first claim, and for steps without an agent). */
+  servedBy: string | null;
   status: StepStatus;
+  /** Why a waiting step waits, when not for a child run or a person (`breaker_open`). */
+  waitReason: string | null;
   dependsOn: string[];
   attempt: number;
   maxAttempts: number;
@@ -137,6 +148,10 @@ export interface ClaimedStep {
   key: string;
   type: string;
   agent: string | null;
+  /** The capability the definition asks for, when it names no agent. */
+  capability: string | null;
+  /** The agent chosen at the claim (the named agent, or one having the capability). */
+  servedBy: string | null;
   attempt: number;
   maxAttempts: number;
   /** Fencing token: every write about this execution must carry it. */

@@ -38,9 +38,10 @@ describe('step state machine', () => {
     expect(canTransitionStep('skipped', 'queued')).toBe(false);
   });
 
-  it('parks in waiting only from running and leaves it by being woken or finished', () => {
+  it('parks in waiting from running (child run, person) or queued (open breakers), and leaves it by being woken or finished', () => {
     expect(canTransitionStep('running', 'waiting')).toBe(true);
-    expect(canTransitionStep('queued', 'waiting')).toBe(false);
+    expect(canTransitionStep('queued', 'waiting')).toBe(true);
+    expect(canTransitionStep('pending', 'waiting')).toBe(false);
     expect(canTransitionStep('waiting', 'queued')).toBe(true);
     expect(canTransitionStep('waiting', 'running')).toBe(false);
   });

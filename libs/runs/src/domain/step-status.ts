@@ -7,6 +7,7 @@ import { stateMachine } from '@baton/common';
  *   pending (dependencies unmet) → queued → running → completed | failed | skipped | cancelled
  *   running → queued (retry after backoff, or a lost lease recovered)
  *   running → waiting (child run, human checkpoint, worker node's job) → queued (woken) → running
+ *   queued → waiting (every agent that could serve it has an open breaker) → queued
  *   failed | cancelled → queued | pending (an operator retries the run)
  */
 export type StepStatus =
@@ -21,7 +22,8 @@ export type StepStatus =
 
 const TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
   pending: ['queued', 'cancelled'],
-  queued: ['running', 'cancelled'],
+  // queued → waiting: the agent's circuit breaker is open; parked without a claim or an attempt.
+  queued: ['running', 'cancelled', 'waiting'],
   running: ['completed', 'failed', 'skipped', 'cancelled', 'queued', 'waiting'],
   waiting: ['queued', 'completed', 'failed', 'cancelled'],
   completed: [],
@@ -79,6 +81,8 @@ export const STEP_MOVES = {
   park: move(['waiting'], ['running']),
   /** What it waited for happened. */
   wake: move(['queued'], ['waiting']),
+  /** No agent can take it now (open circuit breakers): parked without spending an attempt. */
+  parkForAgent: move(['waiting'], ['queued']),
   /** Its run ended without it. */
   cancel: move(['cancelled']),
   /** An operator retries the run: back to queued or pending. */

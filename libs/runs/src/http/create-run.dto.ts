@@ -1,6 +1,9 @@
 import { PageQueryDto } from '@baton/common';
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsDefined, IsISO8601, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+
+/** A run deadline of at most a year: beyond that it is a typo, and it must fit an int. */
+const MAX_RUN_TIMEOUT_SECONDS = 366 * 24 * 3600;
 
 export class DefinitionRefDto {
   @IsString()
@@ -55,6 +58,13 @@ export class CreateRunDto {
   @IsOptional()
   @Matches(/^\d{4}-\d{2}-\d{2}T[^\s]*(Z|[+-]\d{2}:?\d{2})$/, { message: 'must be an ISO 8601 date-time with an offset' })
   startAt?: string;
+
+  /** The run's deadline in seconds from now (issue 12); overrides the definition's `orchestration.timeout_seconds`. */
+  @IsOptional()
+  @IsInt({ message: 'timeout_seconds must be a positive integer' })
+  @Min(1, { message: 'timeout_seconds must be a positive integer' })
+  @Max(MAX_RUN_TIMEOUT_SECONDS, { message: `timeout_seconds must be at most ${MAX_RUN_TIMEOUT_SECONDS} (one year)` })
+  timeout_seconds?: number;
 }
 
 export class ListRunsQueryDto extends PageQueryDto {

@@ -28,7 +28,7 @@ export class RunsController {
   /** 201 with the new run; 200 with the existing one for a repeated idempotency key. */
   @Post()
   async create(@Body() body: CreateRunDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const { startAt, ...rest } = body;
+    const { startAt, timeout_seconds: timeoutSeconds, ...rest } = body;
     if (startAt !== undefined && Number.isNaN(Date.parse(startAt))) {
       throw BatonError.validation([{ path: 'startAt', message: 'must be a valid date-time' }]);
     }
@@ -43,7 +43,7 @@ export class RunsController {
       response.status(HttpStatus.ACCEPTED);
       return { status: 'scheduled', scheduleId: scheduled.scheduleId, startAt: scheduled.startAt.toISOString() };
     }
-    const { run, created } = await this.factory.create({ ...ownedRequest(rest, boundOwnerOf(request)), submittedBy: tokenIdOf(request) });
+    const { run, created } = await this.factory.create({ ...ownedRequest(rest, boundOwnerOf(request)), submittedBy: tokenIdOf(request), timeoutSeconds });
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return presentRunWithSteps(await this.query.get(run.id));
   }
@@ -116,7 +116,7 @@ export class RunsController {
  * (`request.principal.owner`, read by shape like `tokenIdOf`); undefined for tokens that reach
  * all owners and with auth off.
  */
-function boundOwnerOf(request: Request): string | undefined {
+export function boundOwnerOf(request: Request): string | undefined {
   const principal = (request as unknown as { principal?: { owner?: unknown } }).principal;
   return typeof principal?.owner === 'string' ? principal.owner : undefined;
 }
@@ -148,7 +148,7 @@ function tokenIdOf(request: Request): string | null {
  * The actor of a steering route. The access policy lets only `runs.control` holders reach
  * these routes, so a token here controls any run of the owners it reaches (`assertOwned`).
  */
-function actorOf(request: Request): RunActor {
+export function actorOf(request: Request): RunActor {
   const principal = (request as unknown as { principal?: { tokenId?: unknown; name?: unknown } }).principal;
   if (typeof principal?.tokenId !== 'string') return { anonymous: true };
   return { tokenId: principal.tokenId, name: String(principal.name), controlsAnyRun: true };

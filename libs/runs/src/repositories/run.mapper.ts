@@ -5,9 +5,9 @@ import type { StepStatus } from '../domain/step-status.js';
 /** Column lists and row → domain mapping for the two tables this library owns. */
 export const RUN_COLUMNS = `id, definition_id, definition_name, definition_version, owner, status, input, output,
   error, metadata, execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total,
-  steps_done, created_at, started_at, finished_at, updated_at, submitted_by`;
+  steps_done, created_at, started_at, finished_at, updated_at, submitted_by, deadline_at, admitted_at`;
 
-export const STEP_COLUMNS = `id, run_id, step_key, position, type, agent, status, depends_on, attempt, max_attempts,
+export const STEP_COLUMNS = `id, run_id, step_key, position, type, agent, capability, served_by, wait_reason, status, depends_on, attempt, max_attempts,
   input, output, error, available_at, lease_owner, lease_expires_at, lease_recoveries, cache_key, cache_hit,
   cache_hits, cache_stored_at, child_run_id, created_at, queued_at, started_at, finished_at, skip_reason, iteration`;
 
@@ -34,6 +34,8 @@ export interface RunRow {
   finished_at: Date | null;
   updated_at: Date;
   submitted_by: string | null;
+  deadline_at: Date | null;
+  admitted_at: Date | null;
 }
 
 export interface StepRow {
@@ -43,6 +45,9 @@ export interface StepRow {
   position: number;
   type: string;
   agent: string | null;
+  capability: string | null;
+  served_by: string | null;
+  wait_reason: string | null;
   status: string;
   depends_on: string[];
   attempt: number;
@@ -91,6 +96,8 @@ export function toRun(row: RunRow): Run {
     finishedAt: row.finished_at,
     updatedAt: row.updated_at,
     submittedBy: row.submitted_by ?? null,
+    deadlineAt: row.deadline_at ? new Date(row.deadline_at) : null,
+    admittedAt: row.admitted_at ? new Date(row.admitted_at) : null,
   };
 }
 
@@ -102,6 +109,9 @@ export function toStep(row: StepRow): Step {
     position: row.position,
     type: row.type,
     agent: row.agent,
+    capability: row.capability,
+    servedBy: row.served_by,
+    waitReason: row.wait_reason,
     status: row.status as StepStatus,
     dependsOn: row.depends_on ?? [],
     attempt: row.attempt,

@@ -18,6 +18,10 @@ export interface NewRun {
   parentStepId: string | null;
   stepsTotal: number;
   submittedBy: string | null;
+  /** Seconds after creation when the run is cancelled with `run_timeout` (null: no deadline). */
+  timeoutSeconds?: number | null;
+  /** False: the run waits in the admission queue (MAX_CONCURRENT_WORKFLOWS). */
+  admitted?: boolean;
 }
 
 /** A run after a transition, and the status it left. */
@@ -51,9 +55,10 @@ export class RunRepository {
   async insert(run: NewRun, tx: Queryable): Promise<Run | null> {
     const { rows } = await tx.query<RunRow>(
       `insert into orchestration_runs (definition_id, definition_name, definition_version, owner, input, metadata,
-         execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total, submitted_by)
+         execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total, submitted_by,
+         deadline_at, admitted_at)
        values ($1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::jsonb, $7::jsonb, $8::int, $9::text,
-         $10::uuid, $11::uuid, $12::int, $13::uuid)
+         $10::uuid, $11::uuid, $12::int, $13::uuid, now() + ($14::int * interval '1 second'), case when $15::boolean then now() end)
        on conflict do nothing
        returning ${RUN_COLUMNS}`,
       [
@@ -70,6 +75,8 @@ export class RunRepository {
         run.parentStepId,
         run.stepsTotal,
         run.submittedBy,
+        run.timeoutSeconds ?? null,
+        run.admitted ?? true,
       ],
     );
     return rows[0] ? toRun(rows[0]) : null;

@@ -1,14 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
+import type { ClaimCandidate } from '../domain/agent-choice.js';
 import type { ClaimedStep } from '../domain/run.types.js';
-import { CLAIMABLE_RUN_STATUSES } from '../domain/run-status.js';
+import { CLAIMABLE_RUN_STATUSES, RUN_MOVES } from '../domain/run-status.js';
 import { STEP_MOVES } from '../domain/step-status.js';
-
-export interface ClaimCandidate {
-  id: string;
-  runId: string;
-  agent: string | null;
-}
 
 interface ClaimedRow {
   id: string;
@@ -16,6 +11,8 @@ interface ClaimedRow {
   step_key: string;
   type: string;
   agent: string | null;
+  capability: string | null;
+  served_by: string | null;
   attempt: number;
   max_attempts: number;
   lease_token: number;
@@ -41,18 +38,76 @@ export class StepLeaseRepository {
     await tx.query('select pg_advisory_xact_lock($1::bigint)', [CLAIM_LOCK_KEY]);
   }
 
-  /** Running steps now: in all, and per agent for the agents named. */
-  async runningCounts(agents: string[], tx: Queryable): Promise<{ total: number; byAgent: Map<string, number> }> {
+  /**
+   * Running steps now: in all, and per agent that serves them. `served_by` is set by every
+   * claim (the named agent, or the one chosen for a capability); `agent` covers steps claimed
+   * before the column existed.
+   */
+  async runningCounts(tx: Queryable): Promise<{ total: number; byAgent: Map<string, number> }> {
     const { rows } = await tx.query<{ agent: string | null; n: number }>(
-      `select agent, count(*)::int as n from orchestration_steps where status = 'running' group by agent`,
+      `select coalesce(served_by, agent) as agent, count(*)::int as n
+         from orchestration_steps where status = 'running' group by 1`,
     );
     const byAgent = new Map<string, number>();
     let total = 0;
     for (const row of rows) {
       total += row.n;
-      if (row.agent && agents.includes(row.agent)) byAgent.set(row.agent, row.n);
+      if (row.agent) byAgent.set(row.agent, row.n);
     }
     return { total, byAgent };
+  }
+
+  /** When each agent was last given a step (ms since epoch), one index probe per agent. */
+  async lastUsed(agents: string[], tx: Queryable): Promise<Map<string, number>> {
+    if (agents.length === 0) return new Map();
+    const { rows } = await tx.query<{ name: string; at: Date | null }>(
+      `select a.name, (select s.claimed_at from orchestration_steps s
+                        where s.served_by = a.name order by s.claimed_at desc limit 1) as at
+         from unnest($1::text[]) as a(name)`,
+      [agents],
+    );
+    return new Map(rows.filter((r) => r.at).map((r) => [r.name, new Date(r.at!).getTime()]));
+  }
+
+  /**
+   * queued → waiting: no agent can take these steps now (open breakers). No attempt is
+   * spent and no slot held; `agent_wait_since` keeps the first time, for the allocation timeout.
+   */
+  async parkForAgent(ids: string[], tx: Queryable): Promise<Array<{ runId: string; key: string }>> {
+    if (ids.length === 0) return [];
+    const { rows } = await tx.query<{ run_id: string; step_key: string }>(
+      `update orchestration_steps
+          set status = 'waiting', wait_reason = 'breaker_open', agent_wait_since = coalesce(agent_wait_since, now()),
+              updated_at = now()
+        where id = any($1::uuid[]) and status = any($2::text[])
+        returning run_id, step_key`,
+      [ids, STEP_MOVES.parkForAgent.from],
+    );
+    return rows.map((row) => ({ runId: row.run_id, key: row.step_key }));
+  }
+
+  /**
+   * Admission (MAX_CONCURRENT_WORKFLOWS): admits the oldest waiting top-level runs while fewer
+   * than `limit` admitted top-level runs are still open. Runs under the caller's claim lock,
+   * so two instances never admit past the limit. Returns the runs admitted.
+   */
+  async admit(limit: number, tx: Queryable): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `with active as (
+         select count(*)::int as n from orchestration_runs
+          where parent_run_id is null and admitted_at is not null and status = any($2::text[])
+       ), next as (
+         select id from orchestration_runs
+          where admitted_at is null and parent_run_id is null and status = 'pending'
+          order by created_at, id
+          limit greatest(0, $1::int - (select n from active))
+       )
+       update orchestration_runs r set admitted_at = now(), updated_at = now()
+         from next where r.id = next.id
+       returning r.id`,
+      [limit, RUN_MOVES.cancel.from],
+    );
+    return rows.map((row) => row.id);
   }
 
   /**
@@ -60,49 +115,57 @@ export class StepLeaseRepository {
    * running steps), oldest first. Not locked: the caller holds the claim lock.
    */
   async candidates(limit: number, tx: Queryable): Promise<ClaimCandidate[]> {
-    const { rows } = await tx.query<{ id: string; run_id: string; agent: string | null }>(
+    const { rows } = await tx.query<{
+      id: string; run_id: string; agent: string | null; capability: string | null; served_by: string | null; wake_reason: string | null;
+    }>(
       `with busy as (
          select run_id, count(*)::int as n from orchestration_steps where status = 'running' group by run_id
        ), ranked as (
-         select s.id, s.run_id, s.agent, s.available_at, s.position,
+         select s.id, s.run_id, s.agent, s.capability, s.served_by, s.wake_reason, s.available_at, s.position,
                 row_number() over (partition by s.run_id order by s.available_at, s.position) as rn,
                 r.max_parallel - coalesce(b.n, 0) as free
            from orchestration_steps s
            join orchestration_runs r on r.id = s.run_id
            left join busy b on b.run_id = s.run_id
           where s.status = 'queued' and s.available_at <= now() and r.status = any($2::text[])
+            and r.admitted_at is not null
        )
-       select id, run_id, agent from ranked where rn <= free
+       select id, run_id, agent, capability, served_by, wake_reason from ranked where rn <= free
         order by available_at, run_id, position
         limit $1::int`,
       [limit, CLAIMABLE_RUN_STATUSES],
     );
-    return rows.map((row) => ({ id: row.id, runId: row.run_id, agent: row.agent }));
+    return rows.map((row) => ({
+      id: row.id, runId: row.run_id, agent: row.agent, capability: row.capability, servedBy: row.served_by, wakeReason: row.wake_reason,
+    }));
   }
 
   /**
    * queued → running with a fresh lease. Every claim bumps the fencing token; a woken
-   * waiting step keeps its attempt number, anything else starts a new attempt.
+   * waiting step keeps its attempt number, anything else starts a new attempt. Each pick
+   * records the agent that serves it (`served_by`) and when (`claimed_at`).
    */
-  async claim(ids: string[], owner: string, leaseSeconds: number, tx: Queryable): Promise<ClaimedStep[]> {
+  async claim(picks: Array<{ id: string; servedBy: string | null }>, owner: string, leaseSeconds: number, tx: Queryable): Promise<ClaimedStep[]> {
     // The woken flag is read before the update clears it, so a later retry of the same
     // step counts as a new attempt again.
     const { rows } = await tx.query<ClaimedRow>(
       `with picked as (
-         select id, wake_reason from orchestration_steps
-          where id = any($1::uuid[]) and status = any($4::text[]) for update
+         select s.id, s.wake_reason, c.served_by from orchestration_steps s
+           join unnest($1::uuid[], $5::text[]) as c(id, served_by) on c.id = s.id
+          where s.status = any($4::text[]) for update of s
        )
        update orchestration_steps s
-          set status = 'running', lease_owner = $2::text,
+          set status = 'running', lease_owner = $2::text, served_by = p.served_by, claimed_at = now(),
+              wait_reason = null, agent_wait_since = null,
               lease_expires_at = now() + ($3::int * interval '1 second'),
               lease_token = s.lease_token + 1,
               attempt = s.attempt + case when p.wake_reason is null then 1 else 0 end,
               wake_reason = null, started_at = coalesce(s.started_at, now()), updated_at = now()
          from picked p, orchestration_runs r
         where s.id = p.id and r.id = s.run_id
-        returning s.id, s.run_id, s.step_key, s.type, s.agent, s.attempt, s.max_attempts, s.lease_token,
+        returning s.id, s.run_id, s.step_key, s.type, s.agent, s.capability, s.served_by, s.attempt, s.max_attempts, s.lease_token,
                   p.wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status`,
-      [ids, owner, leaseSeconds, STEP_MOVES.claim.from],
+      [picks.map((p) => p.id), owner, leaseSeconds, STEP_MOVES.claim.from, picks.map((p) => p.servedBy)],
     );
     return rows.map((row) => ({
       id: row.id,
@@ -110,6 +173,8 @@ export class StepLeaseRepository {
       key: row.step_key,
       type: row.type,
       agent: row.agent,
+      capability: row.capability,
+      servedBy: row.served_by,
       attempt: row.attempt,
       maxAttempts: row.max_attempts,
       token: row.lease_token,

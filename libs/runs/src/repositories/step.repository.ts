@@ -9,6 +9,7 @@ export interface NewStep {
   position: number;
   type: string;
   agent: string | null;
+  capability?: string | null;
   dependsOn: string[];
   dependents: string[];
   isSink: boolean;
@@ -47,6 +48,7 @@ export class StepRepository {
       position: s.position,
       type: s.type,
       agent: s.agent,
+      capability: s.capability ?? null,
       depends_on: s.dependsOn,
       dependents: s.dependents,
       is_sink: s.isSink,
@@ -54,15 +56,15 @@ export class StepRepository {
       iteration: s.iteration ?? null,
     }));
     await tx.query(
-      `insert into orchestration_steps (run_id, step_key, position, type, agent, status, depends_on, dependents,
+      `insert into orchestration_steps (run_id, step_key, position, type, agent, capability, status, depends_on, dependents,
          deps_remaining, is_sink, max_attempts, attempt_budget, queued_at, iteration)
-       select $1::uuid, s.step_key, s.position, s.type, s.agent,
+       select $1::uuid, s.step_key, s.position, s.type, s.agent, s.capability,
               case when jsonb_array_length(s.depends_on) = 0 then 'queued' else 'pending' end,
               array(select jsonb_array_elements_text(s.depends_on)),
               array(select jsonb_array_elements_text(s.dependents)),
               jsonb_array_length(s.depends_on), s.is_sink, s.max_attempts, s.max_attempts,
               case when jsonb_array_length(s.depends_on) = 0 then now() end, s.iteration
-         from jsonb_to_recordset($2::jsonb) as s(step_key text, position int, type text, agent text,
+         from jsonb_to_recordset($2::jsonb) as s(step_key text, position int, type text, agent text, capability text,
               depends_on jsonb, dependents jsonb, is_sink boolean, max_attempts int, iteration int)`,
       [runId, JSON.stringify(payload)],
     );
@@ -256,11 +258,11 @@ export class StepRepository {
     return rowCount > 0;
   }
 
-  /** Steps of a run waiting for a person (waiting without a child run, and not for a worker node). */
+  /** Steps of a run waiting for a person (waiting without a child run, and not for a worker node or an agent's breaker). */
   async countApprovalWaits(runId: string, tx: Queryable): Promise<number> {
     const { rows } = await tx.query<{ n: number }>(
       `select count(*)::int as n from orchestration_steps
-        where run_id = $1::uuid and status = 'waiting' and child_run_id is null and wait_kind is null`,
+        where run_id = $1::uuid and status = 'waiting' and child_run_id is null and wait_kind is null and wait_reason is null`,
       [runId],
     );
     return rows[0]?.n ?? 0;

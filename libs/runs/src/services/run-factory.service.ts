@@ -36,6 +36,8 @@ export interface CreateRunRequest {
    * definition's, `on_exceed` too when given. Validated here: a 400 names `budget.<key>`.
    */
   budget?: unknown;
+  /** The run's deadline in seconds (over the definition's `orchestration.timeout_seconds` and WORKFLOW_TIMEOUT_HOURS). */
+  timeoutSeconds?: number;
 }
 
 /** Turns a definition (saved or inline) into a run and its steps, in one transaction. */
@@ -77,6 +79,7 @@ export class OrchestrationRunFactoryService {
         idempotencyKey: request.idempotencyKey ?? null,
         submittedBy: request.submittedBy ?? null,
         budget: runBudget(definition.execution.budget, requested, request.budget),
+        timeoutSeconds: request.timeoutSeconds,
       }),
     );
     if (run) return { run, created: true };
@@ -163,11 +166,14 @@ export class OrchestrationRunFactoryService {
       metadata: Record<string, unknown>;
       idempotencyKey: string | null;
       submittedBy: string | null;
+      timeoutSeconds?: number;
       parent?: { runId: string; stepId: string; attempt: number; depth: number; rootRunId: string };
       budget?: BudgetSpec;
     },
   ): Promise<Run | null> {
     const execution = this.executionFor(definition, options.parent);
+    // A top-level run gets the deadline; its child runs are cancelled with it (finishRun cascades).
+    const timeoutSeconds = options.timeoutSeconds ?? definition.execution.timeoutSeconds ?? Math.min(2_000_000_000, Math.max(1, Math.round(this.config.workflowTimeoutHours * 3600)));
     const run = await this.runs.insert(
       {
         definitionId: definition.id,
@@ -183,6 +189,9 @@ export class OrchestrationRunFactoryService {
         parentStepId: options.parent?.stepId ?? null,
         stepsTotal: definition.steps.length,
         submittedBy: options.submittedBy,
+        timeoutSeconds: options.parent ? null : timeoutSeconds,
+        // With MAX_CONCURRENT_WORKFLOWS a top-level run waits for the claim to admit it.
+        admitted: !!options.parent || this.config.maxConcurrentWorkflows === undefined,
       },
       tx,
     );
@@ -259,6 +268,7 @@ function stepRows(definition: Definition): NewStep[] {
     position,
     type: step.type,
     agent: step.agent ?? null,
+    capability: step.agent ? null : (step.capability ?? null),
     dependsOn: step.dependsOn,
     dependents: dependents.get(step.id) ?? [],
     isSink: !dependents.has(step.id),

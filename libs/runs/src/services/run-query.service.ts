@@ -5,6 +5,7 @@ import type { Run, RunBudgetView, RunWithSteps, Step } from '../domain/run.types
 import type { BudgetState } from '../domain/budget.js';
 import { PatternTurnRepository } from '../repositories/pattern-turn.repository.js';
 import { RUN_STATUSES, type RunStatus } from '../domain/run-status.js';
+import { RunLimitsRepository } from '../repositories/run-limits.repository.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepIterationRepository } from '../repositories/step-iteration.repository.js';
 import { StepRepository, type UpstreamStep } from '../repositories/step.repository.js';
@@ -26,9 +27,10 @@ export class RunQueryService {
     @Inject(PatternTurnRepository) private readonly turns: PatternTurnRepository,
     @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
     @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
+    @Inject(RunLimitsRepository) private readonly limits: RunLimitsRepository,
   ) {}
 
-  /** The run with its steps (each with its usage) and its tree's budget. */
+  /** The run with its steps (each with its usage), its tree's budget, and its place in the admission queue while it waits there. */
   async get(id: string): Promise<RunWithSteps> {
     const run = await this.runs.findById(id);
     if (!run) throw BatonError.notFound('run', id);
@@ -37,7 +39,8 @@ export class RunQueryService {
     // Only runs with a looping step pay for the read of iterations.
     const iterations = steps.some((step) => step.iteration !== null) ? await this.iterations.listByRun(id) : undefined;
     if (steps.some((s) => s.type === 'pattern')) await this.addTurns(run, steps);
-    return { ...run, steps, budget: budget ? budgetView(budget) : null, ...(iterations && { iterations }) };
+    const queuePosition = run.admittedAt === null ? await this.limits.queuePosition(id) : null;
+    return { ...run, queuePosition, steps, budget: budget ? budgetView(budget) : null, ...(iterations && { iterations }) };
   }
 
   /** Pattern steps show their pattern's name and their turns in order. */

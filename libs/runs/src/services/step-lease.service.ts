@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@baton/db';
 import { EventLogService, type NewEvent } from '@baton/events';
+import { chooseClaims, type AgentPlan } from '../domain/agent-choice.js';
 import type { ClaimedStep } from '../domain/run.types.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepLeaseRepository } from '../repositories/step-lease.repository.js';
@@ -12,8 +13,13 @@ export interface ClaimLimits {
   capacity: number;
   /** Running steps allowed across all instances. */
   globalMax: number;
-  /** Per-agent limits (registry maxConcurrency), for the agents that have one. */
-  agentLimits: (agents: string[]) => Promise<Map<string, number>>;
+  /**
+   * Slots, breaker states and capability holders for the agents and capabilities the
+   * candidates name (the claimer knows agents; `runs` does not).
+   */
+  agentPlan: (agents: string[], capabilities: string[]) => Promise<AgentPlan>;
+  /** MAX_CONCURRENT_WORKFLOWS: open top-level runs allowed; undefined = no admission control. */
+  maxConcurrentWorkflows?: number;
 }
 
 /** Claiming steps under their slots, keeping leases alive, and recovering lost ones. */
@@ -37,32 +43,34 @@ export class StepLeaseService {
     if (limits.capacity <= 0) return [];
     return this.db.transaction(async (tx) => {
       await this.leases.lockClaims(tx);
+      if (limits.maxConcurrentWorkflows !== undefined) await this.leases.admit(limits.maxConcurrentWorkflows, tx);
       const scan = Math.max(limits.capacity * 2, 32);
       const candidates = await this.leases.candidates(scan, tx);
       if (candidates.length === 0) return [];
-      const agents = [...new Set(candidates.map((c) => c.agent).filter((a): a is string => !!a && !a.startsWith('builtin:')))];
-      const agentLimits = agents.length > 0 ? await limits.agentLimits(agents) : new Map<string, number>();
-      const running = await this.leases.runningCounts([...agentLimits.keys()], tx);
-      let free = Math.min(limits.capacity, limits.globalMax - running.total);
-      const chosen: string[] = [];
-      for (const candidate of candidates) {
-        if (free <= 0) break;
-        const limit = candidate.agent ? agentLimits.get(candidate.agent) : undefined;
-        if (limit !== undefined) {
-          const busy = running.byAgent.get(candidate.agent!) ?? 0;
-          if (busy >= limit) continue;
-          running.byAgent.set(candidate.agent!, busy + 1);
-        }
-        chosen.push(candidate.id);
-        free--;
+      const agents = [...new Set(candidates.flatMap((c) => [c.agent, c.servedBy]).filter((a): a is string => !!a && !a.startsWith('builtin:')))];
+      const capabilities = [...new Set(candidates.filter((c) => !c.agent && c.capability).map((c) => c.capability!))];
+      const plan = await limits.agentPlan(agents, capabilities);
+      const running = await this.leases.runningCounts(tx);
+      const routed = [...new Set([...plan.byCapability.values()].flat())];
+      const choice = chooseClaims(candidates, plan, {
+        free: Math.min(limits.capacity, limits.globalMax - running.total),
+        running: running.byAgent,
+        lastUsed: await this.leases.lastUsed(routed, tx),
+      });
+      const parked = await this.leases.parkForAgent(choice.park, tx);
+      const events: NewEvent[] = parked.map((s) => ({
+        runId: s.runId, type: 'step.waiting', stepKey: s.key, data: { reason: 'breaker_open', from: 'queued', to: 'waiting' },
+      }));
+      if (choice.claim.length === 0) {
+        await this.events.append(tx, events);
+        return [];
       }
-      if (chosen.length === 0) return [];
-      const claimed = await this.leases.claim(chosen, owner, leaseSeconds, tx);
+      const claimed = await this.leases.claim(choice.claim, owner, leaseSeconds, tx);
       const pending = [...new Set(claimed.filter((s) => s.runStatus === 'pending').map((s) => s.runId))];
       const started = pending.length > 0 ? await this.runs.markStarted(pending, tx) : [];
-      const events: NewEvent[] = started.map((runId) => ({ runId, type: 'run.started', data: { from: 'pending', to: 'running' } }));
+      for (const runId of started) events.push({ runId, type: 'run.started', data: { from: 'pending', to: 'running' } });
       for (const step of claimed) {
-        const data = { attempt: step.attempt, agent: step.agent, instance: owner, from: 'queued', to: 'running' };
+        const data = { attempt: step.attempt, agent: step.agent, servedBy: step.servedBy, instance: owner, from: 'queued', to: 'running' };
         events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data });
       }
       await this.events.append(tx, events);

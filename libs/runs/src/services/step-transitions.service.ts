@@ -210,5 +210,5 @@ export class StepTransitionsService {
 
 /** What every step outcome event carries: enough for metrics and dashboards without a read. */
 function stepEventData(step: ClaimedStep): Record<string, unknown> {
-  return { attempt: step.attempt, agent: step.agent, durationMs: Date.now() - step.claimedAt };
+  return { attempt: step.attempt, agent: step.agent, servedBy: step.servedBy, durationMs: Date.now() - step.claimedAt };
 }
