@@ -38,7 +38,7 @@ describe.each(testDatabaseKinds())('agent health and for_each progress on %s', (
     expect(health.slots).toEqual({ limit: null, used: 0, free: null });
     expect(health.recentFailures.count).toBeGreaterThanOrEqual(1);
     expect(health.recentFailures.items[0]).toMatchObject({ runId: failing.id, stepKey: 'boom', status: 'failed', message: 'agent said no', retryable: false });
-    expect(health).not.toHaveProperty('breaker');
+    expect(health.breaker).toMatchObject({ state: 'closed', consecutive_failures: 0 });
     // Another agent's failures are not this one's.
     expect((await http('GET', `${ctx.url}/api/v1/agents/builtin:echo/health`)).body.recentFailures.count).toBe(0);
     expect((await http('GET', `${ctx.url}/api/v1/agents/no-such-agent/health`)).status).toBe(404);

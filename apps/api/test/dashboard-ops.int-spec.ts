@@ -84,6 +84,7 @@ describe('dashboard: operations pages (chromium)', () => {
       const gated = page.locator('tr[data-agent="gated"]');
       await gated.locator('[data-testid=in-flight]', { hasText: /^2$/ }).waitFor();
       expect(await gated.getByTestId('slots').innerText()).toBe('2 / 0');
+      expect(await gated.getByTestId('breaker').innerText()).toBe('closed');
       const fail = page.locator('tr[data-agent="builtin:fail"]');
       await fail.locator('[data-testid=failures]', { hasText: /^1$/ }).waitFor();
       expect(await page.locator('tr[data-agent="builtin:echo"]').getByTestId('slots').innerText()).toBe('0 / unlimited');

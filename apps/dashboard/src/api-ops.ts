@@ -101,9 +101,10 @@ export interface DoctorReport {
   repairs?: Array<DoctorFinding & { outcome: 'fixed' | 'moved_on' }>;
 }
 
-/** `GET /api/v1/agents/:name/health`. No circuit breaker field: breakers do not exist yet. */
+/** `GET /api/v1/agents/:name/health`, with the agent's circuit breaker (issue 12). */
 export interface AgentHealth {
   name: string;
+  breaker: { state: 'closed' | 'open' | 'half_open'; consecutive_failures: number; failure_threshold: number; opened_at: string | null };
   inFlight: number;
   slots: { limit: number | null; used: number; free: number | null };
   recentFailures: {

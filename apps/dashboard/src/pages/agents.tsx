@@ -46,6 +46,7 @@ export function AgentsPage({ focusName }: { focusName?: string }) {
               <th>In flight</th>
               <th>Slots used / free</th>
               <th>Failures (1 h)</th>
+              <th>Breaker</th>
               <th>Timeout</th>
             </tr>
           </thead>
@@ -65,6 +66,9 @@ export function AgentsPage({ focusName }: { focusName?: string }) {
                   <td data-testid="failures" className={h && h.recentFailures.count > 0 ? 'bad' : undefined}>
                     {h ? h.recentFailures.count : '…'}
                   </td>
+                  <td data-testid="breaker" className={h && h.breaker.state !== 'closed' ? 'bad' : undefined}>
+                    {h ? h.breaker.state.replace('_', '-') : '…'}
+                  </td>
                   <td>{agent.timeoutSeconds ? `${agent.timeoutSeconds} s` : 'default'}</td>
                 </tr>
               );
@@ -82,7 +86,10 @@ function Failures({ health }: { health: AgentHealth }) {
     <>
       <p data-testid="agent-health">
         {health.inFlight} in flight · slots: {slots.limit === null ? `${slots.used} used, unlimited` : `${slots.used} of ${slots.limit} used, ${slots.free} free`} ·{' '}
-        {recentFailures.count} failed since {formatTime(recentFailures.since)}
+        {recentFailures.count} failed since {formatTime(recentFailures.since)} · breaker:{' '}
+        <span data-testid="agent-breaker">{health.breaker.state.replace('_', '-')}</span>
+        {health.breaker.state === 'closed' ? '' : ` (opened ${formatTime(health.breaker.opened_at ?? '')})`} ·{' '}
+        {health.breaker.consecutive_failures} of {health.breaker.failure_threshold} failures in a row
       </p>
       {recentFailures.items.length > 0 && (
         <ul className="findings" data-testid="agent-failures">

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentCallError, AgentModeRouterService, WORKER_PENDING, isBuiltinName, pendingWorkerJobs } from '@baton/agents';
+import { AgentCallError, AgentModeRouterService, WORKER_PENDING, isBuiltinName, pendingWorkerJobs, type NodeSelector } from '@baton/agents';
 import { renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
 import { RunBudgetService, StepProgressService, readUsage, type CacheOutcome, type ClaimedStep, type Usage } from '@baton/runs';
 import { stepCacheKey } from '../cache/cache-key.js';
@@ -158,7 +158,7 @@ export class AgentStep {
     spec: StepSpec,
     input: unknown,
     signal: AbortSignal,
-    call: { itemIndex?: number; prompt?: string; reply?: AgentReply; node?: unknown },
+    call: { itemIndex?: number; prompt?: string; reply?: AgentReply; node?: NodeSelector },
   ): Promise<unknown> {
     const agent = step.servedBy ?? spec.agent;
     const ref = agent ? { agent } : { capability: spec.capability };
