@@ -1,5 +1,6 @@
-import { createTestDatabase, waitFor, type TestDatabase } from '@baton/testing';
-import { buildServer, spawnServer, type ChildServer } from './support/child-server.js';
+import { waitFor } from '@baton/testing';
+import { type ChildServer } from './support/child-server.js';
+import { useChildServers } from './support/child-servers.js';
 import { startPlan, waitForRun } from './support/runs.js';
 import { auditCompletions, delayPlan, delayStep, eventCounts, runningSteps, type DelayStep } from './support/step-audit.js';
 
@@ -31,23 +32,11 @@ function crashPlan(run: number) {
 }
 
 describeOnPostgres('crash recovery: a SIGKILLed process on Postgres (needs TEST_DATABASE_URL)', () => {
-  let database: TestDatabase;
-  const children: ChildServer[] = [];
-
-  const start = async (name: string) => {
-    const child = await spawnServer({
-      DATABASE_URL: database.url!,
-      BATON_INSTANCE_ID: name,
-      BATON_LEASE_SECONDS: String(LEASE_SECONDS),
-      BATON_POLL_INTERVAL_MS: '300',
-      BATON_SEED_EXAMPLES: 'false',
-    });
-    children.push(child);
-    return child;
-  };
+  const servers = useChildServers({ BATON_LEASE_SECONDS: String(LEASE_SECONDS), BATON_POLL_INTERVAL_MS: '300', BATON_SEED_EXAMPLES: 'false' });
+  const start = servers.start;
 
   const progress = async (runIds: string[]) => {
-    const { rows } = await database.db.query<{ completed: number; running: number }>(
+    const { rows } = await servers.database.db.query<{ completed: number; running: number }>(
       `select count(*) filter (where status = 'completed')::int as completed,
               count(*) filter (where status = 'running')::int as running
          from orchestration_steps where run_id = any($1::uuid[])`,
@@ -73,18 +62,8 @@ describeOnPostgres('crash recovery: a SIGKILLed process on Postgres (needs TEST_
     await child.kill();
     // A COMMIT the dead process had already sent still lands; give it a moment.
     await new Promise((resolve) => setTimeout(resolve, 250));
-    return runningSteps(database.db, runIds);
+    return runningSteps(servers.database.db, runIds);
   };
-
-  beforeAll(async () => {
-    buildServer();
-    database = await createTestDatabase('postgres');
-  }, 180_000);
-
-  afterAll(async () => {
-    for (const child of children) await child.kill();
-    await database?.drop();
-  });
 
   it('finishes every run after two kills, each step completed once and recovered steps on their first attempt', async () => {
     const first = await start('crash-1');
@@ -113,11 +92,11 @@ describeOnPostgres('crash recovery: a SIGKILLed process on Postgres (needs TEST_
     expect(orphansAtSecondKill.length).toBeGreaterThanOrEqual(2);
     expect(afterSecondKill.completed).toBeGreaterThan(afterFirstKill.completed);
 
-    const audit = await auditCompletions(database.db, runIds);
+    const audit = await auditCompletions(servers.database.db, runIds);
     expect(audit).toEqual({ notCompleted: [], notCompletedOnce: [], stepRows: total, completionEvents: total });
 
     // Every step the kills left running came back through recovery, not through a retry.
-    const { rows: recovered } = await database.db.query<{ step: string }>(
+    const { rows: recovered } = await servers.database.db.query<{ step: string }>(
       `select distinct run_id || '/' || step_key as step from orchestration_events
         where run_id = any($1::uuid[]) and type = 'step.recovered'`,
       [runIds],
@@ -126,7 +105,7 @@ describeOnPostgres('crash recovery: a SIGKILLed process on Postgres (needs TEST_
     const orphans = [...orphansAtFirstKill, ...orphansAtSecondKill];
     expect(orphans.filter((step) => !recoveredSteps.has(step))).toEqual([]);
 
-    const { rows: attempts } = await database.db.query<{ step: string; attempt: number; lease_recoveries: number }>(
+    const { rows: attempts } = await servers.database.db.query<{ step: string; attempt: number; lease_recoveries: number }>(
       `select run_id || '/' || step_key as step, attempt, lease_recoveries from orchestration_steps
         where run_id = any($1::uuid[])`,
       [runIds],
@@ -136,7 +115,7 @@ describeOnPostgres('crash recovery: a SIGKILLed process on Postgres (needs TEST_
       expect(attempts.find((r) => r.step === orphan)?.lease_recoveries).toBeGreaterThanOrEqual(1);
     }
 
-    const counts = await eventCounts(database.db, runIds);
+    const counts = await eventCounts(servers.database.db, runIds);
     expect(counts['step.failed']).toBeUndefined();
     expect(counts['step.retrying']).toBeUndefined();
     expect(counts['step.completed']).toBe(total);
@@ -144,7 +123,7 @@ describeOnPostgres('crash recovery: a SIGKILLed process on Postgres (needs TEST_
     // A recovered step starts again: one start per step plus one per recovery.
     expect(counts['step.started']).toBe(total + (counts['step.recovered'] ?? 0));
 
-    const { rows: startedAttempts } = await database.db.query<{ attempt: number }>(
+    const { rows: startedAttempts } = await servers.database.db.query<{ attempt: number }>(
       `select distinct (data->>'attempt')::int as attempt from orchestration_events
         where run_id = any($1::uuid[]) and type = 'step.started'`,
       [runIds],

@@ -1,6 +1,5 @@
 import { runCli } from '../../cli/src/cli.js';
-import { createTestDatabase, type TestDatabase } from '@baton/testing';
-import { buildServer, spawnServer, type ChildServer } from './support/child-server.js';
+import { useChildServers } from './support/child-servers.js';
 import { http } from './support/test-app.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
 
@@ -13,22 +12,8 @@ const describeOnPostgres = postgres ? describe : describe.skip;
 if (!postgres) console.warn('drain.int-spec: skipped, set TEST_DATABASE_URL to run it on Postgres');
 
 describeOnPostgres('drain and resume (needs TEST_DATABASE_URL)', () => {
-  let database: TestDatabase;
-  const children: ChildServer[] = [];
-  const start = async (name: string) => {
-    const child = await spawnServer({ DATABASE_URL: database.url!, BATON_INSTANCE_ID: name, BATON_POLL_INTERVAL_MS: '300' });
-    children.push(child);
-    return child;
-  };
-
-  beforeAll(async () => {
-    buildServer();
-    database = await createTestDatabase('postgres');
-  }, 120_000);
-  afterAll(async () => {
-    for (const child of children) await child.kill();
-    await database?.drop();
-  });
+  const servers = useChildServers({ BATON_POLL_INTERVAL_MS: '300' });
+  const start = servers.start;
 
   it('waits for the running step, stops the process, records where the run stopped, and resumes on the next start', async () => {
     const first = await start('drained');
@@ -49,21 +34,21 @@ describeOnPostgres('drain and resume (needs TEST_DATABASE_URL)', () => {
     await new Promise<void>((resolve) => (first.process.exitCode !== null || first.process.signalCode !== null ? resolve() : first.process.once('exit', () => resolve())));
 
     // The in-flight step finished; its successor was never dispatched.
-    const steps = await database.db.query<{ step_key: string; status: string }>(
+    const steps = await servers.database.db.query<{ step_key: string; status: string }>(
       `select step_key, status from orchestration_steps where run_id = $1::uuid order by position`,
       [run.id],
     );
     expect(steps.rows).toEqual([{ step_key: 'a', status: 'completed' }, { step_key: 'b', status: 'queued' }]);
-    const drained = await database.db.query<{ data: any }>(`select data from baton_system_events where type = 'system.drained'`);
+    const drained = await servers.database.db.query<{ data: any }>(`select data from baton_system_events where type = 'system.drained'`);
     expect(drained.rows).toHaveLength(1);
     expect(drained.rows[0]!.data.openRuns).toEqual([{ runId: run.id, status: 'running', openSteps: ['b:queued'] }]);
-    expect((await database.db.query(`select mode from baton_system_state`)).rows[0]).toEqual({ mode: 'draining' });
+    expect((await servers.database.db.query(`select mode from baton_system_state`)).rows[0]).toEqual({ mode: 'draining' });
 
     // `npm start` again: normal mode, and the run finishes with each step completed once.
     const second = await start('resumed');
     expect((await http('GET', `${second.url}/health`)).body.mode).toBe('normal');
     expect((await waitForRun(second.url, run.id)).status).toBe('completed');
-    const completions = await database.db.query<{ n: number }>(
+    const completions = await servers.database.db.query<{ n: number }>(
       `select count(*)::int as n from orchestration_events where run_id = $1::uuid and type = 'step.completed'`,
       [run.id],
     );

@@ -1,5 +1,5 @@
-import { createTestDatabase, waitFor, type TestDatabase } from '@baton/testing';
-import { buildServer, spawnServer, type ChildServer } from './support/child-server.js';
+import { waitFor } from '@baton/testing';
+import { useChildServers } from './support/child-servers.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
 
 /**
@@ -29,30 +29,8 @@ const loopPlan = (ms: number) => ({
 });
 
 describeOnPostgres('loops survive a SIGKILL on Postgres (needs TEST_DATABASE_URL)', () => {
-  let database: TestDatabase;
-  const children: ChildServer[] = [];
-
-  const start = async (name: string) => {
-    const child = await spawnServer({
-      DATABASE_URL: database.url!,
-      BATON_INSTANCE_ID: name,
-      BATON_LEASE_SECONDS: '2',
-      BATON_POLL_INTERVAL_MS: '300',
-      BATON_SEED_EXAMPLES: 'false',
-    });
-    children.push(child);
-    return child;
-  };
-
-  beforeAll(async () => {
-    buildServer();
-    database = await createTestDatabase('postgres');
-  }, 180_000);
-
-  afterAll(async () => {
-    for (const child of children) await child.kill();
-    await database?.drop();
-  });
+  const servers = useChildServers({ BATON_LEASE_SECONDS: '2', BATON_POLL_INTERVAL_MS: '300', BATON_SEED_EXAMPLES: 'false' });
+  const start = servers.start;
 
   it('records every iteration exactly once after a kill mid-loop', async () => {
     const first = await start('loop-crash-1');
@@ -62,7 +40,7 @@ describeOnPostgres('loops survive a SIGKILL on Postgres (needs TEST_DATABASE_URL
     // Kill once some iterations are recorded and loops are still running.
     await waitFor(
       async () => {
-        const { rows } = await database.db.query<{ n: number; running: number }>(
+        const { rows } = await servers.database.db.query<{ n: number; running: number }>(
           `select (select count(*) from orchestration_step_iterations where run_id = any($1::uuid[]))::int as n,
                   (select count(*) from orchestration_steps where run_id = any($1::uuid[]) and status = 'running')::int as running`,
           [runIds],
@@ -74,7 +52,7 @@ describeOnPostgres('loops survive a SIGKILL on Postgres (needs TEST_DATABASE_URL
       throw new Error(`${error.message}\n--- output ---\n${first.logs()}`);
     });
     await first.kill();
-    const { rows: atKill } = await database.db.query<{ n: number }>(
+    const { rows: atKill } = await servers.database.db.query<{ n: number }>(
       'select count(*)::int as n from orchestration_step_iterations where run_id = any($1::uuid[])',
       [runIds],
     );
@@ -90,14 +68,14 @@ describeOnPostgres('loops survive a SIGKILL on Postgres (needs TEST_DATABASE_URL
         Array.from({ length: ITERATIONS }, (_, i) => [i + 1, i + 1]),
       );
     }
-    const { rows: events } = await database.db.query<{ run_id: string; iteration: number; n: number }>(
+    const { rows: events } = await servers.database.db.query<{ run_id: string; iteration: number; n: number }>(
       `select run_id, (data->>'iteration')::int as iteration, count(*)::int as n from orchestration_events
         where run_id = any($1::uuid[]) and type = 'step.iteration_completed' group by 1, 2`,
       [runIds],
     );
     expect(events).toHaveLength(RUNS * ITERATIONS);
     expect(events.filter((e) => e.n !== 1)).toEqual([]);
-    const { rows: completed } = await database.db.query<{ n: number }>(
+    const { rows: completed } = await servers.database.db.query<{ n: number }>(
       `select count(*)::int as n from orchestration_events where run_id = any($1::uuid[]) and type = 'step.completed'`,
       [runIds],
     );

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@baton/testing';
-import { buildServer, spawnServer, type ChildServer } from './support/child-server.js';
+import { useChildServers } from './support/child-servers.js';
 import { http } from './support/test-app.js';
 
 /**
@@ -17,32 +16,11 @@ const ADMIN = 'messaging-crash-admin-token-0123456789';
 const SENDS = 60;
 
 describeOnPostgres('messaging across a SIGKILL (needs TEST_DATABASE_URL)', () => {
-  let database: TestDatabase;
-  const children: ChildServer[] = [];
+  const servers = useChildServers({ BATON_BOOTSTRAP_TOKEN: ADMIN, BATON_MESSAGE_LEASE_SECONDS: '1', BATON_MESSAGE_SWEEP_MS: '100' });
+  const start = servers.start;
   const tokens: Record<string, string> = {};
 
-  const start = async (name: string) => {
-    const child = await spawnServer({
-      DATABASE_URL: database.url!,
-      BATON_INSTANCE_ID: name,
-      BATON_BOOTSTRAP_TOKEN: ADMIN,
-      BATON_MESSAGE_LEASE_SECONDS: '1',
-      BATON_MESSAGE_SWEEP_MS: '100',
-    });
-    children.push(child);
-    return child;
-  };
-  const as = (who: string) => ({ authorization: `Bearer ${tokens[who] ?? ADMIN}` });
-
-  beforeAll(async () => {
-    buildServer();
-    database = await createTestDatabase('postgres');
-  }, 180_000);
-
-  afterAll(async () => {
-    for (const child of children) await child.kill();
-    await database?.drop();
-  });
+    const as = (who: string) => ({ authorization: `Bearer ${tokens[who] ?? ADMIN}` });
 
   it('delivers every accepted message after the kill, once, and re-hands an unacknowledged one', async () => {
     const first = await start('messaging-a');
@@ -87,7 +65,7 @@ describeOnPostgres('messaging across a SIGKILL (needs TEST_DATABASE_URL)', () =>
     expect(seen).toEqual([...new Set(seen)]); // once each
     expect(seen).toEqual(expect.arrayContaining([leasedId, ...accepted]));
     // Whatever the inbox holds was logged as accepted (nothing routed unlogged).
-    const { rows } = await database.db.query<{ id: string }>(`select id from messages where status = 'accepted'`);
+    const { rows } = await servers.database.db.query<{ id: string }>(`select id from messages where status = 'accepted'`);
     expect(new Set(rows.map((r) => r.id))).toEqual(new Set(seen));
   }, 90_000);
 });
