@@ -12,8 +12,8 @@ import { startInstances } from './throughput.js';
  * agents: breakers on (the defaults, 5 consecutive failures, 30 s) and breakers effectively off
  * (`failure_threshold: 1000`, the registration maximum, far above the consecutive failures any
  * agent sees at the default scale; the "breakers opened" figure shows that none opened).
- * Figures: completed runs (%), run time (created → finished) p50/p99, calls the down agent
- * took, breakers opened.
+ * Figures: completed runs (%), run time (created → finished) p50/p99, calls (attempts) per
+ * step, calls the down agent took and their share of all calls, breakers opened.
  */
 const FLAKY = 3;
 const FAILURE_RATE = 0.2;
@@ -141,6 +141,7 @@ async function measureChaos(ctx: BenchContext, server: BatonServer, mode: Mode, 
       'run p99 ms': percentile(times, 99),
       'calls/step': allCalls / (runs * STEPS_PER_RUN),
       'calls to down agent': downCalls,
+      'down agent share %': (100 * downCalls) / allCalls,
       'breakers opened': opened[0]!.n,
     };
   } finally {
@@ -154,6 +155,7 @@ const UNITS = {
   'run p99 ms': 'ms',
   'calls/step': 'calls',
   'calls to down agent': 'calls',
+  'down agent share %': '%',
   'breakers opened': '',
 };
 
