@@ -6,6 +6,7 @@ import { openBenchDatabase } from './lib/bench-db.js';
 import type { BenchContext, ResultRow } from './lib/context.js';
 import { machineFacts, renderTable, writeResults } from './lib/report.js';
 import { busScenario } from './scenarios/bus.js';
+import { chaosScenario } from './scenarios/chaos.js';
 import { coordinationScenario } from './scenarios/coordination.js';
 import { dbosScenario } from './scenarios/dbos.js';
 import { graphileScenario } from './scenarios/graphile.js';
@@ -35,6 +36,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = {
   streaming: streamingScenario,
   memory: memoryScenario,
   bus: busScenario,
+  chaos: chaosScenario,
 };
 
 function option(args: string[], name: string): string | undefined {
