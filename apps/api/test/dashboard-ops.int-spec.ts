@@ -47,11 +47,18 @@ async function signedIn(token: string): Promise<{ context: BrowserContext; page:
 
 /** Clicks an action button, then the confirm button of its dialog, and returns the notice shown. */
 async function confirm(on: Page, scope: ReturnType<Page['locator']> | Page, label: string, confirmLabel = label): Promise<string> {
+  // The previous action's notice may still be shown: the answer is the first notice after it.
+  const notices = on.locator('.notice.ok, .notice.error');
+  const before = (await notices.count()) > 0 ? await notices.last().innerText() : null;
   await scope.getByRole('button', { name: label, exact: true }).click();
   await on.getByRole('dialog').getByRole('button', { name: confirmLabel, exact: true }).click();
-  const notice = on.locator('.notice.ok, .notice.error').last();
-  await notice.waitFor();
-  return notice.innerText();
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const text = (await notices.count()) > 0 ? await notices.last().innerText() : null;
+    if (text !== null && text !== before) return text;
+    if (Date.now() > deadline) throw new Error(`no new notice after ${label} (still: ${text})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { CLOSE_ON_RUN_END } from '@baton/approvals';
 import { EVENT_WAIT_MATCHED, EventWaitService, type EventWaitSignal } from '@baton/messaging';
 import { SchedulerClock, SchedulerTimerService } from '@baton/scheduler';
 import { testDatabaseKinds, waitFor } from '@baton/testing';
@@ -21,6 +22,17 @@ describe.each(testDatabaseKinds())('doctor on %s', (kind) => {
   async function finishedRun(): Promise<{ runId: string; stepB: string }> {
     const run = await startPlan(ctx.url, { steps: [{ id: 'a', agent: 'builtin:echo' }, { id: 'b', agent: 'builtin:echo', depends_on: ['a'] }] });
     expect((await waitForRun(ctx.url, run.id)).status).toBe('completed');
+    // The durable consumer that closes a finished run's approvals must be past this run's end,
+    // or it would close an approval the test plants next, before the doctor could.
+    await waitFor(
+      async () =>
+        (await sql(
+          `select 1 from event_consumer_cursors c, orchestration_runs r
+            where c.name = $1::text and r.id = $2::uuid and c.updated_at >= r.finished_at`,
+          [CLOSE_ON_RUN_END, run.id],
+        )).rows.length > 0,
+      { timeoutMs: 20_000, what: 'the approvals consumer past the run end' },
+    );
     const { rows } = await sql(`select id from orchestration_steps where run_id = $1::uuid and step_key = 'b'`, [run.id]);
     return { runId: run.id, stepB: rows[0].id };
   }

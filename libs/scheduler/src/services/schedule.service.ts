@@ -166,7 +166,15 @@ export class ScheduleService {
       return fires;
     });
     await this.firing.startPending();
-    const history = new Map((await this.fires.history(id, MAX_BACKFILL * 2)).map((f) => [f.id, f]));
+    let history = new Map((await this.fires.history(id, MAX_BACKFILL * 2)).map((f) => [f.id, f]));
+    // A tick on this or another instance may hold a fire (skip locked) while it starts it: start
+    // what is still pending here too (idempotent: the run's key and the guarded markStarted), so
+    // the answer says what became of each fire.
+    const stillPending = recorded.filter((fire) => history.get(fire.id)?.status === 'pending');
+    if (stillPending.length > 0) {
+      for (const fire of stillPending) await this.firing.start(history.get(fire.id)!);
+      history = new Map((await this.fires.history(id, MAX_BACKFILL * 2)).map((f) => [f.id, f]));
+    }
     return recorded.map((fire) => history.get(fire.id) ?? fire);
   }
 
