@@ -63,6 +63,10 @@ export function readWorkflow(doc: unknown, errors: FieldError[]): ReadWorkflow {
   };
   if (w.coordination !== undefined && !isObject(w.coordination)) errors.push({ path: 'workflow.coordination', message: 'must be a mapping' });
   if (w.fault_tolerance !== undefined && !isObject(w.fault_tolerance)) errors.push({ path: 'workflow.fault_tolerance', message: 'must be a mapping' });
+  const defaultRetry = isObject(w.fault_tolerance) ? w.fault_tolerance.retry_policy : undefined;
+  if (defaultRetry !== undefined && !RETRY_POLICY_NAMES.includes(defaultRetry as RetryPolicyName)) {
+    errors.push({ path: 'workflow.fault_tolerance.retry_policy', message: `must be one of ${RETRY_POLICY_NAMES.join(', ')}` });
+  }
   result.tasks = readTasks(w.tasks, new Set(result.agents.map((a) => a.type)), errors);
   return result;
 }

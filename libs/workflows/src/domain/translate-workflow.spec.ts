@@ -58,6 +58,14 @@ describe('translateWorkflow', () => {
     expect(result.ok ? [] : result.errors).toEqual([]);
   });
 
+  it('maps the default retry policy and max_parallel onto orchestration settings', () => {
+    const doc = { workflow: { ...EXAMPLE.workflow, coordination: { max_parallel: 2 }, fault_tolerance: { retry_policy: 'fixed' } } };
+    expect(translateWorkflow(doc).translation!.definition.orchestration).toEqual({
+      execution: { concurrency: { maxParallel: 2 } },
+      error_handling: { on_step_failure: RETRY_POLICIES.fixed },
+    });
+  });
+
   it('chains tasks without depends_on under sequential', () => {
     const doc = { workflow: { ...EXAMPLE.workflow, orchestration_pattern: 'sequential', tasks: [{ id: 'a', agent: 'builtin:transform' }, { id: 'b', agent: 'builtin:transform' }, { id: 'c', agent: 'builtin:transform', depends_on: ['a'] }] } };
     const steps = translateWorkflow(doc).translation!.definition.steps as Array<Record<string, unknown>>;
@@ -73,7 +81,7 @@ describe('translateWorkflow', () => {
   it('reports every problem with its path', () => {
     const doc = {
       workflow: {
-        name: 'w', version: 1, orchestration_pattern: 'dag', colour: 'red',
+        name: 'w', version: 1, orchestration_pattern: 'dag', colour: 'red', fault_tolerance: { retry_policy: 'often' },
         agents: [{ type: 'builtin:echo', count: 0 }],
         tasks: [{ id: 'a', agent: 'nobody', retry_policy: 'sometimes', timeout: 'soon', depends_on: ['zz'] }, { id: 'a', agent: 'builtin:echo', parallel: 'yes' }],
       },
@@ -84,6 +92,7 @@ describe('translateWorkflow', () => {
     expect(report.errors.map((e) => e.path).sort()).toEqual([
       'workflow.agents[0].count',
       'workflow.colour',
+      'workflow.fault_tolerance.retry_policy',
       'workflow.tasks[0].agent',
       'workflow.tasks[0].depends_on[0]',
       'workflow.tasks[0].retry_policy',
