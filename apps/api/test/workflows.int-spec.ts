@@ -63,6 +63,12 @@ describe.each(testDatabaseKinds())('workflows on %s', (kind) => {
     expect(stored.status).toBe(200);
     expect(stored.body.definition).toEqual(translation.definition);
 
+    // The document is kept as written beside its translation.
+    const read = await http('GET', `${ctx.url}/api/v1/workflows/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.document.workflow.agents[0]).toEqual({ type: 'builtin:echo', count: 3, capabilities: ['csv_parsing', 'json_processing'], resources: { cpu: '500m', memory: '1Gi' } });
+    expect(read.body.translation).toEqual(translation);
+
     const before = await http('GET', `${ctx.url}/api/v1/workflows/${id}/status`);
     expect(before.body).toMatchObject({ current_phase: 'validated', execution_id: null });
 
