@@ -142,6 +142,23 @@ describe.each(testDatabaseKinds())('workflows on %s', (kind) => {
     expect(refused.body.details).toEqual([expect.objectContaining({ path: 'execution_options.retry_policy' })]);
   });
 
+  it('shows a failed execution with its error details, after one attempt under retry_policy none', async () => {
+    const doc = {
+      workflow: {
+        name: 'failing-flow', version: '1', orchestration_pattern: 'sequential',
+        agents: [{ type: 'builtin:fail' }],
+        tasks: [{ id: 'breaks', agent: 'builtin:fail', retry_policy: 'none', input: { message: 'upstream is down' } }],
+      },
+    };
+    const { body } = await http('POST', `${ctx.url}/api/v1/workflows`, doc);
+    const started = await http('POST', `${ctx.url}/api/v1/workflows/${body.workflow_id}/execute`, {});
+    expect(started.status).toBe(202);
+    expect((await waitForRun(ctx.url, started.body.execution_id)).status).toBe('failed');
+    const status = (await http('GET', `${ctx.url}/api/v1/workflows/${body.workflow_id}/status`)).body;
+    expect(status).toMatchObject({ current_phase: 'failed', performance_metrics: { steps_total: 1, steps_failed: 1, attempts: 1 } });
+    expect(status.error_details).toContainEqual(expect.objectContaining({ scope: 'step', step: 'breaks', message: expect.stringContaining('upstream is down') }));
+  });
+
   it('pauses the running execution', async () => {
     const doc = {
       workflow: {
