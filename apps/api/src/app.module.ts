@@ -18,6 +18,7 @@ import { MessagingModule } from '@baton/messaging';
 import { RunsModule } from '@baton/runs';
 import { SchedulerModule } from '@baton/scheduler';
 import { WebhooksModule } from '@baton/webhooks';
+import { WorkflowsModule } from '@baton/workflows';
 import { BootstrapFileService } from './bootstrap/bootstrap-file.service.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { BreakerMetrics } from './wiring/breaker-metrics.js';
@@ -68,6 +69,8 @@ export class AppModule {
         NodesModule.register({ imports: [runs] }),
         scheduler,
         messaging,
+        // The seed's workflow language and API (issue 12): translated onto definitions and runs.
+        WorkflowsModule.register({ imports: [definitions, runs] }),
       ],
       controllers: [DashboardController, LandingController],
       providers: [ExampleSeeder, BootstrapFileService, BreakerMetrics],

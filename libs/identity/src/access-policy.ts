@@ -55,6 +55,12 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'DELETE', pattern: '/api/v1/agents/:name', access: 'agent.delete' },
     { method: 'POST', pattern: '/api/v1/agents/:name/breaker/reset', access: 'agent.breaker.reset' },
     // Runs: agents submit, operators steer
+    // The seed's workflow API (issue 12, docs/workflows.md): the same actions as the definition and run routes it stands on
+    { method: 'POST', pattern: '/api/v1/workflows', access: 'definition.create' },
+    { method: 'GET', pattern: '/api/v1/workflows/:id', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/workflows/:id/execute', access: 'run.create' },
+    { method: 'GET', pattern: '/api/v1/workflows/:id/status', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/workflows/:id/pause', access: 'run.pause' },
     { method: 'GET', pattern: '/api/v1/runs', access: 'read' },
     { method: 'GET', pattern: '/api/v1/runs/:id', access: 'read' },
     { method: 'POST', pattern: '/api/v1/runs', access: 'run.create' },

@@ -25,6 +25,17 @@ function templateFor(method: string, pattern: string, f: FuzzFixtures): unknown 
   switch (`${method} ${pattern}`) {
     case 'POST /api/v1/definitions':
       return { name: 'fuzz-def', version: '1.0.0', description: 'd', orchestration: { concurrency: { maxParallel: 2 } }, steps: STEPS };
+    case 'POST /api/v1/workflows':
+      return {
+        workflow: {
+          name: 'fuzz-workflow', version: '1', orchestration_pattern: 'dag', timeout: '5m',
+          agents: [{ type: 'builtin:echo', count: 2, capabilities: ['x'], resources: { cpu: '500m' } }],
+          tasks: [{ id: 'a', agent: 'builtin:echo', retry_policy: 'fixed', parallel: true }, { id: 'b', agent: 'builtin:echo', depends_on: ['a'], timeout: 30 }],
+          coordination: { max_parallel: 2 }, fault_tolerance: { retry_policy: 'none' },
+        },
+      };
+    case 'POST /api/v1/workflows/:id/execute':
+      return { input_data: { topic: 't' }, execution_options: { timeout: '1h' } };
     case 'POST /api/v1/agents':
       return {
         name: 'fuzz-agent', kind: 'http', url: 'http://127.0.0.1:9/', capabilities: ['x'], maxConcurrency: 2, timeoutSeconds: 5, headers: { a: 'b' },

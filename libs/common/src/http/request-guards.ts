@@ -9,7 +9,9 @@ import { findHostileInput, stringProblem, type InputLimits } from './hostile-inp
 export const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
 /** Routes whose bodies carry definitions or plans, and so get the larger limit. */
-const DEFINITION_ROUTES = new Set(['POST /api/v1/definitions', 'POST /api/v1/runs', 'POST /a2a']);
+const DEFINITION_ROUTES = new Set(['POST /api/v1/definitions', 'POST /api/v1/workflows', 'POST /api/v1/runs', 'POST /a2a']);
+/** Routes whose body may be YAML (a definition, a workflow document). */
+const YAML_ROUTES = new Set(['POST /api/v1/definitions', 'POST /api/v1/workflows']);
 /** `/a2a` reads other content types itself, to answer them in JSON-RPC terms. */
 const OWN_CONTENT_TYPES = new Set(['POST /a2a']);
 
@@ -47,7 +49,7 @@ export function requestGuards(config: BatonConfig): RequestHandler[] {
         });
       };
       parse(large ? parsers.large : parsers.small, () => {
-        if (route === 'POST /api/v1/definitions') parse(parsers.yaml, next);
+        if (YAML_ROUTES.has(route)) parse(parsers.yaml, next);
         else next();
       });
     },
@@ -78,7 +80,7 @@ function hasBody(request: Request): boolean {
 function contentTypeProblem(request: Request, route: string): string | undefined {
   if (!hasBody(request) || OWN_CONTENT_TYPES.has(route)) return undefined;
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const yaml = route === 'POST /api/v1/definitions';
+  const yaml = YAML_ROUTES.has(route);
   if (type === 'application/json' || (yaml && YAML_CONTENT_TYPES.includes(type))) return undefined;
   const accepted = yaml ? `application/json or ${YAML_CONTENT_TYPES[0]}` : 'application/json';
   return `Content-Type ${type ? `"${type.slice(0, 100)}"` : '(none)'} is not accepted here: send ${accepted}`;
