@@ -85,7 +85,6 @@ describe('dashboard: patterns, loops, skips, budgets and waits from a real serve
     });
     runId = run.id;
     const done = await waitRun(run.id);
-    if (process.env.DUMP_RUN) console.log(JSON.stringify(await getRun(run.id), null, 2));
     // What the server produced, which the page must show.
     expect(done.status).toBe('completed');
     const team = stepOf(done, 'team');
@@ -132,6 +131,85 @@ describe('dashboard: patterns, loops, skips, budgets and waits from a real serve
     await page.click(node('redo'));
     expect(await panel().getByTestId('skip-reason').innerText()).toMatch(/condition was false/);
     await page.screenshot({ path: join(shots, 'run-pattern.png'), fullPage: true });
+  });
+
+  it('shows the run tree’s budget: limits against spent, warned and exceeded, and on_exceed', async () => {
+    // The first run: 3 turns of max_turns 3 passed 80 % (warned), nothing exceeded.
+    const warnedRun = await getRun(runId);
+    expect(warnedRun.budget).toMatchObject({ limits: { max_turns: 3, max_steps: 40 }, spent: { turns: 3 }, warned: ['max_turns'], exceeded: null, on_exceed: 'fail' });
+    await page.goto(`${ctx.url}/dashboard/runs/${runId}`);
+    const budget = page.getByTestId('run-budget');
+    await budget.waitFor();
+    const turns = budget.locator('tr[data-limit="max_turns"]');
+    expect(await turns.getAttribute('data-state')).toBe('warned');
+    expect((await turns.locator('td').allInnerTexts()).slice(1, 3)).toEqual(['3', '3']);
+    const steps = budget.locator('tr[data-limit="max_steps"]');
+    expect(await steps.getAttribute('data-state')).toBe('ok');
+    expect((await steps.locator('td').allInnerTexts()).slice(1, 3)).toEqual([String(warnedRun.budget.spent.steps), '40']);
+    expect(await budget.locator('tr[data-limit="max_tokens"]').count()).toBe(0);
+    expect(await budget.innerText()).toMatch(/on_exceed: fail\): the step and the run tree fail/);
+
+    // A second run: its supervisor wants a fourth turn past max_turns 3, so the budget stops it.
+    const stopped = await post('/api/v1/runs', {
+      plan: {
+        name: 'over-budget',
+        steps: [{
+          id: 'team', type: 'pattern', pattern: 'supervisor', supervisor: 'boss', max_turns: 10,
+          agents: [
+            { name: 'boss', agent: 'builtin:script', settings: { items: [{ next: 'writer' }, { next: 'writer' }, { next: 'FINISH' }] } },
+            { name: 'writer', agent: 'builtin:echo' },
+          ],
+        }],
+      },
+      budget: { max_turns: 3, on_exceed: 'fail' },
+    });
+    const failed = await waitRun(stopped.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.budget).toMatchObject({ exceeded: 'max_turns', spent: { turns: 3 } });
+    await page.goto(`${ctx.url}/dashboard/runs/${stopped.id}`);
+    await page.locator('[data-testid=run-budget][data-exceeded="max_turns"]').waitFor();
+    expect(await page.getByTestId('run-budget').locator('summary').innerText()).toContain('exceeded: max_turns');
+    expect(await page.locator('[data-testid=run-budget] tr[data-limit="max_turns"]').getAttribute('data-state')).toBe('exceeded');
+    expect(await page.getByTestId('run-error').innerText()).toMatch(/budget exceeded: max_turns/);
+    await page.screenshot({ path: join(shots, 'run-budget.png'), fullPage: true });
+
+    // A run without a budget shows none.
+    const plain = await post('/api/v1/runs', { plan: { steps: [{ id: 'a', agent: 'builtin:echo' }] } });
+    await waitRun(plain.id);
+    await page.goto(`${ctx.url}/dashboard/runs/${plain.id}`);
+    await page.waitForSelector('section.run-page[data-run-status="completed"]');
+    expect(await page.getByTestId('run-budget').count()).toBe(0);
+  });
+
+  it('shows what a wait step waits for, then its event once it arrives', async () => {
+    const run = await post('/api/v1/runs', {
+      plan: {
+        name: 'wait-for-payment',
+        steps: [
+          { id: 'paid', type: 'wait', event: 'order.paid', match: { order: '{{ input.order }}' }, timeout_seconds: 600 },
+          { id: 'ship', agent: 'builtin:echo', depends_on: ['paid'] },
+        ],
+      },
+      input: { order: 'A-17' },
+    });
+    await page.goto(`${ctx.url}/dashboard/runs/${run.id}?step=paid`);
+    await page.locator(`${node('paid')}.status-waiting`).waitFor();
+    expect(await page.locator(node('paid')).innerText()).toContain('wait · order.paid');
+    const waiting = panel().locator('[data-testid=waiting-for][data-reason="event"]');
+    await waiting.waitFor();
+    const text = await waiting.innerText();
+    expect(text).toContain('Waiting for the event order.paid');
+    expect(text).toMatch(/until /);
+    expect(text).toContain('"order": "A-17"');
+    await page.screenshot({ path: join(shots, 'run-wait.png'), fullPage: true });
+
+    // Another order's payment does not wake it; this order's does, live.
+    await post('/api/v1/events/external', { name: 'order.paid', data: { order: 'B-2' } });
+    await post('/api/v1/events/external', { name: 'order.paid', data: { order: 'A-17', amount: 12 } });
+    await page.waitForSelector('section.run-page[data-run-status="completed"]', { timeout: 20_000 });
+    await page.locator(`${node('paid')}.status-completed`).waitFor();
+    expect(await panel().locator('[data-testid=waiting-for]').count()).toBe(0);
+    expect(await panel().getByLabel('step output').innerText()).toContain('"amount": 12');
   });
 
   it('logged no console error on any page', () => {
