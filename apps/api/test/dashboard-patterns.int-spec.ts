@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { waitFor } from '@baton/testing';
 import { http, useTestServer } from './support/test-app.js';
 import { startJsonAgent } from './support/json-agent.js';
+import { startGatedAgent } from './support/gated-agent.js';
 import { stepOf } from './support/runs.js';
 import { ConsoleWatch, ensureDashboardBuilt, launchChromium, screenshotDir } from './support/dashboard-browser.js';
 
@@ -133,6 +134,40 @@ describe('dashboard: patterns, loops, skips, budgets and waits from a real serve
     await page.screenshot({ path: join(shots, 'run-pattern.png'), fullPage: true });
   });
 
+  it('appends a pattern’s turns live while it runs', async () => {
+    const writer = await startGatedAgent();
+    try {
+      await post('/api/v1/agents', { name: 'held-writer', kind: 'http', url: writer.url });
+      const run = await post('/api/v1/runs', {
+        plan: {
+          name: 'live-team',
+          steps: [{
+            id: 'team', type: 'pattern', pattern: 'supervisor', supervisor: 'boss', max_turns: 4,
+            agents: [
+              { name: 'boss', agent: 'builtin:script', settings: { items: [{ next: 'writer', input: { draft: 'live' } }, { next: 'FINISH' }] } },
+              { name: 'writer', agent: 'held-writer' },
+            ],
+          }],
+        },
+      });
+      await page.goto(`${ctx.url}/dashboard/runs/${run.id}?open=team`);
+      // The writer's call is held: the boss's turn is done, the writer's is running.
+      await page.locator(`${node('team#1')}.status-completed`).waitFor();
+      await page.locator(`${node('team#2')}.status-running`).waitFor();
+      expect(await page.locator(node('team#2')).innerText()).toContain('writer');
+      expect(await page.locator(node('team#3')).count()).toBe(0);
+      await waitFor(async () => writer.inFlight() === 1, { what: 'the writer’s call' });
+      writer.release();
+      // Released, the writer's turn completes and the boss's last turn is appended, without a reload.
+      await page.locator(`${node('team#2')}.status-completed`).waitFor();
+      await page.locator(`${node('team#3')}.status-completed`).waitFor();
+      await page.waitForSelector('section.run-page[data-run-status="completed"]');
+      expect(await page.locator(node('team')).innerText()).toMatch(/supervisor · 3 turns/);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('shows the run tree’s budget: limits against spent, warned and exceeded, and on_exceed', async () => {
     // The first run: 3 turns of max_turns 3 passed 80 % (warned), nothing exceeded.
     const warnedRun = await getRun(runId);
@@ -194,7 +229,8 @@ describe('dashboard: patterns, loops, skips, budgets and waits from a real serve
     });
     await page.goto(`${ctx.url}/dashboard/runs/${run.id}?step=paid`);
     await page.locator(`${node('paid')}.status-waiting`).waitFor();
-    expect(await page.locator(node('paid')).innerText()).toContain('wait · order.paid');
+    // The event's name comes from the run's definition, read after the run itself.
+    await page.locator(node('paid'), { hasText: 'wait · order.paid' }).waitFor();
     const waiting = panel().locator('[data-testid=waiting-for][data-reason="event"]');
     await waiting.waitFor();
     const text = await waiting.innerText();
