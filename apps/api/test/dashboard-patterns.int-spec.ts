@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { waitFor } from '@baton/testing';
@@ -246,6 +248,29 @@ describe('dashboard: patterns, loops, skips, budgets and waits from a real serve
     await page.locator(`${node('paid')}.status-completed`).waitFor();
     expect(await panel().locator('[data-testid=waiting-for]').count()).toBe(0);
     expect(await panel().getByLabel('step output').innerText()).toContain('"amount": 12');
+  });
+
+  it('shows a step parked by an open circuit breaker, and the breaker open on the agents page', async () => {
+    // A real HTTP agent that answers 500: one counted failure opens its breaker.
+    const sick = createServer((_request, response) => response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"unwell"}'));
+    await new Promise<void>((resolve) => sick.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(sick.address() as AddressInfo).port}/`;
+      await post('/api/v1/agents', { name: 'sick', kind: 'http', url, breaker: { failure_threshold: 1, reset_seconds: 600 } });
+      const run = await post('/api/v1/runs', { plan: { name: 'to-a-sick-agent', steps: [{ id: 'call', agent: 'sick' }] } });
+      await waitRun(run.id, (r) => stepOf(r, 'call').wait_reason === 'breaker_open');
+      await page.goto(`${ctx.url}/dashboard/runs/${run.id}?step=call`);
+      const waiting = panel().locator('[data-testid=waiting-for][data-reason="breaker_open"]');
+      await waiting.waitFor();
+      expect(await waiting.innerText()).toMatch(/open circuit breaker/);
+      await page.goto(`${ctx.url}/dashboard/agents`);
+      await page.locator('tr[data-agent="sick"] [data-testid=breaker]', { hasText: /^open$/ }).waitFor();
+      await page.screenshot({ path: join(shots, 'agents-breaker.png') });
+      await post(`/api/v1/runs/${run.id}/cancel`, {});
+    } finally {
+      sick.closeAllConnections();
+      await new Promise<void>((resolve) => sick.close(() => resolve()));
+    }
   });
 
   it('logged no console error on any page', () => {
