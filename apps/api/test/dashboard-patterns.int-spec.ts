@@ -127,6 +127,10 @@ describe('dashboard: patterns, loops, skips, budgets and waits from a real serve
     await iterations.waitFor();
     expect(await iterations.locator('li[data-iteration]').count()).toBe(3);
     expect(await iterations.locator('li[data-iteration="3"] summary').innerText()).toContain('completed');
+    // The timeline: one bar per iteration, each ended (not left running past the run's end).
+    const refineRow = page.locator('.timeline-row', { has: page.getByRole('rowheader', { name: 'refine', exact: true }) });
+    expect(await refineRow.locator('.bar').count()).toBe(3);
+    expect(await refineRow.locator('.bar.status-completed').count()).toBe(3);
 
     // The skipped step says why, on its node and in its panel.
     await page.locator(`${node('redo')}.status-skipped`).waitFor();
