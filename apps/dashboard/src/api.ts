@@ -104,6 +104,24 @@ export interface Step {
   iterations?: LoopIteration[];
   /** Why a skipped step was skipped: `condition` when its condition was false. */
   skip_reason?: string;
+  /** `breaker_open` while parked because every agent that could serve it has an open breaker. */
+  wait_reason?: string | null;
+  /** The agent that served it (capability routing picks one at the claim). */
+  served_by?: string | null;
+  /** What its agent reported spending, summed over attempts and items (docs/budgets.md). */
+  usage?: { tokens?: number; cost?: number } | null;
+}
+
+/** A run tree's budget (docs/budgets.md): the same on every run of the tree. */
+export interface RunBudget {
+  rootRunId: string;
+  limits: { max_steps?: number; max_turns?: number; max_tokens?: number; max_cost?: number; max_wall_seconds?: number };
+  spent: { steps: number; turns: number; tokens: number; cost: number; wall_seconds: number };
+  on_exceed: 'fail' | 'pause' | 'ask' | string;
+  /** Limits that passed 80 % (a `run.budget_warning` each). */
+  warned: string[];
+  /** The limit that stopped the tree, or null. */
+  exceeded: string | null;
 }
 
 /** One turn of a pattern step, as `GET /api/v1/runs/:id` lists it. */
@@ -147,6 +165,8 @@ export interface Run {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+  /** null when the run's tree has no budget. */
+  budget?: RunBudget | null;
   steps?: Step[];
 }
 
@@ -155,7 +175,7 @@ export interface Approval {
   runId: string;
   stepId: string;
   attempt: number;
-  kind: 'checkpoint' | 'failure' | 'agent_input';
+  kind: 'checkpoint' | 'failure' | 'agent_input' | 'budget';
   round: number;
   status: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
   prompt: string | null;
@@ -209,6 +229,8 @@ export interface DefinitionStepSpec {
   depends_on?: string[];
   for_each?: string;
   description?: string;
+  /** A `type: wait` step: the event it waits for. */
+  event?: string;
 }
 
 export interface Definition {

@@ -6,8 +6,8 @@ import { Link } from '../router';
 
 /**
  * Where step work goes: built-in and registered agents, with their limits and health (calls
- * in flight, slots used and free, failures in the last hour), refreshed every 5 seconds.
- * Circuit breakers are not shown: they do not exist yet.
+ * in flight, slots used and free, failures in the last hour, circuit breaker), refreshed
+ * every 5 seconds.
  */
 export function AgentsPage({ focusName }: { focusName?: string }) {
   const agents = useLoad(() => api<{ items: Agent[] }>('GET', '/api/v1/agents'), []);

@@ -22,6 +22,7 @@ import { itemProgress, unfoldSteps, type SubTarget } from './unfold';
 import { Timeline } from './timeline';
 import { StepPanel } from './step-panel';
 import { StepList, overlay } from './run-overlay';
+import { BudgetBox } from './run-budget';
 
 const TERMINAL_RUN = new Set(['completed', 'failed', 'cancelled']);
 /**
@@ -131,6 +132,11 @@ export default function RunPage({ runId }: { runId: string }) {
     () => new Set((definition.value?.definition.steps ?? []).filter((spec) => spec.for_each).map((spec) => spec.id)),
     [definition.value],
   );
+  // The event each `type: wait` step waits for, shown on its node.
+  const waitEvents = useMemo(
+    () => new Map((definition.value?.definition.steps ?? []).filter((spec) => spec.type === 'wait' && spec.event).map((spec) => [spec.id, spec.event!])),
+    [definition.value],
+  );
 
   // Unfolded orchestration steps show their child run's steps: loaded when unfolded, and again
   // (at most every 600 ms) when the stream reports child events or the step changes.
@@ -162,8 +168,8 @@ export default function RunPage({ runId }: { runId: string }) {
     [expanded, selected, forEachSteps, eventCount], // eslint-disable-line react-hooks/exhaustive-deps
   );
   const unfolded = useMemo(
-    () => unfoldSteps(view?.steps ?? [], { forEach: forEachSteps, expanded, childRuns, items }),
-    [view?.steps, forEachSteps, expanded, childRuns, items],
+    () => unfoldSteps(view?.steps ?? [], { forEach: forEachSteps, expanded, childRuns, items, waits: waitEvents }),
+    [view?.steps, forEachSteps, expanded, childRuns, items, waitEvents],
   );
   const graphSteps: GraphStep[] = unfolded.steps;
   const subTargets: ReadonlyMap<string, SubTarget> = unfolded.targets;
@@ -275,6 +281,7 @@ export default function RunPage({ runId }: { runId: string }) {
           {view.error.message}
         </p>
       )}
+      <BudgetBox budget={view.budget} runId={view.id} />
       <div className="run-body">
         <StepGraph steps={graphSteps} selected={selected} onSelect={select} onToggle={toggle} height={big ? 560 : 420} />
         <aside className="panel" aria-label="Step details" data-testid="step-panel">

@@ -2,6 +2,7 @@ import type { BatonEvent, Run, Step } from '../api';
 import { ConfirmButton, Json, StatusBadge, formatDuration, formatTime, span, type ActionResult } from '../components';
 import { Link } from '../router';
 import { ItemsSummary, Iterations, SkipReason, Turns } from './step-inner';
+import { WaitingFor } from './run-budget';
 import type { ItemProgress } from './unfold';
 
 /** Everything about one step: input, output, error, attempts, cache, agent, timings, events. */
@@ -17,9 +18,6 @@ export function StepPanel(props: {
   onClose: () => void;
 }) {
   const { step, run, events, now } = props;
-  const approvalId = [...events].reverse().find((event) => event.type === 'step.waiting' && event.data?.approvalId)?.data?.approvalId as
-    | string
-    | undefined;
   const canRetry = step.status === 'failed' && run.status === 'failed';
   return (
     <div className="step-panel" data-step={step.id} data-status={step.status}>
@@ -47,15 +45,33 @@ export function StepPanel(props: {
         </div>
       )}
       <SkipReason step={step} />
+      <WaitingFor step={step} events={events} />
       <dl className="meta">
         <dt>Type</dt>
         <dd>{step.type}</dd>
         <dt>Agent</dt>
         <dd>{step.agent ? <Link to={`/agents/${encodeURIComponent(step.agent)}`}>{step.agent}</Link> : '—'}</dd>
+        {step.served_by && step.served_by !== step.agent && (
+          <>
+            <dt>Served by</dt>
+            <dd>{step.served_by}</dd>
+          </>
+        )}
         <dt>Attempts</dt>
         <dd>
-          {step.attempt} of {step.maxAttempts}
+          {step.iterations && step.iterations.length > 0
+            ? // A looping step counts attempts across its iterations; each iteration gets the full budget.
+              `${step.attempt} over ${step.iterations.length} iteration${step.iterations.length === 1 ? '' : 's'} (this one may go up to attempt ${step.maxAttempts})`
+            : `${step.attempt} of ${step.maxAttempts}`}
         </dd>
+        {step.usage && (
+          <>
+            <dt>Usage</dt>
+            <dd data-testid="step-usage">
+              {step.usage.tokens ?? 0} tokens · cost {step.usage.cost ?? 0}
+            </dd>
+          </>
+        )}
         <dt>Cache</dt>
         <dd>{step.cache ? (step.cache.hit ? `hit (${step.cache.hits})` : step.cache.key ? 'miss' : 'off') : 'off'}</dd>
         <dt>Queued</dt>
@@ -77,14 +93,6 @@ export function StepPanel(props: {
             <dt>Child run</dt>
             <dd>
               <Link to={`/runs/${step.childRunId}`}>{step.childRunId.slice(0, 8)}</Link>
-            </dd>
-          </>
-        )}
-        {approvalId && step.status === 'waiting' && (
-          <>
-            <dt>Approval</dt>
-            <dd>
-              <Link to={`/approvals/${approvalId}`}>decide in the inbox</Link>
             </dd>
           </>
         )}

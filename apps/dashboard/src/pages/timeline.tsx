@@ -18,6 +18,8 @@ const ENDS: Record<string, string> = {
   'step.skipped': 'skipped',
   'step.cancelled': 'cancelled',
   'step.waiting': 'waiting',
+  // A looping step's iteration ends here; the next iteration starts a new attempt.
+  'step.iteration_completed': 'completed',
 };
 
 /** A Gantt chart of step attempts, read from the run's events (started → its end). */

@@ -3,9 +3,8 @@ import type { BatonEvent, Step } from '../api';
 import { itemProgress, unfoldSteps } from './unfold';
 
 /**
- * The run graph's unfolding, from run answers shaped as docs/api.md and CONTRACTS.md say:
- * pattern turns, loop iterations and condition skips are built on other branches, so their
- * shapes here come from the contract, not from a server.
+ * The run graph's unfolding, from run answers shaped as docs/api.md and CONTRACTS.md say
+ * (apps/api/test/dashboard-patterns.int-spec.ts checks the same against a real server).
  */
 function step(id: string, fields: Partial<Step> = {}): Step {
   return {
@@ -18,6 +17,12 @@ const none = { forEach: new Set<string>(), expanded: new Set<string>(), childRun
 const event = (seq: number, data: Record<string, unknown>): BatonEvent => ({ runId: 'r', seq, type: 'step.items_progressed', stepKey: 'fan', data, createdAt: '' });
 
 describe('unfoldSteps', () => {
+  it('says which event a wait step waits for, when the definition names it', () => {
+    const paid = step('paid', { type: 'wait', agent: null, status: 'waiting' });
+    expect(unfoldSteps([paid], { ...none, waits: new Map([['paid', 'order.paid']]) }).steps[0]!.detail).toBe('wait · order.paid');
+    expect(unfoldSteps([paid], none).steps[0]!.detail).toBe('wait');
+  });
+
   it('lists a pattern step’s turns in order, each with its agent and status', () => {
     const turn = (n: number, agent: string, status: string) => ({ turn: n, agent, status, attempt: 1, cache_hit: false, input: null, output: null, error: null, started_at: null, finished_at: null });
     const debate = step('debate', { type: 'pattern', status: 'running', pattern: 'debate', turns: [turn(1, 'pro', 'completed'), turn(2, 'con', 'running')] });

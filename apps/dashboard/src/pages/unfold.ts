@@ -53,14 +53,21 @@ export function itemProgress(events: BatonEvent[]): Map<string, ItemProgress> {
  */
 export function unfoldSteps(
   steps: Step[],
-  options: { forEach: ReadonlySet<string>; expanded: ReadonlySet<string>; childRuns: ReadonlyMap<string, Run>; items?: ReadonlyMap<string, ItemProgress> },
+  options: {
+    forEach: ReadonlySet<string>;
+    expanded: ReadonlySet<string>;
+    childRuns: ReadonlyMap<string, Run>;
+    items?: ReadonlyMap<string, ItemProgress>;
+    /** `type: wait` steps: the event each waits for (from the definition). */
+    waits?: ReadonlyMap<string, string>;
+  },
 ): { steps: GraphStep[]; targets: Map<string, SubTarget> } {
   const nodes: GraphStep[] = [];
   const targets = new Map<string, SubTarget>();
   for (const step of steps) {
     const expandable = expandableOf(step, options.forEach);
     const expanded = Boolean(expandable) && options.expanded.has(step.id);
-    nodes.push({ id: step.id, dependsOn: step.dependsOn, status: step.status, detail: detailOf(step, expandable), ...(expandable && { expandable, expanded }) });
+    nodes.push({ id: step.id, dependsOn: step.dependsOn, status: step.status, detail: detailOf(step, expandable, options.waits?.get(step.id)), ...(expandable && { expandable, expanded }) });
     if (!expanded) continue;
     if (expandable === 'items') pushItems(step, options.items?.get(step.id), nodes, targets);
     else if (expandable === 'child') pushChild(step, options.childRuns, nodes, targets);
@@ -83,8 +90,9 @@ function expandableOf(step: Step, forEach: ReadonlySet<string>): GraphStep['expa
   return undefined;
 }
 
-function detailOf(step: Step, expandable: GraphStep['expandable']): string | undefined {
+function detailOf(step: Step, expandable: GraphStep['expandable'], waitsFor?: string): string | undefined {
   if (step.status === 'skipped' && step.skip_reason) return `skipped: ${step.skip_reason}`;
+  if (step.type === 'wait' && waitsFor) return `wait · ${waitsFor}`;
   if (expandable === 'items') return `for_each · ${step.agent ?? 'agent'}`;
   if (expandable === 'turns') return `${step.pattern ?? 'pattern'} · ${step.turns!.length} turns`;
   if (expandable === 'iterations') return `loop · iteration ${step.iteration ?? step.iterations!.length}`;
