@@ -22,15 +22,17 @@ describe.each(testDatabaseKinds())('doctor on %s', (kind) => {
   async function finishedRun(): Promise<{ runId: string; stepB: string }> {
     const run = await startPlan(ctx.url, { steps: [{ id: 'a', agent: 'builtin:echo' }, { id: 'b', agent: 'builtin:echo', depends_on: ['a'] }] });
     expect((await waitForRun(ctx.url, run.id)).status).toBe('completed');
-    // The durable consumer that closes a finished run's approvals must be past this run's end,
-    // or it would close an approval the test plants next, before the doctor could.
+    // The durable consumer that closes a finished run's approvals must be past this run's end
+    // (its position, `tx_id.id`, at or after the run's last event), or it would close the
+    // approval a test plants next, before the doctor could.
+    const end = (await sql(`select tx_id::text as tx, id::text as id from orchestration_events where run_id = $1::uuid order by seq desc limit 1`, [run.id])).rows[0];
     await waitFor(
-      async () =>
-        (await sql(
-          `select 1 from event_consumer_cursors c, orchestration_runs r
-            where c.name = $1::text and r.id = $2::uuid and c.updated_at >= r.finished_at`,
-          [CLOSE_ON_RUN_END, run.id],
-        )).rows.length > 0,
+      async () => {
+        const position: string | undefined = (await sql(`select position from event_consumer_cursors where name = $1::text`, [CLOSE_ON_RUN_END])).rows[0]?.position;
+        if (!position) return false;
+        const [tx, id] = position.split('.').map(BigInt);
+        return tx! > BigInt(end.tx) || (tx === BigInt(end.tx) && id! >= BigInt(end.id));
+      },
       { timeoutMs: 20_000, what: 'the approvals consumer past the run end' },
     );
     const { rows } = await sql(`select id from orchestration_steps where run_id = $1::uuid and step_key = 'b'`, [run.id]);
