@@ -145,6 +145,36 @@ describe.each(testDatabaseKinds())('saga compensation on %s', (kind) => {
     expect(ledger.calls.map((call) => `${call.op}:${call.step}`)).toEqual(['do:a', 'do:b']);
   });
 
+  it('rolls back a failed run by hand with POST /runs/:id/compensate, once', async () => {
+    ledger.status = (body) => (body.op === 'do' && body.step === 'b' ? 400 : 200);
+    const run = await startPlan(ctx.url, { steps: [sagaStep('a', []), sagaStep('b', ['a'])] });
+    expect((await waitForRun(ctx.url, run.id)).compensation).toBeNull();
+    const started = await http('POST', `${ctx.url}/api/v1/runs/${run.id}/compensate`);
+    expect(started.status).toBe(202);
+    expect(started.body.status).toBe('compensating');
+    const done = await waitForRun(ctx.url, run.id, (r) => r.compensation !== null);
+    expect(done).toMatchObject({ status: 'failed', compensation: 'completed', error: { stepKey: 'b' } });
+    expect(ledger.calls.map((call) => `${call.op}:${call.step}`)).toEqual(['do:a', 'do:b', 'undo:a']);
+    expect((await http('POST', `${ctx.url}/api/v1/runs/${run.id}/compensate`)).status).toBe(409);
+    const completed = await startPlan(ctx.url, { steps: [{ id: 'x', agent: 'builtin:echo' }] });
+    await waitForRun(ctx.url, completed.id);
+    expect((await http('POST', `${ctx.url}/api/v1/runs/${completed.id}/compensate`)).status).toBe(409);
+  });
+
+  it('compensates the completed steps of a run cancelled with { compensate: true }', async () => {
+    const run = await startPlan(ctx.url, {
+      steps: [sagaStep('a', []), { id: 'slow', agent: 'builtin:delay', depends_on: ['a'], input: { ms: 20000 } }],
+    });
+    await waitForRun(ctx.url, run.id, (r) => stepOf(r, 'slow').status === 'running');
+    expect((await http('POST', `${ctx.url}/api/v1/runs/${run.id}/cancel`, { compensate: 'yes' })).status).toBe(400);
+    const cancelled = await http('POST', `${ctx.url}/api/v1/runs/${run.id}/cancel`, { compensate: true });
+    expect(cancelled.status).toBe(200);
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done).toMatchObject({ status: 'cancelled', compensation: 'completed' });
+    expect(stepOf(done, 'slow').status).toBe('cancelled');
+    expect(ledger.calls.map((call) => `${call.op}:${call.step}`)).toEqual(['do:a', 'undo:a']);
+  });
+
   it('refuses a bad compensate block or rollback setting with 400 naming the path', async () => {
     const noAgent = await http('POST', `${ctx.url}/api/v1/runs`, { plan: { steps: [{ id: 'a', agent: 'ledger', compensate: { input: {} } }] } });
     expect(noAgent.status).toBe(400);
