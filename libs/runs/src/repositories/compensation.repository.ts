@@ -3,6 +3,7 @@ import { Database, type Queryable } from '@baton/db';
 import type { CompensateSpec } from '@baton/definitions';
 import { COMPENSATION_MOVES, OPEN_COMPENSATION_STATUSES, type CompensationStatus } from '../domain/compensation-status.js';
 import type { StepError } from '../domain/run.types.js';
+import { RUN_MOVES } from '../domain/run-status.js';
 import { json } from './run.mapper.js';
 
 /** A compensation to create when a run starts rolling back. */
@@ -75,7 +76,7 @@ export class CompensationRepository {
     const { rows } = await this.db.query<ClaimedRow>(
       `with ready as (
          select c.id from orchestration_compensations c
-          join orchestration_runs r on r.id = c.run_id and r.status = 'compensating'
+          join orchestration_runs r on r.id = c.run_id and r.status = $8::text
           where c.status = any($3::text[]) and c.available_at <= now()
             and not exists (select 1 from orchestration_compensations d
                              where d.run_id = c.run_id and d.step_key = any(c.after_keys) and d.status = any($5::text[]))
@@ -89,7 +90,7 @@ export class CompensationRepository {
               started_at = coalesce(c.started_at, now())
          from ready where c.id = ready.id
         returning c.id, c.run_id, c.step_key, c.spec, c.context, c.attempt, c.max_attempts, c.lease_token`,
-      [owner, leaseSeconds, COMPENSATION_MOVES.claim.from, limit, OPEN_COMPENSATION_STATUSES, COMPENSATION_MOVES.claim.to, defaultTimeoutSeconds],
+      [owner, leaseSeconds, COMPENSATION_MOVES.claim.from, limit, OPEN_COMPENSATION_STATUSES, COMPENSATION_MOVES.claim.to, defaultTimeoutSeconds, RUN_MOVES.compensate.to],
     );
     return rows.map((row) => ({
       id: row.id, runId: row.run_id, stepKey: row.step_key, spec: row.spec, context: row.context,
