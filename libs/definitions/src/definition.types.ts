@@ -119,6 +119,28 @@ export interface StepSpec {
   references: string[];
   /** For a `worker` agent: what the node that takes the step must have (labels equal, resources free). */
   node?: NodeSelectorSpec;
+  /** Saga compensation (issue 12): how to undo this step once it completed, when the run rolls back. */
+  compensate?: CompensateSpec;
+}
+
+/**
+ * A step's `compensate:` block: an agent call that undoes the step. `input` is a template
+ * that also sees `step.input` and `step.output` (the compensated step's own).
+ */
+export interface CompensateSpec {
+  agent?: string;
+  capability?: string;
+  input?: unknown;
+  timeoutSeconds?: number;
+  /** Attempts in all (`retry.max_attempts`), at least 1. */
+  maxAttempts: number;
+  /** First retry delay in ms (`retry.backoff.initial_ms`... kept simple: doubling, capped at 30 s). */
+  initialDelayMs: number;
+}
+
+/** `orchestration.error_handling.rollback`: what a failed run does with its completed steps. */
+export interface RollbackSpec {
+  onFailure: 'compensate' | 'none';
 }
 
 /** A step's `node:` (docs/nodes.md, node selection). */
@@ -146,8 +168,8 @@ export interface ExecutionSettings {
   maxParallelKey?: string;
   errorHandling: FailurePolicy;
   caching: CachePolicy & { steps: Record<string, Partial<CachePolicy>> };
-  /** `orchestration.error_handling.rollback`, kept as hints. */
-  rollback?: unknown;
+  /** `orchestration.error_handling.rollback` (other keys than `on_failure` are kept as hints). */
+  rollback?: RollbackSpec | Record<string, unknown>;
   /** The definition's `budget`, when it has one (issue 9). */
   budget?: BudgetSpec;
   /** `orchestration.timeout_seconds`: the run's deadline after creation (issue 12). */

@@ -12,6 +12,7 @@ export const RUN_EVENTS = [
   'run.completed',
   'run.failed',
   'run.cancelled',
+  'run.compensating',
   'run.budget_warning',
   'run.budget_exceeded',
   'run.budget_raised',
@@ -32,6 +33,9 @@ export const STEP_EVENTS = [
   'step.turn_started',
   'step.turn_completed',
   'step.items_progressed',
+  'step.compensating',
+  'step.compensated',
+  'step.compensation_failed',
 ] as const satisfies readonly (keyof EventCatalogue)[];
 
 /**
@@ -77,6 +81,8 @@ export interface RunTransitionData extends Transition {
   durationMs?: number;
   error?: EventError;
   parentRunId?: string;
+  /** A run that rolled back (saga): whether every compensation succeeded. */
+  compensation?: 'completed' | 'partial';
 }
 
 /** What every step outcome carries. */
@@ -150,6 +156,13 @@ export interface EventCatalogue {
   'step.turn_started': { turn: number; agent: string; attempt: number };
   'step.turn_completed': { turn: number; agent: string; status: 'completed' | 'failed'; cacheHit: boolean; durationMs: number; error?: EventError };
   'step.items_progressed': ItemsProgressData;
+  /** Saga compensation (issue 12): one attempt of a completed step's `compensate` call started, succeeded, or failed. */
+  'step.compensating': { attempt: number; agent: string | null };
+  'step.compensated': { attempt: number; agent: string | null; durationMs: number };
+  /** `final`: no attempt is left (the run ends with `compensation: partial`); otherwise it retries after `delayMs`. */
+  'step.compensation_failed': { attempt: number; agent: string | null; error: EventError; final: boolean; delayMs?: number };
+  /** A failed (or cancelled) run started rolling back: `steps` are the compensations due. */
+  'run.compensating': RunTransitionData & { steps: string[]; outcome: 'failed' | 'cancelled' };
   'approval.requested': { approvalId: string; kind: string; prompt: string | null; expiresAt: Date | null };
   'approval.decided': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
   'approval.expired': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };

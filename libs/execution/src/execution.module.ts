@@ -17,6 +17,7 @@ import { PatternThreadRepository } from './patterns/pattern-thread.repository.js
 import { AgentHealthController } from './http/agent-health.controller.js';
 import { OrchestrationStepExecutorService } from './executor/step-executor.service.js';
 import { WaitStep } from './executor/wait.step.js';
+import { CompensationWorker } from './compensation/compensation-worker.service.js';
 import { CompletionBuffer } from './queue/completion-buffer.service.js';
 import { OrchestrationExecutionService } from './queue/execution-queue.service.js';
 
@@ -32,7 +33,7 @@ export class ExecutionModule {
       module: ExecutionModule,
       imports: options.imports ?? [],
       controllers: [AgentHealthController, AgentBreakerController],
-      providers: [AgentBreakerRepository, AgentBreakerService, AgentPlanner, FaultSweeper, StepCacheRepository, StepCacheService, AgentStep, BudgetGuard, ChildRunStep, ControlFlowStep, CheckpointStep, WaitStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService],
+      providers: [AgentBreakerRepository, AgentBreakerService, AgentPlanner, FaultSweeper, StepCacheRepository, StepCacheService, AgentStep, BudgetGuard, ChildRunStep, ControlFlowStep, CheckpointStep, WaitStep, PatternStep, PatternParkedTurns, PatternThreadRepository, CompletionBuffer, OrchestrationStepExecutorService, OrchestrationExecutionService, CompensationWorker],
       exports: [OrchestrationExecutionService, StepCacheService, AgentBreakerService, FaultSweeper],
     };
   }

@@ -69,6 +69,7 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/steps', access: 'read' },
     { method: 'POST', pattern: '/api/v1/steps/retry', access: 'step.retry' },
     { method: 'POST', pattern: '/api/v1/runs/:id/cancel', access: 'run.cancel' },
+    { method: 'POST', pattern: '/api/v1/runs/:id/compensate', access: 'run.compensate' },
     { method: 'POST', pattern: '/api/v1/runs/:id/pause', access: 'run.pause' },
     { method: 'POST', pattern: '/api/v1/runs/:id/resume', access: 'run.resume' },
     { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', access: 'step.retry' },

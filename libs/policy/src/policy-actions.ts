@@ -10,6 +10,8 @@ export const ACTION_GROUPS = {
   'run.pause': 'runs.control',
   'run.resume': 'runs.control',
   'step.retry': 'runs.control',
+  // Saga compensation by hand (issue 12): steering a failed run, like retry
+  'run.compensate': 'runs.control',
   // Raising a run tree's budget (issue 9): steering, like pause and resume
   'run.budget': 'runs.control',
   'approval.decide': 'approvals.decide',

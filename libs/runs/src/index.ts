@@ -16,7 +16,9 @@ export { presentRun, presentRunWithSteps, presentStep } from './http/run.present
 export type { Run, RunWithSteps, Step, StepIteration, StepError, ClaimedStep, CacheOutcome, RunExecution } from './domain/run.types.js';
 export { isTerminalRun, RUN_STATUSES, type RunStatus } from './domain/run-status.js';
 export { isTerminalStep, type StepStatus } from './domain/step-status.js';
-export { WORK_CHANNEL, CANCEL_CHANNEL, WORK_AVAILABLE_EVENT, RUNS_STOPPED_EVENT } from './domain/work-signals.js';
+export { WORK_CHANNEL, CANCEL_CHANNEL, WORK_AVAILABLE_EVENT, RUNS_STOPPED_EVENT, COMPENSATION_CHANNEL, COMPENSATION_AVAILABLE_EVENT } from './domain/work-signals.js';
+export { RunCompensationService } from './services/run-compensation.service.js';
+export type { ClaimedCompensation } from './repositories/compensation.repository.js';
 export { RunBudgetService, type BudgetedStep, type CallReservation, type Usage } from './services/run-budget.service.js';
 export { BudgetExceededError, readUsage, proposedLimits, exceededMessage, WARNING_RATIO, type BudgetState, type BudgetSpent } from './domain/budget.js';
 export { DelayedRunScheduler } from './domain/delayed-runs.js';

@@ -14,6 +14,9 @@ import { StepRepository } from './repositories/step.repository.js';
 import { AgentActivityService } from './services/agent-activity.service.js';
 import { OrchestrationRunFactoryService } from './services/run-factory.service.js';
 import { RunControlService } from './services/run-control.service.js';
+import { CompensationRepository } from './repositories/compensation.repository.js';
+import { CompensationPlanner } from './services/compensation-planner.service.js';
+import { RunCompensationService } from './services/run-compensation.service.js';
 import { RunLifecycleService } from './services/run-lifecycle.service.js';
 import { RunBudgetService } from './services/run-budget.service.js';
 import { BudgetRepository } from './repositories/budget.repository.js';
@@ -40,6 +43,7 @@ const exported = [
   StepProgressService,
   AgentWaitService,
   RunLimitsService,
+  RunCompensationService,
 ];
 
 /**
@@ -53,7 +57,7 @@ export class RunsModule {
       module: RunsModule,
       imports: [EventsModule, ...(options.imports ?? [])],
       controllers: [RunsController, DeadLettersController],
-      providers: [RunRepository, StepRepository, AgentWaitRepository, RunLimitsRepository, DeadLetterRepository, DeadLetterService, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, BudgetRepository, AgentActivityRepository, RunLifecycleService, ...exported],
+      providers: [RunRepository, StepRepository, AgentWaitRepository, RunLimitsRepository, DeadLetterRepository, DeadLetterService, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, BudgetRepository, AgentActivityRepository, CompensationRepository, CompensationPlanner, RunLifecycleService, ...exported],
       exports: exported,
     };
   }

@@ -74,6 +74,7 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/steps', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/steps/retry', allowed: CONTROL, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/runs/:id/cancel', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/runs/:id/compensate', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/pause', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/resume', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', allowed: CONTROL, owner: 'own' },

@@ -3,14 +3,15 @@
  * never code, so nothing here evaluates anything.
  *
  *   expr    := root segment*
- *   root    := input | steps | item | index | run | iteration
+ *   root    := input | steps | item | index | run | iteration | step
  *   segment := '.' name | '[' integer ']' | '[' quoted string ']'
  *
  * `steps` must continue with `.<id>.output`, `.<id>.status` or `.<id>.iterations`; `run`
- * only with `.id`; `index` and `iteration` take no segments.
+ * only with `.id`; `index` and `iteration` take no segments; `step` (only in a `compensate`
+ * block: the compensated step itself) with `.input` or `.output`.
  */
 
-export type TemplateRoot = 'input' | 'steps' | 'item' | 'index' | 'run' | 'iteration';
+export type TemplateRoot = 'input' | 'steps' | 'item' | 'index' | 'run' | 'iteration' | 'step';
 export type PathSegment = string | number;
 
 export interface TemplateExpression {
@@ -37,7 +38,7 @@ export class TemplateSyntaxError extends Error {
   }
 }
 
-const ROOTS = new Set<string>(['input', 'steps', 'item', 'index', 'run', 'iteration']);
+const ROOTS = new Set<string>(['input', 'steps', 'item', 'index', 'run', 'iteration', 'step']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*/;
 
 /** True when `text` contains template syntax at all (cheap pre-check before parsing). */
@@ -111,6 +112,9 @@ function checkShape(text: string, root: TemplateRoot, path: PathSegment[]): Temp
   }
   if (root === 'run' && (path.length !== 1 || path[0] !== 'id')) {
     throw new TemplateSyntaxError(`"${text}": only run.id is available`);
+  }
+  if (root === 'step' && path[0] !== 'input' && path[0] !== 'output') {
+    throw new TemplateSyntaxError(`"${text}": use step.input or step.output`);
   }
   if ((root === 'index' || root === 'iteration') && path.length > 0) {
     throw new TemplateSyntaxError(`"${text}": ${root} is a number and has no fields`);

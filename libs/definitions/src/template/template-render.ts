@@ -11,6 +11,8 @@ export interface TemplateContext {
   run?: { id: string };
   /** In a looping step: the iteration being run, from 1. */
   iteration?: number;
+  /** In a `compensate` block: the compensated step's own rendered input and output. */
+  step?: { input: unknown; output: unknown };
 }
 
 /**
@@ -59,6 +61,8 @@ export function evaluate(expr: TemplateExpression, context: TemplateContext): un
       return context.iteration;
     case 'run':
       return context.run?.id;
+    case 'step':
+      return lookup(context.step, expr.path);
     case 'steps': {
       const step = Object.hasOwn(context.steps, expr.stepId!) ? context.steps[expr.stepId!] : undefined;
       return lookup(step, expr.path.slice(1));

@@ -1,4 +1,5 @@
 import type { CachePolicy, ExecutionSettings } from '../definition.types.js';
+import { readRollback } from './compensate-reader.js';
 import { Issues, child, readInteger, readObject, type Json } from './field-reader.js';
 import { DEFAULT_CACHE_POLICY, DEFAULT_FAILURE_POLICY, mergeCache, mergeFailure, readCacheFields, readCacheOverrides, readFailureOverrides } from './policies.js';
 
@@ -41,7 +42,10 @@ export function readExecutionSettings(value: unknown, issues: Issues): ReadExecu
     if (errorHandling) {
       const overrides = readFailureOverrides(errorHandling.on_step_failure, child(path, 'on_step_failure'), issues);
       result.settings.errorHandling = mergeFailure(DEFAULT_FAILURE_POLICY, overrides);
-      if (errorHandling.rollback !== undefined) result.settings.rollback = errorHandling.rollback;
+      if (errorHandling.rollback !== undefined) {
+        const rollback = readRollback(errorHandling.rollback, child(path, 'rollback'), issues);
+        if (rollback !== undefined) result.settings.rollback = rollback;
+      }
     }
   }
   return result;

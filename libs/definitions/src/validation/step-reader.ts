@@ -1,10 +1,11 @@
 import { readCheckpoint } from './checkpoint-reader.js';
 import { readControlFlow, readPlan } from './control-flow-reader.js';
-import type { CachePolicy, CheckpointSpec, DefinitionRef, LoopSpec, NodeSelectorSpec, StepType, WaitSpec } from '../definition.types.js';
+import type { CachePolicy, CheckpointSpec, CompensateSpec, DefinitionRef, LoopSpec, NodeSelectorSpec, StepType, WaitSpec } from '../definition.types.js';
 import type { PatternSpec } from '../pattern.types.js';
 import { PATTERN_STEP_KEYS, readPattern } from './pattern-reader.js';
 import { WAIT_STEP_KEYS, readWaitStep } from './wait-reader.js';
 import { readNodeSelector } from './node-selector-reader.js';
+import { readCompensate } from './compensate-reader.js';
 import { parseTemplate, TemplateSyntaxError } from '../template/template-parser.js';
 import { scanTemplates, type FoundExpression, type TemplateScan } from '../template/template-scan.js';
 import { Issues, child, describe, isObject, readInteger, readObject, readString, type Json } from './field-reader.js';
@@ -14,7 +15,7 @@ export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const STEP_KEYS = [
   'id', 'type', 'description', 'agent', 'capability', 'depends_on', 'input', 'prompt',
-  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint', 'when', 'loop', 'plan', 'node',
+  'timeout_seconds', 'retry', 'cache', 'for_each', 'definition', 'checkpoint', 'when', 'loop', 'plan', 'node', 'compensate',
   ...PATTERN_STEP_KEYS,
   ...WAIT_STEP_KEYS,
 ] as const;
@@ -54,6 +55,7 @@ export interface ReadStep {
   pattern?: PatternSpec;
   wait?: WaitSpec;
   node?: NodeSelectorSpec;
+  compensate?: CompensateSpec;
   /** Every template expression in input, prompt, for_each, checkpoint, plan and match, and the steps named by CEL, with its path. */
   expressions: FoundExpression[];
 }
@@ -139,10 +141,12 @@ function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
   for (const key of PATTERN_STEP_KEYS) onlyFor(key, 'pattern');
   for (const key of WAIT_STEP_KEYS) onlyFor(key, 'wait');
   onlyFor('node', 'agent');
+  onlyFor('compensate', 'agent');
   if (type === 'pattern') {
     step.pattern = readPattern(obj, path, issues);
   } else if (type === 'agent') {
     step.node = readNodeSelector(obj.node, child(path, 'node'), issues);
+    if (obj.compensate !== undefined) step.compensate = readCompensate(obj.compensate, child(path, 'compensate'), issues);
     step.agent = readString(obj, 'agent', path, issues, { required: false, maxLength: 200 });
     step.capability = readString(obj, 'capability', path, issues, { maxLength: 200 });
     if (obj.agent === undefined && obj.capability === undefined) {
@@ -189,6 +193,7 @@ function scanStepTemplates(obj: Json, step: ReadStep, issues: Issues): FoundExpr
       issues.add(path, `${expr.root} is only available in a step with for_each`);
     }
     if (expr.root === 'iteration' && obj.loop === undefined) issues.add(path, 'iteration is only available in a step with loop');
+    if (expr.root === 'step') issues.add(path, 'step is only available in a compensate block');
   }
   return scan.expressions;
 }

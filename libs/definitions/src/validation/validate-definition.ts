@@ -172,6 +172,7 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
   if (step.prompt !== undefined) spec.prompt = step.prompt;
   if (step.timeoutSeconds !== undefined) spec.timeoutSeconds = step.timeoutSeconds;
   if (step.forEach !== undefined) spec.forEach = step.forEach;
+  if (step.compensate !== undefined) spec.compensate = step.compensate;
   if (step.definition !== undefined) spec.definition = step.definition;
   if (step.checkpoint !== undefined) spec.checkpoint = step.checkpoint;
   if (step.when !== undefined) spec.when = step.when;

@@ -6,17 +6,20 @@ import { stateMachine } from '@baton/common';
  * derived from this table (see `status-guards.spec.ts`).
  *
  *   pending → running → (waiting | paused) → completed | failed | cancelled
+ *   (open) → compensating → failed | cancelled   (saga compensation, issue 12)
  */
-export type RunStatus = 'pending' | 'running' | 'waiting' | 'paused' | 'completed' | 'failed' | 'cancelled';
+export type RunStatus = 'pending' | 'running' | 'waiting' | 'paused' | 'compensating' | 'completed' | 'failed' | 'cancelled';
 
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
-  pending: ['running', 'paused', 'completed', 'failed', 'cancelled'],
-  running: ['waiting', 'paused', 'completed', 'failed', 'cancelled'],
-  waiting: ['running', 'paused', 'completed', 'failed', 'cancelled'],
-  paused: ['running', 'completed', 'failed', 'cancelled'],
+  pending: ['running', 'paused', 'compensating', 'completed', 'failed', 'cancelled'],
+  running: ['waiting', 'paused', 'compensating', 'completed', 'failed', 'cancelled'],
+  waiting: ['running', 'paused', 'compensating', 'completed', 'failed', 'cancelled'],
+  paused: ['running', 'compensating', 'completed', 'failed', 'cancelled'],
+  // A rollback ends the run once every compensation has finished (for good or not).
+  compensating: ['failed', 'cancelled'],
   completed: [],
-  // A failed run re-opens when an operator retries a failed step.
-  failed: ['running'],
+  // A failed run re-opens when an operator retries a failed step, or rolls back by hand.
+  failed: ['running', 'compensating'],
   cancelled: [],
 };
 
@@ -56,8 +59,16 @@ export const RUN_MOVES = {
   /** An operator retries a failed step. */
   reopen: { from: RUN_MACHINE.guard('running', ['failed']), to: 'running' },
   complete: { from: RUN_MACHINE.guard('completed'), to: 'completed' },
-  fail: { from: RUN_MACHINE.guard('failed'), to: 'failed' },
-  cancel: { from: RUN_MACHINE.guard('cancelled'), to: 'cancelled' },
+  // A rolling-back run ends only by `endCompensation`: a late failure or a cancel does not cut it short.
+  fail: { from: RUN_MACHINE.guard('failed', ['pending', 'running', 'waiting', 'paused']), to: 'failed' },
+  cancel: { from: RUN_MACHINE.guard('cancelled', ['pending', 'running', 'waiting', 'paused']), to: 'cancelled' },
+  /** A run that fails (or is cancelled) with compensation due starts rolling back. */
+  compensate: { from: RUN_MACHINE.guard('compensating', ['pending', 'running', 'waiting', 'paused']), to: 'compensating' },
+  /** `POST /runs/:id/compensate`: a failed run rolls back by hand. */
+  compensateFailed: { from: RUN_MACHINE.guard('compensating', ['failed']), to: 'compensating' },
+  /** Every compensation finished: the run ends as it was going to. */
+  endCompensationFailed: { from: RUN_MACHINE.guard('failed', ['compensating']), to: 'failed' },
+  endCompensationCancelled: { from: RUN_MACHINE.guard('cancelled', ['compensating']), to: 'cancelled' },
 } as const satisfies Record<string, RunMove>;
 
 export type RunMoveName = keyof typeof RUN_MOVES;

@@ -13,6 +13,7 @@ export interface RunExecution {
   };
   errorHandling: FailurePolicy;
   caching: CachePolicy & { steps: Record<string, Partial<CachePolicy>> };
+  /** `orchestration.error_handling.rollback`: `onFailure: compensate` rolls a failed run back (saga). */
   rollback?: unknown;
   /** For child runs: the parent step's attempt that started it. */
   childAttempt?: number;
@@ -63,6 +64,8 @@ export interface Run {
   deadlineAt: Date | null;
   /** When admission let the run start (MAX_CONCURRENT_WORKFLOWS); null while it waits in the queue. */
   admittedAt: Date | null;
+  /** How a saga rollback ended (issue 12): every compensation done, or some gave up. Null without one. */
+  compensation: 'completed' | 'partial' | null;
   /** Place in the admission queue (1 = next), set only by `RunQueryService.get` for a queued run. */
   queuePosition?: number | null;
 }

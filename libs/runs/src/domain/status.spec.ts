@@ -1,4 +1,4 @@
-import { canTransitionRun, isTerminalRun, runStatusesAllowing, RUN_STATUSES } from './run-status.js';
+import { canTransitionRun, isTerminalRun, runStatusesAllowing, RUN_MOVES, RUN_STATUSES } from './run-status.js';
 import { canTransitionStep, isTerminalStep, satisfiesDependents } from './step-status.js';
 
 describe('run state machine', () => {
@@ -13,13 +13,21 @@ describe('run state machine', () => {
     }
   });
 
-  it('re-opens a failed run only to running (an operator retry)', () => {
-    expect(RUN_STATUSES.filter((to) => canTransitionRun('failed', to))).toEqual(['running']);
+  it('re-opens a failed run only to running (an operator retry) or compensating (a rollback by hand)', () => {
+    expect(RUN_STATUSES.filter((to) => canTransitionRun('failed', to))).toEqual(['running', 'compensating']);
+  });
+
+  it('ends a rollback only as failed or cancelled, and lets neither a late failure nor a cancel cut it short', () => {
+    expect(RUN_STATUSES.filter((to) => canTransitionRun('compensating', to))).toEqual(['failed', 'cancelled']);
+    expect(RUN_MOVES.fail.from).not.toContain('compensating');
+    expect(RUN_MOVES.cancel.from).not.toContain('compensating');
+    expect(RUN_MOVES.endCompensationFailed.from).toEqual(['compensating']);
+    expect(RUN_MOVES.compensate.from).toEqual(['pending', 'running', 'waiting', 'paused']);
   });
 
   it('builds the SQL guard for a transition from the table', () => {
     expect(runStatusesAllowing('paused')).toEqual(['pending', 'running', 'waiting']);
-    expect(runStatusesAllowing('cancelled')).toEqual(['pending', 'running', 'waiting', 'paused']);
+    expect(runStatusesAllowing('cancelled')).toEqual(['pending', 'running', 'waiting', 'paused', 'compensating']);
     expect(runStatusesAllowing('running')).toEqual(['pending', 'waiting', 'paused', 'failed']);
   });
 });

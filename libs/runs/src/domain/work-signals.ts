@@ -8,3 +8,7 @@ export const CANCEL_CHANNEL = 'baton_cancel';
 export const WORK_AVAILABLE_EVENT = 'baton.work.available';
 /** In-process: these runs were cancelled or failed; abort their in-flight steps. Payload: string[] of run ids. */
 export const RUNS_STOPPED_EVENT = 'baton.runs.stopped';
+
+/** NOTIFY channel and in-process event: compensations became claimable (a run started rolling back, a retry is due). */
+export const COMPENSATION_CHANNEL = 'baton_compensations';
+export const COMPENSATION_AVAILABLE_EVENT = 'baton.compensations.available';

@@ -24,6 +24,7 @@ export function presentRun(run: Run): Record<string, unknown> {
     deadline_at: run.deadlineAt,
     // Waiting for admission (MAX_CONCURRENT_WORKFLOWS): 1 is next; null once admitted.
     queue_position: run.queuePosition ?? null,
+    compensation: run.compensation,
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,

@@ -65,9 +65,17 @@ export class RunsController {
 
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
-  async cancel(@Param('id', RunId) id: string, @Req() request: Request) {
+  async cancel(@Param('id', RunId) id: string, @Body() body: Record<string, unknown> | undefined, @Req() request: Request) {
     await this.assertOwned(id, request);
-    return presentRun(await this.control.cancel(id, actorOf(request)));
+    return presentRun(await this.control.cancel(id, actorOf(request), undefined, readCompensateFlag(body)));
+  }
+
+  /** Saga compensation by hand: a failed run rolls back its completed steps that declare `compensate`. */
+  @Post(':id/compensate')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async compensate(@Param('id', RunId) id: string, @Req() request: Request) {
+    await this.assertOwned(id, request);
+    return presentRun(await this.control.compensate(id, actorOf(request)));
   }
 
   @Post(':id/pause')
@@ -152,4 +160,13 @@ export function actorOf(request: Request): RunActor {
   const principal = (request as unknown as { principal?: { tokenId?: unknown; name?: unknown } }).principal;
   if (typeof principal?.tokenId !== 'string') return { anonymous: true };
   return { tokenId: principal.tokenId, name: String(principal.name), controlsAnyRun: true };
+}
+
+/** `POST /runs/:id/cancel` takes an optional `{ compensate: boolean }`. */
+function readCompensateFlag(body: unknown): boolean {
+  if (body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)) return false;
+  if (typeof body !== 'object' || Array.isArray(body)) throw BatonError.validation([{ path: 'body', message: 'must be an object like { compensate: true }' }]);
+  const { compensate } = body as Record<string, unknown>;
+  if (compensate !== undefined && typeof compensate !== 'boolean') throw BatonError.validation([{ path: 'compensate', message: 'must be a boolean' }]);
+  return compensate === true;
 }

@@ -5,7 +5,7 @@ import type { StepStatus } from '../domain/step-status.js';
 /** Column lists and row → domain mapping for the two tables this library owns. */
 export const RUN_COLUMNS = `id, definition_id, definition_name, definition_version, owner, status, input, output,
   error, metadata, execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total,
-  steps_done, created_at, started_at, finished_at, updated_at, submitted_by, deadline_at, admitted_at`;
+  steps_done, created_at, started_at, finished_at, updated_at, submitted_by, deadline_at, admitted_at, compensation`;
 
 export const STEP_COLUMNS = `id, run_id, step_key, position, type, agent, capability, served_by, wait_reason, status, depends_on, attempt, max_attempts,
   input, output, error, available_at, lease_owner, lease_expires_at, lease_recoveries, cache_key, cache_hit,
@@ -36,6 +36,7 @@ export interface RunRow {
   submitted_by: string | null;
   deadline_at: Date | null;
   admitted_at: Date | null;
+  compensation: 'completed' | 'partial' | null;
 }
 
 export interface StepRow {
@@ -98,6 +99,7 @@ export function toRun(row: RunRow): Run {
     submittedBy: row.submitted_by ?? null,
     deadlineAt: row.deadline_at ? new Date(row.deadline_at) : null,
     admittedAt: row.admitted_at ? new Date(row.admitted_at) : null,
+    compensation: row.compensation ?? null,
   };
 }
 

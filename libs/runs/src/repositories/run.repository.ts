@@ -163,7 +163,7 @@ export class RunRepository {
     runId: string,
     move: RunMove,
     tx: Queryable,
-    fields: { output?: unknown; error?: StepError | null; stepsDone?: number | 'all' } = {},
+    fields: { output?: unknown; error?: StepError | null; stepsDone?: number | 'all'; compensation?: 'completed' | 'partial' } = {},
   ): Promise<RunTransition | null> {
     const { rows } = await tx.query<RunRow & { from_status: RunStatus }>(
       `with prev as (
@@ -177,6 +177,7 @@ export class RunRepository {
               steps_done = case when $10::boolean then steps_total else coalesce($8::int, steps_done) end,
               finished_at = case when $9::boolean then now() else null end,
               started_at = coalesce(started_at, case when $3::text = 'running' then now() end),
+              compensation = coalesce($11::text, compensation),
               updated_at = now()
          from prev
         where id = prev.prev_id
@@ -192,6 +193,7 @@ export class RunRepository {
         typeof fields.stepsDone === 'number' ? fields.stepsDone : null,
         isTerminalRun(move.to),
         fields.stepsDone === 'all',
+        fields.compensation ?? null,
       ],
     );
     const row = rows[0];

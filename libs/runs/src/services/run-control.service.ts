@@ -9,6 +9,7 @@ import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
 import { RunLifecycleService, runEventData } from './run-lifecycle.service.js';
 import { RunBudgetService } from './run-budget.service.js';
+import { RunCompensationService } from './run-compensation.service.js';
 
 /**
  * Operator actions on a run: cancel, pause, resume, retry a failed step. Each takes the actor
@@ -24,16 +25,21 @@ export class RunControlService {
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(EventLogService) private readonly events: EventLogService,
     @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
+    @Inject(RunCompensationService) private readonly compensations: RunCompensationService,
     // Issue 16 hook (ops): a degraded (read-only) hub refuses these whatever the door (A2A, MCP).
     @Optional() @Inject(WriteGate) private readonly writes?: WriteGate,
   ) {}
 
-  /** Cancels the run, its open steps and its child runs; in-flight agent calls are aborted. */
-  async cancel(runId: string, actor: RunActor, reason = 'cancelled by request'): Promise<Run> {
+  /**
+   * Cancels the run, its open steps and its child runs; in-flight agent calls are aborted.
+   * With `compensate`, its completed steps that declare `compensate` are rolled back first
+   * (the run shows `compensating`, then ends `cancelled`).
+   */
+  async cancel(runId: string, actor: RunActor, reason = 'cancelled by request', compensate = false): Promise<Run> {
     this.writes?.assertWritable();
     await this.authorize(runId, actor);
     const run = await this.db.transaction((tx) =>
-      this.lifecycle.finishRun(tx, runId, 'cancelled', { error: { message: reason, code: 'cancelled' } }),
+      this.lifecycle.finishRun(tx, runId, 'cancelled', { error: { message: reason, code: 'cancelled' }, compensate }),
     );
     if (run) return run;
     throw await this.refusal(runId, 'cancel');
@@ -92,6 +98,14 @@ export class RunControlService {
       await this.lifecycle.signalWork(tx);
       return moved.run;
     });
+  }
+
+  /** Rolls back a failed run by hand (saga compensation); 409 when there is nothing to roll back. */
+  async compensate(runId: string, actor: RunActor): Promise<Run> {
+    this.writes?.assertWritable();
+    await this.authorize(runId, actor);
+    if (!(await this.runs.findById(runId))) throw BatonError.notFound('run', runId);
+    return this.compensations.compensate(runId);
   }
 
   /** 404 for an unknown run; 403 unless the actor may steer it. */

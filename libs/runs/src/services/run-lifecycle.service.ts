@@ -4,10 +4,12 @@ import { BatonConfig } from '@baton/common';
 import type { Transaction } from '@baton/db';
 import { EventLogService, type NewEvent, type RunTransitionData } from '@baton/events';
 import type { Run, StepError } from '../domain/run.types.js';
-import { RUN_MOVES, type RunStatus } from '../domain/run-status.js';
-import { CANCEL_CHANNEL, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '../domain/work-signals.js';
+import { RUN_MOVES, type RunMove, type RunStatus } from '../domain/run-status.js';
+import { CANCEL_CHANNEL, COMPENSATION_AVAILABLE_EVENT, COMPENSATION_CHANNEL, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '../domain/work-signals.js';
 import { BudgetRepository } from '../repositories/budget.repository.js';
-import { RunRepository } from '../repositories/run.repository.js';
+import { CompensationRepository, type NewCompensation } from '../repositories/compensation.repository.js';
+import { RunRepository, type RunTransition } from '../repositories/run.repository.js';
+import { CompensationPlanner } from './compensation-planner.service.js';
 import { PatternTurnRepository } from '../repositories/pattern-turn.repository.js';
 import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
 
@@ -25,6 +27,9 @@ export class RunLifecycleService {
     @Inject(BatonConfig) private readonly config: BatonConfig,
     @Inject(BudgetRepository) private readonly budgets: BudgetRepository,
     @Inject(PatternTurnRepository) private readonly turns: PatternTurnRepository,
+    // Saga compensation (issue 12): whether a failing run rolls back, and its compensations.
+    @Inject(CompensationPlanner) private readonly planner: CompensationPlanner,
+    @Inject(CompensationRepository) private readonly compensations: CompensationRepository,
   ) {}
 
   /**
@@ -65,37 +70,93 @@ export class RunLifecycleService {
 
   /**
    * Ends a run: open steps are cancelled, child runs are cancelled, the parent step (if
-   * any) is woken to collect the result. Null when the run had already ended.
+   * any) is woken to collect the result. Null when the run had already ended. A failing run
+   * whose `rollback.on_failure` is `compensate` (or a cancel with `compensate: true`) first
+   * rolls back: it becomes `compensating` and ends when its compensations have (`endRollback`).
    */
   async finishRun(
     tx: Transaction,
     runId: string,
     to: 'completed' | 'failed' | 'cancelled',
-    fields: { output?: unknown; error?: StepError } = {},
+    fields: { output?: unknown; error?: StepError; compensate?: boolean } = {},
   ): Promise<Run | null> {
+    const { compensate, ...written } = fields;
+    if (to !== 'completed') {
+      const plan = await this.planner.plan(tx, runId, to, compensate);
+      if (plan) return this.startRollback(tx, runId, to, plan.compensations, written.error, RUN_MOVES.compensate);
+    }
     const move = RUN_MOVES[to === 'completed' ? 'complete' : to === 'failed' ? 'fail' : 'cancel'];
-    const moved = await this.runs.transition(runId, move, tx, { ...fields, stepsDone: 'all' });
+    const moved = await this.runs.transition(runId, move, tx, { ...written, stepsDone: 'all' });
     if (!moved) return null;
-    const { run } = moved;
+    await this.stopWork(tx, moved, to, [{ runId, type: `run.${to}`, data: runEventData(moved.run, moved.from) }]);
+    await this.afterEnded(tx, moved.run);
+    return moved.run;
+  }
+
+  /**
+   * The run becomes `compensating` (from `move`'s statuses), its open work stops as for a
+   * failure, and the compensations are written for the compensation worker to claim.
+   */
+  async startRollback(
+    tx: Transaction,
+    runId: string,
+    outcome: 'failed' | 'cancelled',
+    compensations: NewCompensation[],
+    error: StepError | undefined,
+    move: RunMove,
+  ): Promise<Run | null> {
+    const moved = await this.runs.transition(runId, move, tx, { ...(error && { error }), stepsDone: 'all' });
+    if (!moved) return null;
+    const data = { ...runEventData(moved.run, moved.from), steps: compensations.map((c) => c.stepKey), outcome };
+    await this.stopWork(tx, moved, outcome, [{ runId, type: 'run.compensating', data }]);
+    await this.compensations.insertMany(runId, outcome, compensations, tx);
+    await tx.query(`select pg_notify($1::text, $2::text)`, [COMPENSATION_CHANNEL, this.config.instanceId]);
+    tx.afterCommit(() => this.emitter.emit(COMPENSATION_AVAILABLE_EVENT));
+    return moved.run;
+  }
+
+  /**
+   * After a compensation finished for good: when it was the run's last open one, the run
+   * ends as it was going to, with `compensation: completed | partial`. The run row is locked
+   * first, so of two compensations finishing at once the second sees the first.
+   */
+  async endRollback(tx: Transaction, runId: string, outcome: 'failed' | 'cancelled'): Promise<Run | null> {
+    await this.compensations.lockRun(runId, tx);
+    const tally = await this.compensations.tally(runId, tx);
+    if (tally.open > 0) return null;
+    const compensation = tally.failed > 0 ? 'partial' : 'completed';
+    const move = outcome === 'failed' ? RUN_MOVES.endCompensationFailed : RUN_MOVES.endCompensationCancelled;
+    const moved = await this.runs.transition(runId, move, tx, { compensation });
+    if (!moved) return null;
+    await this.events.append(tx, [{ runId, type: `run.${outcome}`, data: { ...runEventData(moved.run, moved.from), compensation } }]);
+    await this.afterEnded(tx, moved.run);
+    return moved.run;
+  }
+
+  /** Open steps cancelled, pattern turns closed, child runs cancelled, in-flight calls aborted. */
+  private async stopWork(tx: Transaction, moved: RunTransition, to: 'completed' | 'failed' | 'cancelled', runEvents: NewEvent[]): Promise<void> {
+    const runId = moved.run.id;
     const cancelled = to === 'completed' ? [] : await this.steps.cancelOpen(runId, tx);
     // A pattern turn in flight can no longer be closed by its (cancelled) step: close it here.
     if (to !== 'completed') await this.turns.closeOpen(runId, { message: `run ${to}`, code: to === 'cancelled' ? 'cancelled' : 'run_failed' }, tx);
     const events: NewEvent[] = cancelled.map((step) => ({ runId, type: 'step.cancelled', stepKey: step.key, data: { from: step.from, to: 'cancelled' } }));
-    events.push({ runId, type: `run.${to}`, data: runEventData(run, moved.from) });
+    events.push(...runEvents);
     await this.events.append(tx, events);
     if (to !== 'completed') {
       for (const childId of await this.runs.openDescendants(runId, tx)) {
-        await this.finishRun(tx, childId, 'cancelled', { error: { message: `parent run ${to}`, code: 'parent_stopped' } });
+        await this.finishRun(tx, childId, 'cancelled', { error: { message: `parent run ${to}`, code: 'parent_stopped' }, compensate: false });
       }
       await this.signalStopped(tx, [runId]);
     }
-    if (run.parentStepId) {
-      // A child run's unspent share of its tree's max_steps goes back to the tree (budgets).
-      if (run.execution.rootRunId) await this.budgets.releaseHold(run.id, tx);
-      const woken = await this.steps.wake(run.parentStepId, 'child_finished', tx);
-      if (woken) await this.signalWork(tx);
-    }
-    return run;
+  }
+
+  /** A run that ended for good: its parent step collects the result. */
+  private async afterEnded(tx: Transaction, run: Run): Promise<void> {
+    if (!run.parentStepId) return;
+    // A child run's unspent share of its tree's max_steps goes back to the tree (budgets).
+    if (run.execution.rootRunId) await this.budgets.releaseHold(run.id, tx);
+    const woken = await this.steps.wake(run.parentStepId, 'child_finished', tx);
+    if (woken) await this.signalWork(tx);
   }
 
   /** Lets every instance abort in-flight steps of runs that ended. */

@@ -1,0 +1,164 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database, type Queryable } from '@baton/db';
+import type { CompensateSpec } from '@baton/definitions';
+import { COMPENSATION_MOVES, OPEN_COMPENSATION_STATUSES, type CompensationStatus } from '../domain/compensation-status.js';
+import type { StepError } from '../domain/run.types.js';
+import { RUN_MOVES } from '../domain/run-status.js';
+import { json } from './run.mapper.js';
+
+/** A compensation to create when a run starts rolling back. */
+export interface NewCompensation {
+  stepId: string;
+  stepKey: string;
+  afterKeys: string[];
+  spec: CompensateSpec;
+  /** What the `input` template sees. */
+  context: CompensationContext;
+}
+
+export interface CompensationContext {
+  input: unknown;
+  steps: Record<string, { output: unknown; status: string }>;
+  step: { input: unknown; output: unknown };
+}
+
+/** A compensation claimed under a lease: every report carries its `leaseToken`. */
+export interface ClaimedCompensation {
+  id: string;
+  runId: string;
+  stepKey: string;
+  spec: CompensateSpec;
+  context: CompensationContext;
+  attempt: number;
+  maxAttempts: number;
+  leaseToken: number;
+}
+
+interface ClaimedRow {
+  id: string;
+  run_id: string;
+  step_key: string;
+  spec: CompensateSpec;
+  context: CompensationContext;
+  attempt: number;
+  max_attempts: number;
+  lease_token: string;
+}
+
+/** orchestration_compensations: one statement per method. */
+@Injectable()
+export class CompensationRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  async insertMany(runId: string, outcome: 'failed' | 'cancelled', rows: NewCompensation[], tx: Queryable): Promise<number> {
+    const result = await tx.query(
+      `insert into orchestration_compensations (run_id, step_id, step_key, after_keys, spec, context, max_attempts, run_outcome)
+       select $1::uuid, c.step_id, c.step_key, array(select jsonb_array_elements_text(c.after_keys)), c.spec, c.context, c.max_attempts, $3::text
+         from jsonb_to_recordset($2::jsonb)
+           as c(step_id uuid, step_key text, after_keys jsonb, spec jsonb, context jsonb, max_attempts int)
+       on conflict on constraint orchestration_compensations_step_key do nothing`,
+      [
+        runId,
+        json(rows.map((r) => ({ step_id: r.stepId, step_key: r.stepKey, after_keys: r.afterKeys, spec: r.spec, context: r.context, max_attempts: r.spec.maxAttempts }))),
+        outcome,
+      ],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /**
+   * Claims due compensations whose run is rolling back and whose `after_keys` (the
+   * compensations of the steps that depended on this one) have all finished. `skip locked`:
+   * two instances never claim the same row; the token fences every report. The lease is the
+   * call's timeout plus `leaseSeconds`, so a live call never loses it.
+   */
+  async claim(owner: string, leaseSeconds: number, limit: number, defaultTimeoutSeconds: number): Promise<ClaimedCompensation[]> {
+    const { rows } = await this.db.query<ClaimedRow>(
+      `with ready as (
+         select c.id from orchestration_compensations c
+          join orchestration_runs r on r.id = c.run_id and r.status = $8::text
+          where c.status = any($3::text[]) and c.available_at <= now()
+            and not exists (select 1 from orchestration_compensations d
+                             where d.run_id = c.run_id and d.step_key = any(c.after_keys) and d.status = any($5::text[]))
+          order by c.available_at, c.id
+          limit $4::int
+          for update of c skip locked
+       )
+       update orchestration_compensations c
+          set status = $6::text, attempt = c.attempt + 1, lease_owner = $1::text,
+              lease_expires_at = now() + ((coalesce((c.spec->>'timeoutSeconds')::int, $7::int) + $2::int) * interval '1 second'), lease_token = c.lease_token + 1,
+              started_at = coalesce(c.started_at, now())
+         from ready where c.id = ready.id
+        returning c.id, c.run_id, c.step_key, c.spec, c.context, c.attempt, c.max_attempts, c.lease_token`,
+      [owner, leaseSeconds, COMPENSATION_MOVES.claim.from, limit, OPEN_COMPENSATION_STATUSES, COMPENSATION_MOVES.claim.to, defaultTimeoutSeconds, RUN_MOVES.compensate.to],
+    );
+    return rows.map((row) => ({
+      id: row.id, runId: row.run_id, stepKey: row.step_key, spec: row.spec, context: row.context,
+      attempt: row.attempt, maxAttempts: row.max_attempts, leaseToken: Number(row.lease_token),
+    }));
+  }
+
+  /**
+   * Ends (or re-queues) one attempt, fenced by the lease token: a late report from an
+   * instance that lost the lease changes nothing, so no compensation completes twice.
+   */
+  async finish(
+    c: Pick<ClaimedCompensation, 'id' | 'leaseToken'>,
+    to: CompensationStatus,
+    fields: { input?: unknown; output?: unknown; error?: StepError; delayMs?: number },
+    tx: Queryable,
+  ): Promise<{ runId: string; outcome: 'failed' | 'cancelled' } | null> {
+    const move = to === 'completed' ? COMPENSATION_MOVES.complete : to === 'failed' ? COMPENSATION_MOVES.fail : COMPENSATION_MOVES.retry;
+    const { rows } = await tx.query<{ run_id: string; run_outcome: 'failed' | 'cancelled' }>(
+      `update orchestration_compensations
+          set status = $4::text, input = $5::jsonb, output = $6::jsonb, error = $7::jsonb,
+              lease_owner = null, lease_expires_at = null,
+              available_at = now() + ($8::int * interval '1 millisecond'),
+              finished_at = case when $4::text = any($9::text[]) then null else now() end
+        where id = $1::uuid and lease_token = $2::bigint and status = any($3::text[])
+        returning run_id, run_outcome`,
+      [c.id, c.leaseToken, move.from, move.to, json(fields.input ?? null), json(fields.output ?? null), json(fields.error ?? null), fields.delayMs ?? 0, OPEN_COMPENSATION_STATUSES],
+    );
+    return rows[0] ? { runId: rows[0].run_id, outcome: rows[0].run_outcome } : null;
+  }
+
+  /**
+   * Compensations whose lease expired (their instance died) go back to `pending` for the same
+   * attempt: a crash is not the compensation's fault. Returns how many.
+   */
+  async recoverExpired(tx: Queryable = this.db): Promise<number> {
+    const result = await tx.query(
+      `update orchestration_compensations c set status = $2::text, attempt = c.attempt - 1, lease_owner = null, lease_expires_at = null
+        where c.id in (select id from orchestration_compensations
+                        where status = any($1::text[]) and lease_expires_at < now()
+                        for update skip locked)`,
+      [COMPENSATION_MOVES.retry.from, COMPENSATION_MOVES.retry.to],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /** Locks the run row: serializes the last-compensation check of concurrent finishers. */
+  async lockRun(runId: string, tx: Queryable): Promise<void> {
+    await tx.query(`select id from orchestration_runs where id = $1::uuid for update`, [runId]);
+  }
+
+  /** The run's compensations by status (the row lock on the run serializes the last check). */
+  async tally(runId: string, tx: Queryable): Promise<{ open: number; failed: number }> {
+    const { rows } = await tx.query<{ open: number; failed: number }>(
+      `select count(*) filter (where status = any($2::text[]))::int as open,
+              count(*) filter (where status = $3::text)::int as failed
+         from orchestration_compensations where run_id = $1::uuid`,
+      [runId, OPEN_COMPENSATION_STATUSES, COMPENSATION_MOVES.fail.to],
+    );
+    return rows[0] ?? { open: 0, failed: 0 };
+  }
+
+  /** When the next pending compensation is due (null: none). */
+  async nextDueAt(): Promise<Date | null> {
+    const { rows } = await this.db.query<{ at: Date | null }>(
+      `select min(available_at) as at from orchestration_compensations where status = any($1::text[])`,
+      [COMPENSATION_MOVES.claim.from],
+    );
+    return rows[0]?.at ? new Date(rows[0].at) : null;
+  }
+}
