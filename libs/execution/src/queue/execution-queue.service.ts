@@ -144,13 +144,15 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
         this.claimAgain = false;
         const capacity = this.config.workerConcurrency - this.inFlight.size;
         if (capacity <= 0) break;
-        // Closed gate (issue 16): claim nothing; running steps carry on; onOpen wakes us.
-        if (this.gate && !this.gate.allowsDispatch()) break;
+        // Closed gate (issue 16): claim no new step; running steps carry on, and so does a step
+        // a worker node's result woke (it was running when the gate closed); onOpen wakes us.
+        const closed = this.gate !== undefined && !this.gate.allowsDispatch();
         const claimed = await this.leases.claim(this.config.instanceId, this.config.leaseSeconds, {
           capacity,
           globalMax: this.config.maxConcurrency,
           agentPlan: (agents, capabilities) => this.planner.plan(agents, capabilities),
           maxConcurrentWorkflows: this.config.maxConcurrentWorkflows,
+          continuationsOnly: closed,
         });
         for (const step of claimed) this.start(step);
         // A full batch means there may be more; a short one means the queue is drained.

@@ -29,6 +29,9 @@ interface ClaimedRow {
 // transaction), which is what lets slot counts be read and then filled without overshoot.
 const CLAIM_LOCK_KEY = 7_362_010;
 
+/** Wake reasons of steps that continue work already under way (a worker node's result). */
+const CONTINUATION_WAKES = ['worker_job'];
+
 /** The claim, lease renewal and lease recovery statements. */
 @Injectable()
 export class StepLeaseRepository {
@@ -114,7 +117,7 @@ export class StepLeaseRepository {
    * Queued steps that are due, at most the run's free slots per run (max_parallel minus its
    * running steps), oldest first. Not locked: the caller holds the claim lock.
    */
-  async candidates(limit: number, tx: Queryable): Promise<ClaimCandidate[]> {
+  async candidates(limit: number, tx: Queryable, continuationsOnly = false): Promise<ClaimCandidate[]> {
     const { rows } = await tx.query<{
       id: string; run_id: string; agent: string | null; capability: string | null; served_by: string | null; wake_reason: string | null;
     }>(
@@ -129,11 +132,12 @@ export class StepLeaseRepository {
            left join busy b on b.run_id = s.run_id
           where s.status = 'queued' and s.available_at <= now() and r.status = any($2::text[])
             and r.admitted_at is not null
+            and (not $3::boolean or s.wake_reason = any($4::text[]))
        )
        select id, run_id, agent, capability, served_by, wake_reason from ranked where rn <= free
         order by available_at, run_id, position
         limit $1::int`,
-      [limit, CLAIMABLE_RUN_STATUSES],
+      [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES],
     );
     return rows.map((row) => ({
       id: row.id, runId: row.run_id, agent: row.agent, capability: row.capability, servedBy: row.served_by, wakeReason: row.wake_reason,

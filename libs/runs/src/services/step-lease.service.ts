@@ -20,6 +20,11 @@ export interface ClaimLimits {
   agentPlan: (agents: string[], capabilities: string[]) => Promise<AgentPlan>;
   /** MAX_CONCURRENT_WORKFLOWS: open top-level runs allowed; undefined = no admission control. */
   maxConcurrentWorkflows?: number;
+  /**
+   * Only steps that continue work already under way (woken by their worker node's result):
+   * what a closed dispatch gate still lets through, since that step was running when it closed.
+   */
+  continuationsOnly?: boolean;
 }
 
 /** Claiming steps under their slots, keeping leases alive, and recovering lost ones. */
@@ -45,7 +50,7 @@ export class StepLeaseService {
       await this.leases.lockClaims(tx);
       if (limits.maxConcurrentWorkflows !== undefined) await this.leases.admit(limits.maxConcurrentWorkflows, tx);
       const scan = Math.max(limits.capacity * 2, 32);
-      const candidates = await this.leases.candidates(scan, tx);
+      const candidates = await this.leases.candidates(scan, tx, limits.continuationsOnly ?? false);
       if (candidates.length === 0) return [];
       const agents = [...new Set(candidates.flatMap((c) => [c.agent, c.servedBy]).filter((a): a is string => !!a && !a.startsWith('builtin:')))];
       const capabilities = [...new Set(candidates.filter((c) => !c.agent && c.capability).map((c) => c.capability!))];
