@@ -41,7 +41,7 @@ describe('the CLI and a server on one embedded database', () => {
     env = { BATON_DATA_DIR: dataDir, DATABASE_URL: '' };
     server = await spawnServer(env);
     env.PORT = new URL(server.url).port; // the CLI shares the server's settings
-  });
+  }, 180_000); // a build, then a server creating its embedded database: slow on a loaded machine
 
   afterAll(async () => {
     await server?.kill();
