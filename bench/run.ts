@@ -4,15 +4,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBenchDatabase } from './lib/bench-db.js';
 import type { BenchContext, ResultRow } from './lib/context.js';
+import { issue17Goals, renderGoals } from './lib/goals.js';
 import { machineFacts, renderTable, writeResults } from './lib/report.js';
 import { busScenario } from './scenarios/bus.js';
 import { chaosScenario } from './scenarios/chaos.js';
 import { coordinationScenario } from './scenarios/coordination.js';
 import { dbosScenario } from './scenarios/dbos.js';
+import { definitionsScenario } from './scenarios/definitions.js';
 import { graphileScenario } from './scenarios/graphile.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { patternsScenario } from './scenarios/patterns.js';
 import { planningScenario } from './scenarios/planning.js';
+import { policyScenario } from './scenarios/policy.js';
 import { roundTripsScenario } from './scenarios/round-trips.js';
 import { stateQueriesScenario } from './scenarios/state-queries.js';
 import { streamingScenario } from './scenarios/streaming.js';
@@ -21,7 +24,7 @@ import { throughputInProcessScenario, throughputScenario } from './scenarios/thr
 /**
  * `npm run bench [-- --scale 0.1 --reps 3 --only throughput,graphile --pglite]`
  * Environment: BENCH_DATABASE_URL, BENCH_SCALE, BENCH_REPS, BENCH_CONCURRENCY, BENCH_POOL_SIZE,
- * BENCH_GW_CONCURRENCY, BENCH_LOGS. See docs/performance.md.
+ * BENCH_GW_CONCURRENCY, BENCH_LOGS, BENCH_CHILD_NODE_ARGS. See docs/performance.md.
  */
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = {
   planning: planningScenario,
@@ -37,6 +40,8 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = {
   memory: memoryScenario,
   bus: busScenario,
   chaos: chaosScenario,
+  policy: policyScenario,
+  definitions: definitionsScenario,
 };
 
 function option(args: string[], name: string): string | undefined {
@@ -76,6 +81,8 @@ async function main(): Promise<void> {
   // The machine may be shared: the load average says how much else ran (1, 5, 15 minutes).
   console.log(`load average before ${loadBefore.join(' ')}, after ${machine.loadAverage.join(' ')}; ${seconds} s\n`);
   console.log(renderTable(results));
+  const goals = issue17Goals(results);
+  if (goals.length > 0) console.log(`\n${renderGoals(goals)}`);
   const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.json');
   writeResults(file, {
     date: new Date().toISOString(),
@@ -83,6 +90,7 @@ async function main(): Promise<void> {
     machine: { ...machine, loadAverageBefore: loadBefore },
     seconds,
     results,
+    goals,
   });
   console.log(`\nwrote ${file}`);
 }

@@ -3,6 +3,7 @@ import { BatonConfig } from '@baton/common';
 import type { Database } from '@baton/db';
 import { createApp } from '@baton/api';
 import { sleep } from './stats.js';
+import { assertChildrenAlive } from './child.js';
 
 /** A Baton server the harness talks to over HTTP: in this process or a child process. */
 export interface BatonServer {
@@ -114,6 +115,7 @@ export async function waitForRuns(observer: Database, ids: string[], timeoutMs: 
       [ids, TERMINAL],
     );
     const { done, failed } = rows[0]!;
+    assertChildrenAlive();
     if (failed > 0) throw new Error(`${failed} of ${ids.length} runs did not complete`);
     if (done === ids.length) return;
     if (Date.now() > deadline) throw new Error(`timed out: ${done} of ${ids.length} runs finished after ${timeoutMs} ms`);

@@ -14,6 +14,13 @@ import { sleep } from './stats.js';
  */
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'apps', 'api', 'src', 'main.js');
 const live = new Set<ChildProcess>();
+/** Children that died without being closed: a scenario waiting on them must fail, not hang. */
+const crashed: string[] = [];
+
+/** Throws when a Baton child exited on its own (a crash such as V8's fatal error). */
+export function assertChildrenAlive(): void {
+  if (crashed.length > 0) throw new Error(crashed.join('\n'));
+}
 // A crashed bench must not leave servers behind (they would hold the database open).
 process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
@@ -76,7 +83,9 @@ export async function startBatonProcess(
     BATON_MAX_STEPS: '1000000',
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CHILD_NODE_ARGS: extra node flags for the child (e.g. --inspect=127.0.0.1:9333 to profile a stall).
+  const nodeArgs = process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
@@ -88,10 +97,12 @@ export async function startBatonProcess(
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let exited: number | null | undefined;
+  let closing = false;
   const exit = new Promise<void>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       exited = code;
       live.delete(child);
+      if (!closing) crashed.push(`Baton child ${instanceId} exited on its own (${signal ?? code}):\n${tail.slice(-15).join('')}`);
       resolve();
     }),
   );
@@ -122,6 +133,7 @@ export async function startBatonProcess(
     cpuSeconds: () => readCpuSeconds(pid),
     close: async () => {
       if (exited !== undefined) return;
+      closing = true;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exit;

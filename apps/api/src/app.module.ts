@@ -17,14 +17,17 @@ import { PolicyModule } from '@baton/policy';
 import { MessagingModule } from '@baton/messaging';
 import { RunsModule } from '@baton/runs';
 import { SchedulerModule } from '@baton/scheduler';
+import { TelemetryModule } from '@baton/telemetry';
 import { WebhooksModule } from '@baton/webhooks';
 import { WorkflowsModule } from '@baton/workflows';
+import { SessionsModule } from '@baton/sessions';
 import { BootstrapFileService } from './bootstrap/bootstrap-file.service.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { BreakerMetrics } from './wiring/breaker-metrics.js';
 import { ExampleSeeder } from './wiring/example-seeder.js';
 import { RegistryAgentCatalog } from './wiring/registry-agent-catalog.js';
 import { LandingController } from './docs/landing.controller.js';
+import { ConnectionDrain } from './http/connection-drain.js';
 
 export interface AppOptions {
   config?: BatonConfig;
@@ -43,8 +46,8 @@ export class AppModule {
     const runs = RunsModule.register({ imports: [definitions] });
     const approvals = ApprovalsModule.register({ imports: [runs] });
     const scheduler = SchedulerModule.register({ imports: [runs] });
-    // The agent bus (issue 14): wait steps and triggers need runs and definitions. Issue 13's
-    // policy engine passes `policy` here when it lands.
+    // The agent bus (issue 14): wait steps and triggers need runs and definitions; who may
+    // send what is the Cedar policy set (its default `CedarMessagePolicy`, issue 13).
     const messaging = MessagingModule.register({ imports: [runs, definitions] });
     return {
       module: AppModule,
@@ -52,6 +55,8 @@ export class AppModule {
         ConfigModule.forRoot(options.config ?? new BatonConfig()),
         options.database ? DbModule.forDatabase(options.database) : DbModule.forRoot(),
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
+        // Traces (issue 13): global, a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+        TelemetryModule,
         OpsModule,
         IdentityModule,
         // The bootstrap file activates policy sets (IdentityModule imports the same module).
@@ -71,9 +76,11 @@ export class AppModule {
         messaging,
         // The seed's workflow language and API (issue 12): translated onto definitions and runs.
         WorkflowsModule.register({ imports: [definitions, runs] }),
+        // Sessions (issue 13): runs under a caller's id; `signal` satisfies a wait step through messaging.
+        SessionsModule.register({ imports: [runs, messaging] }),
       ],
       controllers: [DashboardController, LandingController],
-      providers: [ExampleSeeder, BootstrapFileService, BreakerMetrics],
+      providers: [ExampleSeeder, BootstrapFileService, BreakerMetrics, ConnectionDrain],
     };
   }
 }

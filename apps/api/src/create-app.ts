@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LogLevel } from '@nestjs/common';
 import { BatonConfig, ErrorFilter, YAML_CONTENT_TYPES, createValidationPipe, requestGuards } from '@baton/common';
+import { TelemetryService } from '@baton/telemetry';
 import { AppModule, type AppOptions } from './app.module.js';
 import { setupApiDocs } from './docs/openapi.js';
 
@@ -19,6 +20,8 @@ export async function createApp(
   );
   // Origin/Host guard, content type, body parsers with per-route limits, hostile input.
   app.use(...requestGuards(config));
+  // A caller's W3C traceparent reaches the run it creates, whatever the door (issue 13).
+  app.use(app.get(TelemetryService).incomingTraceMiddleware());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();

@@ -82,6 +82,7 @@ describe.each(testDatabaseKinds())('the A2A agent card on %s', (kind) => {
           uri: 'urn:baton:a2a:caller:v1',
           params: { name: 'card-agent', role: 'agent', permissions: ['read', 'runs.submit', 'system.read'], tasks: 'own', decisions: 'agent_input of its own tasks' },
         }),
+        expect.objectContaining({ uri: 'urn:baton:a2a:call-token:v1', params: expect.objectContaining({ jwks_uri: `${ctx.url}/.well-known/jwks.json` }) }),
       ]);
       const v03 = await rpc(ctx.url, ADMIN, 'agent/getAuthenticatedExtendedCard', {}, '0.3');
       expect(checkV03('AgentCard', v03.body.result)).toEqual([]);
@@ -97,7 +98,7 @@ describe.each(testDatabaseKinds())('the A2A agent card on %s', (kind) => {
         }),
       ).createFromUrl(ctx.url);
       const card = await v1.getAgentCard();
-      expect(card.capabilities?.extensions.map((e) => e.uri)).toEqual(['urn:baton:a2a:caller:v1']);
+      expect(card.capabilities?.extensions.map((e) => e.uri)).toEqual(['urn:baton:a2a:caller:v1', 'urn:baton:a2a:call-token:v1']);
 
       const v03 = await new ClientFactoryV03(
         ClientFactoryOptionsV03.createFrom(ClientFactoryOptionsV03.default, {

@@ -1,7 +1,9 @@
 import { waitFor } from '@baton/testing';
 import { type ChildServer } from './support/child-server.js';
 import { useChildServers } from './support/child-servers.js';
+import { startLedger, sagaStep, type Ledger } from './support/ledger-agent.js';
 import { startPlan, waitForRun } from './support/runs.js';
+import { http } from './support/test-app.js';
 import { auditCompletions, delayPlan, delayStep, eventCounts, runningSteps, type DelayStep } from './support/step-audit.js';
 
 /**
@@ -129,5 +131,56 @@ describeOnPostgres('crash recovery: a SIGKILLed process on Postgres (needs TEST_
       [runIds],
     );
     expect(startedAttempts).toEqual([{ attempt: 1 }]);
+  }, 180_000);
+
+});
+
+/** Saga compensation (issue 12): the same kill, with a compensation call in flight. Its own database and processes, the same build. */
+describeOnPostgres('crash recovery of a saga rollback on Postgres (needs TEST_DATABASE_URL)', () => {
+  const servers = useChildServers({ BATON_LEASE_SECONDS: String(LEASE_SECONDS), BATON_POLL_INTERVAL_MS: '300', BATON_SEED_EXAMPLES: 'false' });
+  const start = servers.start;
+  const ledgers: Ledger[] = [];
+  afterAll(async () => {
+    for (const ledger of ledgers) await ledger.close();
+  });
+
+  it('resumes a rollback cut by a SIGKILL mid-compensation in another process; every compensation completes once and the run ends failed, compensation completed', async () => {
+    const ledger = await startLedger();
+    ledgers.push(ledger);
+    const first = await start('saga-1');
+    expect((await http('POST', `${first.url}/api/v1/agents`, { kind: 'http', name: 'ledger', url: ledger.url })).status).toBeLessThan(300);
+    const run = await startPlan(first.url, {
+      orchestration: { error_handling: { rollback: { on_failure: 'compensate' } } },
+      steps: [sagaStep('a', []), sagaStep('b', ['a']), sagaStep('c', ['b']), sagaStep('d', ['c'])],
+    });
+    await ledger.held;
+    await first.kill();
+
+    const second = await start('saga-2');
+    const done = await waitForRun(second.url, run.id, undefined, 60_000);
+    expect(done).toMatchObject({ status: 'failed', compensation: 'completed', error: { stepKey: 'd' } });
+
+    // The agent saw c's undo twice (the call the kill cut, then the resumed one) and answered
+    // each undo once, in reverse dependency order.
+    expect(ledger.received.filter((call) => call === 'undo:c')).toHaveLength(2);
+    expect(ledger.answered).toEqual(['do:a', 'do:b', 'do:c', 'undo:c', 'undo:b', 'undo:a']);
+
+    const db = servers.database.db;
+    const { rows } = await db.query<{ step_key: string; status: string; attempt: number; lease_owner: string | null }>(
+      'select step_key, status, attempt, lease_owner from orchestration_compensations where run_id = $1::uuid order by step_key',
+      [run.id],
+    );
+    // The crash spent no attempt: c completed on its first, in the second process.
+    expect(rows).toEqual(['a', 'b', 'c'].map((step_key) => ({ step_key, status: 'completed', attempt: 1, lease_owner: null })));
+    const { rows: events } = await db.query<{ type: string; step_key: string | null }>(
+      `select type, step_key from orchestration_events
+        where run_id = $1::uuid and (type like 'step.compensat%' or type like 'run.%') order by seq`,
+      [run.id],
+    );
+    const compensated = events.filter((e) => e.type === 'step.compensated').map((e) => e.step_key);
+    expect(compensated).toEqual(['c', 'b', 'a']);
+    expect(events.filter((e) => e.type === 'step.compensating' && e.step_key === 'c')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'step.compensation_failed')).toEqual([]);
+    expect(events.filter((e) => e.type.startsWith('run.')).map((e) => e.type)).toEqual(['run.created', 'run.started', 'run.compensating', 'run.failed']);
   }, 180_000);
 });

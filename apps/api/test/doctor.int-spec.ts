@@ -57,6 +57,12 @@ describe.each(testDatabaseKinds())('doctor on %s', (kind) => {
     return (fixed.body.repairs as any[]).filter((r) => r.runId === runId || r.scheduleId === runId);
   }
 
+  /** The run's logged transitions of one event type: every one names the status left and entered. */
+  async function transitionsOf(runId: string, type: string) {
+    const { rows } = await sql(`select step_key, data from orchestration_events where run_id = $1::uuid and type = $2::text order by seq`, [runId, type]);
+    return rows.map((r: any) => ({ stepKey: r.step_key, from: r.data.from, to: r.data.to }));
+  }
+
   const setMode = (mode: string) => http('POST', `${ctx.url}/api/v1/system/mode`, { mode, reason: 'doctor test' });
 
   it('finds nothing on a healthy database, at /api/v1/doctor and its old address', async () => {
@@ -77,6 +83,8 @@ describe.each(testDatabaseKinds())('doctor on %s', (kind) => {
     expect((await waitForRun(ctx.url, runId)).status).toBe('completed');
     const events = await sql(`select data from baton_system_events where type = 'doctor.repaired' and data->>'runId' = $1`, [runId]);
     expect(events.rows.map((r: any) => r.data)).toEqual([expect.objectContaining({ kind: 'expired_lease', outcome: 'fixed', by: 'anonymous' })]);
+    // The repair is the step's `recover` move, logged in the run's history as the sweep would.
+    expect(await transitionsOf(runId, 'step.recovered')).toEqual([{ stepKey: 'b', from: 'running', to: 'queued' }]);
   });
 
   it('wakes the claimers for a due queued step nobody claimed while slots are free', async () => {
@@ -96,6 +104,7 @@ describe.each(testDatabaseKinds())('doctor on %s', (kind) => {
     const run = (await http('GET', `${ctx.url}/api/v1/runs/${runId}`)).body;
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ code: 'stuck' });
+    expect(await transitionsOf(runId, 'run.failed')).toEqual([{ stepKey: null, from: 'running', to: 'failed' }]);
   });
 
   it('wakes a step waiting on an approval that is already decided, and one waiting on a finished child', async () => {
@@ -136,6 +145,7 @@ describe.each(testDatabaseKinds())('doctor on %s', (kind) => {
     await fix(runId);
     expect((await sql(`select status from orchestration_steps where id = $1::uuid`, [stepB])).rows[0].status).toBe('cancelled');
     expect((await http('GET', `${ctx.url}/api/v1/runs/${runId}`)).body.status).toBe('completed');
+    expect(await transitionsOf(runId, 'step.cancelled')).toEqual([{ stepKey: 'b', from: 'running', to: 'cancelled' }]);
   });
 
   it('cancels an approval left pending in a finished run', async () => {
@@ -198,10 +208,14 @@ describe.each(testDatabaseKinds())('doctor on %s', (kind) => {
       // so its ticks find nothing due and its timer sleeps for the 60 s poll. The doctor reads the
       // database's clock. The scheduler's is right again before the fix.
       const clock = ctx.server.app.get(SchedulerClock);
+      const timer = ctx.server.app.get(SchedulerTimerService);
       clock.advance(-10 * 60_000);
       try {
+        // A tick that began before the clock was held back (woken by the create, or by a run of
+        // an earlier test ending) would still fire it: wait for it to end first.
+        await timer.wake();
         await sql(`update schedules set next_fire_at = now() - interval '2 seconds', next_due_at = now() - interval '2 seconds' where id = $1::uuid`, [id]);
-        await ctx.server.app.get(SchedulerTimerService).wake();
+        await timer.wake();
         const [finding] = await findingsFor(id);
         expect(finding).toMatchObject({ kind: 'overdue_schedule', scheduleId: id, runId: null });
         expect(finding.explanation).toMatch(new RegExp(`^schedule doctor-hourly-${kind} was due at .* and has not fired$`));

@@ -1,4 +1,4 @@
-import { testDatabaseKinds } from '@baton/testing';
+import { testDatabaseKinds, waitFor } from '@baton/testing';
 import { http, useTestServer } from './support/test-app.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
 import { startTeamAgents, type TeamAgents } from './support/team-agents.js';
@@ -65,6 +65,8 @@ describe.each(testDatabaseKinds())('patterns on %s', (kind) => {
     const agents = await team('cx-', { boss: () => ({ next: 'slow' }), slow: () => new Promise(() => undefined) });
     const run = await startPlan(ctx.url, { steps: [{ id: 'team', type: 'pattern', pattern: 'supervisor', max_turns: 4, agents: agentsOf('cx-', ['boss', 'slow']) }] });
     await waitForRun(ctx.url, run.id, (r) => stepOf(r, 'team').turns?.length === 2);
+    // The turn's row commits before its agent call goes out: wait for the call to arrive.
+    await waitFor(() => (agents.calls.slow?.length ?? 0) > 0, { what: 'the slow turn\'s call' });
     expect(agents.calls.slow).toHaveLength(1);
     expect((await http('POST', `${ctx.url}/api/v1/runs/${run.id}/cancel`)).status).toBe(200);
     const done = await waitForRun(ctx.url, run.id);

@@ -32,9 +32,10 @@ describe.each(testDatabaseKinds())('run control on %s', (kind) => {
   });
 
   it('pauses a run between steps and resumes it', async () => {
+    // `a` must still run when the pause lands: on a loaded machine 300 ms was not always enough.
     const run = await startPlan(ctx.url, {
       steps: [
-        { id: 'a', agent: 'builtin:delay', input: { ms: 300 } },
+        { id: 'a', agent: 'builtin:delay', input: { ms: 1_500 } },
         { id: 'b', agent: 'builtin:echo', depends_on: ['a'] },
       ],
     });

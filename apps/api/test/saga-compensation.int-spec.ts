@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { testDatabaseKinds, type TestDatabase } from '@baton/testing';
+import { testDatabaseKinds, waitFor, type TestDatabase } from '@baton/testing';
 import { http, useTestServer } from './support/test-app.js';
 import { startPlan, stepOf, waitForRun } from './support/runs.js';
 
@@ -45,6 +45,14 @@ async function events(database: TestDatabase, runId: string): Promise<Array<{ ty
   return rows;
 }
 
+/** Waits for the run's pending approval (a compensation that failed for good) and returns it. */
+async function pendingApproval(url: string, runId: string): Promise<any> {
+  return waitFor(
+    async () => (await http('GET', `${url}/api/v1/approvals?runId=${runId}&status=pending`)).body.approvals[0],
+    { what: `a pending approval on run ${runId}` },
+  );
+}
+
 /** A step that books something with the ledger agent, and its compensation that cancels it. */
 function sagaStep(id: string, dependsOn: string[], retry?: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -65,7 +73,7 @@ function sagaStep(id: string, dependsOn: string[], retry?: Record<string, unknow
 const ROLLBACK = { error_handling: { rollback: { on_failure: 'compensate' } } };
 
 describe.each(testDatabaseKinds())('saga compensation on %s', (kind) => {
-  const ctx = useTestServer(kind);
+  const ctx = useTestServer(kind, { BATON_FAULT_SWEEP_MS: '100' });
   let ledger: Recorder;
 
   beforeAll(async () => {
@@ -124,17 +132,95 @@ describe.each(testDatabaseKinds())('saga compensation on %s', (kind) => {
     expect(log[3]!.data).toMatchObject({ attempt: 2 });
   });
 
-  it('ends with compensation partial when a compensation fails for good, and still undoes the steps before it', async () => {
+  it('asks a person when a compensation fails for good; give up ends the run partial after undoing the steps before it', async () => {
     ledger.status = (body) => (body.step === 'c' && body.op === 'do') || (body.op === 'undo' && body.step === 'b') ? 400 : 200;
     const run = await startPlan(ctx.url, {
       orchestration: ROLLBACK,
       steps: [sagaStep('a', []), sagaStep('b', ['a']), sagaStep('c', ['b'])],
     });
+    const approval = await pendingApproval(ctx.url, run.id);
+    expect(approval).toMatchObject({ kind: 'compensation', stepId: 'b', status: 'pending', payload: { step: 'b', agent: 'ledger', choices: ['retry', 'give_up'] } });
+    // The rollback waits for the decision: a (before b) is not undone yet, the run is compensating.
+    expect((await http('GET', `${ctx.url}/api/v1/runs/${run.id}`)).body.status).toBe('compensating');
+    expect(ledger.calls.map((call) => `${call.op}:${call.step}`)).toEqual(['do:a', 'do:b', 'do:c', 'undo:b']);
+    // retry / give_up are a compensation approval's words; a bad one is a 400 naming the field.
+    const bad = await http('POST', `${ctx.url}/api/v1/approvals/${approval.id}/decision`, { decision: 'maybe' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('decision');
+    const decided = await http('POST', `${ctx.url}/api/v1/approvals/${approval.id}/decision`, { decision: 'give_up', comment: 'booked by hand' });
+    expect(decided.status).toBe(200);
+    expect(decided.body).toMatchObject({ status: 'rejected', decision: 'reject' });
     const done = await waitForRun(ctx.url, run.id);
     expect(done).toMatchObject({ status: 'failed', compensation: 'partial' });
     expect(ledger.calls.map((call) => `${call.op}:${call.step}`)).toEqual(['do:a', 'do:b', 'do:c', 'undo:b', 'undo:a']);
-    const failed = (await events(ctx.database, run.id)).find((e) => e.type === 'step.compensation_failed');
-    expect(failed).toMatchObject({ step_key: 'b', data: { final: true } });
+    const log = await events(ctx.database, run.id);
+    expect(log.find((e) => e.type === 'step.compensation_failed')).toMatchObject({ step_key: 'b', data: { final: true, escalated: true } });
+    expect(log.filter((e) => e.type.startsWith('approval.')).map((e) => `${e.type}:${e.data.kind}`)).toEqual(['approval.requested:compensation', 'approval.decided:compensation']);
+    expect((await http('POST', `${ctx.url}/api/v1/approvals/${approval.id}/decision`, { decision: 'retry' })).status).toBe(409);
+  });
+
+  it('retries an escalated compensation with fresh attempts when the person chooses retry', async () => {
+    let undoB = 0;
+    ledger.status = (body) => {
+      if (body.op === 'do') return body.step === 'c' ? 400 : 200;
+      return body.step === 'b' && ++undoB <= 2 ? 503 : 200; // b's undo fails its 2 attempts, then works
+    };
+    const run = await startPlan(ctx.url, {
+      orchestration: ROLLBACK,
+      steps: [sagaStep('a', []), sagaStep('b', ['a'], { max_attempts: 2, initial_delay_ms: 10 }), sagaStep('c', ['b'])],
+    });
+    const approval = await pendingApproval(ctx.url, run.id);
+    expect(approval).toMatchObject({ kind: 'compensation', stepId: 'b', attempt: 2 });
+    const decided = await http('POST', `${ctx.url}/api/v1/approvals/${approval.id}/decision`, { decision: 'retry' });
+    expect(decided.status).toBe(200);
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done).toMatchObject({ status: 'failed', compensation: 'completed' });
+    expect(ledger.calls.map((call) => `${call.op}:${call.step}`)).toEqual(['do:a', 'do:b', 'do:c', 'undo:b', 'undo:b', 'undo:b', 'undo:a']);
+    const { rows } = await ctx.database.db.query<{ step_key: string; status: string; attempt: number; max_attempts: number }>(
+      'select step_key, status, attempt, max_attempts from orchestration_compensations where run_id = $1::uuid order by step_key', [run.id],
+    );
+    expect(rows).toEqual([
+      { step_key: 'a', status: 'completed', attempt: 1, max_attempts: 3 },
+      { step_key: 'b', status: 'completed', attempt: 3, max_attempts: 4 },
+    ]);
+  });
+
+  it('abandons a rollback that outlives its timeout: compensation partial, run.compensation_timed_out, approval cancelled', async () => {
+    ledger.status = (body) => (body.op === 'do' && body.step === 'b') || (body.op === 'undo' && body.step === 'a') ? 400 : 200;
+    const run = await startPlan(ctx.url, {
+      orchestration: { error_handling: { rollback: { on_failure: 'compensate', timeout_seconds: 120 } } },
+      steps: [sagaStep('a', []), sagaStep('b', ['a'])],
+    });
+    const approval = await pendingApproval(ctx.url, run.id);
+    // The definition's timeout_seconds set the rollback's deadline; time passes (by hand: a short
+    // real timeout races the approval under load).
+    const { rows: deadlines } = await ctx.database.db.query<{ seconds: number }>(
+      'select extract(epoch from deadline_at - created_at)::int as seconds from orchestration_compensations where run_id = $1::uuid', [run.id],
+    );
+    expect(deadlines).toEqual([{ seconds: 120 }]);
+    await ctx.database.db.query(`update orchestration_compensations set deadline_at = now() where run_id = $1::uuid`, [run.id]);
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done).toMatchObject({ status: 'failed', compensation: 'partial', error: { stepKey: 'b' } });
+    const log = await events(ctx.database, run.id);
+    expect(log.find((e) => e.type === 'run.compensation_timed_out')!.data).toEqual({ code: 'compensation_timeout', abandoned: ['a'] });
+    expect(log.at(-1)).toMatchObject({ type: 'run.failed', data: { compensation: 'partial' } });
+    const { rows } = await ctx.database.db.query<{ status: string }>('select status from orchestration_compensations where run_id = $1::uuid', [run.id]);
+    expect(rows).toEqual([{ status: 'abandoned' }]);
+    await waitFor(async () => (await http('GET', `${ctx.url}/api/v1/approvals/${approval.id}`)).body.status === 'cancelled', { what: 'the approval cancelled with its run' });
+    expect((await http('POST', `${ctx.url}/api/v1/approvals/${approval.id}/decision`, { decision: 'retry' })).status).toBe(409);
+  });
+
+  it('compensates a run cancelled at its deadline when rollback.on_failure is compensate', async () => {
+    const run = await startPlan(
+      ctx.url,
+      { orchestration: ROLLBACK, steps: [sagaStep('a', []), { id: 'slow', agent: 'builtin:delay', depends_on: ['a'], input: { ms: 20000 } }] },
+      {},
+      { timeout_seconds: 1 },
+    );
+    const done = await waitForRun(ctx.url, run.id);
+    expect(done).toMatchObject({ status: 'cancelled', compensation: 'completed', error: { code: 'run_timeout' } });
+    expect(stepOf(done, 'slow').status).toBe('cancelled');
+    expect(ledger.calls.map((call) => `${call.op}:${call.step}`)).toEqual(['do:a', 'undo:a']);
   });
 
   it('does not roll back without rollback.on_failure: compensate', async () => {
@@ -190,5 +276,10 @@ describe.each(testDatabaseKinds())('saga compensation on %s', (kind) => {
     });
     expect(badRollback.status).toBe(400);
     expect(JSON.stringify(badRollback.body)).toContain('orchestration.error_handling.rollback.on_failure');
+    const badTimeout = await http('POST', `${ctx.url}/api/v1/runs`, {
+      plan: { orchestration: { error_handling: { rollback: { on_failure: 'compensate', timeout_seconds: 0 } } }, steps: [{ id: 'a', agent: 'ledger' }] },
+    });
+    expect(badTimeout.status).toBe(400);
+    expect(JSON.stringify(badTimeout.body)).toContain('orchestration.error_handling.rollback.timeout_seconds');
   });
 });

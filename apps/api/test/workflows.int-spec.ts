@@ -174,12 +174,52 @@ describe.each(testDatabaseKinds())('workflows on %s', (kind) => {
     await waitForRun(ctx.url, started.body.execution_id, (run) => run.status === 'running');
     const paused = await http('POST', `${ctx.url}/api/v1/workflows/${body.workflow_id}/pause`);
     expect(paused.status).toBe(200);
-    expect(paused.body).toMatchObject({ execution_id: started.body.execution_id, status: 'paused', resume_url: `/api/v1/runs/${started.body.execution_id}/resume` });
+    expect(paused.body).toMatchObject({ execution_id: started.body.execution_id, status: 'paused', checkpoint_id: expect.stringMatching(/^[0-9a-f-]{36}$/), resume_url: `/api/v1/runs/${started.body.execution_id}/resume` });
     const status = await waitFor(async () => {
       const s = await http('GET', `${ctx.url}/api/v1/workflows/${body.workflow_id}/status`);
       return s.body.current_phase === 'paused' ? s.body : undefined;
     }, { timeoutMs: 10_000, what: 'paused phase' });
     expect(status.execution_id).toBe(started.body.execution_id);
     await http('POST', `${ctx.url}/api/v1/runs/${started.body.execution_id}/cancel`, {});
+  });
+
+  it('refuses a bad max_concurrent_executions with the report', async () => {
+    const doc = { workflow: { name: 'bad-limit-flow', version: '1', orchestration_pattern: 'dag', agents: [{ type: 'builtin:echo' }], tasks: [{ id: 'a', agent: 'builtin:echo' }], coordination: { max_concurrent_executions: 0 } } };
+    const response = await http('POST', `${ctx.url}/api/v1/workflows`, doc);
+    expect(response.status).toBe(422);
+    expect(response.body.details.validation_report.errors).toEqual([expect.objectContaining({ path: 'workflow.coordination.max_concurrent_executions' })]);
+  });
+
+  it('answers exactly one of two racing executes with 202 and the other with 409 under max_concurrent_executions 1', async () => {
+    const doc = {
+      workflow: {
+        name: 'single-flow', version: '1', orchestration_pattern: 'dag',
+        agents: [{ type: 'builtin:delay' }], tasks: [{ id: 'wait', agent: 'builtin:delay', input: { ms: 20_000 } }],
+        coordination: { max_concurrent_executions: 1 },
+      },
+    };
+    const { body } = await http('POST', `${ctx.url}/api/v1/workflows`, doc);
+    expect(body.translation.hints.max_concurrent_executions).toBe(1);
+    const execute = () => http('POST', `${ctx.url}/api/v1/workflows/${body.workflow_id}/execute`, {});
+    const answers = await Promise.all([execute(), execute()]);
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+    const winner = answers.find((a) => a.status === 202)!.body.execution_id;
+    const refused = answers.find((a) => a.status === 409)!.body;
+    expect(refused.message).toContain(winner);
+    expect(refused.details).toMatchObject({ code: 'workflow_execution_limit', running_executions: [winner], max_concurrent_executions: 1 });
+    // The refused call left no run behind: the workflow's only execution is the winner.
+    const runs = await http('GET', `${ctx.url}/api/v1/runs?definition=single-flow`);
+    expect(runs.body.runs.map((r: any) => r.id)).toEqual([winner]);
+    // Once the execution is finished the slot is free again.
+    await http('POST', `${ctx.url}/api/v1/runs/${winner}/cancel`, {});
+    await waitForRun(ctx.url, winner);
+    const next = await execute();
+    expect(next.status).toBe(202);
+    // The count looked at the ended execution once and marked it: later counts skip it.
+    const links = await ctx.database.db.query<{ run_id: string; finished: boolean }>(
+      `select run_id, finished_at is not null as finished from workflow_executions where workflow_id = $1::uuid`, [body.workflow_id]);
+    expect(new Map(links.rows.map((r) => [r.run_id, r.finished]))).toEqual(new Map([[winner, true], [next.body.execution_id, false]]));
+    await http('POST', `${ctx.url}/api/v1/runs/${next.body.execution_id}/cancel`, {});
+    await waitForRun(ctx.url, next.body.execution_id);
   });
 });

@@ -13,6 +13,8 @@ interface TokenBody {
   role: Role;
   /** The owner a bound token is limited to; absent from older servers' answers. */
   owner?: string | null;
+  /** The agent an agent credential is bound to; absent from older servers' answers. */
+  agent?: string | null;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -20,7 +22,7 @@ interface TokenBody {
 
 function toApiToken(body: TokenBody): ApiToken {
   const date = (value: string | null) => (value === null ? null : new Date(value));
-  return { ...body, owner: body.owner ?? null, createdAt: new Date(body.createdAt), lastUsedAt: date(body.lastUsedAt), revokedAt: date(body.revokedAt) };
+  return { ...body, owner: body.owner ?? null, agent: body.agent ?? null, createdAt: new Date(body.createdAt), lastUsedAt: date(body.lastUsedAt), revokedAt: date(body.revokedAt) };
 }
 
 /**

@@ -175,7 +175,7 @@ export interface Approval {
   runId: string;
   stepId: string;
   attempt: number;
-  kind: 'checkpoint' | 'failure' | 'agent_input' | 'budget';
+  kind: 'checkpoint' | 'failure' | 'agent_input' | 'budget' | 'compensation';
   round: number;
   status: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
   prompt: string | null;

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { EventsModule } from '@baton/events';
 import { IdentityModule } from '@baton/identity';
+import { PolicyModule } from '@baton/policy';
 import { WebhooksModule } from '@baton/webhooks';
 import { A2A_OPTIONS, type A2aModuleOptions } from './a2a.options.js';
 import { AgentCardController } from './card/agent-card.controller.js';
@@ -15,6 +16,7 @@ import { A2aRpcService } from './rpc/a2a-rpc.service.js';
 import { A2aTaskStreamService } from './streaming/task-stream.service.js';
 import { A2aSendService } from './tasks/a2a-send.service.js';
 import { A2aTaskService } from './tasks/a2a-task.service.js';
+import { TaskAccess } from './tasks/task-access.js';
 import { A2aTaskHistoryService } from './tasks/task-history.service.js';
 
 /**
@@ -29,12 +31,13 @@ export class A2aModule {
       module: A2aModule,
       // WebhooksModule is the app's one instance (a static module): push configs are its
       // subscriptions, and the push renderer registers with its registry.
-      imports: [EventsModule, WebhooksModule, IdentityModule, ...(options.imports ?? [])],
+      imports: [EventsModule, WebhooksModule, IdentityModule, PolicyModule, ...(options.imports ?? [])],
       controllers: [AgentCardController, A2aController, A2aRestController, A2aRestV03Controller],
       providers: [
         { provide: A2A_OPTIONS, useValue: options },
         AgentCardService,
         A2aTaskService,
+        TaskAccess,
         A2aTaskHistoryService,
         A2aSendService,
         A2aTaskStreamService,

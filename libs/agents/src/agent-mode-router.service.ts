@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { BatonConfig } from '@baton/common';
+import { SpanKind, TelemetryService, type Span } from '@baton/telemetry';
 import { AgentCallError, type Agent, type AgentClient, type AgentKind, type AgentRef, type InvocationContext } from './agent.types.js';
 import { AgentRegistryService } from './agent-registry.service.js';
 import { A2aAgentClient } from './clients/a2a-agent.client.js';
@@ -32,6 +33,8 @@ export class AgentModeRouterService {
     @Inject(BuiltinAgentClient) builtin: BuiltinAgentClient,
     @Inject(A2aAgentClient) a2a: A2aAgentClient,
     @Inject(WorkerAgentClient) worker: WorkerAgentClient,
+    // Issue 13: each call is a client span; absent (library tests), calls are not traced.
+    @Optional() @Inject(TelemetryService) private readonly telemetry?: TelemetryService,
   ) {
     this.clients = new Map<AgentKind, AgentClient>([http, builtin, a2a, worker].map((client) => [client.kind, client]));
   }
@@ -66,14 +69,26 @@ export class AgentModeRouterService {
     const agent = await this.resolve(ref);
     const client = this.clients.get(agent.kind);
     if (!client) throw new AgentCallError(`no client for agent kind ${agent.kind}`, false, 'unsupported');
+    if (agent.unreadableHeaders?.length) {
+      throw new AgentCallError(
+        `agent ${agent.name}: the stored value of header(s) ${agent.unreadableHeaders.join(', ')} cannot be decrypted (BATON_SECRET_KEY unset or changed); register the agent again`,
+        false,
+        'secret_unavailable',
+      );
+    }
     const timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? (agent.timeoutSeconds ?? this.config.defaultStepTimeoutSeconds) * 1000));
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     const aborted = whenAborted(signal);
+    const span = this.callSpan(agent, context);
     try {
+      const call = () => client.invoke(agent, input, { ...context, timeoutMs }, signal);
       // Racing the abort means a client that ignores its signal still cannot hold the step.
-      return await Promise.race([client.invoke(agent, input, { ...context, timeoutMs }, signal), aborted.promise]);
+      return await Promise.race([span ? this.telemetry!.inSpan(span, call) : call(), aborted.promise]);
     } catch (error) {
+      if (span) this.telemetry!.fail(span, error);
+      const status = (error as AgentCallError)?.status;
+      if (span && status) span.setAttribute('http.response.status_code', status);
       // The caller's abort wins over the deadline: the run is gone, so do not retry it.
       if (options.signal?.aborted) throw new AgentCallError(`call to agent ${agent.name} was cancelled`, false, 'cancelled');
       if (deadline.aborted && isTimeoutReason(deadline.reason)) {
@@ -83,8 +98,24 @@ export class AgentModeRouterService {
       // A bug in a client rather than a verdict from the agent: worth another attempt.
       throw new AgentCallError(`agent ${agent.name} call failed: ${(error as Error)?.message ?? error}`, true);
     } finally {
+      span?.end();
       aborted.dispose();
     }
+  }
+
+  /** The agent call's client span, under the active (step or turn) span. */
+  private callSpan(agent: Agent, context: InvocationContext): Span | null {
+    if (!this.telemetry?.enabled) return null;
+    return this.telemetry.startSpan(`agent ${agent.name}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'baton.agent': agent.name,
+        'baton.agent_kind': agent.kind,
+        'baton.run_id': context.runId,
+        'baton.step_id': context.stepId,
+        ...(agent.url ? { 'url.full': agent.url, 'http.request.method': 'POST' } : {}),
+      },
+    });
   }
 
   /** `maxConcurrency` of each named agent that sets one: the execution layer's per-agent slots. */

@@ -1,5 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { SecretBox, SecretUnavailableError, isSealed } from '@baton/common';
 import { Database, type Queryable } from '@baton/db';
+import { AgentHeaderBox } from './agent-header-box.js';
 import type { Agent, AgentKind, BreakerSettings } from './agent.types.js';
 
 /** What a caller supplies to register an agent; the row's id and timestamps come from the table. */
@@ -34,10 +36,22 @@ interface AgentRow {
 const COLUMNS = `id::text as id, name, kind, url, capabilities, max_concurrency, timeout_seconds, headers,
   trusted_origins, breaker, created_at, updated_at`;
 
-/** The `agents` table. Only the registry service uses it; it is not exported from the library. */
+/** Rows holding a header value not in the `enc:v1:` form. */
+const HAS_PLAINTEXT_HEADER = `exists (select 1 from jsonb_each_text(headers) h where h.value not like 'enc:v1:%')`;
+
+/**
+ * The `agents` table. Only the registry service uses it; it is not exported from the library.
+ * Header values are sealed by `box` on the way in and opened on the way out, so the rest of
+ * Baton sees plaintext and the table holds `enc:v1:` values (when BATON_SECRET_KEY is set).
+ */
 @Injectable()
 export class AgentRepository {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  private readonly box: SecretBox;
+
+  constructor(@Inject(Database) private readonly db: Database, @Optional() @Inject(AgentHeaderBox) box?: SecretBox) {
+    // Without a box (tests building a bare repository) values are stored as given.
+    this.box = box ?? new SecretBox(undefined, 'none');
+  }
 
   /**
    * Insert or replace by name in one statement, so two registrations of the same name race
@@ -61,17 +75,17 @@ export class AgentRepository {
         input.capabilities,
         input.maxConcurrency ?? null,
         input.timeoutSeconds ?? null,
-        JSON.stringify(input.headers),
+        JSON.stringify(this.sealHeaders(input.headers)),
         input.trustedOrigins,
         input.breaker ? JSON.stringify(input.breaker) : null,
       ],
     );
-    return { agent: toAgent(rows[0]), created: rows[0].created };
+    return { agent: this.toAgent(rows[0]), created: rows[0].created };
   }
 
   async findByName(name: string, tx: Queryable = this.db): Promise<Agent | undefined> {
     const { rows } = await tx.query<AgentRow>(`select ${COLUMNS} from agents where name = $1::text`, [name]);
-    return rows[0] && toAgent(rows[0]);
+    return rows[0] && this.toAgent(rows[0]);
   }
 
   async findByNames(names: string[], tx: Queryable = this.db): Promise<Agent[]> {
@@ -79,13 +93,13 @@ export class AgentRepository {
       `select ${COLUMNS} from agents where name = any($1::text[]) order by name`,
       [names],
     );
-    return rows.map(toAgent);
+    return rows.map((row) => this.toAgent(row));
   }
 
   /** Ordered by name, like every list here, so pages and "first match" agree across instances. */
   async listAll(tx: Queryable = this.db): Promise<Agent[]> {
     const { rows } = await tx.query<AgentRow>(`select ${COLUMNS} from agents order by name`);
-    return rows.map(toAgent);
+    return rows.map((row) => this.toAgent(row));
   }
 
   /**
@@ -97,23 +111,70 @@ export class AgentRepository {
       `select ${COLUMNS} from agents where capabilities @> array[$1::text] order by name`,
       [capability],
     );
-    return rows.map(toAgent);
+    return rows.map((row) => this.toAgent(row));
+  }
+
+  /** Agents with a header value stored in plaintext. */
+  async countWithPlaintextHeaders(tx: Queryable = this.db): Promise<number> {
+    const { rows } = await tx.query<{ count: number }>(`select count(*)::int as count from agents where ${HAS_PLAINTEXT_HEADER}`);
+    return rows[0]?.count ?? 0;
+  }
+
+  /**
+   * Encrypts every plaintext header value. Each row is rewritten only if its headers are still
+   * what was read (`headers = $2`), so a registration racing this keeps its own values.
+   */
+  async sealPlaintextHeaders(tx: Queryable = this.db): Promise<number> {
+    const { rows } = await tx.query<{ id: string; headers: Record<string, string> | string }>(
+      `select id::text as id, headers from agents where ${HAS_PLAINTEXT_HEADER}`,
+    );
+    let sealed = 0;
+    for (const row of rows) {
+      const headers = typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers;
+      const { rowCount } = await tx.query(
+        `update agents set headers = $3::jsonb where id = $1::uuid and headers = $2::jsonb`,
+        [row.id, JSON.stringify(headers), JSON.stringify(this.sealHeaders(headers))],
+      );
+      sealed += rowCount;
+    }
+    return sealed;
   }
 
   async delete(name: string, tx: Queryable = this.db): Promise<boolean> {
     const { rowCount } = await tx.query(`delete from agents where name = $1::text`, [name]);
     return rowCount > 0;
   }
+
+  private sealHeaders(headers: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, this.box.seal(value)]));
+  }
+
+  /** The row as an agent, header values decrypted; one that cannot be is listed in `unreadableHeaders`. */
+  private toAgent(row: AgentRow): Agent {
+    const stored: Record<string, string> = typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers;
+    const headers: Record<string, string> = {};
+    const unreadable: string[] = [];
+    for (const [name, value] of Object.entries(stored)) {
+      try {
+        headers[name] = this.box.open(value);
+      } catch (error) {
+        if (!(error instanceof SecretUnavailableError) || !isSealed(value)) throw error;
+        unreadable.push(name);
+      }
+    }
+    const agent = toAgent(row, headers);
+    if (unreadable.length > 0) agent.unreadableHeaders = unreadable;
+    return agent;
+  }
 }
 
-function toAgent(row: AgentRow): Agent {
+function toAgent(row: AgentRow, headers: Record<string, string>): Agent {
   const agent: Agent = {
     id: row.id,
     name: row.name,
     kind: row.kind,
     capabilities: row.capabilities,
-    // pg parses jsonb; keep a string fallback in case a driver hands back raw text.
-    headers: typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers,
+    headers,
     trustedOrigins: row.trusted_origins ?? [],
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),

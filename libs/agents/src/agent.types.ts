@@ -13,6 +13,12 @@ export interface Agent {
   timeoutSeconds?: number;
   headers: Record<string, string>;
   /**
+   * Headers whose stored value cannot be decrypted (BATON_SECRET_KEY unset or changed): they
+   * are not in `headers`, and a call to the agent fails (`secret_unavailable`) rather than go
+   * without its credentials.
+   */
+  unreadableHeaders?: string[];
+  /**
    * Origins (`https://host:port`) besides the origin of `url` that may receive `headers`,
    * e.g. the endpoint an A2A card names on another host. Absent means none.
    */

@@ -17,3 +17,6 @@ export { HttpAgentClient } from './clients/http-agent.client.js';
 export { BuiltinAgentClient } from './clients/builtin-agent.client.js';
 export { WorkerAgentClient, WORKER_PENDING, pendingWorkerJobs, type WorkerJobDispatcher, type ParkOutcome } from './clients/worker-agent.client.js';
 export { toAgentResponse, type AgentResponse } from './http/agent-response.mapper.js';
+export { SigningKeysService } from './call-tokens/signing-keys.service.js';
+export { CallTokenService, CALL_TOKEN_HEADER } from './call-tokens/call-token.service.js';
+export type { PublicJwk } from './call-tokens/signing-key.repository.js';

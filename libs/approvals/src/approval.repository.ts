@@ -1,14 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
-import type { Approval, ApprovalKind, ApprovalStatus, Decider, NewApproval } from './approval.types.js';
+import type { Approval, ApprovalFilter, ApprovalKind, ApprovalStatus, Decider, NewApproval } from './approval.types.js';
 import { APPROVAL_MOVES, OPEN_APPROVAL_STATUSES } from './approval-status.js';
 
-const COLUMNS = `id, run_id, step_id, step_key, attempt, kind, round, status, prompt, payload, payload_schema, allow_edit,
-  on_timeout, expires_at, decision, comment, decided_payload, decided_by, decided_at, created_at`;
+const COLUMNS = `id, run_id, owner, step_id, step_key, attempt, kind, round, status, prompt, payload, payload_schema, allow_edit,
+  on_timeout, expires_at, decision, comment, decided_payload, decided_by, decided_at, created_at, approvers, self_approval,
+  min_approvals`;
 
 interface ApprovalRow {
   id: string;
   run_id: string;
+  owner: string;
   step_id: string;
   step_key: string;
   attempt: number;
@@ -27,12 +29,16 @@ interface ApprovalRow {
   decided_by: Decider | null;
   decided_at: Date | null;
   created_at: Date;
+  approvers: Approval['approvers'];
+  self_approval: boolean;
+  min_approvals: number;
 }
 
 function toApproval(row: ApprovalRow): Approval {
   return {
     id: row.id,
     runId: row.run_id,
+    owner: row.owner,
     stepId: row.step_id,
     stepKey: row.step_key,
     attempt: row.attempt,
@@ -51,6 +57,9 @@ function toApproval(row: ApprovalRow): Approval {
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
     createdAt: row.created_at,
+    approvers: row.approvers,
+    selfApproval: row.self_approval,
+    minApprovals: row.min_approvals,
   };
 }
 
@@ -65,9 +74,10 @@ export class ApprovalRepository {
   async insertOrGet(approval: NewApproval, tx: Queryable): Promise<{ approval: Approval; created: boolean }> {
     const inserted = await tx.query<ApprovalRow>(
       `insert into human_approvals (run_id, step_id, step_key, attempt, kind, round, prompt, payload, payload_schema,
-         allow_edit, on_timeout, expires_at)
+         allow_edit, on_timeout, expires_at, approvers, self_approval, min_approvals, owner)
        values ($1::uuid, $2::uuid, $3::text, $4::int, $5::text, $12::int, $6::text, $7::jsonb, $8::jsonb, $9::boolean,
-         $10::text, case when $11::int is null then null else now() + ($11::int * interval '1 second') end)
+         $10::text, case when $11::int is null then null else now() + ($11::int * interval '1 second') end,
+         $13::jsonb, $14::boolean, $15::int, $16::text)
        on conflict (step_id, attempt, kind, round) do nothing
        returning ${COLUMNS}`,
       [
@@ -83,6 +93,10 @@ export class ApprovalRepository {
         approval.onTimeout,
         approval.timeoutSeconds,
         approval.round ?? 0,
+        json(approval.approvers ?? null),
+        approval.selfApproval ?? true,
+        approval.minApprovals ?? 1,
+        approval.owner,
       ],
     );
     if (inserted.rows[0]) return { approval: toApproval(inserted.rows[0]), created: true };
@@ -106,13 +120,15 @@ export class ApprovalRepository {
     return rows[0] ? toApproval(rows[0]) : null;
   }
 
-  async list(filter: { status?: ApprovalStatus; runId?: string; limit: number; after?: { createdAt: string; id: string } }): Promise<Approval[]> {
+  /** `owner` (tenancy): only that owner's approvals; undefined: every owner's. */
+  async list(filter: ApprovalFilter): Promise<Approval[]> {
     const { rows } = await this.db.query<ApprovalRow>(
       `select ${COLUMNS} from human_approvals
         where ($1::text is null or status = $1::text) and ($2::uuid is null or run_id = $2::uuid)
+          and ($6::text is null or owner = $6::text)
           and ($3::timestamptz is null or (created_at, id) > ($3::timestamptz, $4::uuid))
         order by created_at, id limit $5::int`,
-      [filter.status ?? null, filter.runId ?? null, filter.after?.createdAt ?? null, filter.after?.id ?? null, filter.limit],
+      [filter.status ?? null, filter.runId ?? null, filter.after?.createdAt ?? null, filter.after?.id ?? null, filter.limit, filter.owner ?? null],
     );
     return rows.map(toApproval);
   }

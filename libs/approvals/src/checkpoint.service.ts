@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
-import { BatonError, type FieldError } from '@baton/common';
+import { BatonError, assertOwnerReaches, type FieldError } from '@baton/common';
 import { Database, type Transaction } from '@baton/db';
 import { EventLogService } from '@baton/events';
-import { roleAllows, type Principal } from '@baton/identity';
-import { RunBudgetService, RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
+import type { Principal } from '@baton/identity';
+import { RunBudgetService, RunCompensationService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
+import { ApprovalAccess, callerKey, deciderOf } from './approval-access.js';
+import { ApprovalDecisionRepository } from './approval-decision.repository.js';
 import { ApprovalRepository } from './approval.repository.js';
-import type { Approval, ApprovalStatus, Decider, DecisionInput, NewApproval } from './approval.types.js';
+import type { Approval, ApprovalFilter, ApprovalStatus, ApprovalVote, Decider, DecisionInput, NewApproval } from './approval.types.js';
 
 export const TIMEOUT_DECIDER: Decider = { name: 'system:timeout' };
 
@@ -24,8 +27,11 @@ export class OrchestrationCheckpointService {
     @Inject(ApprovalRepository) private readonly approvals: ApprovalRepository,
     @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
     @Inject(EventLogService) private readonly events: EventLogService,
-    @Inject(RunQueryService) private readonly runs: RunQueryService,
     @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
+    @Inject(ApprovalAccess) private readonly access: ApprovalAccess,
+    @Inject(ApprovalDecisionRepository) private readonly votes: ApprovalDecisionRepository,
+    // A compensation approval resolves the escalated compensation instead of waking a step.
+    @Inject(RunCompensationService) private readonly compensations: RunCompensationService,
   ) {}
 
   /**
@@ -33,10 +39,12 @@ export class OrchestrationCheckpointService {
    * re-claimed after a crash). A pending approval leaves the step waiting; a decided one is
    * returned for the caller to act on.
    */
-  async ensure(step: ClaimedStep, request: Omit<NewApproval, 'runId' | 'stepId' | 'stepKey' | 'attempt'>): Promise<Approval> {
+  async ensure(step: ClaimedStep, request: Omit<NewApproval, 'runId' | 'stepId' | 'stepKey' | 'attempt' | 'owner'>): Promise<Approval> {
+    // The run's owner (carried by the claim) is copied onto the approval for tenancy.
+    const { owner } = step;
     return this.db.transaction(async (tx) => {
       const { approval, created } = await this.approvals.insertOrGet(
-        { ...request, runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt },
+        { ...request, owner, runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt },
         tx,
       );
       if (approval.status !== 'pending') return approval;
@@ -59,14 +67,26 @@ export class OrchestrationCheckpointService {
     return this.approvals.forStep(stepId, attempt, kind);
   }
 
-  async get(id: string): Promise<Approval> {
+  /**
+   * One approval. With `caller`, another owner's approval is a 404 to a token bound to an
+   * owner (tenancy, issue 13), the same answer as a missing one.
+   */
+  async get(id: string, caller?: Principal): Promise<Approval> {
     const approval = await this.approvals.findById(id);
     if (!approval) throw BatonError.notFound('approval', id);
+    if (caller) assertOwnerReaches(boundOwner(caller), approval.owner, 'approval', id);
     return approval;
   }
 
-  list(filter: { status?: ApprovalStatus; runId?: string; limit: number; after?: { createdAt: string; id: string } }): Promise<Approval[]> {
-    return this.approvals.list(filter);
+  /** The inbox; with `caller`, a bound token's own owner's approvals only. */
+  list(filter: ApprovalFilter, caller?: Principal): Promise<Approval[]> {
+    const bound = caller ? boundOwner(caller) : undefined;
+    return this.approvals.list(bound === undefined ? filter : { ...filter, owner: bound });
+  }
+
+  /** Every decision recorded so far on each approval (a quorum's votes), oldest first. */
+  decisionsFor(approvalIds: string[]): Promise<Map<string, ApprovalVote[]>> {
+    return this.votes.forApprovals(approvalIds);
   }
 
   countPending(): Promise<number> {
@@ -74,14 +94,17 @@ export class OrchestrationCheckpointService {
   }
 
   /**
-   * Records a decision and wakes the step. One decision per approval: a second gets 409.
-   * Whatever the door (REST, A2A, later MCP), the caller must hold `approvals.decide`, except
-   * that the token which submitted the run may answer the questions its agents asked
-   * (`agent_input`): an agent continuing its own task never passes a human gate.
+   * Records a decision and, once it settles the approval, wakes the step. Who may decide is
+   * `ApprovalAccess`'s rule (Cedar, then the checkpoint's approvers and self-approval). Every
+   * decision is a row of approval_decisions; with `min_approvals` > 1 an approve that leaves
+   * the quorum short returns the approval still pending, one reject rejects. A decider counts
+   * once (409 on a second decision); a settled approval answers 409 too.
    */
-  async decide(id: string, input: DecisionInput, caller: Principal): Promise<Approval> {
-    const current = await this.get(id);
-    await this.assertMayDecide(current, caller);
+  async decide(id: string, given: DecisionInput, caller: Principal): Promise<Approval> {
+    const current = await this.get(id, caller);
+    // `retry` / `give_up` (a compensation approval's words) are approve / reject.
+    const input = plainDecision(current, given);
+    await this.access.assertMayDecide(current, caller, input.decision);
     if (current.status !== 'pending') throw alreadyDecided(current);
     const decider = deciderOf(caller);
     const payload = this.checkedPayload(current, input);
@@ -89,23 +112,27 @@ export class OrchestrationCheckpointService {
     if (current.kind === 'budget' && input.decision === 'approve') this.budgets.parseLimits(payload);
     const status = input.decision === 'approve' ? 'approved' : 'rejected';
     const fields = { decision: input.decision, comment: input.comment ?? null, payload, decidedBy: decider };
-    const decided = await this.db.transaction((tx) => this.apply(tx, current, status, fields));
+    const vote = { decision: input.decision, deciderKey: voterKey(caller), decidedBy: decider, comment: fields.comment };
+    const decided = await this.db.transaction(async (tx) => {
+      // The row lock orders concurrent deciders: each counts the votes before it.
+      const open = await this.approvals.lockOpen(current.id, tx);
+      if (!open) return 'lost' as const;
+      if (!(await this.votes.record(current.id, vote, tx))) return 'twice' as const;
+      // Short of the quorum: answer the approval as this decision left it (still pending),
+      // even if another decider settles it the moment this transaction commits.
+      if (input.decision === 'approve' && (await this.votes.countApprovals(current.id, tx)) < current.minApprovals) return { short: open };
+      const applied = await this.apply(tx, current, status, fields);
+      // The run ended meanwhile: the approval is cancelled and this decision acted on nothing.
+      if (applied === 'gone') await this.votes.remove(current.id, vote.deciderKey, tx);
+      return applied;
+    });
+    if (typeof decided === 'object' && 'short' in decided) return decided.short;
+    if (decided === 'twice') throw new BatonError('conflict', `${decider.name} already decided approval ${id}; each decider counts once`);
     if (decided === 'lost') throw alreadyDecided(await this.get(id));
     if (decided === 'gone') {
       throw new BatonError('invalid_state', `run ${current.runId} is no longer waiting for this decision (the approval is now cancelled)`);
     }
     return decided;
-  }
-
-  /** Refuses (403 / JSON-RPC -32000) a caller who may not decide this approval. */
-  private async assertMayDecide(approval: Approval, caller: Principal): Promise<void> {
-    if ('anonymous' in caller || roleAllows(caller.role, 'approvals.decide')) return;
-    if (approval.kind === 'agent_input') {
-      const run = await this.runs.getRun(approval.runId);
-      if (run.submittedBy !== null && run.submittedBy === caller.tokenId) return;
-    }
-    const what = approval.kind === 'agent_input' ? 'an agent\'s question on a run it did not submit' : `a ${approval.kind} approval`;
-    throw new BatonError('forbidden', `token ${caller.name} (${caller.role}) may not decide ${what}: that needs the approvals.decide permission`);
   }
 
   /** Applies the `on_timeout` of every approval past its deadline. Returns how many. */
@@ -140,7 +167,10 @@ export class OrchestrationCheckpointService {
     if (!(await this.approvals.lockOpen(approval.id, tx))) return 'lost';
     // An approved failure escalation re-runs the step as a new attempt.
     const fresh = approval.kind === 'failure' && status === 'approved';
-    if (!(await this.transitions.resumeAfterDecision(tx, approval.stepId, fresh))) {
+    const acted = approval.kind === 'compensation'
+      ? await this.compensations.resolveEscalation(tx, approval.runId, approval.stepId, status === 'approved' ? 'retry' : 'give_up')
+      : await this.transitions.resumeAfterDecision(tx, approval.stepId, fresh);
+    if (!acted) {
       await this.approvals.cancel(approval.id, tx);
       return 'gone';
     }
@@ -178,6 +208,15 @@ export class OrchestrationCheckpointService {
   }
 }
 
+/** `retry` / `give_up` are a compensation approval's words for approve / reject; elsewhere a 400. */
+function plainDecision(approval: Approval, input: DecisionInput): DecisionInput & { decision: 'approve' | 'reject' } {
+  if (input.decision === 'approve' || input.decision === 'reject') return input as DecisionInput & { decision: 'approve' | 'reject' };
+  if (approval.kind !== 'compensation') {
+    throw BatonError.validation([{ path: 'decision', message: `${input.decision} is only for a compensation approval; give approve or reject` }]);
+  }
+  return { ...input, decision: input.decision === 'retry' ? 'approve' : 'reject' };
+}
+
 function schemaErrors(errors: ErrorObject[]): FieldError[] {
   return errors.map((e) => ({
     path: `payload${e.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}`,
@@ -185,12 +224,17 @@ function schemaErrors(errors: ErrorObject[]): FieldError[] {
   }));
 }
 
-/** The caller as recorded on a decision: the token's identity, or anonymous (auth off). */
-function deciderOf(caller: Principal): Decider {
-  return 'anonymous' in caller ? { name: 'anonymous' } : { id: caller.tokenId, name: caller.name, role: caller.role };
+/** Who counts once toward a quorum; with auth off every anonymous decision counts. */
+function voterKey(caller: Principal): string {
+  return 'anonymous' in caller ? `anonymous:${randomUUID()}` : callerKey(caller);
 }
 
 function alreadyDecided(approval: Approval): BatonError {
   const by = approval.decidedBy ? ` by ${approval.decidedBy.name}` : '';
   return new BatonError('conflict', `approval ${approval.id} is already ${approval.status}${by}`);
+}
+
+/** The owner a caller is bound to (tenancy); undefined: all owners (and auth off). */
+function boundOwner(caller: Principal): string | undefined {
+  return 'anonymous' in caller ? undefined : caller.owner;
 }

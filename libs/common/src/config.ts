@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BatonError, type FieldError } from './baton-error.js';
 import { parseEgressRules } from './net/egress-rules.js';
+import { readOidcConfig, type OidcConfig } from './oidc-config.js';
 
 /**
  * Every setting Baton reads, parsed once from the environment. `.env.example` lists the same
@@ -28,6 +29,11 @@ export class BatonConfig {
   readonly pollIntervalMs: number;
   /** A step whose lease expired this many times (its process died) fails instead of re-queueing. */
   readonly maxLeaseRecoveries: number;
+  /**
+   * BATON_HANDOFF (default true): a completion claims its runs' next steps in its own
+   * transaction (issue 17). `false` goes back to a wake-up and a claim transaction per step.
+   */
+  readonly handoff: boolean;
   readonly defaultStepTimeoutSeconds: number;
   readonly seedExamples: boolean;
   readonly progressWebhookUrl: string | undefined;
@@ -63,6 +69,8 @@ export class BatonConfig {
   readonly bootstrapToken: string | undefined;
   /** BATON_METRICS_AUTH=true: `/metrics` needs a viewer token. */
   readonly metricsAuth: boolean;
+  /** BATON_OIDC_* or SUPABASE_URL: people's bearer JWTs (`oidc-config.ts`); undefined: API tokens only. */
+  readonly oidc: OidcConfig | undefined;
   /** SIGTERM to exit at most this long, whatever the backlog (in-flight work is handed back first). */
   readonly shutdownGraceMs: number;
   /** BATON_OUTBOUND_ALLOW / _DENY: CIDRs and host patterns for outbound calls (`net/egress-policy.ts`). */
@@ -103,6 +111,8 @@ export class BatonConfig {
   readonly policyFile: string | undefined;
   /** BATON_POLICY_POLL_MS: how often an instance checks for a policy activation NOTIFY may have missed. */
   readonly policyPollMs: number;
+  /** BATON_POLICY_DECISION_RETENTION_DAYS: decision log rows older than this are pruned; 0 keeps them. */
+  readonly policyDecisionRetentionDays: number;
   /** BATON_SCHEDULE_HISTORY_DAYS: fires of schedules older than this are pruned. */
   readonly scheduleHistoryDays: number;
   /** BATON_BOOTSTRAP_FILE: a YAML file of definitions, agents, webhooks and schedules applied at start-up. */
@@ -121,12 +131,33 @@ export class BatonConfig {
   readonly breakerResetSeconds: number;
   /** A step parked this long because no agent could take it fails with `agent_unavailable`. */
   readonly agentAllocationTimeoutSeconds: number;
+  /** Saga compensation: a rollback still open this long after it started is abandoned (`compensation: partial`). */
+  readonly sagaCompensationTimeoutSeconds: number;
   /** Default run deadline (hours) when neither the definition nor the run sets `timeout_seconds`. */
   readonly workflowTimeoutHours: number;
   /** Running top-level runs allowed at once; undefined = no limit. Later runs wait `pending`. */
   readonly maxConcurrentWorkflows: number | undefined;
   /** How often breakers, parked steps, run deadlines and admission are checked. */
   readonly faultSweepMs: number;
+  /**
+   * Traces (issue 13): the OTLP/HTTP traces URL, from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as
+   * given or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`; undefined (both unset) turns tracing off.
+   */
+  readonly otelTracesEndpoint: string | undefined;
+  /** OTEL_SERVICE_NAME: the `service.name` of Baton's spans. */
+  readonly otelServiceName: string;
+  /** BATON_PUBLIC_URL: Baton's own base URL as agents reach it; the `iss` of call tokens. */
+  readonly publicUrl: string;
+  /** BATON_SECRET_KEY: encrypts agent header values and the stored signing key (AES-256-GCM). */
+  readonly secretKey: string | undefined;
+  /** BATON_SIGNING_KEY: the Ed25519 key call tokens are signed with (PEM or JWK); unset, one is generated and stored. */
+  readonly signingKey: string | undefined;
+  /** BATON_CALL_TOKEN_TTL_SECONDS: how long a call token is valid. */
+  readonly callTokenTtlSeconds: number;
+  /** BATON_SIGNING_KEY_OVERLAP_HOURS: a replaced signing key stays in the JWKS this long. */
+  readonly signingKeyOverlapHours: number;
+  /** BATON_SIGNING_KEY_PUBLISH_SECONDS: a rotated-in key is in the JWKS this long before it signs. */
+  readonly signingKeyPublishSeconds: number;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     const errors: FieldError[] = [];
@@ -157,6 +188,7 @@ export class BatonConfig {
     this.leaseSeconds = int('BATON_LEASE_SECONDS', 30, 1);
     this.pollIntervalMs = int('BATON_POLL_INTERVAL_MS', 5000, 50);
     this.maxLeaseRecoveries = int('BATON_MAX_LEASE_RECOVERIES', 5, 0);
+    this.handoff = (env.BATON_HANDOFF ?? 'true') !== 'false';
     this.defaultStepTimeoutSeconds = int('BATON_DEFAULT_STEP_TIMEOUT_SECONDS', 300, 1);
     this.seedExamples = (env.BATON_SEED_EXAMPLES ?? 'true') !== 'false';
     this.progressWebhookUrl = env.ORCHESTRATION_PROGRESS_WEBHOOK_URL || undefined;
@@ -173,9 +205,11 @@ export class BatonConfig {
     this.allowedOrigins = list(env.BATON_ALLOWED_ORIGINS);
     this.allowedHosts = list(env.BATON_ALLOWED_HOSTS);
     this.sseHeartbeatMs = int('BATON_SSE_HEARTBEAT_MS', 15_000, 10);
-    this.eventRetentionHours = int('BATON_EVENT_RETENTION_HOURS', 720, 0);
+    // EVENT_RETENTION_HOURS: the seed's name (issue 12), read when Baton's own is not set.
+    this.eventRetentionHours = int(env.BATON_EVENT_RETENTION_HOURS ? 'BATON_EVENT_RETENTION_HOURS' : 'EVENT_RETENTION_HOURS', 720, 0);
     this.bootstrapToken = env.BATON_BOOTSTRAP_TOKEN || undefined;
     this.metricsAuth = env.BATON_METRICS_AUTH === 'true';
+    this.oidc = readOidcConfig(env, errors);
     this.shutdownGraceMs = int('BATON_SHUTDOWN_GRACE_MS', 10_000, 100);
     this.outboundAllow = env.BATON_OUTBOUND_ALLOW || undefined;
     this.outboundDeny = env.BATON_OUTBOUND_DENY || undefined;
@@ -222,6 +256,7 @@ export class BatonConfig {
     this.nodeLeaseSeconds = int('BATON_NODE_LEASE_SECONDS', 30, 1);
     this.policyFile = env.BATON_POLICY_FILE?.trim() || undefined;
     this.policyPollMs = int('BATON_POLICY_POLL_MS', 5000, 50);
+    this.policyDecisionRetentionDays = int('BATON_POLICY_DECISION_RETENTION_DAYS', 90, 0);
     this.scheduleHistoryDays = int('BATON_SCHEDULE_HISTORY_DAYS', 30, 1);
     this.bootstrapFile = env.BATON_BOOTSTRAP_FILE?.trim() || undefined;
     this.messageReplayWindowSeconds = int('BATON_MESSAGE_REPLAY_WINDOW_SECONDS', 600, 1);
@@ -231,11 +266,52 @@ export class BatonConfig {
     this.breakerFailureThreshold = int('CIRCUIT_BREAKER_FAILURE_THRESHOLD', 5, 1);
     this.breakerResetSeconds = int('CIRCUIT_BREAKER_RESET_SECONDS', 30, 1);
     this.agentAllocationTimeoutSeconds = int('AGENT_ALLOCATION_TIMEOUT_SECONDS', 300, 1);
+    this.sagaCompensationTimeoutSeconds = int('SAGA_COMPENSATION_TIMEOUT_SECONDS', 600, 1);
     this.workflowTimeoutHours = hours('WORKFLOW_TIMEOUT_HOURS', 24)!;
     this.maxConcurrentWorkflows = env.MAX_CONCURRENT_WORKFLOWS ? int('MAX_CONCURRENT_WORKFLOWS', 1, 1) : undefined;
     this.faultSweepMs = int('BATON_FAULT_SWEEP_MS', 5000, 10);
+    this.otelTracesEndpoint = otlpTracesEndpoint(env, errors);
+    this.otelServiceName = env.OTEL_SERVICE_NAME?.trim() || 'baton';
+    this.publicUrl = publicUrlOf(env.BATON_PUBLIC_URL, this.host, this.port, errors);
+    this.secretKey = env.BATON_SECRET_KEY || undefined;
+    if (this.secretKey && this.secretKey.length < 32) {
+      errors.push({ path: 'BATON_SECRET_KEY', message: 'must be at least 32 characters (e.g. `openssl rand -base64 32`)' });
+    }
+    this.signingKey = env.BATON_SIGNING_KEY?.trim() || undefined;
+    this.callTokenTtlSeconds = int('BATON_CALL_TOKEN_TTL_SECONDS', 300, 10);
+    this.signingKeyOverlapHours = hours('BATON_SIGNING_KEY_OVERLAP_HOURS', 24)!;
+    this.signingKeyPublishSeconds = int('BATON_SIGNING_KEY_PUBLISH_SECONDS', 300, 0);
     if (errors.length > 0) throw BatonError.validation(errors, 'invalid configuration');
   }
+}
+
+/** The traces URL as the OTLP exporter specification derives it from the two variables. */
+function otlpTracesEndpoint(env: Record<string, string | undefined>, errors: FieldError[]): string | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const name = traces ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+  const raw = traces || base;
+  if (!raw) return undefined;
+  if (!/^https?:\/\/[^/\s]+/.test(raw)) {
+    errors.push({ path: name, message: `must be an http(s) URL, got "${raw}"` });
+    return undefined;
+  }
+  return traces ? raw : `${raw.replace(/\/+$/, '')}/v1/traces`;
+}
+
+/** BATON_PUBLIC_URL without a trailing slash, else `http://<HOST>:<PORT>` (a wildcard HOST reads as loopback). */
+function publicUrlOf(raw: string | undefined, host: string, port: number, errors: FieldError[]): string {
+  if (raw) {
+    try {
+      const url = new URL(raw);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return raw.replace(/\/+$/, '');
+    } catch {
+      // reported below
+    }
+    errors.push({ path: 'BATON_PUBLIC_URL', message: `must be an http(s) URL, got "${raw}"` });
+  }
+  const name = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}`;
 }
 
 function list(raw: string | undefined): string[] {

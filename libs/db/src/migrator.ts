@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '@baton/common';
 import type { Database } from './database.js';
+import { ensureSupabaseHistory, recordSupabaseMigration, supabaseAppliedVersions, supabaseMigrationName } from './supabase-history.js';
 
 export interface Migration {
   name: string;
@@ -39,6 +40,11 @@ export function loadMigrations(dir = defaultMigrationsDir()): Migration[] {
  * Applies pending migrations in one transaction under an advisory lock, so two instances
  * starting together apply each migration exactly once: the second waits, then finds nothing
  * to do. A migration edited after it was applied stops start-up rather than drifting.
+ *
+ * `supabase db push` may have applied some already: a migration whose version is in
+ * `supabase_migrations.schema_migrations` is adopted (recorded here, not run again), and
+ * every migration Baton knows as applied is recorded there, so a later push skips it too.
+ * Returns the names of the migrations it ran.
  */
 export async function migrate(db: Database, migrations = loadMigrations()): Promise<string[]> {
   return db.transaction(async (tx) => {
@@ -48,25 +54,34 @@ export async function migrate(db: Database, migrations = loadMigrations()): Prom
       checksum text not null,
       applied_at timestamptz not null default now()
     )`);
+    await ensureSupabaseHistory(tx);
     const { rows } = await tx.query<{ name: string; checksum: string }>(
       'select name, checksum from baton_migrations',
     );
     const applied = new Map(rows.map((row) => [row.name, row.checksum]));
+    const pushed = await supabaseAppliedVersions(tx);
     const done: string[] = [];
     for (const migration of migrations) {
       const checksum = applied.get(migration.name);
-      if (checksum !== undefined) {
-        if (checksum !== migration.checksum) {
-          throw new Error(`migration ${migration.name} changed after it was applied; add a new migration instead`);
-        }
-        continue;
+      if (checksum !== undefined && checksum !== migration.checksum) {
+        throw new Error(`migration ${migration.name} changed after it was applied; add a new migration instead`);
       }
-      await tx.exec(migration.sql);
-      await tx.query('insert into baton_migrations (name, checksum) values ($1::text, $2::text)', [
-        migration.name,
-        migration.checksum,
-      ]);
-      done.push(migration.name);
+      const version = supabaseMigrationName(migration.name)?.version;
+      const byPush = version !== undefined && pushed.has(version);
+      if (checksum === undefined) {
+        // The push ran this file; its content cannot be compared (the CLI stores it split
+        // into statements), so today's file is taken as what ran.
+        if (!byPush) {
+          await tx.exec(migration.sql);
+          done.push(migration.name);
+        }
+        await tx.query('insert into baton_migrations (name, checksum) values ($1::text, $2::text)', [
+          migration.name,
+          migration.checksum,
+        ]);
+      }
+      // Also for databases migrated before Baton kept the CLI's record.
+      if (!byPush) await recordSupabaseMigration(tx, migration.name, migration.sql);
     }
     return done;
   });

@@ -5,6 +5,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Database, runAfterCommit, type QueryResult, type Transaction } from './database.js';
 import { lockDataFolder, type DataFolderLock, type LockOwner } from './data-folder-lock.js';
 import { initDataFolder, PGLITE_START_PARAMS } from './pglite-init.js';
+import { avoidWasmCallInliningCrash } from '@baton/common';
+
+// PGlite is WebAssembly called from hot code, like Cedar: see avoidWasmCallInliningCrash.
+avoidWasmCallInliningCrash();
 
 /**
  * Embedded Postgres (PGlite, WebAssembly) for a bare machine and for tests. It serializes

@@ -1,5 +1,5 @@
 import { isMap, isScalar, parseDocument } from 'yaml';
-import { BatonError, findHostileInput, type FieldError } from '@baton/common';
+import { BatonError, findHostileInput, rememberClean, type FieldError } from '@baton/common';
 
 /** What a definition body may cost: YAML aliases, nesting, and its size once aliases expand. */
 export interface DefinitionBodyLimits {
@@ -46,6 +46,9 @@ function parseYamlBody(text: string, limits: DefinitionBodyLimits): Record<strin
   // small anchors can expand to megabytes.
   const hostile = findHostileInput(parsed, { maxDepth: limits.maxDepth });
   if (hostile) throw BatonError.validation([hostile]);
+  // The service checks whatever door a body came through; this one need not be walked twice
+  // (the `version` text set below is a number's digits).
+  rememberClean(parsed, { maxDepth: limits.maxDepth });
   const length = JSON.stringify(parsed).length;
   if (length > limits.maxExpandedLength) {
     throw BatonError.validation([{ path: 'body', message: `expands to ${length} characters of JSON, more than the ${limits.maxExpandedLength} allowed` }]);

@@ -60,26 +60,30 @@ export class DefinitionRepository {
   /**
    * Inserts unless (owner, name, version) exists. `on conflict do nothing` makes two
    * concurrent inserts of one version safe: the loser gets no row back (it waited for the
-   * winner's commit) and reads the winner's row with `findByKey`.
+   * winner's commit) and reads the winner's row with `findByKey`. `bodyJson` is the body
+   * already serialized (the service has it from hashing); only what the database made up
+   * (id, revision, created_at) comes back, not the body it was just sent.
    */
-  async insertIfAbsent(definition: NewDefinition, tx: Queryable = this.db): Promise<StoredDefinition | undefined> {
-    const { rows } = await tx.query<DefinitionRow>(
+  async insertIfAbsent(definition: NewDefinition, bodyJson: string, tx: Queryable = this.db): Promise<StoredDefinition | undefined> {
+    const { rows } = await tx.query<Pick<DefinitionRow, 'id' | 'revision' | 'created_at'>>(
       `insert into orchestration_definitions (owner, name, version, description, source, body, content_hash, step_count)
        values ($1::text, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::integer)
        on conflict (owner, name, version) do nothing
-       returning ${COLUMNS}`,
+       returning id, revision, created_at`,
       [
         definition.owner,
         definition.name,
         definition.version,
         definition.description ?? null,
         definition.source,
-        JSON.stringify(definition.body),
+        bodyJson,
         definition.contentHash,
         definition.stepCount,
       ],
     );
-    return rows[0] && toStored(rows[0]);
+    const row = rows[0];
+    if (!row) return undefined;
+    return { ...definition, id: row.id, revision: Number(row.revision), createdAt: new Date(row.created_at) };
   }
 
   async findByKey(owner: string, name: string, version: string, tx: Queryable = this.db): Promise<StoredDefinition | undefined> {
@@ -132,17 +136,18 @@ export class DefinitionRepository {
    * after `after`. Served by the (owner, name, revision desc) index.
    */
   async listLatest(
-    options: { owner?: string; after?: { owner: string; name: string }; limit: number },
+    options: { owner?: string; owners?: string[]; after?: { owner: string; name: string }; limit: number },
     tx: Queryable = this.db,
   ): Promise<StoredDefinition[]> {
     const { rows } = await tx.query<DefinitionRow>(
       `select distinct on (owner, name) ${COLUMNS} from orchestration_definitions
        where source = 'saved'
          and ($1::text is null or owner = $1::text)
+         and ($5::text[] is null or owner = any($5::text[]))
          and ($2::text is null or (owner, name) > ($2::text, $3::text))
        order by owner, name, revision desc
        limit $4::integer`,
-      [options.owner ?? null, options.after?.owner ?? null, options.after?.name ?? null, options.limit],
+      [options.owner ?? null, options.after?.owner ?? null, options.after?.name ?? null, options.limit, options.owners ?? null],
     );
     return rows.map(toStored);
   }

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatonConfig, BatonError, LruCache, contentHash, findHostileInput, type FieldError } from '@baton/common';
+import { BatonConfig, BatonError, LruCache, findHostileInput, wasFoundClean, type FieldError } from '@baton/common';
 import { AgentCatalog, type Definition, type DefinitionRef, type DefinitionSource } from './definition.types.js';
 import { DefinitionRepository, type DefinitionVersionSummary, type StoredDefinition } from './definition.repository.js';
 import { parseDefinitionBody, type DefinitionBodyLimits } from './definition-body.js';
+import { bodyText, type BodyText } from './definition-text.js';
 import { CustomPatternCheck } from './patterns/custom-pattern-check.js';
 import { normalizeDefinition, validateDefinition, type NormalizedDefinition } from './validation/validate-definition.js';
 import { findSelfStart } from './validation/self-start-check.js';
@@ -23,7 +24,7 @@ interface Pending {
   version: string;
   source: DefinitionSource;
   body: Record<string, unknown>;
-  hash: string;
+  text: BodyText;
   normalized: NormalizedDefinition;
 }
 
@@ -69,7 +70,7 @@ export class OrchestrationDefinitionService {
       ...key,
       source: 'saved',
       body: parsed,
-      hash: hashBody(parsed),
+      text: bodyText(parsed),
       normalized,
     });
   }
@@ -81,15 +82,15 @@ export class OrchestrationDefinitionService {
   async registerInline(plan: unknown, owner?: string): Promise<Definition> {
     const parsed = parseDefinitionBody(plan, this.limits);
     const normalized = await this.validate(parsed, false);
-    const hash = hashBody(parsed);
-    const short = hash.slice(0, 12);
+    const text = bodyText(parsed);
+    const short = text.hash.slice(0, 12);
     const { definition } = await this.store({
       owner: resolveOwner(owner, normalized.owner),
       name: normalized.name ?? `plan-${short}`,
       version: normalized.version ?? short,
       source: 'inline',
       body: parsed,
-      hash,
+      text,
       normalized,
     });
     return definition;
@@ -133,15 +134,16 @@ export class OrchestrationDefinitionService {
 
   /**
    * Saved definitions, the latest version of each (owner, name), ordered by owner then
-   * name. `owner` undefined lists every owner. Inline plans are not listed.
+   * name. `owner` undefined lists every owner; `owners` (tenancy) keeps only those owners.
+   * Inline plans are not listed.
    */
-  async list(options: { owner?: string; limit?: number; cursor?: string } = {}): Promise<DefinitionPage> {
+  async list(options: { owner?: string; owners?: string[]; limit?: number; cursor?: string } = {}): Promise<DefinitionPage> {
     const limit = options.limit ?? DEFAULT_PAGE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
       throw BatonError.validation([{ path: 'limit', message: `must be an integer from 1 to ${MAX_PAGE}` }]);
     }
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    const stored = await this.repository.listLatest({ owner: options.owner, after, limit: limit + 1 });
+    const stored = await this.repository.listLatest({ owner: options.owner, owners: options.owners, after, limit: limit + 1 });
     const items = stored.slice(0, limit).map((row) => this.byId.get(row.id) ?? this.remember(row));
     const last = items[items.length - 1];
     return stored.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
@@ -149,8 +151,9 @@ export class OrchestrationDefinitionService {
 
   private async validate(body: Record<string, unknown>, saved: boolean): Promise<NormalizedDefinition> {
     // Postgres jsonb cannot hold \u0000 or lone surrogates; refuse them (and over-deep
-    // values) here, whatever door the body came through, instead of a 500 at insert.
-    const hostile = findHostileInput(body, { maxDepth: this.limits.maxDepth });
+    // values) here, whatever door the body came through, instead of a 500 at insert. An
+    // HTTP body the request guard already walked is not walked again.
+    const hostile = wasFoundClean(body, this.limits.maxDepth) ? undefined : findHostileInput(body, { maxDepth: this.limits.maxDepth });
     if (hostile) throw BatonError.validation([hostile]);
     // Custom pattern names are checked against the database; their errors join the others,
     // so an unknown pattern is named even when its step has other problems too.
@@ -190,9 +193,10 @@ export class OrchestrationDefinitionService {
   }
 
   private async store(pending: Pending): Promise<{ definition: Definition; created: boolean }> {
-    const { owner, name, version, source, body, hash, normalized } = pending;
+    const { owner, name, version, source, body, text, normalized } = pending;
+    const hash = text.hash;
     const row = { owner, name, version, source, body, contentHash: hash, description: normalized.description, stepCount: normalized.steps.length };
-    const inserted = await this.repository.insertIfAbsent(row);
+    const inserted = await this.repository.insertIfAbsent(row, text.json);
     if (inserted) return { definition: this.remember(inserted, normalized), created: true };
     const existing = await this.repository.findByKey(owner, name, version);
     if (!existing) throw new Error(`definition ${describeName(owner, name)} ${version} vanished after a conflicting insert`);
@@ -235,15 +239,6 @@ function replan(stored: StoredDefinition): NormalizedDefinition {
     throw new Error(`stored definition ${stored.id} no longer validates: ${JSON.stringify(result.errors.slice(0, 3))}`);
   }
   return result.definition;
-}
-
-/**
- * The content hash covers the whole body except `owner`, which is part of the key rather
- * than the content; `version` counts as text, so `1` and `"1"` are the same version.
- */
-export function hashBody(body: Record<string, unknown>): string {
-  const version = typeof body.version === 'number' ? String(body.version) : body.version;
-  return contentHash({ ...body, owner: undefined, version });
 }
 
 function resolveOwner(given: string | undefined, inBody: string | undefined): string {

@@ -43,6 +43,12 @@ export interface CheckpointSpec {
   schema?: Record<string, unknown>;
   /** Template for the payload to review; default: the dependencies' outputs by step id. */
   payload?: unknown;
+  /** Who may decide (issue 13): OIDC groups, and users by subject, email or `token:<name>`; absent: anyone holding approval.decide. */
+  approvers?: { groups: string[]; users: string[] };
+  /** False: the person (or token) that submitted the run may not approve it. Default true. */
+  selfApproval?: boolean;
+  /** Distinct approvals needed before the step goes on; one reject rejects. Default 1. */
+  minApprovals?: number;
 }
 
 /** `loop` on a step: it runs again, one durable iteration at a time, until `until` holds. */
@@ -141,6 +147,8 @@ export interface CompensateSpec {
 /** `orchestration.error_handling.rollback`: what a failed run does with its completed steps. */
 export interface RollbackSpec {
   onFailure: 'compensate' | 'none';
+  /** Bounds the whole rollback (`timeout_seconds`); SAGA_COMPENSATION_TIMEOUT_SECONDS when absent. */
+  timeoutSeconds?: number;
 }
 
 /** A step's `node:` (docs/nodes.md, node selection). */

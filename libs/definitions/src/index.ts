@@ -3,12 +3,20 @@ export * from './definition.types.js';
 export * from './pattern.types.js';
 export { FINISH, CHAT_UNTIL_VARIABLES } from './validation/pattern-reader.js';
 export { DefinitionsModule, type DefinitionsModuleOptions } from './definitions.module.js';
-export { OrchestrationDefinitionService, hashBody, type DefinitionPage } from './definition.service.js';
+export { OrchestrationDefinitionService, type DefinitionPage } from './definition.service.js';
+export { hashBody } from './definition-text.js';
+export { stepSpecOf } from './step-index.js';
 export { BuiltinAgentCatalog, BUILTIN_AGENT_NAMES } from './builtin-agent-catalog.js';
 export { parseDefinitionBody, DEFAULT_BODY_LIMITS, type DefinitionBodyLimits } from './definition-body.js';
 export { findSelfStart, type DefinitionNode, type DefinitionLookup } from './validation/self-start-check.js';
 export { loadExampleDefinitions } from './examples.js';
-export { toDefinitionResponse, type DefinitionResponse } from './http/definition-response.js';
+export {
+  toDefinitionResponse,
+  toDefinitionSummary,
+  SUMMARY_ABOVE_STEPS,
+  type DefinitionResponse,
+  type DefinitionSummaryResponse,
+} from './http/definition-response.js';
 export {
   validateDefinition,
   normalizeDefinition,

@@ -117,6 +117,16 @@ export class EventLogRepository {
     return rows.map(toEvent);
   }
 
+  /** The run's latest event of one type: a backward scan of the (run_id, seq) index. */
+  async lastOfType(runId: string, type: string): Promise<RunEvent | undefined> {
+    const { rows } = await this.db.query<EventRow>(
+      `select ${COLUMNS} from orchestration_events
+        where run_id = $1::uuid and type = $2::text order by seq desc limit 1`,
+      [runId, type],
+    );
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+
   /**
    * The events of a run up to `uptoSeq` that shape a stream resumed there: the child runs it
    * started and whether it had finished. One indexed range scan on (run_id, seq).

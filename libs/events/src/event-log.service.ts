@@ -64,6 +64,11 @@ export class EventLogService {
     return this.repository.listGlobalAfter(position, limit);
   }
 
+  /** The run's latest event of `type`, or undefined when it has none. */
+  lastOfType(runId: string, type: RunEvent['type']): Promise<RunEvent | undefined> {
+    return this.repository.lastOfType(runId, type);
+  }
+
   /** Events of one run after `afterSeq`, in order. */
   listAfter(runId: string, afterSeq = 0, limit = 1000): Promise<RunEvent[]> {
     return this.repository.listAfter(runId, afterSeq, limit);

@@ -13,6 +13,7 @@ export const RUN_EVENTS = [
   'run.failed',
   'run.cancelled',
   'run.compensating',
+  'run.compensation_timed_out',
   'run.budget_warning',
   'run.budget_exceeded',
   'run.budget_raised',
@@ -37,6 +38,22 @@ export const STEP_EVENTS = [
   'step.compensated',
   'step.compensation_failed',
 ] as const satisfies readonly (keyof EventCatalogue)[];
+
+/**
+ * The seed's workflow events (issue 12, `libs/workflows`), on the runs of workflow executions:
+ * an execution started, a step of one was given to its agent, a checkpoint was taken.
+ */
+export const WORKFLOW_EVENTS = ['workflow.execution_started', 'agent.task_assigned', 'workflow.checkpoint_created'] as const satisfies readonly (keyof EventCatalogue)[];
+
+/** A workflow execution's state when a checkpoint was taken: enough to decide how to recover. */
+export interface WorkflowSnapshot {
+  runStatus: string;
+  steps: Array<{ key: string; status: string; attempt: number }>;
+  /** Steps whose outputs are kept: a resumed run does not call their agents again. */
+  completed: string[];
+  /** Steps that will run (again) when the run resumes. */
+  remaining: string[];
+}
 
 /**
  * Events about an agent rather than a run (issue 12): its circuit breaker's transitions.
@@ -136,6 +153,8 @@ export interface EventCatalogue {
   'step.cancelled': Transition;
   'step.waiting': Transition & {
     reason: 'approval' | 'child_run' | 'event' | 'worker' | 'breaker_open';
+    /** breaker_open before a pattern turn: the agent (or `capability:<name>`) that could not be called. */
+    agent?: string;
     childRunId?: string;
     approvalId?: string;
     kind?: string;
@@ -159,8 +178,14 @@ export interface EventCatalogue {
   /** Saga compensation (issue 12): one attempt of a completed step's `compensate` call started, succeeded, or failed. */
   'step.compensating': { attempt: number; agent: string | null };
   'step.compensated': { attempt: number; agent: string | null; durationMs: number };
-  /** `final`: no attempt is left (the run ends with `compensation: partial`); otherwise it retries after `delayMs`. */
-  'step.compensation_failed': { attempt: number; agent: string | null; error: EventError; final: boolean; delayMs?: number };
+  /**
+   * `final`: no attempt is left, and the compensation is `escalated`: an approval of kind
+   * `compensation` asks a person to retry or give up (`compensationId` names the row);
+   * otherwise it retries after `delayMs`.
+   */
+  'step.compensation_failed': { attempt: number; agent: string | null; error: EventError; final: boolean; delayMs?: number; escalated?: boolean; compensationId?: string };
+  /** The rollback ran out of time (SAGA_COMPENSATION_TIMEOUT_SECONDS): `abandoned` are the steps whose compensation was still open. */
+  'run.compensation_timed_out': { code: 'compensation_timeout'; abandoned: string[] };
   /** A failed (or cancelled) run started rolling back: `steps` are the compensations due. */
   'run.compensating': RunTransitionData & { steps: string[]; outcome: 'failed' | 'cancelled' };
   'approval.requested': { approvalId: string; kind: string; prompt: string | null; expiresAt: Date | null };
@@ -168,9 +193,22 @@ export interface EventCatalogue {
   'approval.expired': Transition & { approvalId: string; kind: string; decision: string | null; decidedBy: unknown };
   /** A bus message sent on behalf of the run (its `run_id`), logged with the message (issue 14). */
   'message.sent': { messageId: string; sender: string; kind: string; type: string; to: { agent: string } | { topic: string }; correlationId: string | null; recipients: string[] };
-  /** A recipient acknowledged (pull) or accepted (push) a message sent on behalf of the run. */
-  'message.delivered': { messageId: string; deliveryId: string; recipient: string; via: 'pull' | 'push' };
+  /** A recipient acknowledged (pull) or accepted (push) a message sent on behalf of the run: the delivery's `ack` move. */
+  'message.delivered': Transition & { messageId: string; deliveryId: string; recipient: string; via: 'pull' | 'push' };
   'a2a.message_received': { messageId: string; parts: unknown[]; metadata?: Record<string, unknown> };
+  /** A workflow's execution (a run) was started through `POST /api/v1/workflows/:id/execute`. */
+  'workflow.execution_started': { workflowId: string; executionId: string; definition: { id: string; name: string; version: string }; agents: Array<{ type: string; count: number }> };
+  /** A step of a workflow execution started an attempt on its agent (`servedBy`: the one chosen). */
+  'agent.task_assigned': { workflowId: string; executionId: string; agent: string | null; servedBy: string | null; attempt: number };
+  /** The execution's state was recorded (on pause): what is done, what is left, how to go on. */
+  'workflow.checkpoint_created': {
+    workflowId: string;
+    executionId: string;
+    checkpointId: string;
+    reason: 'paused';
+    snapshot: WorkflowSnapshot;
+    recovery: { method: 'POST'; url: string; instructions: string };
+  };
 }
 
 export type RunEventType = (typeof RUN_EVENTS)[number];

@@ -8,6 +8,7 @@ import { EventRetentionRepository } from './retention/event-retention.repository
 import { EventRetentionService } from './retention/event-retention.service.js';
 import { EventFeed } from './streams/event-feed.service.js';
 import { EventStreamService } from './streams/event-stream.service.js';
+import { RunOwnerCache } from './streams/run-owners.js';
 import { EventSocketServer } from './ws/event-socket.server.js';
 
 /**
@@ -22,12 +23,13 @@ import { EventSocketServer } from './ws/event-socket.server.js';
     EventLogService,
     EventFeed,
     EventStreamService,
+    RunOwnerCache,
     EventSocketServer,
     EventRetentionRepository,
     EventRetentionService,
     ConsumerCursorRepository,
     EventConsumers,
   ],
-  exports: [EventLogService, EventStreamService, EventRetentionService, EventConsumers],
+  exports: [EventLogService, EventStreamService, RunOwnerCache, EventRetentionService, EventConsumers],
 })
 export class EventsModule {}

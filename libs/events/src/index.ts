@@ -3,6 +3,7 @@ export { EventLogService } from './event-log.service.js';
 export { EventLogHealth, isEventLogFailure, type EventLogFailure } from './event-log-health.js';
 export { EventConsumers, type ConsumerSpec, type ConsumerHandle, type ConsumerRound } from './consumers/event-consumers.service.js';
 export { EventStreamService, type EventSubscription } from './streams/event-stream.service.js';
+export { RUN_OWNERS, RunOwnerCache, type RunOwners } from './streams/run-owners.js';
 export type { StreamSink } from './streams/stream-pump.js';
 export { presentStreamEvent, type StreamItem } from './streams/stream-reader.js';
 export { parseRunCursor, formatRunCursor, type RunCursor } from './streams/run-cursor.js';
@@ -16,6 +17,8 @@ export {
   type NewAgentEvent,
   RUN_EVENTS,
   STEP_EVENTS,
+  WORKFLOW_EVENTS,
+  type WorkflowSnapshot,
   TERMINAL_RUN_EVENTS,
   domainEventName,
   type EventType,

@@ -38,6 +38,9 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/ready', access: 'public' },
     { method: 'GET', pattern: '/metrics', access: options.metricsAuth ? 'read' : 'public' },
     { method: 'GET', pattern: '/.well-known/agent-card.json', access: 'public' },
+    // Baton's public keys: agents verify call tokens with them (issue 13)
+    { method: 'GET', pattern: '/.well-known/jwks.json', access: 'public' },
+    { method: 'POST', pattern: '/api/v1/signing-keys/rotate', access: 'signing_key.rotate' },
     // Definitions and agents: anyone may read, admins write
     { method: 'GET', pattern: '/api/v1/definitions', access: 'read' },
     { method: 'GET', pattern: '/api/v1/definitions/:name', access: 'read' },
@@ -61,6 +64,24 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'POST', pattern: '/api/v1/workflows/:id/execute', access: 'run.create' },
     { method: 'GET', pattern: '/api/v1/workflows/:id/status', access: 'read' },
     { method: 'POST', pattern: '/api/v1/workflows/:id/pause', access: 'run.pause' },
+    // Sessions (issue 13, docs/api.md): a run under the caller's id; each action is checked on its own
+    { method: 'POST', pattern: '/api/v1/sessions', access: 'run.create' },
+    { method: 'GET', pattern: '/api/v1/sessions/:id', access: 'read' },
+    { method: 'POST', pattern: '/api/v1/sessions/:id/actions/pause', access: 'run.pause' },
+    { method: 'POST', pattern: '/api/v1/sessions/:id/actions/resume', access: 'run.resume' },
+    { method: 'POST', pattern: '/api/v1/sessions/:id/actions/cancel', access: 'run.cancel' },
+    { method: 'POST', pattern: '/api/v1/sessions/:id/actions/signal', access: 'session.signal' },
+    // The same session routes under the orchestrator-service design's path
+    { method: 'POST', pattern: '/v1/sessions', access: 'run.create' },
+    { method: 'GET', pattern: '/v1/sessions/:id', access: 'read' },
+    { method: 'POST', pattern: '/v1/sessions/:id/actions/pause', access: 'run.pause' },
+    { method: 'POST', pattern: '/v1/sessions/:id/actions/resume', access: 'run.resume' },
+    { method: 'POST', pattern: '/v1/sessions/:id/actions/cancel', access: 'run.cancel' },
+    { method: 'POST', pattern: '/v1/sessions/:id/actions/signal', access: 'session.signal' },
+    // Admission slots and queue: reading, like the run list; the workflow socket: a progress stream
+    { method: 'GET', pattern: '/api/v1/workflow-capacity', access: 'read' },
+    { method: 'GET', pattern: '/workflow-capacity', access: 'read' }, // the bare path the issue names
+    { method: 'GET', pattern: '/ws/workflows/:id', access: 'read', queryToken: true },
     { method: 'GET', pattern: '/api/v1/runs', access: 'read' },
     { method: 'GET', pattern: '/api/v1/runs/:id', access: 'read' },
     { method: 'POST', pattern: '/api/v1/runs', access: 'run.create' },
@@ -115,6 +136,10 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     { method: 'GET', pattern: '/api/v1/whoami', access: 'read' },
     { method: '*', pattern: '/api/v1/tokens', access: 'token.manage' },
     { method: '*', pattern: '/api/v1/tokens/:name', access: 'token.manage' },
+    // Agent credentials (issue 13): tokens bound to a registered agent, managed like tokens
+    { method: 'GET', pattern: '/api/v1/agents/:name/credentials', access: 'token.manage' },
+    { method: 'POST', pattern: '/api/v1/agents/:name/credentials', access: 'token.manage' },
+    { method: 'DELETE', pattern: '/api/v1/agents/:name/credentials/:id', access: 'token.manage' },
     // The operator dashboard's page, deep links and assets: public, it asks for a token itself
     { method: 'GET', pattern: '/dashboard', access: 'public' },
     { method: 'GET', pattern: '/dashboard/:a', access: 'public' },
@@ -125,6 +150,8 @@ export function accessRules(options: AccessPolicyOptions = {}): AccessRule[] {
     // Cedar policy sets (issue 13): anyone may read them, admins store, activate and roll back
     { method: 'GET', pattern: '/api/v1/policies', access: 'read' },
     { method: 'GET', pattern: '/api/v1/policies/active', access: 'read' },
+    // The decision log (denies and sensitive allows): admins only, it names every caller
+    { method: 'GET', pattern: '/api/v1/policies/decisions', access: 'policy.log.read' },
     { method: 'GET', pattern: '/api/v1/policies/:version', access: 'read' },
     { method: 'GET', pattern: '/api/v1/policies/:version/diff', access: 'read' },
     { method: 'POST', pattern: '/api/v1/policies', access: 'policy.manage' },

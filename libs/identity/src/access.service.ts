@@ -1,8 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { BatonError } from '@baton/common';
-import { groupOf, PolicyEngine, type PolicyAction } from '@baton/policy';
+import { groupOf, PolicyAuthorizer, type PolicyAction, type PolicyPrincipal } from '@baton/policy';
 import { AccessPolicy, type AccessRule } from './access-policy.js';
+import { looksLikeJwt, OidcVerifier } from './oidc/oidc-verifier.js';
+import type { PersonPrincipal } from './person.types.js';
 import { TokenService } from './token.service.js';
 import type { Principal, TokenPrincipal } from './token.types.js';
 
@@ -26,7 +28,8 @@ export class AccessService {
   constructor(
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(AccessPolicy) private readonly policy: AccessPolicy,
-    @Inject(PolicyEngine) private readonly engine: PolicyEngine,
+    @Inject(PolicyAuthorizer) private readonly authorizer: PolicyAuthorizer,
+    @Optional() @Inject(OidcVerifier) private readonly oidc?: OidcVerifier | null,
   ) {}
 
   /**
@@ -39,11 +42,10 @@ export class AccessService {
     const path = request.originalUrl ?? request.url ?? '/';
     const rule = this.policy.ruleFor(method, path);
     if (rule.access === 'public') return ANONYMOUS;
-    if (!(await this.tokens.isAuthEnabled())) return ANONYMOUS;
+    if (!(await this.isAuthEnabled())) return ANONYMOUS;
     const token = presentedToken(request, path, rule);
     if (!token) throw new BatonError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
-    const principal = await this.tokens.authenticate(token);
-    if (!principal) throw new BatonError('unauthorized', 'invalid or revoked token');
+    const principal = await this.authenticate(token);
     const route = `${method === 'HEAD' ? 'GET' : method} ${rule.pattern}`;
     const decision = this.decide(principal, rule.access, route, path);
     if (decision.allowed) return principal;
@@ -53,20 +55,54 @@ export class AccessService {
     );
   }
 
-  /** Asks the policy engine about a token holder performing `action` on an HTTP route. */
-  private decide(principal: TokenPrincipal, action: PolicyAction, route: string, path: string) {
-    return this.engine.decide({
-      principal: { type: 'Token', id: principal.tokenId, name: principal.name, role: principal.role, owner: principal.owner },
+  /**
+   * A JWT-shaped bearer value goes to the OIDC verifier when people are configured (created API
+   * tokens are `baton_…` and never contain dots); everything else is looked up as an API token.
+   * A refused JWT is still tried as a token, because BATON_BOOTSTRAP_TOKEN is free text and may
+   * contain two dots; when it is no token either, the verifier's reason is the answer.
+   */
+  private async authenticate(token: string): Promise<TokenPrincipal | PersonPrincipal> {
+    if (this.oidc && looksLikeJwt(token)) {
+      try {
+        return await this.oidc.verify(token);
+      } catch (error) {
+        const holder = await this.tokens.authenticate(token);
+        if (holder) return holder;
+        throw error;
+      }
+    }
+    const holder = await this.tokens.authenticate(token);
+    if (!holder) throw new BatonError('unauthorized', 'invalid or revoked token');
+    return holder;
+  }
+
+  /** Asks the policy engine about a caller performing `action` on an HTTP route (denies are logged). */
+  private decide(principal: TokenPrincipal | PersonPrincipal, action: PolicyAction, route: string, path: string) {
+    return this.authorizer.decide({
+      principal: policyPrincipalOf(principal),
       action,
       resource: { type: 'Route', id: route },
       context: { method: route.slice(0, route.indexOf(' ')), path: path.split('?')[0] ?? path },
     });
   }
 
-  /** Whether any token exists or BATON_BOOTSTRAP_TOKEN is set. */
-  isAuthEnabled(): Promise<boolean> {
-    return this.tokens.isAuthEnabled();
+  /** Whether people sign in with OIDC, any token exists or BATON_BOOTSTRAP_TOKEN is set. */
+  async isAuthEnabled(): Promise<boolean> {
+    return Boolean(this.oidc) || this.tokens.isAuthEnabled();
   }
+}
+
+/**
+ * A caller as Cedar's principal: a person `Baton::Person::"<sub>"` (groups as parents), an agent
+ * credential `Baton::Agent::"<agent name>"`, any other token `Baton::Token::"<id>"`.
+ */
+export function policyPrincipalOf(principal: TokenPrincipal | PersonPrincipal): PolicyPrincipal {
+  if ('subject' in principal) {
+    const { subject, name, role, owner, groups } = principal;
+    return { type: 'Person', id: subject, name, role, owner, groups };
+  }
+  const who = principal.agent !== undefined ? { type: 'Agent' as const, id: principal.agent } : { type: 'Token' as const, id: principal.tokenId };
+  return { ...who, name: principal.name, role: principal.role, owner: principal.owner };
 }
 
 function presentedToken(request: AccessRequest, path: string, rule: AccessRule): string | undefined {

@@ -4,13 +4,13 @@ import { PERMISSIONS, ROLES, roleAllows, type Permission } from './roles.js';
 
 /**
  * The default Cedar policy set is the role table of `roles.ts` written in Cedar: for every
- * role and every action a route asks for, both must agree. (The A2A gateway and checkpoints
- * still ask `roleAllows` for task-level rules, so the two may not drift apart.)
+ * role and every action a route asks for, both must agree. (Checkpoints, MCP tools and the
+ * run services still ask `roleAllows`, so the two may not drift apart.)
  */
 describe('the default Cedar policy set', () => {
   const engine = new PolicyEngine();
   engine.load('default', defaultPolicyText());
-  // Every action a route asks for (step.dispatch and message.send are not HTTP routes).
+  // Every action a route asks for (step.dispatch and the task.* actions are asked by code, not by routes).
   const actions = [...new Set(accessRules({ metricsAuth: true }).flatMap((rule) => (rule.access === 'public' ? [] : [rule.access])))];
   actions.push('route.unlisted');
 

@@ -3,11 +3,14 @@ import { APP_GUARD } from '@nestjs/core';
 import { BatonConfig } from '@baton/common';
 import { Database } from '@baton/db';
 import { UPGRADE_AUTHORIZER } from '@baton/events';
+import { AgentsModule } from '@baton/agents';
 import { PolicyModule } from '@baton/policy';
 import { AccessGuard } from './access.guard.js';
 import { AccessPolicy, accessRules } from './access-policy.js';
 import { AccessService } from './access.service.js';
+import { AgentCredentialsController } from './http/agent-credentials.controller.js';
 import { TokensController } from './http/tokens.controller.js';
+import { OidcVerifier } from './oidc/oidc-verifier.js';
 import { WhoAmIController } from './http/whoami.controller.js';
 import { TokenRepository } from './token.repository.js';
 import { TokenService } from './token.service.js';
@@ -23,13 +26,14 @@ class BootstrapTokenRegistrar implements OnApplicationBootstrap {
 }
 
 /**
- * API tokens, roles and the global access guard, which asks the Cedar policy engine
+ * API tokens (and agent credentials), roles and the global access guard, which asks the Cedar policy engine
  * (`PolicyModule`). Needs the global `Database` and
- * `BatonConfig` (BATON_BOOTSTRAP_TOKEN, BATON_METRICS_AUTH).
+ * `BatonConfig` (BATON_BOOTSTRAP_TOKEN, BATON_METRICS_AUTH, BATON_OIDC_* / SUPABASE_URL).
  */
 @Module({
-  imports: [PolicyModule],
-  controllers: [TokensController, WhoAmIController],
+  // AgentsModule (floor 2): agent credentials are issued only for registered agents.
+  imports: [PolicyModule, AgentsModule],
+  controllers: [TokensController, WhoAmIController, AgentCredentialsController],
   providers: [
     TokenRepository,
     {
@@ -43,6 +47,8 @@ class BootstrapTokenRegistrar implements OnApplicationBootstrap {
       useFactory: (config: BatonConfig) => new AccessPolicy(accessRules({ metricsAuth: config.metricsAuth })),
       inject: [BatonConfig],
     },
+    // People (BATON_OIDC_* or SUPABASE_URL); null leaves API tokens as the only credential.
+    { provide: OidcVerifier, useFactory: (config: BatonConfig) => (config.oidc ? new OidcVerifier(config.oidc) : null), inject: [BatonConfig] },
     AccessService,
     // WebSocket upgrades bypass Nest's guards; the event socket server asks this instead.
     { provide: UPGRADE_AUTHORIZER, useExisting: AccessService },

@@ -11,9 +11,16 @@ export function principalOf(request: object): Principal {
   return (request as RequestWithPrincipal).principal ?? { anonymous: true };
 }
 
-/** A short, stable label for audit columns: `token:<name>` or `anonymous`. */
+/** A short, stable label for audit columns: `token:<name>`, `agent:<name>` (an agent credential), `person:<subject>` or `anonymous`. */
 export function principalLabel(principal: Principal): string {
-  return 'anonymous' in principal ? 'anonymous' : `token:${principal.name}`;
+  if ('anonymous' in principal) return 'anonymous';
+  if ('subject' in principal) return `person:${principal.subject}`;
+  return principal.agent !== undefined ? `agent:${principal.agent}` : `token:${principal.name}`;
+}
+
+/** The API token behind a principal; null for people and anonymous callers. */
+export function principalTokenId(principal: Principal): string | null {
+  return 'tokenId' in principal ? principal.tokenId : null;
 }
 
 /**

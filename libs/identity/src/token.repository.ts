@@ -12,9 +12,10 @@ interface TokenRow {
   last_used_at: Date | null;
   revoked_at: Date | null;
   owner: string | null;
+  agent: string | null;
 }
 
-const COLUMNS = 'id, name, role, owner, created_at, last_used_at, revoked_at';
+const COLUMNS = 'id, name, role, owner, agent, created_at, last_used_at, revoked_at';
 
 function toApiToken(row: TokenRow): ApiToken {
   return {
@@ -22,6 +23,7 @@ function toApiToken(row: TokenRow): ApiToken {
     name: row.name,
     role: row.role,
     owner: row.owner,
+    agent: row.agent,
     createdAt: new Date(row.created_at),
     lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
     revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
@@ -34,11 +36,19 @@ export class TokenRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
   /** Inserts a token; a live token with the same name is a conflict. */
-  async insert(name: string, role: Role, tokenHash: string, owner: string | null = null, tx: Queryable = this.db): Promise<ApiToken> {
+  async insert(
+    name: string,
+    role: Role,
+    tokenHash: string,
+    owner: string | null = null,
+    agent: string | null = null,
+    tx: Queryable = this.db,
+  ): Promise<ApiToken> {
     try {
       const { rows } = await tx.query<TokenRow>(
-        `insert into api_tokens (name, role, token_hash, owner) values ($1::text, $2::text, $3::text, $4::text) returning ${COLUMNS}`,
-        [name, role, tokenHash, owner],
+        `insert into api_tokens (name, role, token_hash, owner, agent)
+         values ($1::text, $2::text, $3::text, $4::text, $5::text) returning ${COLUMNS}`,
+        [name, role, tokenHash, owner, agent],
       );
       return toApiToken(rows[0]!);
     } catch (error) {
@@ -68,6 +78,26 @@ export class TokenRepository {
       `select ${COLUMNS} from api_tokens order by (revoked_at is null) desc, created_at desc, id`,
     );
     return rows.map(toApiToken);
+  }
+
+  /** The credentials bound to `agent`, live ones first, newest first. */
+  async listForAgent(agent: string): Promise<ApiToken[]> {
+    const { rows } = await this.db.query<TokenRow>(
+      `select ${COLUMNS} from api_tokens where agent = $1::text order by (revoked_at is null) desc, created_at desc, id`,
+      [agent],
+    );
+    return rows.map(toApiToken);
+  }
+
+  /** Revokes the live credential `idOrName` of `agent`; undefined when it has none such. */
+  async revokeForAgent(agent: string, idOrName: string): Promise<ApiToken | undefined> {
+    const { rows } = await this.db.query<TokenRow>(
+      `update api_tokens set revoked_at = now()
+        where revoked_at is null and agent = $1::text and (name = $2::text or id::text = $2::text)
+        returning ${COLUMNS}`,
+      [agent, idOrName],
+    );
+    return rows[0] && toApiToken(rows[0]);
   }
 
   /** Revokes the live token with this id or name; undefined when there is none. */

@@ -63,6 +63,35 @@ export class TokenService {
     return { token, apiToken };
   }
 
+  /**
+   * Issues a credential for the registered agent `agent` (the caller checks it exists): a token
+   * with role `agent`, bound to that agent, named `<agent>.<random>` so an agent may hold
+   * several at once (rotation). Revoked like any token, or through `revokeForAgent`.
+   */
+  async createForAgent(agent: string, input: { owner?: unknown } = {}): Promise<CreatedToken> {
+    const owner = input.owner ?? null;
+    if (owner !== null && (typeof owner !== 'string' || !OWNER_PATTERN.test(owner))) {
+      throw BatonError.validation([{ path: 'owner', message: 'must be 1-200 characters without whitespace' }]);
+    }
+    // Token names are plainer than agent names (no ":"), and at most 63 characters.
+    const name = `${agent.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]/, 'a').slice(0, 50)}.${randomBytes(5).toString('hex')}`;
+    const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const apiToken = await this.repository.insert(name, 'agent', hashToken(token), owner as string | null, agent);
+    this.authKnownOn = true;
+    return { token, apiToken };
+  }
+
+  listForAgent(agent: string): Promise<ApiToken[]> {
+    return this.repository.listForAgent(agent);
+  }
+
+  /** Revokes one live credential of `agent` by id or name; 404 when it has none such. */
+  async revokeForAgent(agent: string, idOrName: string): Promise<ApiToken> {
+    const revoked = await this.repository.revokeForAgent(agent, idOrName);
+    if (!revoked) throw BatonError.notFound(`live credential of agent ${agent}`, idOrName);
+    return revoked;
+  }
+
   list(): Promise<ApiToken[]> {
     return this.repository.list();
   }
@@ -82,7 +111,10 @@ export class TokenService {
       // Bookkeeping only: a failed write must not fail the request.
       this.repository.touch(found.id).catch((error) => this.logger.warn(`could not record token use: ${error}`));
     }
-    return { tokenId: found.id, name: found.name, role: found.role, ...(found.owner !== null ? { owner: found.owner } : {}) };
+    const owner = found.owner !== null ? { owner: found.owner } : {};
+    // An agent credential speaks as its agent: messages, inboxes and audit labels use the agent's name.
+    if (found.agent !== null) return { tokenId: found.id, name: found.agent, role: 'agent', agent: found.agent, ...owner };
+    return { tokenId: found.id, name: found.name, role: found.role, ...owner };
   }
 
   /** Auth is on when BATON_BOOTSTRAP_TOKEN is set or any token was ever created. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, McpError, type ReadResourceResult, type Resource, type ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
-import { BatonError } from '@baton/common';
+import { BatonError, assertOwnerReaches } from '@baton/common';
 import { OrchestrationDefinitionService, toDefinitionResponse } from '@baton/definitions';
 import { roleAllows, type Principal } from '@baton/identity';
 import { RunQueryService, presentRunWithSteps } from '@baton/runs';
@@ -35,10 +35,17 @@ export class McpResources {
     },
   ];
 
-  /** The 50 newest runs and the latest version of each saved definition (up to 100). */
+  /**
+   * The 50 newest runs and the latest version of each saved definition (up to 100); to a
+   * token bound to an owner (tenancy), its owner's runs and its own and the shared definitions.
+   */
   async list(principal: Principal): Promise<Resource[]> {
     if (!mayRead(principal)) return [];
-    const [runs, definitions] = await Promise.all([this.runs.list({ limit: 50 }), this.definitions.list({ limit: 100 })]);
+    const bound = boundOwner(principal);
+    const [runs, definitions] = await Promise.all([
+      this.runs.list({ limit: 50, owner: bound }),
+      this.definitions.list({ limit: 100, owners: bound === undefined ? undefined : [bound, ''] }),
+    ]);
     return [
       ...runs.runs.map((run) => ({
         uri: `baton://runs/${run.id}`,
@@ -60,16 +67,21 @@ export class McpResources {
   async read(uri: string, principal: Principal): Promise<ReadResourceResult> {
     if (!mayRead(principal)) throw new McpError(ErrorCode.InvalidRequest, 'forbidden: this token may not read resources (it needs read)');
     try {
-      return { contents: [{ uri, mimeType: JSON_TYPE, text: JSON.stringify(await this.fetch(uri)) }] };
+      return { contents: [{ uri, mimeType: JSON_TYPE, text: JSON.stringify(await this.fetch(uri, boundOwner(principal))) }] };
     } catch (error) {
       if (error instanceof BatonError && error.kind === 'not_found') throw new McpError(RESOURCE_NOT_FOUND, error.message, { uri });
       throw error;
     }
   }
 
-  private async fetch(uri: string): Promise<unknown> {
+  /** `bound`: another owner's run is not found (tenancy); definitions read are the shared ones. */
+  private async fetch(uri: string, bound: string | undefined): Promise<unknown> {
     const run = RUN_URI.exec(uri);
-    if (run) return presentRunWithSteps(await this.runs.get(run[1]!));
+    if (run) {
+      const found = await this.runs.get(run[1]!);
+      assertOwnerReaches(bound, found.owner, 'run', run[1]!);
+      return presentRunWithSteps(found);
+    }
     const definition = DEFINITION_URI.exec(uri);
     if (definition) {
       const name = decodeURIComponent(definition[1]!);
@@ -78,6 +90,10 @@ export class McpResources {
     }
     throw new McpError(RESOURCE_NOT_FOUND, `no resource at ${uri} (baton://runs/<id> or baton://definitions/<name>[/versions/<version>])`, { uri });
   }
+}
+
+function boundOwner(principal: Principal): string | undefined {
+  return 'anonymous' in principal ? undefined : principal.owner;
 }
 
 function mayRead(principal: Principal): boolean {

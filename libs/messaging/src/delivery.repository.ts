@@ -1,11 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
+import { LEASED_DELIVERY_STATUSES, MESSAGE_DELIVERY_MOVES } from './message-delivery-status.js';
 import type { InboxItem } from './message.types.js';
 import { messageColumnsOf, toMessage, type MessageRow } from './message-row.js';
 
 type InboxRow = MessageRow & { delivery_id: string; attempts: number; lease_expires_at: Date; position: string };
 
-/** The inbox outbox: one row per (message, recipient), leased by pulls, closed by acks. */
+/**
+ * The inbox outbox: one row per (message, recipient), leased by pulls, closed by acks. Every
+ * status change is a `MESSAGE_DELIVERY_MOVES` move; a pending entry has no lease
+ * (`lease_expires_at` is null), so "no live lease" is `lease_expires_at is null or <= now()`.
+ */
 @Injectable()
 export class DeliveryRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
@@ -36,8 +41,8 @@ export class DeliveryRepository {
     const { rows } = await tx.query<InboxRow>(
       `with picked as (
          select id from message_deliveries
-          where recipient = $1::text and status in ('pending', 'leased')
-            and (status = 'pending' or lease_expires_at <= now())
+          where recipient = $1::text and status = any($5::text[])
+            and (lease_expires_at is null or lease_expires_at <= now())
             and (expires_at is null or expires_at > now())
             and attempts < $4::integer
           order by position
@@ -53,7 +58,7 @@ export class DeliveryRepository {
        select leased.id as delivery_id, leased.attempts, leased.lease_expires_at, leased.position::text as position, ${messageColumnsOf('m')}
          from leased join messages m on m.id = leased.message_id
         order by leased.position`,
-      [recipient, limit, leaseSeconds, maxAttempts],
+      [recipient, limit, leaseSeconds, maxAttempts, MESSAGE_DELIVERY_MOVES.lease.from],
     );
     return rows.map((row) => ({
       deliveryId: row.delivery_id,
@@ -72,8 +77,8 @@ export class DeliveryRepository {
   async releaseAfter(recipient: string, position: string, tx: Queryable = this.db): Promise<number> {
     const { rowCount } = await tx.query(
       `update message_deliveries set lease_expires_at = now()
-        where recipient = $1::text and status = 'leased' and position > $2::bigint and lease_expires_at > now()`,
-      [recipient, position],
+        where recipient = $1::text and status = any($3::text[]) and position > $2::bigint and lease_expires_at > now()`,
+      [recipient, position, LEASED_DELIVERY_STATUSES],
     );
     return rowCount;
   }
@@ -91,14 +96,14 @@ export class DeliveryRepository {
     const { rows } = await tx.query<{ status: string; fresh: boolean; message_id: string; run_id: string | null }>(
       `with acked as (
          update message_deliveries set status = 'acked', acked_at = now(), lease_expires_at = null, last_error = null
-          where id = $1::uuid and recipient = $2::text and status = 'leased'
+          where id = $1::uuid and recipient = $2::text and status = any($3::text[])
          returning status, message_id
        )
        select a.status, true as fresh, a.message_id, m.run_id from acked a join messages m on m.id = a.message_id
        union all
        select status, false, message_id, null from message_deliveries
         where id = $1::uuid and recipient = $2::text and not exists (select 1 from acked)`,
-      [deliveryId, recipient],
+      [deliveryId, recipient, MESSAGE_DELIVERY_MOVES.ack.from],
     );
     const row = rows[0];
     return row ? { status: row.status, fresh: row.fresh, messageId: row.message_id, runId: row.run_id } : undefined;
@@ -108,13 +113,14 @@ export class DeliveryRepository {
   async sweep(maxAttempts: number): Promise<{ expired: number; dead: number }> {
     const expired = await this.db.query(
       `update message_deliveries set status = 'expired', lease_expires_at = null
-        where status in ('pending', 'leased') and expires_at is not null and expires_at <= now()
-          and (status = 'pending' or lease_expires_at <= now())`,
+        where status = any($1::text[]) and expires_at is not null and expires_at <= now()
+          and (lease_expires_at is null or lease_expires_at <= now())`,
+      [MESSAGE_DELIVERY_MOVES.expire.from],
     );
     const dead = await this.db.query(
       `update message_deliveries set status = 'dead', lease_expires_at = null
-        where status = 'leased' and lease_expires_at <= now() and attempts >= $1::integer`,
-      [maxAttempts],
+        where status = any($2::text[]) and lease_expires_at <= now() and attempts >= $1::integer`,
+      [maxAttempts, MESSAGE_DELIVERY_MOVES.bury.from],
     );
     return { expired: expired.rowCount, dead: dead.rowCount };
   }

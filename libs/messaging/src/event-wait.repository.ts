@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import { conditionHolds } from './event-condition.js';
+import { EVENT_WAIT_MOVES } from './event-wait-status.js';
 
 /** How many stored events a CEL wait looks through for an earlier match. */
 const MAX_CANDIDATES = 1000;
@@ -111,10 +112,10 @@ export class EventWaitRepository {
                case when $7::uuid is null then 'waiting' else 'matched' end, $7::uuid,
                case when $7::uuid is null then null else now() end, $9::text, $10::jsonb)
        on conflict (run_id, step_key) do update
-          set status = case when $8::boolean and event_waits.status = 'timed_out' then excluded.status else event_waits.status end,
-              event_id = case when $8::boolean and event_waits.status = 'timed_out' then excluded.event_id else event_waits.event_id end,
-              matched_at = case when $8::boolean and event_waits.status = 'timed_out' then excluded.matched_at else event_waits.matched_at end,
-              expires_at = case when $8::boolean and event_waits.status = 'timed_out' then excluded.expires_at else event_waits.expires_at end
+          set status = case when $8::boolean and event_waits.status = any($11::text[]) then excluded.status else event_waits.status end,
+              event_id = case when $8::boolean and event_waits.status = any($11::text[]) then excluded.event_id else event_waits.event_id end,
+              matched_at = case when $8::boolean and event_waits.status = any($11::text[]) then excluded.matched_at else event_waits.matched_at end,
+              expires_at = case when $8::boolean and event_waits.status = any($11::text[]) then excluded.expires_at else event_waits.expires_at end
        returning ${COLUMNS}`,
       [
         wait.runId,
@@ -127,6 +128,7 @@ export class EventWaitRepository {
         reopen,
         wait.condition?.source ?? null,
         wait.condition ? JSON.stringify(wait.condition.context) : null,
+        EVENT_WAIT_MOVES.reopen.from,
       ],
     );
     return toWait(rows[0]!);
@@ -153,27 +155,47 @@ export class EventWaitRepository {
     const params = [event.id, event.name, JSON.stringify(event.data), event.createdAt];
     const plain = await tx.query<EventWaitRow>(
       `update event_waits set status = 'matched', event_id = $1::uuid, matched_at = now()
-        where status = 'waiting' and event_name = $2::text and since <= $4::timestamptz and condition is null
+        where status = any($5::text[]) and event_name = $2::text and since <= $4::timestamptz and condition is null
           and (match = '{}'::jsonb or $3::jsonb @> match)
         returning ${COLUMNS}`,
-      params,
+      [...params, EVENT_WAIT_MOVES.match.from],
     );
     const candidates = await tx.query<EventWaitRow>(
       `select ${COLUMNS} from event_waits
-        where status = 'waiting' and event_name = $1::text and since <= $2::timestamptz and condition is not null
+        where status = any($3::text[]) and event_name = $1::text and since <= $2::timestamptz and condition is not null
         for update`,
-      [event.name, event.createdAt],
+      [event.name, event.createdAt, EVENT_WAIT_MOVES.match.from],
     );
     const view = { id: event.key, name: event.name, data: event.data, source: event.source };
     const chosen = candidates.rows.filter((row) => conditionHolds(row.condition!, 'match', view, row.condition_context ?? {})).map((row) => row.id);
     if (chosen.length === 0) return plain.rows.map(toWait);
     const conditional = await tx.query<EventWaitRow>(
       `update event_waits set status = 'matched', event_id = $1::uuid, matched_at = now()
-        where id = any($2::uuid[]) and status = 'waiting'
+        where id = any($2::uuid[]) and status = any($3::text[])
         returning ${COLUMNS}`,
-      [event.id, chosen],
+      [event.id, chosen, EVENT_WAIT_MOVES.match.from],
     );
     return [...plain.rows, ...conditional.rows].map(toWait);
+  }
+
+  /** A run's open waits, locked: a signal picks one and closes it (`matchOne`). */
+  async openWaitsOfRun(runId: string, tx: Queryable): Promise<EventWait[]> {
+    const { rows } = await tx.query<EventWaitRow>(
+      `select ${COLUMNS} from event_waits where run_id = $1::uuid and status = any($2::text[]) order by step_key for update`,
+      [runId, EVENT_WAIT_MOVES.match.from],
+    );
+    return rows.map(toWait);
+  }
+
+  /** Closes one wait with the event, whatever its `match`: the signal names it. Null if no longer open. */
+  async matchOne(waitId: string, eventId: string, tx: Queryable): Promise<EventWait | undefined> {
+    const { rows } = await tx.query<EventWaitRow>(
+      `update event_waits set status = 'matched', event_id = $2::uuid, matched_at = now()
+        where id = $1::uuid and status = any($3::text[])
+        returning ${COLUMNS}`,
+      [waitId, eventId, EVENT_WAIT_MOVES.match.from],
+    );
+    return rows[0] ? toWait(rows[0]) : undefined;
   }
 
   async find(runId: string, stepKey: string, tx: Queryable = this.db): Promise<EventWait | undefined> {
@@ -185,8 +207,9 @@ export class EventWaitRepository {
   async expire(tx: Queryable = this.db): Promise<EventWait[]> {
     const { rows } = await tx.query<EventWaitRow>(
       `update event_waits set status = 'timed_out'
-        where status = 'waiting' and expires_at is not null and expires_at <= now()
+        where status = any($1::text[]) and expires_at is not null and expires_at <= now()
         returning ${COLUMNS}`,
+      [EVENT_WAIT_MOVES.expire.from],
     );
     return rows.map(toWait);
   }

@@ -86,6 +86,24 @@ export class EventWaitService {
     if (matched.length > 0) tx.afterCommit(() => this.signal(EVENT_WAIT_MATCHED, matched));
   }
 
+  /** A run's open waits, locked until the transaction ends (a signal chooses among them). */
+  openWaitsOf(runId: string, tx: Transaction): Promise<EventWait[]> {
+    return this.waits.openWaitsOfRun(runId, tx);
+  }
+
+  /**
+   * Closes one wait with an event addressed to it (a session's `signal`), whatever its
+   * `match`, and wakes its step in the same transaction. False if the wait closed meanwhile.
+   */
+  async matchSignal(wait: EventWait, eventId: string, tx: Transaction): Promise<boolean> {
+    await this.waits.lockName(wait.event, tx, 'event');
+    const matched = await this.waits.matchOne(wait.id, eventId, tx);
+    if (!matched) return false;
+    await this.transitions.wakeAfterEvent(tx, matched.runId, matched.stepKey, 'event_matched');
+    tx.afterCommit(() => this.signal(EVENT_WAIT_MATCHED, [matched]));
+    return true;
+  }
+
   /** The sweeper's part: waits past their timeout, each step woken in the same transaction. */
   async expireDue(): Promise<number> {
     return this.db.transaction(async (tx) => {

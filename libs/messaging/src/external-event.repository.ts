@@ -42,6 +42,20 @@ export class ExternalEventRepository {
     return { event: toEvent(existing.rows[0]!), created: false };
   }
 
+  /**
+   * Stores an event addressed to one wait (a session's `signal`): marked as checked for
+   * triggers at once, so it starts no run, and never matched against other waits.
+   */
+  async insertSignal(event: { key: string; name: string; data: unknown; source: string }, tx: Queryable): Promise<ExternalEvent> {
+    const { rows } = await tx.query<ExternalEventRow>(
+      `insert into external_events (event_key, name, data, source, triggers_checked_at)
+       values ($1::text, $2::text, $3::jsonb, $4::text, now())
+       returning ${COLUMNS}`,
+      [event.key, event.name, JSON.stringify(event.data), event.source],
+    );
+    return toEvent(rows[0]!);
+  }
+
   async findById(id: string, tx: Queryable = this.db): Promise<ExternalEvent | undefined> {
     const { rows } = await tx.query<ExternalEventRow>(`select ${COLUMNS} from external_events where id = $1::uuid`, [id]);
     return rows[0] ? toEvent(rows[0]) : undefined;

@@ -59,6 +59,31 @@ export class ExternalEventsService {
     return stored;
   }
 
+  /**
+   * Delivers `data` to one waiting `type: wait` step of a run (a session's `signal`): stored
+   * as an event of the name that step waits for, addressed to it alone (no other wait, no
+   * trigger sees it), and the step woken in the same transaction; its output is that event.
+   * `stepKey` is needed only when several steps of the run wait at once. A `conflict` when
+   * nothing (or not that step) waits.
+   */
+  async signal(runId: string, stepKey: string | undefined, data: unknown, source: string): Promise<{ stepKey: string; event: ExternalEvent }> {
+    return this.db.transaction(async (tx) => {
+      const open = await this.waits.openWaitsOf(runId, tx);
+      const candidates = stepKey === undefined ? open : open.filter((wait) => wait.stepKey === stepKey);
+      if (candidates.length === 0) {
+        const what = stepKey === undefined ? 'no step of this run' : `step ${stepKey}`;
+        throw new BatonError('conflict', `${what} is waiting for an event`, { code: 'NOT_WAITING' });
+      }
+      if (candidates.length > 1) {
+        throw BatonError.validation([{ path: 'step', message: `several steps wait (${candidates.map((w) => w.stepKey).join(', ')}): name one` }]);
+      }
+      const wait = candidates[0]!;
+      const event = await this.events.insertSignal({ key: `signal:${randomUUID()}`, name: wait.event, data, source }, tx);
+      if (!(await this.waits.matchSignal(wait, event.id, tx))) throw new Error(`wait ${wait.id} closed while locked`);
+      return { stepKey: wait.stepKey, event };
+    });
+  }
+
   async get(id: string): Promise<ExternalEvent> {
     const event = await this.events.findById(id);
     if (!event) throw BatonError.notFound('event', id);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
+import { LEASED_DELIVERY_STATUSES, MESSAGE_DELIVERY_MOVES } from './message-delivery-status.js';
 import type { InboxItem } from './message.types.js';
 import { messageColumnsOf, toMessage, type MessageRow } from './message-row.js';
 
@@ -77,8 +78,8 @@ export class InboxEndpointRepository {
     const { rows } = await tx.query<PushRow>(
       `with picked as (
          select d.id from message_deliveries d
-          where d.status in ('pending', 'leased')
-            and (d.status = 'pending' or d.lease_expires_at <= now())
+          where d.status = any($4::text[])
+            and (d.lease_expires_at is null or d.lease_expires_at <= now())
             and (d.expires_at is null or d.expires_at > now())
             and d.attempts < $3::integer
             and exists (select 1 from inbox_endpoints e where e.agent = d.recipient)
@@ -96,7 +97,7 @@ export class InboxEndpointRepository {
               ${messageColumnsOf('m')}
          from leased join messages m on m.id = leased.message_id join inbox_endpoints e on e.agent = leased.recipient
         order by leased.position`,
-      [limit, leaseSeconds, maxAttempts],
+      [limit, leaseSeconds, maxAttempts, MESSAGE_DELIVERY_MOVES.lease.from],
     );
     return rows.map((row) => ({
       deliveryId: row.delivery_id,
@@ -115,9 +116,9 @@ export class InboxEndpointRepository {
     const { rows } = await tx.query<{ lease_expires_at: Date }>(
       `update message_deliveries
           set lease_expires_at = now() + ($2::integer * interval '1 millisecond'), last_error = $3::text
-        where id = $1::uuid and status = 'leased'
+        where id = $1::uuid and status = any($4::text[])
         returning lease_expires_at`,
-      [deliveryId, delayMs, error.slice(0, 500)],
+      [deliveryId, delayMs, error.slice(0, 500), LEASED_DELIVERY_STATUSES],
     );
     return rows[0]?.lease_expires_at;
   }
@@ -126,7 +127,8 @@ export class InboxEndpointRepository {
   async nextDue(tx: Queryable = this.db): Promise<Date | null> {
     const { rows } = await tx.query<{ due: Date | null }>(
       `select min(d.lease_expires_at) as due from message_deliveries d
-        where d.status = 'leased' and exists (select 1 from inbox_endpoints e where e.agent = d.recipient)`,
+        where d.status = any($1::text[]) and exists (select 1 from inbox_endpoints e where e.agent = d.recipient)`,
+      [LEASED_DELIVERY_STATUSES],
     );
     return rows[0]?.due ?? null;
   }

@@ -12,6 +12,9 @@ export {
   type WaitForEventInput,
 } from './event-wait.service.js';
 export type { EventWait } from './event-wait.repository.js';
+export { EVENT_WAIT_MACHINE, EVENT_WAIT_MOVES, OPEN_EVENT_WAIT_STATUSES, type EventWaitStatus } from './event-wait-status.js';
+export { MESSAGE_DELIVERY_MACHINE, MESSAGE_DELIVERY_MOVES, type MessageDeliveryStatus } from './message-delivery-status.js';
+export { CedarMessagePolicy } from './cedar-message-policy.js';
 export { MessagePolicy, RoleTableMessagePolicy, type MessageSendRequest, type MessageSendDecision } from './message-policy.js';
 export { INBOX_CHANNEL } from './inbox-signals.js';
 export {

@@ -13,9 +13,9 @@ export interface MessageSendRequest {
 export type MessageSendDecision = { allowed: true } | { allowed: false; reason: string };
 
 /**
- * The one decision point for `message.send`. Issue 13's policy engine (Cedar, libs/policy)
- * implements this class and the app binds it in place of `RoleTableMessagePolicy`; nothing
- * else in messaging needs to change. A deny becomes a 403 with `reason`, and is logged.
+ * The one decision point for `message.send`. `CedarMessagePolicy` (the default since issue 13)
+ * asks the active Cedar policy set; `RoleTableMessagePolicy` is the role table it replaced.
+ * A deny becomes a 403 with `reason`, and is logged.
  */
 export abstract class MessagePolicy {
   abstract decide(request: MessageSendRequest): Promise<MessageSendDecision>;
@@ -26,7 +26,7 @@ const RECEIVING_ROLES: ReadonlySet<Role> = new Set(['agent', 'admin']);
 const TOKEN_CACHE_MS = 1_000;
 
 /**
- * Until the policy engine lands: the role table and the agent tokens. The access guard already
+ * The role table and the agent tokens (the decision before issue 13). The access guard already
  * let only `runs.submit` holders (agent, admin) reach `POST /api/v1/messages`; this adds that
  * an agent target must be a live token whose role can receive (an operator's or viewer's token
  * has no inbox). Topics are open to any sender.
@@ -43,20 +43,31 @@ export class RoleTableMessagePolicy extends MessagePolicy {
     if (!RECEIVING_ROLES.has(request.sender.role)) {
       return { allowed: false, reason: `role ${request.sender.role} may not send messages` };
     }
-    if (!('agent' in request.to)) return { allowed: true };
-    let role = (await this.liveRoles()).get(request.to.agent);
+    return this.reachable(request.to);
+  }
+
+  /**
+   * Not a permission but a fact: an agent target must be a live token whose role has an inbox.
+   * Topics are always reachable.
+   */
+  protected async reachable(to: MessageTarget): Promise<MessageSendDecision> {
+    if (!('agent' in to)) return { allowed: true };
+    let role = (await this.liveRoles()).get(to.agent);
     // A token created since the cache was filled: look again before denying.
-    if (role === undefined) role = (await this.liveRoles(true)).get(request.to.agent);
-    if (role === undefined) return { allowed: false, reason: `no agent named ${request.to.agent} holds a live token` };
-    if (!RECEIVING_ROLES.has(role)) return { allowed: false, reason: `${request.to.agent} (role ${role}) cannot receive messages` };
+    if (role === undefined) role = (await this.liveRoles(true)).get(to.agent);
+    if (role === undefined) return { allowed: false, reason: `no agent named ${to.agent} holds a live token` };
+    if (!RECEIVING_ROLES.has(role)) return { allowed: false, reason: `${to.agent} (role ${role}) cannot receive messages` };
     return { allowed: true };
   }
 
-  /** Live token names and roles, cached for a second (a burst of sends costs one query). */
+  /**
+   * Live token holders and roles, cached for a second (a burst of sends costs one query). An
+   * agent credential's holder is its agent (issue 13), named as the agent, not the token.
+   */
   private async liveRoles(fresh = false): Promise<Map<string, Role>> {
     if (!fresh && this.known && Date.now() - this.known.at < TOKEN_CACHE_MS) return this.known.roles;
     const roles = new Map<string, Role>();
-    for (const token of await this.tokens.list()) if (!token.revokedAt) roles.set(token.name, token.role);
+    for (const token of await this.tokens.list()) if (!token.revokedAt) roles.set(token.agent ?? token.name, token.role);
     this.known = { at: Date.now(), roles };
     return roles;
   }

@@ -21,7 +21,9 @@ import { TriggerDispatcherService } from './trigger-dispatcher.service.js';
 import { TriggerRepository } from './trigger.repository.js';
 import { InboxService } from './inbox.service.js';
 import { InboxSignals } from './inbox-signals.js';
-import { MessagePolicy, RoleTableMessagePolicy } from './message-policy.js';
+import { PolicyModule } from '@baton/policy';
+import { CedarMessagePolicy } from './cedar-message-policy.js';
+import { MessagePolicy } from './message-policy.js';
 import { MessageSweeperService } from './message-sweeper.service.js';
 import { MessageTypeRepository } from './message-type.repository.js';
 import { MessageTypeService } from './message-type.service.js';
@@ -30,8 +32,8 @@ import { MessagingService } from './messaging.service.js';
 
 export interface MessagingModuleOptions {
   /**
-   * Who may send what to whom. Defaults to the role table and agent tokens; issue 13's policy
-   * engine passes its own implementation here (and `imports` for its module).
+   * Who may send what to whom. Defaults to the active Cedar policy set (`CedarMessagePolicy`);
+   * `RoleTableMessagePolicy` is the role table it replaced.
    */
   policy?: Type<MessagePolicy>;
   /** Must provide the runs and definitions services (wait steps, triggers, run logs). */
@@ -48,7 +50,7 @@ export class MessagingModule {
   static register(options: MessagingModuleOptions): DynamicModule {
     return {
       module: MessagingModule,
-      imports: [IdentityModule, EventsModule, AgentsModule, ...(options.imports ?? [])],
+      imports: [IdentityModule, PolicyModule, EventsModule, AgentsModule, ...(options.imports ?? [])],
       // InboxController before MessagesController: `inbox/endpoint` and `inbox/stream` are not `:id`s.
       controllers: [MessageTypesController, InboxController, MessagesController, TopicsController, ExternalEventsController],
       providers: [
@@ -71,7 +73,7 @@ export class MessagingModule {
         PushDeliveryService,
         TriggerRepository,
         TriggerDispatcherService,
-        { provide: MessagePolicy, useClass: options.policy ?? RoleTableMessagePolicy },
+        { provide: MessagePolicy, useClass: options.policy ?? CedarMessagePolicy },
       ],
       exports: [MessagingService, MessageTypeService, ExternalEventsService, EventWaitService, InboxService],
     };

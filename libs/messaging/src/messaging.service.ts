@@ -186,5 +186,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Messages are sent and received by token holders; the sender is never taken from the body. */
 export function agentOf(caller: Principal): TokenPrincipal {
   if ('anonymous' in caller) throw new BatonError('unauthorized', 'messaging needs an agent token: the sender is the caller');
+  if (!('tokenId' in caller)) throw new BatonError('forbidden', `person ${caller.name} may not send or receive agent messages: that needs an agent token`);
   return caller;
 }

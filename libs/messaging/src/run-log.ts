@@ -4,6 +4,7 @@ import type { Transaction } from '@baton/db';
 import { EventLogService } from '@baton/events';
 import { RunQueryService } from '@baton/runs';
 import type { Message } from './message.types.js';
+import { MESSAGE_DELIVERY_MOVES } from './message-delivery-status.js';
 
 /**
  * `message.*` events in a run's event log (issue 14): a message that names a `run_id` was
@@ -40,6 +41,8 @@ export class RunLog {
 
   async delivered(delivery: { runId: string; messageId: string; deliveryId: string; recipient: string; via: 'pull' | 'push' }, tx: Transaction): Promise<void> {
     const { runId, ...data } = delivery;
-    await this.events.append(tx, [{ runId, type: 'message.delivered', data }]);
+    // `ack` leaves only `leased` (the delivery table's guard), so that is the status it left.
+    const move = MESSAGE_DELIVERY_MOVES.ack;
+    await this.events.append(tx, [{ runId, type: 'message.delivered', data: { ...data, from: move.from[0]!, to: move.to } }]);
   }
 }

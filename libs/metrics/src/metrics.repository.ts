@@ -8,7 +8,7 @@ export interface StepCounts {
 
 /**
  * Counts read at scrape time. This is the one place metrics reads another module's tables
- * (`orchestration_steps`, `human_approvals`): the gauges must be true for the whole cluster
+ * (`orchestration_steps`, `human_approvals`, and the event log's consumer cursors): the gauges must be true for the whole cluster
  * at the moment of the scrape, which counters fed by this process's events cannot be.
  * Counts only, never rows.
  */
@@ -42,5 +42,23 @@ export class MetricsRepository {
       `select count(*)::int as n from human_approvals where status = 'pending'`,
     );
     return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Per durable consumer, the events committed after its cursor, counted up to 10,000 (a
+   * consumer that far behind is stuck; counting on would scan the log). The log's index on
+   * `(tx_id, id)` serves the range.
+   */
+  async consumerLag(): Promise<Array<{ name: string; lag: number }>> {
+    const { rows } = await this.db.query<{ name: string; lag: number }>(
+      `select c.name,
+              (select count(*) from (
+                 select 1 from orchestration_events e
+                  where (e.tx_id, e.id) > (split_part(coalesce(c.position, '0.0'), '.', 1)::xid8, split_part(coalesce(c.position, '0.0'), '.', 2)::bigint)
+                    and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                  limit 10000) behind)::int as lag
+         from event_consumer_cursors c order by c.name`,
+    );
+    return rows;
   }
 }

@@ -33,7 +33,8 @@ export class OrchestrationMetricsService {
 
   private async refreshGauges(): Promise<void> {
     try {
-      const [steps, approvals] = await Promise.all([this.repository.stepCounts(), this.repository.pendingApprovals()]);
+      const [steps, approvals, lag] = await Promise.all([this.repository.stepCounts(), this.repository.pendingApprovals(), this.repository.consumerLag()]);
+      for (const consumer of lag) this.metrics.consumerLag.set({ consumer: consumer.name }, consumer.lag);
       this.metrics.queueDepth.set(steps.queued);
       this.metrics.runningSteps.set(steps.running);
       this.metrics.approvalsPending.set(approvals);

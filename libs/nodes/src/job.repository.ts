@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { NodeSelector } from '@baton/agents';
+import { JOB_MOVES, LEASED_JOB_STATUSES, OPEN_JOB_STATUSES } from './job-status.js';
 import type { WorkerJob } from './node.types.js';
 
 /** Cross-instance wake-up for long-polling claims: a job was queued (or handed back). */
@@ -21,7 +22,11 @@ export interface NewJob {
   selector: NodeSelector;
 }
 
-/** The `worker_jobs` table: one statement per method; every transition guarded by status (and lease token). */
+/**
+ * The `worker_jobs` table: one statement per method; every transition is a `JOB_MOVES` move,
+ * guarded by its table-derived statuses (and the lease token). A queued job has no lease
+ * (`lease_expires_at` is null), so "no live lease" is `lease_expires_at is null or < now()`.
+ */
 @Injectable()
 export class JobRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
@@ -57,8 +62,8 @@ export class JobRepository {
    */
   async holdOpen(ids: string[], tx: Queryable): Promise<number> {
     const { rows } = await tx.query(
-      `select id from worker_jobs where id = any($1::uuid[]) and status in ('queued', 'leased') for share`,
-      [ids],
+      `select id from worker_jobs where id = any($1::uuid[]) and status = any($2::text[]) for share`,
+      [ids, OPEN_JOB_STATUSES],
     );
     return rows.length;
   }
@@ -75,19 +80,19 @@ export class JobRepository {
       `with held as (
          select want.key, sum(want.value::numeric) as used
          from worker_jobs h, jsonb_each_text(h.node_resources) want
-         where h.node_id = $1::uuid and h.status = 'leased' and h.lease_expires_at >= now()
+         where h.node_id = $1::uuid and h.status = any($8::text[]) and h.lease_expires_at >= now()
          group by want.key),
        candidate as (
          select j.id from worker_jobs j
          where j.agent_name = any($2::text[])
-           and (j.status = 'queued' or (j.status = 'leased' and j.lease_expires_at < now()))
+           and j.status = any($7::text[]) and (j.lease_expires_at is null or j.lease_expires_at < now())
            and $5::jsonb @> j.node_labels
            and not exists (
              select 1 from jsonb_each_text(j.node_resources) want
              where coalesce(case when jsonb_typeof($6::jsonb -> want.key) = 'number' then ($6::jsonb ->> want.key)::numeric end, 0)
                    - coalesce((select used from held where held.key = want.key), 0) < want.value::numeric)
            and (select count(*) from worker_jobs c
-                where c.node_id = $1::uuid and c.status = 'leased' and c.lease_expires_at >= now()) < $3::int
+                where c.node_id = $1::uuid and c.status = any($8::text[]) and c.lease_expires_at >= now()) < $3::int
          order by j.created_at, j.id
          limit 1
          for update of j skip locked)
@@ -96,7 +101,7 @@ export class JobRepository {
            lease_expires_at = now() + make_interval(secs => $4::int), leases = j.leases + 1
        from candidate where j.id = candidate.id
        returning ${columns('j')}`,
-      [node.id, node.agents, node.maxJobs, leaseSeconds, JSON.stringify(node.labels), JSON.stringify(node.resources)],
+      [node.id, node.agents, node.maxJobs, leaseSeconds, JSON.stringify(node.labels), JSON.stringify(node.resources), JOB_MOVES.claim.from, LEASED_JOB_STATUSES],
     );
     return rows[0] ? toJob(rows[0]) : null;
   }
@@ -105,8 +110,8 @@ export class JobRepository {
   async renew(nodeId: string, leaseSeconds: number): Promise<number> {
     const { rowCount } = await this.db.query(
       `update worker_jobs set lease_expires_at = now() + make_interval(secs => $2::int)
-       where node_id = $1::uuid and status = 'leased'`,
-      [nodeId, leaseSeconds],
+       where node_id = $1::uuid and status = any($3::text[])`,
+      [nodeId, leaseSeconds, LEASED_JOB_STATUSES],
     );
     return rowCount;
   }
@@ -119,9 +124,9 @@ export class JobRepository {
   async finish(id: string, leaseToken: string, status: 'completed' | 'failed', output: unknown, error: unknown, tx: Queryable): Promise<{ stepId: string | null } | null> {
     const { rows } = await tx.query<{ step_id: string | null }>(
       `update worker_jobs set status = $3::text, output = $4::jsonb, error = $5::jsonb, finished_at = now(), lease_expires_at = null
-       where id = $1::uuid and lease_token = $2::uuid and status = 'leased'
+       where id = $1::uuid and lease_token = $2::uuid and status = any($6::text[])
        returning step_id::text as step_id`,
-      [id, leaseToken, status, JSON.stringify(output ?? null), error === null ? null : JSON.stringify(error)],
+      [id, leaseToken, status, JSON.stringify(output ?? null), error === null ? null : JSON.stringify(error), JOB_MOVES.finish.from],
     );
     return rows[0] ? { stepId: rows[0].step_id } : null;
   }
@@ -134,10 +139,10 @@ export class JobRepository {
     const { rows } = await tx.query<{ id: string; step_id: string | null }>(
       `update worker_jobs set status = 'failed', finished_at = now(), lease_expires_at = null,
               error = jsonb_build_object('message', 'no node finished the job within the step''s timeout', 'retryable', true, 'code', 'timeout')
-       where id in (select id from worker_jobs where status in ('queued', 'leased') and expires_at < now()
+       where id in (select id from worker_jobs where status = any($2::text[]) and expires_at < now()
                     order by expires_at limit $1::int for update skip locked)
        returning id::text as id, step_id::text as step_id`,
-      [limit],
+      [limit, JOB_MOVES.expire.from],
     );
     return rows.map((row) => ({ id: row.id, stepId: row.step_id }));
   }
@@ -149,7 +154,10 @@ export class JobRepository {
 
   /** The job's step ended or moved on (cancelled run, another attempt): no node should take or finish it. */
   async cancel(id: string): Promise<void> {
-    await this.db.query(`update worker_jobs set status = 'cancelled', finished_at = now(), lease_expires_at = null where id = $1::uuid and status in ('queued', 'leased')`, [id]);
+    await this.db.query(
+      `update worker_jobs set status = 'cancelled', finished_at = now(), lease_expires_at = null where id = $1::uuid and status = any($2::text[])`,
+      [id, JOB_MOVES.cancel.from],
+    );
   }
 }
 

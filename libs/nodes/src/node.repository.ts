@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@baton/db';
-import type { NodeRegistration, NodeStatus, WorkerNode } from './node.types.js';
+import { LIVE_NODE_STATUSES, type NODE_MOVES } from './node-status.js';
+import type { NodeRegistration, WorkerNode } from './node.types.js';
 
 const COLUMNS = `n.id::text as id, n.name, n.capabilities, n.labels, n.resources, n.max_jobs, n.status, n.config,
   n.config_version, n.config_ack_version, n.config_ack_at, n.config_ack_status, n.config_ack_error,
@@ -59,14 +60,18 @@ export class NodeRepository {
   /** Replaces the configuration and bumps its version. */
   async setConfig(id: string, config: Record<string, unknown>): Promise<boolean> {
     const { rowCount } = await this.db.query(
-      `update worker_nodes set config = $2::jsonb, config_version = config_version + 1 where id = $1::uuid and status <> 'removed'`,
-      [id, JSON.stringify(config)],
+      `update worker_nodes set config = $2::jsonb, config_version = config_version + 1 where id = $1::uuid and status = any($3::text[])`,
+      [id, JSON.stringify(config), LIVE_NODE_STATUSES],
     );
     return rowCount > 0;
   }
 
-  async setStatus(id: string, status: NodeStatus): Promise<boolean> {
-    const { rowCount } = await this.db.query(`update worker_nodes set status = $2::text where id = $1::uuid and status <> 'removed'`, [id, status]);
+  /** Performs a `NODE_MOVES` move; false when the node is in none of its `from` statuses (or absent). */
+  async move(id: string, move: (typeof NODE_MOVES)[keyof typeof NODE_MOVES]): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `update worker_nodes set status = $2::text where id = $1::uuid and status = any($3::text[])`,
+      [id, move.to, move.from],
+    );
     return rowCount > 0;
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BatonConfig, BatonError, type FieldError } from '@baton/common';
+import { NODE_MOVES } from './node-status.js';
 import { NodeRepository } from './node.repository.js';
 import { RegistrationTokenRepository, type RegistrationToken } from './registration-token.repository.js';
 import type { NodeRegistration, WorkerNode } from './node.types.js';
@@ -126,13 +127,13 @@ export class NodesService {
 
   /** Draining: the node takes no new job and finishes those it holds. */
   async drain(id: string): Promise<WorkerNode> {
-    if (!(await this.nodes.setStatus(id, 'draining'))) throw BatonError.notFound('node', id);
+    if (!(await this.nodes.move(id, NODE_MOVES.drain))) throw BatonError.notFound('node', id);
     return this.get(id);
   }
 
   /** Removed: its token stops working; jobs it held return to the queue when their leases run out. */
   async remove(id: string): Promise<void> {
-    if (!(await this.nodes.setStatus(id, 'removed'))) throw BatonError.notFound('node', id);
+    if (!(await this.nodes.move(id, NODE_MOVES.remove))) throw BatonError.notFound('node', id);
   }
 }
 

@@ -8,6 +8,7 @@ import { DoctorLinksRepository } from './doctor/doctor-links.repository.js';
 import { DoctorMonitor } from './doctor/doctor-monitor.service.js';
 import { DoctorRepairs } from './doctor/doctor-repairs.js';
 import { DoctorRepository } from './doctor/doctor.repository.js';
+import { DoctorTransitions } from './doctor/doctor-transitions.js';
 import { DoctorService } from './doctor/doctor.service.js';
 import { DrainRepository } from './drain/drain.repository.js';
 import { DrainService } from './drain/drain.service.js';
@@ -37,6 +38,7 @@ import { SystemStateRepository } from './mode/system-state.repository.js';
     DrainService,
     DoctorRepository,
     DoctorLinksRepository,
+    DoctorTransitions,
     DoctorRepairs,
     DoctorService,
     DoctorMonitor,

@@ -1,5 +1,9 @@
 export { PolicyModule } from './policy.module.js';
-export { PolicyEngine, groupOf, type PolicyDecision, type PolicyPrincipal, type PolicyRequest } from './policy-engine.js';
+export { PolicyEngine, groupOf, type PolicyDecision, type PolicyPrincipal, type PolicyRequest, type PolicyResource, type PolicyValue, type PolicyEntityRef } from './policy-engine.js';
+export { PolicyAuthorizer } from './policy-authorizer.js';
+export { DecisionLogService } from './decision-log/decision-log.service.js';
+export { SENSITIVE_ACTIONS, isSensitive } from './decision-log/sensitive-actions.js';
+export type { LoggedDecision, DecisionFilter } from './decision-log/policy-decision.types.js';
 export { PolicyService, POLICY_CHANNEL, type VersionRef } from './policy.service.js';
 export { ACTION_GROUPS, isPolicyAction, type PolicyAction, type ActionGroup } from './policy-actions.js';
 export { DEFAULT_POLICY_VERSION, type ActivePolicy, type PolicyVersion, type PolicySource } from './policy-version.types.js';

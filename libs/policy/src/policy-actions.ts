@@ -14,7 +14,13 @@ export const ACTION_GROUPS = {
   'run.compensate': 'runs.control',
   // Raising a run tree's budget (issue 9): steering, like pause and resume
   'run.budget': 'runs.control',
+  // Sessions (issue 13): delivering data to a session's waiting step, like publishing an event
+  'session.signal': 'runs.submit',
   'approval.decide': 'approvals.decide',
+  // A2A tasks (issue 13): the gateway's per-task rules; a submitter reaches its own tasks
+  'task.read': 'runs.control',
+  'task.control': 'runs.control',
+  'task.continue': 'approvals.decide',
   'definition.create': 'admin',
   'pattern.create': 'admin',
   'agent.create': 'admin',
@@ -23,6 +29,8 @@ export const ACTION_GROUPS = {
   'webhook.delete': 'admin',
   'webhook.redeliver': 'admin',
   'token.manage': 'admin',
+  // Replacing Baton's call-token signing key (issue 13, docs/security.md)
+  'signing_key.rotate': 'admin',
   'policy.manage': 'admin',
   'schedule.create': 'admin',
   'schedule.manage': 'admin',
@@ -35,6 +43,8 @@ export const ACTION_GROUPS = {
   'event.publish': 'runs.submit',
   'message_type.create': 'admin',
   'message.log.read': 'admin',
+  // The policy decision log (issue 13): who was denied what, and sensitive allows
+  'policy.log.read': 'admin',
   'route.unlisted': 'admin',
   // The hub's mode, heartbeat, drain and doctor (issue 16, docs/operations.md)
   'system.view': 'system.read',

@@ -7,6 +7,7 @@ import {
   preparseSchema,
   statefulIsAuthorized,
   validate,
+  type CedarValueJson,
   type EntityJson,
 } from './cedar.js';
 import { ACTION_GROUPS, type PolicyAction } from './policy-actions.js';
@@ -24,14 +25,38 @@ export interface PolicyPrincipal {
   role: string;
   owner?: string;
   groups?: string[];
+  /** An agent's registered capabilities (`principal.capabilities`; empty for other callers). */
+  capabilities?: string[];
+}
+
+/** A reference to another entity, e.g. a run's submitter `{ type: 'Token', id: '<token id>' }`. */
+export interface PolicyEntityRef {
+  type: 'Token' | 'Person' | 'Agent';
+  id: string;
+}
+
+/** A context value: a string, a number (Cedar `Long`), a boolean, or a list (a Cedar `Set`). */
+export type PolicyContextValue = string | number | boolean | string[];
+
+/**
+ * A resource attribute: a context value, or an entity reference (compare it with `principal`:
+ * `resource.submitter == principal`).
+ */
+export type PolicyValue = PolicyContextValue | PolicyEntityRef | CedarValueJson;
+
+export interface PolicyResource {
+  type: string;
+  id: string;
+  attrs?: Record<string, PolicyValue>;
 }
 
 export interface PolicyRequest {
   principal: PolicyPrincipal;
   action: PolicyAction;
   /** `{ type: 'Route', id: 'POST /api/v1/runs' }` for the HTTP guard. */
-  resource: { type: string; id: string; attrs?: Record<string, string> };
-  context?: { method?: string; path?: string };
+  resource: PolicyResource;
+  /** The action's context: `{ method, path }` for routes, step facts for `step.dispatch`, an approval decision's `decision`, `caller`, `callerNames`, … */
+  context?: Record<string, PolicyContextValue | CedarValueJson>;
 }
 
 export interface PolicyDecision {
@@ -121,17 +146,23 @@ export class PolicyEngine {
     const { principal } = request;
     const principalUid = { type: `Baton::${principal.type}`, id: principal.id };
     const resourceUid = { type: `Baton::${request.resource.type}`, id: request.resource.id };
+    const attrs: Record<string, string | string[]> = { name: principal.name, role: principal.role, owner: principal.owner ?? '' };
+    // Agents carry their capabilities in the schema; other callers have none.
+    if (principal.type === 'Agent') attrs.capabilities = principal.capabilities ?? [];
     const entities: EntityJson[] = [
       {
         uid: principalUid,
-        attrs: { name: principal.name, role: principal.role, owner: principal.owner ?? '' },
+        attrs,
         parents: [
           { type: 'Baton::Role', id: principal.role },
           ...(principal.groups ?? []).map((group) => ({ type: 'Baton::Group', id: group })),
         ],
       },
-      { uid: resourceUid, attrs: request.resource.attrs ?? {}, parents: [] },
     ];
+    // A resource that is the principal itself (an agent acting on itself) is one entity.
+    if (resourceUid.type !== principalUid.type || resourceUid.id !== principalUid.id) {
+      entities.push({ uid: resourceUid, attrs: cedarAttrs(request.resource.attrs), parents: [] });
+    }
     const answer = statefulIsAuthorized({
       principal: principalUid,
       action: { type: 'Baton::Action', id: request.action },
@@ -154,6 +185,17 @@ export class PolicyEngine {
   }
 }
 
+/** Attributes as Cedar's JSON wants them: entity references become `{ __entity: … }`. */
+function cedarAttrs(attrs: Record<string, PolicyValue> | undefined): EntityJson['attrs'] {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    // A `{ type, id }` reference; anything else (raw Cedar JSON such as a set of `__entity`s) as given.
+    const isRef = typeof value === 'object' && value !== null && !Array.isArray(value) && 'type' in value && 'id' in value;
+    out[key] = isRef ? { __entity: { type: `Baton::${(value as PolicyEntityRef).type}`, id: (value as PolicyEntityRef).id } } : value;
+  }
+  return out as EntityJson['attrs'];
+}
+
 /** The group (permission) an action belongs to, for messages. */
 export function groupOf(action: PolicyAction): string {
   return ACTION_GROUPS[action];
@@ -163,9 +205,12 @@ function policyNames(text: string): Map<string, string> {
   const names = new Map<string, string>();
   const parts = policySetTextToParts(text);
   if (parts.type !== 'success') return names;
+  // Cedar returns the parts ordered by their ids as strings (policy0, policy1, policy10, …,
+  // policy2): sort the ids the same way to pair each part with its id.
+  const ids = parts.policies.map((_, index) => `policy${index}`).sort();
   parts.policies.forEach((policy, index) => {
     const id = /@id\(\s*"((?:[^"\\]|\\.)*)"\s*\)/.exec(policy)?.[1];
-    if (id) names.set(`policy${index}`, id);
+    if (id) names.set(ids[index]!, id);
   });
   return names;
 }

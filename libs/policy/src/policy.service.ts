@@ -119,10 +119,30 @@ export class PolicyService implements OnApplicationBootstrap, OnModuleDestroy {
       this.engine.load(String(active.version), active.body);
       this.loadedActivation = activationId;
       this.logger.log(`policy version ${active.version} (${active.hash.slice(0, 12)}) is active`);
+      this.warnIfDispatchClosed(active.version);
     } catch (error) {
       // A stored set the current schema no longer accepts: keep evaluating the loaded one.
       this.logger.error(`policy version ${active.version} does not load; keeping ${this.engine.version}: ${(error as Error).message}`);
       this.loadedActivation = activationId;
+    }
+  }
+
+  /**
+   * A set written before step dispatch was evaluated has no `step.dispatch` permit, and Cedar
+   * denies what nothing permits: every agent step would fail `policy_denied`. Say so loudly at
+   * load, on every instance, rather than let the first run find out.
+   */
+  private warnIfDispatchClosed(version: number | string): void {
+    const decision = this.engine.decide({
+      principal: { type: 'Agent', id: 'dispatch-probe', name: 'dispatch-probe', role: 'agent', owner: '', capabilities: [] },
+      action: 'step.dispatch',
+      resource: { type: 'Definition', id: 'dispatch-probe@1', attrs: { name: 'dispatch-probe', version: '1', owner: '' } },
+      context: { runId: '', stepId: '', stepType: 'agent', capability: '', runOwner: '' },
+    });
+    if (!decision.allowed) {
+      this.logger.warn(
+        `policy version ${version} permits no step.dispatch for a plain agent: agent steps fail with policy_denied unless a rule permits them (see docs/policy.md, "dispatch-all")`,
+      );
     }
   }
 

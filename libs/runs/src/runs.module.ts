@@ -1,5 +1,7 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
-import { EventsModule } from '@baton/events';
+import { EventsModule, RUN_OWNERS } from '@baton/events';
+import { PolicyModule } from '@baton/policy';
+import { RunAccess } from './http/run-access.js';
 import { DeadLettersController } from './http/dead-letters.controller.js';
 import { RunsController } from './http/runs.controller.js';
 import { AgentActivityRepository } from './repositories/agent-activity.repository.js';
@@ -10,6 +12,7 @@ import { RunLimitsRepository } from './repositories/run-limits.repository.js';
 import { RunRepository } from './repositories/run.repository.js';
 import { StepIterationRepository } from './repositories/step-iteration.repository.js';
 import { StepLeaseRepository } from './repositories/step-lease.repository.js';
+import { ClaimLocksRepository } from './repositories/claim-locks.repository.js';
 import { StepRepository } from './repositories/step.repository.js';
 import { AgentActivityService } from './services/agent-activity.service.js';
 import { OrchestrationRunFactoryService } from './services/run-factory.service.js';
@@ -55,9 +58,11 @@ export class RunsModule {
   static register(options: { imports: ModuleMetadata['imports'] }): DynamicModule {
     return {
       module: RunsModule,
-      imports: [EventsModule, ...(options.imports ?? [])],
+      imports: [EventsModule, PolicyModule, ...(options.imports ?? [])],
       controllers: [RunsController, DeadLettersController],
-      providers: [RunRepository, StepRepository, AgentWaitRepository, RunLimitsRepository, DeadLetterRepository, DeadLetterService, StepLeaseRepository, StepIterationRepository, PatternTurnRepository, BudgetRepository, AgentActivityRepository, CompensationRepository, CompensationPlanner, RunLifecycleService, ...exported],
+      providers: [RunRepository, StepRepository, AgentWaitRepository, RunLimitsRepository, DeadLetterRepository, DeadLetterService, StepLeaseRepository, ClaimLocksRepository, StepIterationRepository, PatternTurnRepository, BudgetRepository, AgentActivityRepository, CompensationRepository, CompensationPlanner, RunLifecycleService, RunAccess, ...exported,
+        // Tenancy: the event log's readers (floor 2) ask runs for run owners through this token.
+        { provide: RUN_OWNERS, useExisting: RunQueryService }],
       exports: exported,
     };
   }

@@ -7,3 +7,4 @@ export { presentSchedule, presentFire } from './http/schedule.presenter.js';
 export { parseScheduleInput } from './domain/schedule-input.js';
 export { nextFireTime, nextFireTimes, type FireSpec, type DstPolicy } from './domain/fire-times.js';
 export type { Schedule, ScheduleFire, ScheduleInput, OverlapPolicy, FireStatus, FireKind } from './domain/schedule.types.js';
+export { scheduleOwner, ownedScheduleBody } from './domain/schedule-owner.js';

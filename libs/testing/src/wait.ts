@@ -1,4 +1,10 @@
-/** Polls `check` until it returns a truthy value or the deadline passes. */
+import { LOAD_SENSITIVE } from './load-bound.js';
+
+/**
+ * Polls `check` until it returns a truthy value or the deadline passes. Running out of time
+ * is a wall-clock failure (see load-bound.ts): a condition that never comes fails again when
+ * `.ci/run` runs the suite once more; one that came late on a loaded machine does not.
+ */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   { timeoutMs = 15_000, intervalMs = 25, what = 'condition' } = {},
@@ -13,7 +19,7 @@ export async function waitFor<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
+      throw new Error(`${LOAD_SENSITIVE} timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

@@ -20,3 +20,6 @@ export const DELIVERY_MOVES = {
   bury: { from: DELIVERY_MACHINE.guard('dead'), to: 'dead' },
   redeliver: { from: DELIVERY_MACHINE.guard('pending', ['dead']), to: 'pending' },
 } as const;
+
+/** Deliveries still to be made: a claim leases one (its status stays; only the lease changes). */
+export const OPEN_DELIVERY_STATUSES: readonly DeliveryStatus[] = DELIVERY_MOVES.deliver.from;

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
+import { readRunTraceContext } from '@baton/telemetry';
 import type { ClaimedDelivery, DeliveryStatus, WebhookDelivery, WebhookEventPayload } from './webhook.types.js';
-import { DELIVERY_MOVES } from './delivery-status.js';
+import { DELIVERY_MOVES, OPEN_DELIVERY_STATUSES } from './delivery-status.js';
 
 interface DeliveryRow {
   id: string;
@@ -118,7 +119,7 @@ export class DeliveryRepository {
   async claim(owner: string, leaseMs: number, limit: number, tx: Queryable = this.db): Promise<ClaimedDelivery[]> {
     const { rows } = await tx.query<{
       id: string; subscription_id: string; url: string; secret: string; event_type: string; event: WebhookEventPayload; attempts: number;
-      format: string; format_options: Record<string, unknown>; destination: string | null; probe: boolean;
+      format: string; format_options: Record<string, unknown>; destination: string | null; probe: boolean; trace_context: unknown;
     }>(
       `with open as (
          select s.id, coalesce(dst.failures, 0) > 0 as probe
@@ -129,12 +130,12 @@ export class DeliveryRepository {
          select c.id, o.probe from open o
          cross join lateral (
            select d.id, d.next_attempt_at, d.position from webhook_deliveries d
-            where d.subscription_id = o.id and d.status = 'pending' and d.next_attempt_at <= now()
+            where d.subscription_id = o.id and d.status = any($4::text[]) and d.next_attempt_at <= now()
               and (d.lease_expires_at is null or d.lease_expires_at <= now())
               and not exists (
                 select 1 from webhook_deliveries p
                  where p.subscription_id = d.subscription_id and p.run_id = d.run_id
-                   and p.status = 'pending' and p.event_seq < d.event_seq)
+                   and p.status = any($4::text[]) and p.event_seq < d.event_seq)
             order by d.next_attempt_at, d.position
             limit case when o.probe then 1 else $2::int end
             for update of d skip locked
@@ -148,8 +149,9 @@ export class DeliveryRepository {
          from due, webhook_subscriptions s
         where w.id = due.id and s.id = w.subscription_id
        returning w.id, w.subscription_id, s.url, s.secret, w.event_type, w.event, w.attempts, s.format, s.format_options,
-                 s.destination, due.probe`,
-      [owner, limit, leaseMs],
+                 s.destination, due.probe,
+                 (select r.trace_context from orchestration_runs r where r.id = w.run_id) as trace_context`,
+      [owner, limit, leaseMs, OPEN_DELIVERY_STATUSES],
     );
     return rows.map((row) => ({
       id: row.id,
@@ -163,6 +165,7 @@ export class DeliveryRepository {
       formatOptions: row.format_options ?? {},
       destination: row.destination ?? row.url,
       probe: row.probe,
+      traceContext: readRunTraceContext(row.trace_context),
     }));
   }
 
@@ -196,6 +199,22 @@ export class DeliveryRepository {
         DELIVERY_MOVES.bury.from, DELIVERY_MOVES.bury.to],
     );
     return rowCount > 0;
+  }
+
+  /**
+   * Extends the leases `owner` still holds on `ids`; resolves the ids still held. A row that
+   * was settled, released or taken over after its lease expired is not returned: its worker
+   * aborts the request (the other worker's outcome is the one that counts).
+   */
+  async renew(ids: string[], owner: string, leaseMs: number, tx: Queryable = this.db): Promise<Set<string>> {
+    const { rows } = await tx.query<{ id: string }>(
+      `update webhook_deliveries
+          set lease_expires_at = now() + $3::int * interval '1 millisecond'
+        where id = any($1::uuid[]) and lease_owner = $2::text and status = any($4::text[])
+       returning id`,
+      [ids, owner, leaseMs, DELIVERY_MOVES.deliver.from],
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Hands an interrupted attempt back (shutdown): due now, and the attempt does not count. */

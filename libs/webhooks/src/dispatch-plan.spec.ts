@@ -11,7 +11,7 @@ function event(id: number, type: RunEvent['type'], time: string): RunEvent {
 function subscription(id: string, events: string[], created: string, active = true, runId: string | null = null): WebhookSubscription {
   return {
     id, url: 'http://x', events, secret: 's', description: null, active, builtinKey: null,
-    runId, format: 'baton', formatOptions: {}, createdAt: at(created), updatedAt: at(created),
+    runId, owner: null, format: 'baton', formatOptions: {}, createdAt: at(created), updatedAt: at(created),
   };
 }
 

@@ -24,13 +24,21 @@ export function toEventPayload(event: RunEvent): WebhookEventPayload {
  * those are runs of their own), and every one not yet dispatched when it was created: the
  * run is known to be recent, and an A2A push config registered right after its task
  * started must not lose the events of a transaction that began a moment before it.
+ *
+ * An owned subscription (tenancy) gets only the events of its owner's runs: `owners` maps
+ * the events' run ids to their owners (a run missing from it matches no owner).
  */
-export function planDeliveries(events: readonly RunEvent[], subscriptions: readonly WebhookSubscription[]): NewDelivery[] {
+export function planDeliveries(
+  events: readonly RunEvent[],
+  subscriptions: readonly WebhookSubscription[],
+  owners: ReadonlyMap<string, string> = new Map(),
+): NewDelivery[] {
   const result: NewDelivery[] = [];
   for (const event of events) {
     const at = new Date(event.createdAt).getTime();
     for (const subscription of subscriptions) {
       if (!subscription.active) continue;
+      if (subscription.owner !== null && owners.get(event.runId) !== subscription.owner) continue;
       if (subscription.runId ? subscription.runId !== event.runId : at < subscription.createdAt.getTime()) continue;
       if (!matchesEventType(subscription.events, event.type)) continue;
       result.push({
@@ -56,11 +64,12 @@ export function planBoundedRound(
   events: readonly RunEvent[],
   subscriptions: readonly WebhookSubscription[],
   maxDeliveries: number,
+  owners: ReadonlyMap<string, string> = new Map(),
 ): { deliveries: NewDelivery[]; events: number } {
   const deliveries: NewDelivery[] = [];
   let taken = 0;
   for (const event of events) {
-    const planned = planDeliveries([event], subscriptions);
+    const planned = planDeliveries([event], subscriptions, owners);
     if (taken > 0 && deliveries.length + planned.length > maxDeliveries) break;
     deliveries.push(...planned);
     taken++;

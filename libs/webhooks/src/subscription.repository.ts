@@ -11,6 +11,7 @@ interface SubscriptionRow {
   active: boolean;
   builtin_key: string | null;
   run_id: string | null;
+  owner: string | null;
   format: string;
   format_options: Record<string, unknown> | null;
   created_at: Date;
@@ -27,6 +28,7 @@ function toSubscription(row: SubscriptionRow): WebhookSubscription {
     active: row.active,
     builtinKey: row.builtin_key,
     runId: row.run_id,
+    owner: row.owner,
     format: row.format,
     formatOptions: row.format_options ?? {},
     createdAt: row.created_at,
@@ -34,7 +36,7 @@ function toSubscription(row: SubscriptionRow): WebhookSubscription {
   };
 }
 
-const COLUMNS = 'id, url, event_types, secret, description, active, builtin_key, run_id, format, format_options, created_at, updated_at';
+const COLUMNS = 'id, url, event_types, secret, description, active, builtin_key, run_id, owner, format, format_options, created_at, updated_at';
 
 export interface NewSubscription {
   /** Given by the caller (an A2A push config id), else generated. */
@@ -45,6 +47,8 @@ export interface NewSubscription {
   description: string | null;
   active: boolean;
   runId?: string | null;
+  /** Tenancy: the owner whose runs' events it gets; null/absent: hub-wide. */
+  owner?: string | null;
   format?: string;
   formatOptions?: Record<string, unknown>;
 }
@@ -56,13 +60,13 @@ export class SubscriptionRepository {
 
   async insert(input: NewSubscription, tx: Queryable = this.db): Promise<WebhookSubscription> {
     const { rows } = await tx.query<SubscriptionRow>(
-      `insert into webhook_subscriptions (id, url, event_types, secret, description, active, run_id, format, format_options)
+      `insert into webhook_subscriptions (id, url, event_types, secret, description, active, run_id, format, format_options, owner)
        values (coalesce($1::uuid, gen_random_uuid()), $2::text, $3::text[], $4::text, $5::text, $6::boolean,
-               $7::uuid, $8::text, $9::jsonb)
+               $7::uuid, $8::text, $9::jsonb, $10::text)
        returning ${COLUMNS}`,
       [
         input.id ?? null, input.url, input.events, input.secret, input.description, input.active,
-        input.runId ?? null, input.format ?? 'baton', JSON.stringify(input.formatOptions ?? {}),
+        input.runId ?? null, input.format ?? 'baton', JSON.stringify(input.formatOptions ?? {}), input.owner ?? null,
       ],
     );
     return toSubscription(rows[0]!);
@@ -134,8 +138,12 @@ export class SubscriptionRepository {
     return rows[0] ? toSubscription(rows[0]) : undefined;
   }
 
-  async list(tx: Queryable = this.db): Promise<WebhookSubscription[]> {
-    const { rows } = await tx.query<SubscriptionRow>(`select ${COLUMNS} from webhook_subscriptions order by created_at, id`);
+  /** Every subscription, or (tenancy) those of one owner only. */
+  async list(owner?: string, tx: Queryable = this.db): Promise<WebhookSubscription[]> {
+    const { rows } = await tx.query<SubscriptionRow>(
+      `select ${COLUMNS} from webhook_subscriptions where ($1::text is null or owner = $1::text) order by created_at, id`,
+      [owner ?? null],
+    );
     return rows.map(toSubscription);
   }
 

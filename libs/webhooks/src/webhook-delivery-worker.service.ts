@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonConfig, OutboundHttp } from '@baton/common';
 import { Database, isDatabaseUnavailable } from '@baton/db';
+import { LeasedWork, WorkLoop } from '@baton/work';
 import { DeliveryRepository, WEBHOOK_CHANNEL } from './delivery.repository.js';
 import { afterFailure, blamesDestination, LEASE_MS, MAX_BACKOFF_MS, retryDelayMs } from './delivery-policy.js';
 import { DestinationRepository } from './destination.repository.js';
@@ -13,31 +14,22 @@ import { BATON_FORMAT, WEBHOOK_ATTEMPTED_EVENT, type AttemptResult, type Claimed
 const WORKER_CONCURRENCY = 16;
 /** How long shutdown lets open requests finish before it aborts them and hands them back. */
 const SHUTDOWN_GRACE_MS = 2_000;
-/** Claims one wake-up may make in a row before it lets the event loop breathe (setImmediate). */
-const MAX_CLAIMS_PER_TICK = 4;
-
-interface InFlight {
-  abort: AbortController;
-  done: Promise<void>;
-  claim: ClaimedDelivery;
-}
+/** Claims one round may make in a row before it lets the event loop breathe. */
+const MAX_CLAIMS_PER_ROUND = 4;
 
 /**
- * Sends due deliveries. Woken by the dispatcher's NOTIFY (any instance), by a retry falling
- * due here, and by the poll; claims as many as it has room for and sends them in parallel.
+ * Sends due deliveries. A `WorkLoop` (libs/work) wakes it on the dispatcher's NOTIFY (any
+ * instance), on a retry falling due here, after a reconnect and on the poll; each round claims
+ * as many as there is room for, and `LeasedWork` holds the open requests: their leases are
+ * renewed while they run, a lost lease aborts the request, and shutdown hands back what did
+ * not finish within the grace (due again, the attempt not counted).
  */
 @Injectable()
 export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WebhookDelivery');
-  private readonly inFlight = new Map<string, InFlight>();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private unlisten: (() => Promise<void>) | undefined;
+  private readonly loop: WorkLoop;
+  private readonly inFlight: LeasedWork<ClaimedDelivery>;
   private unreconnect: (() => void) | undefined;
-  private wakeScheduled = false;
-  private claiming = false;
-  private again = false;
-  private stopped = true;
 
   constructor(
     @Inject(BatonConfig) private readonly config: BatonConfig,
@@ -47,87 +39,63 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
     @Inject(WebhookRendererRegistry) private readonly renderers: WebhookRendererRegistry,
     @Inject(DestinationRepository) private readonly destinations: DestinationRepository,
     @Inject(OutboundHttp) private readonly outbound: OutboundHttp,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.stopped = false;
-    this.unlisten = await this.db.listen(WEBHOOK_CHANNEL, () => this.wake());
-    this.timer = setInterval(() => this.wake(), this.config.webhookPollMs);
-    // NOTIFYs sent while the database was away were lost.
-    this.unreconnect = this.db.onReconnect(() => this.wake());
-    this.wake();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.unreconnect?.();
-    for (const retry of this.retryTimers) clearTimeout(retry);
-    await this.unlisten?.().catch(() => undefined);
-    const graceMs = Math.min(SHUTDOWN_GRACE_MS, this.config.shutdownGraceMs / 4);
-    const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([Promise.all([...this.inFlight.values()].map((f) => f.done)), grace]);
-    for (const flight of this.inFlight.values()) flight.abort.abort();
-    await Promise.all([...this.inFlight.values()].map((f) => f.done));
-    while (this.claiming) await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-
-  /**
-   * Asks for a claim on the next turn of the event loop: the settles of a burst of attempts
-   * (16 refused connections in the same millisecond) fold into one claim, not sixteen.
-   */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    if (this.wakeScheduled) return;
-    this.wakeScheduled = true;
-    setImmediate(() => {
-      this.wakeScheduled = false;
-      if (this.stopped) return;
-      if (this.claiming) this.again = true;
-      else void this.drain();
+  ) {
+    this.loop = new WorkLoop({
+      name: 'webhook-delivery',
+      round: () => this.claimRound(),
+      pollMs: config.webhookPollMs,
+      onError: (error) => {
+        // During a database outage the reconnect wakes us; no error line per poll meanwhile.
+        if (!isDatabaseUnavailable(error)) this.logger.error(`claim failed: ${(error as Error).message}`);
+      },
+    });
+    this.inFlight = new LeasedWork<ClaimedDelivery>({
+      renew: (ids) => this.deliveries.renew(ids, config.instanceId, LEASE_MS),
+      release: (claim) => this.deliveries.release(claim, config.instanceId),
+      renewEveryMs: LEASE_MS / 3,
     });
   }
 
-  /** At most MAX_CLAIMS_PER_TICK claims, then the rest of the work waits for the next turn. */
-  private async drain(): Promise<void> {
-    this.claiming = true;
-    let rounds = 0;
-    try {
-      do {
-        this.again = false;
-        const room = WORKER_CONCURRENCY - this.inFlight.size;
-        if (room <= 0) break;
-        const claimed = await this.deliveries.claim(this.config.instanceId, LEASE_MS, room);
-        for (const claim of claimed) this.start(claim);
-        if (claimed.length === room) this.again = true;
-      } while (this.again && !this.stopped && ++rounds < MAX_CLAIMS_PER_TICK);
-    } catch (error) {
-      // During a database outage the reconnect wakes us; no error line per poll meanwhile.
-      if (!this.stopped && !isDatabaseUnavailable(error)) this.logger.error(`claim failed: ${(error as Error).message}`);
-    } finally {
-      this.claiming = false;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
+  async onApplicationBootstrap(): Promise<void> {
+    await this.loop.listen(this.db, WEBHOOK_CHANNEL);
+    // NOTIFYs sent while the database was away were lost.
+    this.unreconnect = this.db.onReconnect(() => this.loop.wake());
+    this.loop.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.unreconnect?.();
+    await this.loop.stop();
+    await this.inFlight.shutdown(Math.min(SHUTDOWN_GRACE_MS, this.config.shutdownGraceMs / 4));
+  }
+
+  /** Asks for a claim round (coalesced with any other wake-up). */
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** Claims up to the free room, a few times in a row; true when more may be due. */
+  private async claimRound(): Promise<boolean> {
+    for (let claims = 0; claims < MAX_CLAIMS_PER_ROUND; claims++) {
+      const room = WORKER_CONCURRENCY - this.inFlight.size;
+      if (room <= 0) return false;
+      const claimed = await this.deliveries.claim(this.config.instanceId, LEASE_MS, room);
+      for (const claim of claimed) this.start(claim);
+      if (claimed.length < room) return false;
     }
+    return true;
   }
 
   private start(claim: ClaimedDelivery): void {
-    const abort = new AbortController();
-    const done = this.attempt(claim, abort.signal)
-      .then((result) => (abort.signal.aborted ? this.deliveries.release(claim, this.config.instanceId) : this.settle(claim, result)))
+    void this.inFlight
+      .run(claim.id, claim, async (signal) => {
+        const result = await this.attempt(claim, signal);
+        // Aborted: shutdown releases it; a lost lease means another worker owns the outcome.
+        if (!signal.aborted) await this.settle(claim, result);
+      })
       .catch((error) => this.logger.error(`delivery ${claim.id}: ${(error as Error).message}`))
-      .finally(() => {
-        this.inFlight.delete(claim.id);
-        // The next event of this run may be waiting for this one; room for one more anyway.
-        this.wake();
-      });
-    this.inFlight.set(claim.id, { abort, done, claim });
+      // The next event of this run may be waiting for this one; room for one more anyway.
+      .finally(() => this.loop.wake());
   }
 
   /** Renders the body when the subscription has a format of its own, then sends. Never throws. */
@@ -174,7 +142,7 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
     }
     if (result.ok && claim.probe) {
       await this.destinations.recovered(claim.destination);
-      this.wake();
+      this.loop.wake();
     }
     // A lost lease (another instance took over after expiry) means that one records the outcome.
     if (!kept) return;
@@ -192,10 +160,6 @@ export class WebhookDeliveryWorkerService implements OnApplicationBootstrap, OnA
 
   /** Wakes the loop when a retry scheduled here falls due (other instances find it by polling). */
   private wakeAt(delayMs: number): void {
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
-      this.wake();
-    }, delayMs + 5);
-    this.retryTimers.add(timer);
+    this.loop.dueAt(Date.now() + delayMs + 5);
   }
 }

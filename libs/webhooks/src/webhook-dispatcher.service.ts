@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { OnEvent } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
 import { Database, isDatabaseUnavailable } from '@baton/db';
-import { EventLogService } from '@baton/events';
+import { EventLogService, RunOwnerCache } from '@baton/events';
 import { WorkLoop } from '@baton/work';
 import { DeliveryRepository } from './delivery.repository.js';
 import { DispatchCursorRepository } from './dispatch-cursor.repository.js';
@@ -53,6 +53,7 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
     @Inject(SubscriptionRepository) private readonly subscriptions: SubscriptionRepository,
     @Inject(DeliveryRepository) private readonly deliveries: DeliveryRepository,
     @Inject(DispatchCursorRepository) private readonly cursor: DispatchCursorRepository,
+    @Inject(RunOwnerCache) private readonly runOwners: RunOwnerCache,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -100,12 +101,15 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
     const events = await this.events.listGlobalAfter(from, readSize);
     const nothing = { events: 0, deliveries: 0, more: false };
     if (events.length === 0) return { locked: true, moved: false, ...nothing };
+    // Owners for owned subscriptions (tenancy), read before the transaction like the feed;
+    // cached per process, since a run's owner never changes.
+    const owners = await this.runOwners.ownersOf(events.map((event) => event.runId));
     return this.db.transaction(async (tx) => {
       if (!(await this.cursor.tryLock(tx))) return { locked: false, moved: false, ...nothing };
       if ((await this.cursor.read(tx)) !== from) return { locked: true, moved: true, ...nothing };
       const subscriptions = await this.subscriptions.listActive(tx);
       this.readSize = Math.max(1, Math.min(DISPATCH_BATCH, Math.floor(MAX_DELIVERIES_PER_ROUND / Math.max(1, subscriptions.length))));
-      const round = planBoundedRound(events, subscriptions, MAX_DELIVERIES_PER_ROUND);
+      const round = planBoundedRound(events, subscriptions, MAX_DELIVERIES_PER_ROUND, owners);
       const inserted = await this.deliveries.insertMany(round.deliveries, tx);
       if (inserted > 0) await this.deliveries.notifyDue(tx);
       await this.cursor.advance(events[round.events - 1]!.position, tx);

@@ -1,4 +1,5 @@
 import { egressDenialOf } from '@baton/common';
+import { runTraceHeaders } from '@baton/telemetry';
 import { REQUEST_TIMEOUT_MS } from './delivery-policy.js';
 import { signWebhook, WEBHOOK_HEADERS } from './signature.js';
 import type { RenderedDelivery } from './delivery-renderer.js';
@@ -35,6 +36,8 @@ export async function sendDelivery(
         'content-type': 'application/json',
         'user-agent': 'Baton-Webhooks/1',
         ...lowerCased(rendered?.headers ?? {}),
+        // The receiver's work joins the run's trace (issue 13), whichever instance sends.
+        ...runTraceHeaders(delivery.traceContext),
         [WEBHOOK_HEADERS.event]: delivery.eventType,
         [WEBHOOK_HEADERS.delivery]: delivery.id,
         [WEBHOOK_HEADERS.timestamp]: String(timestamp),

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { BatonConfig, BatonError, EgressPolicy, urlDeniedMessage, type FieldError } from '@baton/common';
+import { BatonConfig, BatonError, EgressPolicy, ownerReaches, urlDeniedMessage, type FieldError } from '@baton/common';
 import { Database } from '@baton/db';
+import { RunOwnerCache } from '@baton/events';
 import { DeliveryRepository, type DeliveryPage } from './delivery.repository.js';
 import { WebhookRendererRegistry } from './delivery-renderer.js';
 import { normaliseEventPatterns } from './event-patterns.js';
@@ -21,6 +22,8 @@ export interface CreateWebhookInput {
   runId?: string;
   /** `baton` (default) or a format a registered renderer writes. */
   format?: string;
+  /** Tenancy: only this owner's runs' events (an all-owner token may set it); absent: hub-wide. */
+  owner?: string;
 }
 
 /**
@@ -38,6 +41,8 @@ export interface ScopedWebhookInput {
 }
 
 const MIN_SECRET_LENGTH = 16;
+/** As for a token's owner (`libs/identity`). */
+const OWNER_PATTERN = /^\S{1,200}$/;
 const MAX_SECRET_LENGTH = 256;
 
 /** Subscriptions: create, read, delete, and the built-in progress webhook. */
@@ -52,6 +57,7 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
     @Inject(WebhookRendererRegistry) private readonly renderers: WebhookRendererRegistry,
     @Inject(EgressPolicy) private readonly egress: EgressPolicy,
     @Inject(Database) private readonly db: Database,
+    @Inject(RunOwnerCache) private readonly runOwners: RunOwnerCache,
   ) {}
 
   /** Seeds (or re-points, or switches off) the progress webhook from the configuration. */
@@ -90,8 +96,14 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
     if (input.runId !== undefined && !isUuid(input.runId)) errors.push({ path: 'runId', message: 'must be a run id (UUID)' });
     const formats = this.renderers.formats();
     if (input.format !== undefined && !formats.includes(input.format)) errors.push({ path: 'format', message: `must be one of: ${formats.join(', ')}` });
+    if (input.owner !== undefined && !OWNER_PATTERN.test(input.owner)) errors.push({ path: 'owner', message: 'must be 1-200 characters without whitespace' });
     if (errors.length > 0) throw BatonError.validation(errors);
+    // An owned subscription scoped to a run must be scoped to a run of that owner.
+    if (input.owner !== undefined && input.runId !== undefined) {
+      if ((await this.runOwners.ownersOf([input.runId])).get(input.runId) !== input.owner) throw BatonError.notFound('run', input.runId);
+    }
     return this.subscriptions.insert({
+      owner: input.owner ?? null,
       url,
       events: patterns,
       secret: input.secret ?? generateWebhookSecret(),
@@ -145,33 +157,35 @@ export class WebhookSubscriptionService implements OnApplicationBootstrap {
     return found && found.runId === runId ? found : undefined;
   }
 
-  list(): Promise<WebhookSubscription[]> {
-    return this.subscriptions.list();
+  /** Every subscription; to a caller bound to `bound` (tenancy), that owner's only. */
+  list(bound?: string): Promise<WebhookSubscription[]> {
+    return this.subscriptions.list(bound);
   }
 
-  async get(id: string): Promise<WebhookSubscription> {
+  /** One subscription; another owner's (or a hub-wide one) is a 404 to a caller bound to `bound`. */
+  async get(id: string, bound?: string): Promise<WebhookSubscription> {
     const found = isUuid(id) ? await this.subscriptions.find(id) : undefined;
-    if (!found) throw BatonError.notFound('webhook', id);
+    if (!found || !ownerReaches(bound, found.owner)) throw BatonError.notFound('webhook', id);
     return found;
   }
 
   /** Deletes a subscription and its deliveries. The progress webhook is configuration, not data. */
-  async remove(id: string): Promise<void> {
-    const found = await this.get(id);
+  async remove(id: string, bound?: string): Promise<void> {
+    const found = await this.get(id, bound);
     if (found.builtinKey) {
       throw new BatonError('invalid_state', `webhook ${id} comes from ORCHESTRATION_PROGRESS_WEBHOOK_URL; unset the variable instead`);
     }
     if (!(await this.subscriptions.delete(id))) throw BatonError.notFound('webhook', id);
   }
 
-  async deliveriesOf(id: string, page: DeliveryPage): Promise<WebhookDelivery[]> {
-    await this.get(id);
+  async deliveriesOf(id: string, page: DeliveryPage, bound?: string): Promise<WebhookDelivery[]> {
+    await this.get(id, bound);
     return this.deliveries.listForSubscription(id, page);
   }
 
   /** A dead delivery goes out again (an operator fixed the receiver); 409 for any other state. */
-  async redeliver(id: string, deliveryId: string): Promise<WebhookDelivery> {
-    await this.get(id);
+  async redeliver(id: string, deliveryId: string, bound?: string): Promise<WebhookDelivery> {
+    await this.get(id, bound);
     if (!isUuid(deliveryId)) throw BatonError.notFound('delivery', deliveryId);
     const reset = await this.db.transaction(async (tx) => {
       const row = await this.deliveries.redeliver(id, deliveryId, tx);

@@ -1,3 +1,4 @@
+import type { RunTraceContext } from '@baton/telemetry';
 /** A delivery's life: `pending` until a 2xx (`delivered`) or until attempts run out (`dead`). */
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -15,6 +16,8 @@ export interface WebhookSubscription {
   builtinKey: string | null;
   /** Only events of this run (not of its child runs); null for every run. */
   runId: string | null;
+  /** Tenancy: only events of this owner's runs, and only its tokens see it; null: hub-wide. */
+  owner: string | null;
   /** Who writes the body: `baton` (the event envelope) or a registered {@link DeliveryRenderer}. */
   format: string;
   /** The renderer's data (an A2A push config's token and authentication); `{}` for `baton`. */
@@ -74,6 +77,8 @@ export interface ClaimedDelivery {
   destination: string;
   /** Claimed while its destination was failing: its outcome opens or re-blocks the destination. */
   probe: boolean;
+  /** The event's run's place in a trace (sent as `traceparent`), null when tracing was off. */
+  traceContext: RunTraceContext | null;
 }
 
 /** What one attempt came to. */

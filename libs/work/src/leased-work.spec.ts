@@ -31,7 +31,7 @@ describe('LeasedWork', () => {
     });
     let aborted = false;
     void work.run('a', 'A', (signal) => untilAborted(signal).then((r) => { aborted = r !== 'shutdown'; }));
-    expect(await work.renewNow()).toBe(0);
+    expect(await work.renewNow()).toBeNull();
     expect(errors).toHaveLength(1);
     await work.shutdown(0);
     expect(aborted).toBe(false);

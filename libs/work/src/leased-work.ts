@@ -50,6 +50,11 @@ export class LeasedWork<T> {
     return done;
   }
 
+  /** True while `id` is held here. */
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -66,8 +71,11 @@ export class LeasedWork<T> {
     return n;
   }
 
-  /** One renewal now: aborts with `lease_lost` whatever is no longer held. */
-  async renewNow(): Promise<number> {
+  /**
+   * One renewal now: aborts with `lease_lost` whatever is no longer held, and resolves how
+   * many were lost; null when the renewal could not be made (every lease is kept).
+   */
+  async renewNow(): Promise<number | null> {
     const ids = [...this.entries.keys()];
     if (ids.length === 0) return 0;
     let held: Set<string>;
@@ -75,7 +83,7 @@ export class LeasedWork<T> {
       held = await this.options.renew(ids);
     } catch (error) {
       this.options.onError?.(error);
-      return 0;
+      return null;
     }
     let lost = 0;
     for (const id of ids) {

@@ -1,4 +1,5 @@
 import { WorkLoop } from './work-loop.js';
+import { expectWithinBound } from '@baton/testing';
 
 /** A round that blocks until released, counting how many ran and whether two overlapped. */
 function gatedRounds() {
@@ -85,7 +86,51 @@ describe('WorkLoop', () => {
     await due;
     await loop.stop();
     expect(at[0]! - setAt).toBeGreaterThanOrEqual(25);
-    expect(at[0]! - setAt).toBeLessThan(4_000);
+    expectWithinBound('the earliest due time (30 ms) waking the loop', at[0]! - setAt, 4_000);
+  });
+
+  it('has no poll of its own with pollMs 0: only wake-ups make rounds', async () => {
+    let rounds = 0;
+    const loop = new WorkLoop({ name: 't', pollMs: 0, round: async () => { rounds++; return false; } });
+    loop.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(rounds).toBe(1);
+    loop.wake();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await loop.stop();
+    expect(rounds).toBe(2);
+  });
+
+  it('remembers later due times and wakes at each of them, once', async () => {
+    const at: number[] = [];
+    let rounds = 0;
+    let woke!: () => void;
+    let startRoundDone!: () => void;
+    const twice = new Promise<void>((resolve) => (woke = resolve));
+    const started = new Promise<void>((resolve) => (startRoundDone = resolve));
+    const loop = new WorkLoop({
+      name: 't',
+      pollMs: 60_000,
+      round: async () => {
+        if (rounds++ === 0) startRoundDone();
+        else at.push(Date.now());
+        if (at.length === 2) woke();
+        return false;
+      },
+    });
+    loop.start();
+    // The start's own round first, so every round counted below is a due time's.
+    await started;
+    await new Promise((resolve) => setImmediate(resolve));
+    const setAt = Date.now();
+    loop.dueAt(setAt + 40);
+    loop.dueAt(setAt + 200);
+    await twice;
+    await loop.stop();
+    // Each round at or after its own time: a timer firing a little early (libuv's cached
+    // clock) neither wakes the loop before the time nor makes a second round for it.
+    expect(at[0]! - setAt).toBeGreaterThanOrEqual(40);
+    expect(at[1]! - setAt).toBeGreaterThanOrEqual(200);
   });
 
   it('waits at stop for the round under way and runs no round after it', async () => {

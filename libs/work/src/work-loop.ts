@@ -1,11 +1,19 @@
 import type { Database } from '@baton/db';
 
+/** Due times a loop remembers; more than this (a huge retry backlog) are left to the poll. */
+const MAX_DUE_TIMES = 1_000;
+/** Due times this close together are one wake-up. */
+const DUE_FOLD_MS = 5;
+
 export interface WorkLoopOptions {
   /** For logs. */
   name: string;
   /** One round of work; resolve true when more may be waiting (the loop goes again at once). */
   round(): Promise<boolean>;
-  /** The slow safety-net poll: catches what every wake-up missed (another instance, an outage). */
+  /**
+   * The slow safety-net poll: catches what every wake-up missed (another instance, an outage).
+   * 0: no poll of its own (an owner that already rings every loop on one shared timer).
+   */
   pollMs: number;
   /** A wake-up waits this long so a burst folds into one round; 0: the next turn of the event loop. */
   coalesceMs?: number;
@@ -23,7 +31,8 @@ export class WorkLoop {
   private pollTimer: NodeJS.Timeout | undefined;
   private coalesceTimer: NodeJS.Timeout | undefined;
   private dueTimer: NodeJS.Timeout | undefined;
-  private dueAtMs = Number.POSITIVE_INFINITY;
+  /** Remembered due times, ascending. */
+  private readonly dues: number[] = [];
   private current: Promise<void> | null = null;
   private again = false;
   private scheduled = false;
@@ -35,8 +44,10 @@ export class WorkLoop {
   /** Starts the poll and runs a first round. */
   start(): void {
     this.stopped = false;
-    this.pollTimer = setInterval(() => this.wake(), this.options.pollMs);
-    this.pollTimer.unref();
+    if (this.options.pollMs > 0) {
+      this.pollTimer = setInterval(() => this.wake(), this.options.pollMs);
+      this.pollTimer.unref();
+    }
     this.wake();
   }
 
@@ -66,17 +77,38 @@ export class WorkLoop {
     else setImmediate(go);
   }
 
-  /** Wakes at `at` (the next due retry, deadline, ...) unless an earlier time is already set. */
+  /**
+   * Wakes at `at` (a retry's backoff, a deadline). Every time given is remembered, up to
+   * MAX_DUE_TIMES (past that the latest are dropped: the poll catches them); one timer is
+   * armed for the earliest, and re-armed for the next when it fires.
+   */
   dueAt(at: Date | number | null): void {
     if (at === null || this.stopped) return;
     const ms = typeof at === 'number' ? at : at.getTime();
-    if (ms >= this.dueAtMs) return;
+    let i = this.dues.length;
+    while (i > 0 && this.dues[i - 1]! > ms) i--;
+    // A time just before a remembered one wakes with it (a burst of retries is one wake-up);
+    // never fold into an earlier time, which would wake before this one is due.
+    if ((i > 0 && this.dues[i - 1] === ms) || (i < this.dues.length && this.dues[i]! - ms < DUE_FOLD_MS)) return;
+    this.dues.splice(i, 0, ms);
+    if (this.dues.length > MAX_DUE_TIMES) this.dues.pop();
+    if (i === 0) this.armDue();
+  }
+
+  private armDue(): void {
     clearTimeout(this.dueTimer);
-    this.dueAtMs = ms;
+    const next = this.dues[0];
+    if (next === undefined || this.stopped) return;
     this.dueTimer = setTimeout(() => {
-      this.dueAtMs = Number.POSITIVE_INFINITY;
+      const now = Date.now();
+      // A timer can fire a little before Date.now() reaches its time (libuv measures from
+      // the loop's cached clock): then nothing is due yet, and a round now would find nothing
+      // to claim. Arm again for the rest instead of waking twice.
+      if (this.dues[0]! > now) return this.armDue();
+      while (this.dues.length > 0 && this.dues[0]! <= now) this.dues.shift();
       this.wake();
-    }, Math.max(0, ms - Date.now()));
+      this.armDue();
+    }, Math.max(0, next - Date.now()));
     this.dueTimer.unref();
   }
 
@@ -91,6 +123,7 @@ export class WorkLoop {
     clearInterval(this.pollTimer);
     clearTimeout(this.coalesceTimer);
     clearTimeout(this.dueTimer);
+    this.dues.length = 0;
     for (const unlisten of this.unlisten.splice(0)) await unlisten().catch(() => undefined);
     await this.current;
   }

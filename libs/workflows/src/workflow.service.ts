@@ -1,22 +1,17 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { BatonError, type FieldError } from '@baton/common';
+import type { Transaction } from '@baton/db';
+import { EventLogService } from '@baton/events';
 import { OrchestrationDefinitionService, parseDefinitionBody } from '@baton/definitions';
-import { OrchestrationRunFactoryService, RunControlService, RunQueryService, type RunActor, type RunWithSteps } from '@baton/runs';
+import { OrchestrationRunFactoryService, RunControlService, RunQueryService, type Run, type RunActor, type RunWithSteps } from '@baton/runs';
 import { translateWorkflow } from './domain/translate-workflow.js';
+import { checkpointIdOf } from './domain/checkpoint-id.js';
 import { readExecuteRequest } from './domain/execute-request.js';
 import { WorkflowRepository, type StoredWorkflow } from './workflow.repository.js';
 import type { ValidationReport } from './domain/workflow.types.js';
 
-/** What the status route shows, in the seed's terms, from the latest execution's run. */
-const PHASES: Record<string, string> = {
-  pending: 'planning',
-  running: 'executing',
-  waiting: 'executing',
-  paused: 'paused',
-  completed: 'completed',
-  failed: 'failed',
-  cancelled: 'cancelled',
-};
+/** `details.code` of the 409 execute answers when `max_concurrent_executions` run already. */
+export const EXECUTION_LIMIT_REACHED = 'workflow_execution_limit';
 
 /**
  * The seed's workflow surface over Baton's own: a workflow is a translated definition (stored
@@ -30,6 +25,7 @@ export class WorkflowService {
     @Inject(OrchestrationRunFactoryService) private readonly factory: OrchestrationRunFactoryService,
     @Inject(RunQueryService) private readonly runs: RunQueryService,
     @Inject(RunControlService) private readonly control: RunControlService,
+    @Inject(EventLogService) private readonly events: EventLogService,
   ) {}
 
   /**
@@ -63,7 +59,17 @@ export class WorkflowService {
     return workflow;
   }
 
-  /** Starts a run of the workflow's definition; the execution id is the run id. */
+  /**
+   * Starts a run of the workflow's definition; the execution id is the run id. The link to the
+   * workflow and `workflow.execution_started` commit with the run itself, so a reader that sees
+   * the event also finds the link (the workflow socket and the assignment consumer rely on it).
+   *
+   * With `coordination.max_concurrent_executions`, the same transaction locks the workflow's
+   * row before counting its unfinished executions: a second execute waits for the first to
+   * commit (or roll back), then counts again and sees its link, so two racing calls cannot both
+   * take the last slot. Refusing throws inside the transaction, which rolls the new run back:
+   * no slot is reserved apart from the run, so nothing can be left reserved by a crash.
+   */
   async execute(id: string, body: unknown, submittedBy: string | null) {
     const workflow = await this.get(id);
     const request = readExecuteRequest(body);
@@ -73,9 +79,41 @@ export class WorkflowService {
       timeoutSeconds: request.timeoutSeconds,
       metadata: { workflow_id: workflow.id },
       submittedBy,
+      inTransaction: async (tx, run) => {
+        await this.assertSlotFree(workflow, tx);
+        await this.workflows.addExecution(workflow.id, run.id, tx);
+        await this.events.append(tx, [{
+          runId: run.id,
+          type: 'workflow.execution_started',
+          data: {
+            workflowId: workflow.id,
+            executionId: run.id,
+            definition: { id: workflow.definitionId, name: workflow.name, version: workflow.version },
+            agents: workflow.translation.hints.agents.map((a) => ({ type: a.type, count: a.count })),
+          },
+        }]);
+      },
     });
-    await this.workflows.addExecution(workflow.id, run.id);
     return { workflow, run };
+  }
+
+  /** A 409 naming the running executions when the workflow's limit is reached. */
+  private async assertSlotFree(workflow: StoredWorkflow, tx: Transaction): Promise<void> {
+    const max = workflow.translation.hints.max_concurrent_executions;
+    if (max === undefined) return;
+    if (!(await this.workflows.lockForExecution(workflow.id, tx))) throw BatonError.notFound('workflow', workflow.id);
+    // The run table is the authority; the links only narrow the question. Those found ended
+    // are marked under the same row lock, so each finished execution is looked at once.
+    const candidates = await this.workflows.unfinishedRunIds(workflow.id, tx);
+    const running = await this.runs.openAmong(candidates, tx);
+    const open = new Set(running);
+    await this.workflows.markFinished(candidates.filter((runId) => !open.has(runId)), tx);
+    if (running.length < max) return;
+    throw new BatonError(
+      'invalid_state',
+      `workflow ${workflow.id} allows ${max} execution${max === 1 ? '' : 's'} at a time (coordination.max_concurrent_executions) and ${running.length} ${running.length === 1 ? 'is' : 'are'} not finished: ${running.join(', ')}`,
+      { code: EXECUTION_LIMIT_REACHED, running_executions: running, max_concurrent_executions: max },
+    );
   }
 
   /** The latest execution's run with its steps, or undefined before the first. */
@@ -85,18 +123,23 @@ export class WorkflowService {
     return { workflow, run: runId ? await this.runs.get(runId) : undefined };
   }
 
-  /** Pauses the latest execution (a 409 when there is none running). */
-  async pause(id: string, actor: RunActor) {
+  /**
+   * Pauses the latest execution (a 409 when there is none running) and names the checkpoint
+   * the durable consumer records for it: the id comes from the `run.paused` event's seq, read
+   * right after pausing. Were the run resumed and paused again in between, this names the
+   * later pause's checkpoint, which is just as real.
+   */
+  async pause(id: string, actor: RunActor): Promise<{ run: Run; checkpointId: string }> {
     const runId = await this.workflows.latestRunId((await this.get(id)).id);
     if (!runId) throw new BatonError('invalid_state', `workflow ${id} has no execution to pause`);
-    return this.control.pause(runId, actor);
+    const run = await this.control.pause(runId, actor);
+    const paused = await this.events.lastOfType(runId, 'run.paused');
+    if (!paused) throw new Error(`run ${runId} was paused without a run.paused event`);
+    return { run, checkpointId: checkpointIdOf(runId, paused.seq) };
   }
 }
 
-/** The seed's phase name for a run status. */
-export function phaseOf(status: string | undefined): string {
-  return status === undefined ? 'validated' : (PHASES[status] ?? status);
-}
+export { phaseOf } from './domain/phases.js';
 
 function unprocessable(report: ValidationReport): HttpException {
   const summary = report.errors.slice(0, 5).map((e) => `${e.path}: ${e.message}`).join('; ');

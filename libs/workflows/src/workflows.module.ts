@@ -1,7 +1,12 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { EventsModule } from '@baton/events';
 import { WorkflowsController } from './http/workflows.controller.js';
+import { WorkflowCapacityController } from './http/workflow-capacity.controller.js';
+import { TaskAssignmentRepository } from './task-assignment.repository.js';
+import { WorkflowEventsConsumer } from './workflow-events.consumer.js';
 import { WorkflowRepository } from './workflow.repository.js';
 import { WorkflowService } from './workflow.service.js';
+import { WorkflowSocketServer } from './ws/workflow-socket.server.js';
 
 /**
  * The seed's workflow language and API (issue 12). `imports` must provide the definitions
@@ -12,10 +17,10 @@ export class WorkflowsModule {
   static register(options: { imports: ModuleMetadata['imports'] }): DynamicModule {
     return {
       module: WorkflowsModule,
-      imports: [...(options.imports ?? [])],
-      controllers: [WorkflowsController],
-      providers: [WorkflowRepository, WorkflowService],
-      exports: [WorkflowService],
+      imports: [EventsModule, ...(options.imports ?? [])],
+      controllers: [WorkflowsController, WorkflowCapacityController],
+      providers: [WorkflowRepository, TaskAssignmentRepository, WorkflowService, WorkflowEventsConsumer, WorkflowSocketServer],
+      exports: [WorkflowService, WorkflowEventsConsumer],
     };
   }
 }

@@ -20,8 +20,9 @@ const ADMIN: MatrixRole[] = ['admin'];
  * One REST route. `allowed` is `public` or the roles that pass; everyone else gets 403 (and
  * no or an unknown token 401). `owner` (issue 13, tenancy): `own` routes reach only the owner
  * a token is bound to — another owner's run is a 404 and is left out of lists, and a run is
- * started only for the token's owner; `any`: the role alone decides (not owner-scoped yet, or
- * not owned by anyone).
+ * started only for the token's owner; `any`: not probed here. The owner dimension of every
+ * route (definitions, approvals, webhooks, schedules, streams, A2A, MCP) is
+ * `owner-matrix.ts`, which fails for a route it does not classify.
  */
 export interface RestRow {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -39,6 +40,8 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/ready', allowed: 'public', owner: 'any' },
   { method: 'GET', pattern: '/metrics', allowed: 'public', owner: 'any' },
   { method: 'GET', pattern: '/.well-known/agent-card.json', allowed: 'public', owner: 'any' },
+  { method: 'GET', pattern: '/.well-known/jwks.json', allowed: 'public', owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/signing-keys/rotate', allowed: ADMIN, owner: 'any' },
   { method: 'GET', pattern: '/', allowed: 'public', owner: 'any' },
   { method: 'GET', pattern: '/api/docs', allowed: 'public', owner: 'any' },
   { method: 'GET', pattern: '/api/docs/openapi.json', allowed: 'public', owner: 'any' },
@@ -65,6 +68,9 @@ export const REST_ROWS: RestRow[] = [
   { method: 'POST', pattern: '/api/v1/workflows/:id/execute', allowed: SUBMIT, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/workflows/:id/status', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/workflows/:id/pause', allowed: CONTROL, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/workflow-capacity', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/workflow-capacity', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/ws/workflows/:id', allowed: READ, owner: 'any', stream: 'ws' },
   { method: 'GET', pattern: '/api/v1/runs', allowed: READ, owner: 'own' },
   { method: 'GET', pattern: '/api/v1/runs/:id', allowed: READ, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs', allowed: SUBMIT, owner: 'own' },
@@ -76,6 +82,18 @@ export const REST_ROWS: RestRow[] = [
   { method: 'POST', pattern: '/api/v1/runs/:id/cancel', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/compensate', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/pause', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/sessions', allowed: SUBMIT, owner: 'own' },
+  { method: 'GET', pattern: '/api/v1/sessions/:id', allowed: READ, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/sessions/:id/actions/pause', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/sessions/:id/actions/resume', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/sessions/:id/actions/cancel', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/api/v1/sessions/:id/actions/signal', allowed: SUBMIT, owner: 'own' },
+  { method: 'POST', pattern: '/v1/sessions', allowed: SUBMIT, owner: 'own' },
+  { method: 'GET', pattern: '/v1/sessions/:id', allowed: READ, owner: 'own' },
+  { method: 'POST', pattern: '/v1/sessions/:id/actions/pause', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/v1/sessions/:id/actions/resume', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/v1/sessions/:id/actions/cancel', allowed: CONTROL, owner: 'own' },
+  { method: 'POST', pattern: '/v1/sessions/:id/actions/signal', allowed: SUBMIT, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/resume', allowed: CONTROL, owner: 'own' },
   { method: 'POST', pattern: '/api/v1/runs/:id/steps/:stepId/retry', allowed: CONTROL, owner: 'own' },
   { method: 'PATCH', pattern: '/api/v1/runs/:id/budget', allowed: CONTROL, owner: 'own' },
@@ -156,6 +174,9 @@ export const REST_ROWS: RestRow[] = [
   { method: 'GET', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/tokens', allowed: ADMIN, owner: 'any' },
   { method: 'DELETE', pattern: '/api/v1/tokens/:name', allowed: ADMIN, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/agents/:name/credentials', allowed: ADMIN, owner: 'any' },
+  { method: 'POST', pattern: '/api/v1/agents/:name/credentials', allowed: ADMIN, owner: 'any' },
+  { method: 'DELETE', pattern: '/api/v1/agents/:name/credentials/:id', allowed: ADMIN, owner: 'any' },
   // MCP: every role connects; which tools each sees is checked in mcp.int-spec.ts
   { method: 'POST', pattern: '/mcp', allowed: READ, owner: 'any' },
   { method: 'GET', pattern: '/mcp', allowed: READ, owner: 'any' },
@@ -176,6 +197,7 @@ export const REST_ROWS: RestRow[] = [
   // Cedar policy sets (issue 13)
   { method: 'GET', pattern: '/api/v1/policies', allowed: READ, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/policies/active', allowed: READ, owner: 'any' },
+  { method: 'GET', pattern: '/api/v1/policies/decisions', allowed: ADMIN, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/policies/:version', allowed: READ, owner: 'any' },
   { method: 'GET', pattern: '/api/v1/policies/:version/diff', allowed: READ, owner: 'any' },
   { method: 'POST', pattern: '/api/v1/policies', allowed: ADMIN, owner: 'any' },

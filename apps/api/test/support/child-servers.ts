@@ -13,11 +13,15 @@ export interface ChildServers {
  * the process itself (SIGKILL crashes, drains). Every child is killed and the database
  * dropped after the file; `env` goes to every child, `start`'s own `env` on top.
  */
+/** Set once this test file compiled the server: two groups in one file share the build. */
+let built = false;
+
 export function useChildServers(env: Record<string, string> = {}): ChildServers {
   let database: TestDatabase | undefined;
   const children: ChildServer[] = [];
   beforeAll(async () => {
-    buildServer();
+    if (!built) buildServer();
+    built = true;
     database = await createTestDatabase('postgres');
   }, 180_000);
   afterAll(async () => {

@@ -13,7 +13,7 @@ export interface TestApp {
 
 /** A real Baton server on 127.0.0.1 and a free port, on the given database. */
 export async function startTestApp(database: Database, env: Record<string, string> = {}): Promise<TestApp> {
-  const config = new BatonConfig({ BATON_SEED_EXAMPLES: 'false', BATON_POLL_INTERVAL_MS: '1000', ...env });
+  const config = new BatonConfig({ BATON_SEED_EXAMPLES: 'false', BATON_POLL_INTERVAL_MS: '1000', ...(process.env.BATON_HANDOFF ? { BATON_HANDOFF: process.env.BATON_HANDOFF } : {}), ...env });
   const app = await createApp({ config, database, logger: process.env.TEST_LOGS ? undefined : ['error'] });
   try {
     await app.listen(0, '127.0.0.1');

@@ -176,11 +176,12 @@ function ApprovalCard({ approval, now, focused, onDecided }: { approval: Approva
       <textarea id={`comment-${approval.id}`} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} maxLength={10_000} />
       <ErrorNotice error={error} />
       <div className="actions">
+        {/* A failed saga compensation: approve retries it with fresh attempts, reject gives up (the run ends partial). */}
         <button type="button" className="primary" disabled={busy} onClick={() => void decide('approve')}>
-          Approve
+          {approval.kind === 'compensation' ? 'Retry compensation' : 'Approve'}
         </button>
         <button type="button" className="danger" disabled={busy} onClick={() => void decide('reject')}>
-          Reject
+          {approval.kind === 'compensation' ? 'Give up' : 'Reject'}
         </button>
       </div>
     </article>

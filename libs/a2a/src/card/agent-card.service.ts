@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CALL_TOKEN_HEADER } from '@baton/agents';
+import { BatonConfig } from '@baton/common';
 import { OrchestrationDefinitionService, type Definition } from '@baton/definitions';
 import { AccessService, PERMISSIONS, roleAllows, type Principal } from '@baton/identity';
 import { PLAN_SKILL_ID, skillIdOf } from '../tasks/message-intent.js';
-import { seesAllTasks } from '../tasks/task-access.js';
+import { TaskAccess } from '../tasks/task-access.js';
 import type { CallerView, CardView, SkillView } from './card-view.js';
 
 /** At most this many saved definitions become skills (pages of 100). */
@@ -26,11 +28,13 @@ export class AgentCardService {
   constructor(
     @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
     @Inject(AccessService) private readonly access: AccessService,
+    @Inject(BatonConfig) private readonly config: BatonConfig,
+    @Inject(TaskAccess) private readonly tasks: TaskAccess,
   ) {}
 
   /** The authenticated extended card: the public card plus who the caller is and may do. */
   async extendedCard(baseUrl: string, principal: Principal): Promise<CardView> {
-    return { ...(await this.card(baseUrl)), caller: callerOf(principal) };
+    return { ...(await this.card(baseUrl)), caller: callerOf(principal, this.tasks.seesAll(principal)) };
   }
 
   async card(baseUrl: string): Promise<CardView> {
@@ -49,6 +53,7 @@ export class AgentCardService {
       skills: [...definitions.map(skillOf), PLAN_SKILL],
       authRequired: await this.access.isAuthEnabled(),
       lastModified: new Date(newest),
+      callTokens: { jwksUri: `${baseUrl}/.well-known/jwks.json`, issuer: this.config.publicUrl, header: CALL_TOKEN_HEADER, algorithm: 'EdDSA' },
     };
   }
 
@@ -64,7 +69,7 @@ export class AgentCardService {
   }
 }
 
-function callerOf(principal: Principal): CallerView {
+function callerOf(principal: Principal, seesAllTasks: boolean): CallerView {
   if ('anonymous' in principal) {
     return { name: 'anonymous', role: null, permissions: [...PERMISSIONS], tasks: 'all', decisions: 'all' };
   }
@@ -72,7 +77,7 @@ function callerOf(principal: Principal): CallerView {
     name: principal.name,
     role: principal.role,
     permissions: PERMISSIONS.filter((permission) => roleAllows(principal.role, permission)),
-    tasks: seesAllTasks(principal) ? 'all' : 'own',
+    tasks: seesAllTasks ? 'all' : 'own',
     decisions: roleAllows(principal.role, 'approvals.decide') ? 'all' : 'agent_input of its own tasks',
   };
 }

@@ -1,12 +1,16 @@
-import { BEARER_DESCRIPTION, INPUT_MODES, OUTPUT_MODES, callerExtension, type CardView } from './card-view.js';
+import { BEARER_DESCRIPTION, INPUT_MODES, OUTPUT_MODES, cardExtensions, type CardView } from './card-view.js';
 
 /**
  * The card in the A2A v0.3 shape (`protocolVersion`, `url`, `preferredTransport`). `security`
- * only when tokens are required; the extended card carries the caller as an extension.
+ * only when tokens are required; the extended card carries the caller as an extension, every card the call-token one.
  */
 export function renderCardV03(card: CardView): Record<string, unknown> {
-  const capabilities: Record<string, unknown> = { streaming: card.streaming, pushNotifications: card.pushNotifications, stateTransitionHistory: false };
-  if (card.caller) capabilities.extensions = [callerExtension(card.caller)];
+  const capabilities: Record<string, unknown> = {
+    streaming: card.streaming,
+    pushNotifications: card.pushNotifications,
+    stateTransitionHistory: false,
+    extensions: cardExtensions(card),
+  };
   const rendered: Record<string, unknown> = {
     protocolVersion: '0.3.0',
     name: card.name,

@@ -1,5 +1,5 @@
 import { AgentCard } from '@a2a-js/sdk';
-import { BEARER_DESCRIPTION, INPUT_MODES, OUTPUT_MODES, callerExtension, type CardView } from './card-view.js';
+import { BEARER_DESCRIPTION, INPUT_MODES, OUTPUT_MODES, cardExtensions, type CardView } from './card-view.js';
 
 /**
  * The card in the A2A v1.0 shape, written by the SDK's codec. It lists the one endpoint
@@ -22,7 +22,7 @@ export function renderCardV10(card: CardView): unknown {
     capabilities: {
       streaming: card.streaming,
       pushNotifications: card.pushNotifications,
-      extensions: card.caller ? [callerExtension(card.caller)] : [],
+      extensions: cardExtensions(card),
       extendedAgentCard: true,
     },
     securitySchemes: {

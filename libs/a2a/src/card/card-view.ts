@@ -27,6 +27,36 @@ export interface CardView {
   lastModified: Date;
   /** The authenticated extended card only: who the caller is and what it may do. */
   caller?: CallerView;
+  /** How Baton signs its calls to agents, so an agent can verify them (issue 13). */
+  callTokens: CallTokenView;
+}
+
+/** Where an agent finds the keys to verify Baton's call tokens (an extension's params). */
+export interface CallTokenView {
+  /** Baton's JWKS (`<base>/.well-known/jwks.json`). */
+  jwksUri: string;
+  /** The tokens' `iss` (BATON_PUBLIC_URL). */
+  issuer: string;
+  /** The request header a call token travels in. */
+  header: string;
+  algorithm: 'EdDSA';
+}
+
+/** The extension that carries `CallTokenView` on every card. */
+export const CALL_TOKEN_EXTENSION_URI = 'urn:baton:a2a:call-token:v1';
+
+export function callTokenExtension(view: CallTokenView): { uri: string; description: string; required: boolean; params: Record<string, unknown> } {
+  return {
+    uri: CALL_TOKEN_EXTENSION_URI,
+    description: 'Baton signs each call it makes to an agent with a short-lived JWT (EdDSA) in this header; verify it against the JWKS.',
+    required: false,
+    params: { jwks_uri: view.jwksUri, issuer: view.issuer, header: view.header, algorithm: view.algorithm },
+  };
+}
+
+/** The card's extensions: the caller (extended card only), then the call-token one. */
+export function cardExtensions(card: CardView): ReturnType<typeof callTokenExtension>[] {
+  return [...(card.caller ? [callerExtension(card.caller)] : []), callTokenExtension(card.callTokens)];
 }
 
 /** The caller as the extended card describes it (an extension's params). */

@@ -6,7 +6,6 @@ import { WebhookSubscriptionService } from '@baton/webhooks';
 import type { ProtocolVersion, PushConfigInput, PushConfigView } from '../protocol/dialect.js';
 import { A2A_CODES, A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import { A2aTaskService } from '../tasks/a2a-task.service.js';
-import { assertMayControl } from '../tasks/task-access.js';
 import { formatOptionsOf, PUSH_EVENT_TYPES, PUSH_FORMATS, subscriptionIdOf, toPushConfigView } from './push-subscription.js';
 
 const ALL_PUSH_FORMATS = Object.values(PUSH_FORMATS);
@@ -40,7 +39,7 @@ export class A2aPushConfigService {
     this.writes?.assertWritable();
     assertPushUrl(input.url, urlPath);
     const run = await this.tasks.run(taskId);
-    assertMayControl(run, principal);
+    this.tasks.access.assertMayControl(run, principal);
     const configId = input.id ?? randomUUID();
     try {
       const saved = await this.webhooks.upsertScoped({
@@ -88,7 +87,7 @@ export class A2aPushConfigService {
     this.writes?.assertWritable();
     if (!configId) throw A2aRpcError.invalidParams('params.pushNotificationConfigId', 'is required');
     const run = await this.tasks.run(taskId);
-    assertMayControl(run, principal);
+    this.tasks.access.assertMayControl(run, principal);
     const found = await this.webhooks.findForRun(run.id, subscriptionIdOf(run.id, configId));
     if (!found || !ALL_PUSH_FORMATS.includes(found.format)) return;
     try {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { OrchestrationCheckpointService, type DecisionInput } from '@baton/approvals';
-import type { Principal } from '@baton/identity';
+import { principalLabel, principalTokenId, type Principal } from '@baton/identity';
 import { BatonConfig, BatonError, contentHash } from '@baton/common';
 import { OrchestrationDefinitionService, type DefinitionRef } from '@baton/definitions';
 import { OrchestrationRunFactoryService } from '@baton/runs';
@@ -9,7 +9,7 @@ import { isRecord, type InboundMessage, type ProtocolVersion, type SendParams } 
 import { A2aRpcError } from '../rpc/a2a-rpc-error.js';
 import { A2aTaskService } from './a2a-task.service.js';
 import { defaultIntent, readIntent, type MessageIntent } from './message-intent.js';
-import { assertMayContinue } from './task-access.js';
+import { boundOwnerOfPrincipal, ownedDefinitionRef } from './task-access.js';
 import { A2aTaskHistoryService } from './task-history.service.js';
 import { isTerminalState, type TaskView } from './task-view.js';
 
@@ -34,7 +34,7 @@ export class A2aSendService {
     let intent = readIntent(params, this.defaultDefinition);
     if (intent.kind === 'continue') return this.continueTask(intent.taskId, intent.decision, principal, params.message);
     // A one-word text that names no saved definition is free text for the default skill.
-    if (intent.guessed && this.defaultDefinition && !(await this.exists(intent.definition!))) {
+    if (intent.guessed && this.defaultDefinition && !(await this.exists(ownedDefinitionRef(intent.definition, principal)!))) {
       const text = params.message.parts.flatMap((part) => (part.kind === 'text' ? [part.text] : [])).join('\n').trim();
       intent = defaultIntent(params, this.defaultDefinition, text, null) as typeof intent;
     }
@@ -92,13 +92,15 @@ export class A2aSendService {
       if (intent.built && isRecord(input)) input = { ...input, previous: { taskId: previous.id, state: previous.status, output: previous.output } };
     }
     const { run, created } = await this.factory.create({
-      submittedBy: 'anonymous' in principal ? null : principal.tokenId,
-      definition: intent.definition,
+      submittedBy: principalTokenId(principal),
+      // Tenancy: a bound token starts tasks of its own owner only.
+      definition: ownedDefinitionRef(intent.definition, principal),
       plan: intent.plan,
+      planOwner: boundOwnerOfPrincipal(principal),
       input,
       // Scoped by submitter (another token reusing a message id must not get this task) and
       // by content: only an identical repeat is a retry; a reused id with other parts is new.
-      idempotencyKey: messageId ? `a2a:${'anonymous' in principal ? '-' : principal.tokenId}:${messageId}:${sent?.digest ?? ''}` : undefined,
+      idempotencyKey: messageId ? `a2a:${'anonymous' in principal ? '-' : (principalTokenId(principal) ?? principalLabel(principal))}:${messageId}:${sent?.digest ?? ''}` : undefined,
       metadata: { contextId: contextId ?? randomUUID(), a2a },
     });
     if (created && sent) await this.history.record(run.id, sent.message);
@@ -116,7 +118,7 @@ export class A2aSendService {
     if (!decision) {
       throw A2aRpcError.invalidParams('params.message.parts', 'carry a data part { decision: "approve" | "reject", payload?, comment? }');
     }
-    assertMayContinue(run, principal);
+    this.tasks.access.assertMayContinue(run, principal);
     const approval = await this.tasks.pendingApproval(taskId);
     if (!approval) throw A2aRpcError.unsupported(`task ${taskId} has no open checkpoint any more`);
     // The approvals service decides whether this caller may answer this kind of checkpoint.

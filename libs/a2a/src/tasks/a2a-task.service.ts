@@ -2,12 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BatonError } from '@baton/common';
 import { OrchestrationCheckpointService, type Approval } from '@baton/approvals';
 import { EventStreamService, type EventSubscription } from '@baton/events';
-import type { Principal } from '@baton/identity';
+import { WorkLoop } from '@baton/work';
+import { principalTokenId, type Principal } from '@baton/identity';
 import { RunControlService, RunQueryService, type Run, type RunStatus } from '@baton/runs';
 import type { ListParams, ListResult } from '../protocol/dialect.js';
 import { A2A_CODES, A2aRpcError } from '../rpc/a2a-rpc-error.js';
-import { actorOf, assertMayControl, assertMayRead, seesAllTasks } from './task-access.js';
+import { TaskAccess, actorOf, boundOwnerOfPrincipal } from './task-access.js';
 import { isSettledState, partOf, toTaskView, type ArtifactView, type TaskStateName, type TaskView } from './task-view.js';
+
+/** Matches no run's submitter (people submit no A2A tasks of their own). */
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,6 +37,8 @@ export class A2aTaskService {
     @Inject(RunControlService) private readonly control: RunControlService,
     @Inject(OrchestrationCheckpointService) private readonly checkpoints: OrchestrationCheckpointService,
     @Inject(EventStreamService) private readonly streams: EventStreamService,
+    /** Who may touch which task (Cedar); public so the send and push-config services ask the same. */
+    @Inject(TaskAccess) readonly access: TaskAccess,
   ) {}
 
   /** The run behind a task id; -32001 when there is none. */
@@ -53,7 +59,7 @@ export class A2aTaskService {
   /** The run behind a task the caller may read; another agent's task is -32001 to it. */
   async readableRun(taskId: string, principal: Principal): Promise<Run> {
     const run = await this.run(taskId);
-    assertMayRead(run, principal);
+    this.access.assertMayRead(run, principal);
     return run;
   }
 
@@ -85,7 +91,9 @@ export class A2aTaskService {
     const page = await this.runs.list({
       status: params.state && RUN_STATUS_FOR[params.state],
       // An agent lists only the tasks it submitted.
-      submittedBy: 'anonymous' in principal || seesAllTasks(principal) ? undefined : principal.tokenId,
+      // People hold no submitted tasks: the nil id matches none.
+      submittedBy: 'anonymous' in principal || this.access.seesAll(principal) ? undefined : (principalTokenId(principal) ?? NIL_UUID),
+      owner: boundOwnerOfPrincipal(principal),
       contextId: params.contextId,
       limit: params.pageSize,
       cursor: params.pageToken,
@@ -101,7 +109,9 @@ export class A2aTaskService {
   async latestInContext(contextId: string, principal: Principal): Promise<Run | null> {
     const page = await this.runs.list({
       contextId,
-      submittedBy: 'anonymous' in principal || seesAllTasks(principal) ? undefined : principal.tokenId,
+      // People hold no submitted tasks: the nil id matches none.
+      submittedBy: 'anonymous' in principal || this.access.seesAll(principal) ? undefined : (principalTokenId(principal) ?? NIL_UUID),
+      owner: boundOwnerOfPrincipal(principal),
       limit: 1,
     });
     return page.runs[0] ?? null;
@@ -110,7 +120,7 @@ export class A2aTaskService {
   /** Cancels the run; -32002 when it already ended. */
   async cancel(taskId: string, principal: Principal): Promise<TaskView> {
     const run = await this.run(taskId);
-    assertMayControl(run, principal);
+    this.access.assertMayControl(run, principal);
     try {
       return await this.viewOf(await this.control.cancel(run.id, actorOf(principal), 'cancelled over A2A'));
     } catch (error) {
@@ -124,14 +134,15 @@ export class A2aTaskService {
   /** Resumes a paused run (`baton/resume`). */
   async resume(taskId: string, principal: Principal): Promise<TaskView> {
     const run = await this.run(taskId);
-    assertMayControl(run, principal);
+    this.access.assertMayControl(run, principal);
     return this.viewOf(await this.control.resume(run.id, actorOf(principal)));
   }
 
   /**
    * Waits until the task is terminal or input-required, at most `timeoutMs`, and returns it
    * as it is then. Woken by the run's event log (this instance's commits, NOTIFY from others,
-   * the safety-net poll), so it never misses a change made elsewhere.
+   * the safety-net poll), so it never misses a change made elsewhere. The re-reads are the
+   * rounds of a `WorkLoop` (libs/work): never two at once, a burst of events is one more.
    */
   async settle(taskId: string, timeoutMs: number): Promise<TaskView> {
     const first = await this.view(taskId);
@@ -139,41 +150,33 @@ export class A2aTaskService {
     return new Promise<TaskView>((resolve, reject) => {
       let latest = first;
       let finished = false;
-      let checking: Promise<void> | null = null;
-      let again = false;
       let subscription: EventSubscription | null = null;
       const finish = (error?: unknown) => {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
         subscription?.close();
+        void checks.stop();
         if (error) reject(error);
         else resolve(latest);
       };
-      const check = (): void => {
-        if (checking) {
-          again = true;
-          return;
-        }
-        checking = this.view(taskId)
-          .then((view) => {
-            latest = view;
-            if (isSettledState(view.state)) finish();
-          })
-          .catch(finish)
-          .finally(() => {
-            checking = null;
-            if (again && !finished) {
-              again = false;
-              check();
-            }
-          });
-      };
+      const checks = new WorkLoop({
+        name: 'a2a-settle',
+        pollMs: 0,
+        round: async () => {
+          latest = await this.view(taskId);
+          if (isSettledState(latest.state)) finish();
+          return false;
+        },
+        onError: finish,
+      });
       const timer = setTimeout(() => finish(), timeoutMs);
+      // Its first round reads once more: a change between `first` and the stream's start is not missed.
+      checks.start();
       this.streams
         .openRun(taskId, null, {
           send: (item) => {
-            if (changesTaskState(item.event.type)) check();
+            if (changesTaskState(item.event.type)) checks.wake();
           },
           // The run finished (or the stream was closed at shutdown): answer with what is there.
           end: () => {
@@ -188,7 +191,8 @@ export class A2aTaskService {
         .then((opened) => {
           subscription = opened;
           if (finished) opened?.close();
-          if (!opened) check();
+          // No stream (the run is gone from the log): one read decides.
+          if (!opened) checks.wake();
         })
         .catch(finish);
     });

@@ -1,8 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { OutboundHttp } from '@baton/common';
+import { TelemetryService } from '@baton/telemetry';
 import { Role, TaskState, type Message, type Part, type SendMessageRequest, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { AgentCallError, type Agent, type AgentClient, type InvocationContext } from '../agent.types.js';
+import { CallTokenService, withCallToken } from '../call-tokens/call-token.service.js';
 import { AgentCardCache } from './a2a/agent-card-cache.js';
 import { toAgentCallError } from './a2a/a2a-errors.js';
 import { artifactsToOutput, messageToOutput, statusText } from './a2a/a2a-output.js';
@@ -31,12 +33,23 @@ export class A2aAgentClient implements AgentClient {
   readonly kind = 'a2a' as const;
   private readonly cards: AgentCardCache;
 
-  constructor(@Inject(OutboundHttp) outbound: OutboundHttp) {
-    this.cards = new AgentCardCache(outbound.fetch);
+  constructor(
+    @Inject(OutboundHttp) outbound: OutboundHttp,
+    @Optional() @Inject(TelemetryService) telemetry?: TelemetryService,
+    /** Absent (a bare client in tests), calls carry no call token. */
+    @Optional() @Inject(CallTokenService) private readonly callTokens?: CallTokenService,
+  ) {
+    this.cards = new AgentCardCache(telemetry?.enabled ? tracedFetch(outbound.fetch, telemetry) : outbound.fetch);
   }
 
   async invoke(agent: Agent, input: unknown, context: InvocationContext, signal: AbortSignal): Promise<unknown> {
     if (!agent.url) throw new AgentCallError(`agent ${agent.name} has no url`, false, 'invalid_agent');
+    // Every request made for this call (card, send, poll, stream) carries the token: agentFetch reads it.
+    const callToken = await this.callTokens?.issue(agent, context);
+    return withCallToken(callToken, () => this.call(agent, input, context, signal));
+  }
+
+  private async call(agent: Agent, input: unknown, context: InvocationContext, signal: AbortSignal): Promise<unknown> {
     let taskId: string | undefined;
     let client: Client | undefined;
     try {
@@ -51,6 +64,21 @@ export class A2aAgentClient implements AgentClient {
       throw toAgentCallError(agent, error, signal);
     }
   }
+}
+
+/**
+ * Every request to the agent (card, message, polls, cancel) carries the W3C `traceparent` of
+ * the agent call span active when it is made (issue 13). The card cache keeps one client per
+ * agent, so the headers are read per request rather than fixed when the client is built.
+ */
+function tracedFetch(outbound: typeof fetch, telemetry: TelemetryService): typeof fetch {
+  return (input, init) => {
+    const trace = telemetry.headers();
+    if (!trace.traceparent) return outbound(input, init);
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(trace)) headers.set(name, value);
+    return outbound(input, { ...init, headers });
+  };
 }
 
 /** The message for one step attempt: data part with the input, text part with the prompt. */

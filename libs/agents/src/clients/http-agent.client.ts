@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { egressDenialOf, OutboundHttp } from '@baton/common';
+import { TelemetryService } from '@baton/telemetry';
 import { AgentCallError, type Agent, type AgentClient, type InvocationContext } from '../agent.types.js';
+import { CALL_TOKEN_HEADER, CallTokenService } from '../call-tokens/call-token.service.js';
 import { abortedCallError } from './abort.js';
 
 /** How much of an error body goes into the message: enough to diagnose, not a whole page. */
@@ -20,16 +22,22 @@ const RETRYABLE_STATUSES = new Set([408, 429]);
 export class HttpAgentClient implements AgentClient {
   readonly kind = 'http' as const;
 
-  constructor(@Inject(OutboundHttp) private readonly outbound: OutboundHttp) {}
+  constructor(
+    @Inject(OutboundHttp) private readonly outbound: OutboundHttp,
+    @Optional() @Inject(TelemetryService) private readonly telemetry?: TelemetryService,
+    /** Absent (a bare client in tests), calls carry no call token. */
+    @Optional() @Inject(CallTokenService) private readonly callTokens?: CallTokenService,
+  ) {}
 
   async invoke(agent: Agent, input: unknown, context: InvocationContext, signal: AbortSignal): Promise<unknown> {
     if (!agent.url) throw new AgentCallError(`agent ${agent.name} has no url`, false, 'invalid_agent');
+    const callToken = await this.callTokens?.issue(agent, context);
     let response: Response;
     let text: string;
     try {
       response = await this.outbound.fetch(agent.url, {
         method: 'POST',
-        headers: requestHeaders(agent, context),
+        headers: { ...requestHeaders(agent, context, callToken), ...this.telemetry?.headers() },
         body: JSON.stringify(input ?? null),
         signal,
         // Following a 301/302 would turn the POST into a GET and drop the input.
@@ -40,11 +48,12 @@ export class HttpAgentClient implements AgentClient {
       if (signal.aborted) throw abortedCallError(signal, `call to agent ${agent.name}`);
       throw connectionError(agent, error);
     }
+    this.telemetry?.activeSpan().setAttribute('http.response.status_code', response.status);
     return readResponse(agent, response.status, text);
   }
 }
 
-function requestHeaders(agent: Agent, context: InvocationContext): Record<string, string> {
+function requestHeaders(agent: Agent, context: InvocationContext, callToken: string | undefined): Record<string, string> {
   return {
     accept: 'application/json',
     ...agent.headers,
@@ -56,6 +65,7 @@ function requestHeaders(agent: Agent, context: InvocationContext): Record<string
     'x-baton-attempt': String(context.attempt),
     // Same step and attempt => same key, so an agent can drop a duplicate delivery.
     'idempotency-key': `${context.stepId}:${context.attempt}`,
+    ...(callToken ? { [CALL_TOKEN_HEADER]: callToken } : {}),
   };
 }
 

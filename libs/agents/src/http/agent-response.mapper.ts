@@ -35,7 +35,7 @@ export function toAgentResponse(agent: Agent): AgentResponse {
     maxConcurrency: agent.maxConcurrency ?? null,
     timeoutSeconds: agent.timeoutSeconds ?? null,
     // Sorted: jsonb does not keep the order they were given in.
-    headers: Object.keys(agent.headers).sort((a, b) => a.localeCompare(b)),
+    headers: [...Object.keys(agent.headers), ...(agent.unreadableHeaders ?? [])].sort((a, b) => a.localeCompare(b)),
     trustedOrigins: agent.trustedOrigins ?? [],
     breaker: agent.breaker
       ? { failure_threshold: agent.breaker.failureThreshold, reset_seconds: agent.breaker.resetSeconds, half_open_max_calls: agent.breaker.halfOpenMaxCalls }

@@ -3,8 +3,9 @@ import { IsDefined, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-val
 
 /** `POST /api/v1/approvals/:id/decision`. */
 export class DecisionDto {
-  @IsIn(['approve', 'reject'])
-  decision!: 'approve' | 'reject';
+  /** `retry` / `give_up`: the same as approve / reject, for a `compensation` approval only. */
+  @IsIn(['approve', 'reject', 'retry', 'give_up'])
+  decision!: 'approve' | 'reject' | 'retry' | 'give_up';
 
   @IsOptional()
   @IsString()

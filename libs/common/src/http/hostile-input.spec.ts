@@ -1,4 +1,4 @@
-import { findHostileInput, stringProblem } from './hostile-input.js';
+import { findHostileInput, rememberClean, stringProblem, wasFoundClean } from './hostile-input.js';
 
 const limits = { maxDepth: 64 };
 
@@ -45,5 +45,16 @@ describe('findHostileInput', () => {
 describe('stringProblem', () => {
   it('is undefined for storable text', () => {
     expect(stringProblem('plain \ud83c\udf0a')).toBeUndefined();
+  });
+});
+
+describe('rememberClean', () => {
+  it('lets a later check skip an object walked under the same or a stricter depth limit', () => {
+    const body = { steps: [{ id: 'a' }] };
+    expect(wasFoundClean(body, 64)).toBe(false);
+    rememberClean(body, { maxDepth: 32 });
+    expect(wasFoundClean(body, 64)).toBe(true);
+    expect(wasFoundClean(body, 16)).toBe(false);
+    expect(wasFoundClean(body.steps, 64)).toBe(false);
   });
 });

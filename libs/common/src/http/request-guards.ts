@@ -4,7 +4,7 @@ import { BatonError } from '../baton-error.js';
 import type { BatonConfig } from '../config.js';
 import { BrowserRequestPolicy } from './browser-guard.js';
 import { toErrorBody } from './error-filter.js';
-import { findHostileInput, stringProblem, type InputLimits } from './hostile-input.js';
+import { findHostileInput, rememberClean, stringProblem, type InputLimits } from './hostile-input.js';
 
 export const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
@@ -120,7 +120,10 @@ function hostileInRequest(request: Request, limits: InputLimits): { path: string
     const problem = stringProblem(request.body);
     return problem ? { path: 'body', message: problem } : undefined;
   }
-  return request.body !== undefined ? findHostileInput(request.body, limits) : undefined;
+  if (request.body === undefined) return undefined;
+  const problem = findHostileInput(request.body, limits);
+  if (!problem) rememberClean(request.body, limits);
+  return problem;
 }
 
 function refuse(response: Response, error: unknown): void {

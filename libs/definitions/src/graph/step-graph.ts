@@ -37,8 +37,9 @@ export function planGraph(nodes: readonly GraphNode[]): GraphResult {
   return planIndexed(nodes, indexGraph(nodes));
 }
 
-export function indexGraph(nodes: readonly GraphNode[]): IndexedGraph {
-  const { deps, dependents } = indexEdges(nodes);
+/** `position` (id → index in `nodes`) may be passed when the caller has it already. */
+export function indexGraph(nodes: readonly GraphNode[], position?: ReadonlyMap<string, number>): IndexedGraph {
+  const { deps, dependents } = indexEdges(nodes, position ?? positionsOf(nodes));
   return { deps, dependents, order: kahn(deps, dependents) };
 }
 
@@ -62,10 +63,14 @@ export function planIndexed(nodes: readonly GraphNode[], graph: IndexedGraph): G
   };
 }
 
-/** Dependencies and dependents as index lists; duplicate edges collapse to one. */
-function indexEdges(nodes: readonly GraphNode[]): { deps: number[][]; dependents: number[][] } {
+function positionsOf(nodes: readonly GraphNode[]): Map<string, number> {
   const position = new Map<string, number>();
   nodes.forEach((node, i) => position.set(node.id, i));
+  return position;
+}
+
+/** Dependencies and dependents as index lists; duplicate edges collapse to one. */
+function indexEdges(nodes: readonly GraphNode[], position: ReadonlyMap<string, number>): { deps: number[][]; dependents: number[][] } {
   const deps: number[][] = [];
   const dependents: number[][] = [];
   for (let i = 0; i < nodes.length; i++) {

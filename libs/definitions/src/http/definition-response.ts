@@ -39,3 +39,36 @@ export function toDefinitionResponse(definition: Definition): DefinitionResponse
     definition: definition.body,
   };
 }
+
+/**
+ * What `POST /api/v1/definitions` answers instead of the whole definition when it is large
+ * (more than `SUMMARY_ABOVE_STEPS` steps) or the client sent `Prefer: return=minimal`:
+ * every field of `DefinitionResponse` but `definition`, and where to read it.
+ */
+export interface DefinitionSummaryResponse extends Omit<DefinitionResponse, 'definition'> {
+  links: { self: string; versions: string };
+}
+
+/** Echoing a 10,000-step body back costs as much as reading it; above this many steps the answer is a summary. */
+export const SUMMARY_ABOVE_STEPS = 1_000;
+
+export function toDefinitionSummary(definition: Definition): DefinitionSummaryResponse {
+  const { definition: _body, ...fields } = toDefinitionResponse(definition);
+  const base = `/api/v1/definitions/${encodeURIComponent(definition.name)}/versions`;
+  const owner = definition.owner ? `?owner=${encodeURIComponent(definition.owner)}` : '';
+  return { ...fields, links: { self: `${base}/${encodeURIComponent(definition.version)}${owner}`, versions: `${base}${owner}` } };
+}
+
+/**
+ * The `return` preference of an RFC 7240 `Prefer` header (`return=minimal` or
+ * `return=representation`), or undefined when none is given.
+ */
+export function returnPreference(prefer: string | string[] | undefined): 'minimal' | 'representation' | undefined {
+  const text = Array.isArray(prefer) ? prefer.join(',') : prefer;
+  if (!text) return undefined;
+  for (const preference of text.split(',')) {
+    const match = /^\s*return\s*=\s*"?(minimal|representation)"?\s*(;.*)?$/i.exec(preference);
+    if (match) return match[1]!.toLowerCase() as 'minimal' | 'representation';
+  }
+  return undefined;
+}

@@ -45,15 +45,19 @@ export function readCompensate(value: unknown, path: string, issues: Issues): Co
 }
 
 /**
- * `orchestration.error_handling.rollback`. `on_failure` (compensate | none) is acted on; other
- * keys are older hints, kept as they were given.
+ * `orchestration.error_handling.rollback`. `on_failure` (compensate | none) and
+ * `timeout_seconds` (bounds the whole rollback) are acted on; with neither, the keys are older
+ * hints, kept as they were given.
  */
 export function readRollback(value: unknown, path: string, issues: Issues): RollbackSpec | Record<string, unknown> | undefined {
   if (!isObject(value)) return void issues.add(path, 'must be an object like { on_failure: compensate | none }');
-  if (value.on_failure === undefined) return value;
-  const onFailure = value.on_failure;
+  if (value.on_failure === undefined && value.timeout_seconds === undefined) return value;
+  const onFailure = value.on_failure ?? 'none';
   if (typeof onFailure !== 'string' || !(ON_FAILURE as readonly string[]).includes(onFailure)) {
     return void issues.add(child(path, 'on_failure'), `must be one of ${ON_FAILURE.join(', ')}`);
   }
-  return { onFailure: onFailure as RollbackSpec['onFailure'] };
+  const spec: RollbackSpec = { onFailure: onFailure as RollbackSpec['onFailure'] };
+  const timeout = readInteger(value, 'timeout_seconds', path, issues);
+  if (timeout !== undefined) spec.timeoutSeconds = timeout;
+  return spec;
 }

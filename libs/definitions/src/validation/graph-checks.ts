@@ -8,46 +8,51 @@ interface Node extends GraphNode {
   step: ReadStep;
 }
 
+/** A sound graph: its plan, and the steps in the plan's order. */
+export interface CheckedGraph {
+  plan: GraphPlan;
+  ordered: ReadStep[];
+}
+
 /**
  * Checks what needs the whole step list: duplicate ids, dependencies on missing steps or on
  * the step itself, cycles, and template references to steps that are not upstream.
- * Returns the plan when the graph itself is sound.
+ * Returns the plan when the graph itself is sound. One id → node map serves every check.
  */
-export function checkGraph(steps: readonly ReadStep[], issues: Issues): GraphPlan | undefined {
-  const nodes = uniqueNodes(steps, issues);
-  const ids = new Set(nodes.map((node) => node.id));
+export function checkGraph(steps: readonly ReadStep[], issues: Issues): CheckedGraph | undefined {
+  const { nodes, position } = uniqueNodes(steps, issues);
   for (const step of steps) {
     step.dependsOn.forEach((dep, i) => {
       if (dep === step.id) issues.add(dependencyPath(step, i), 'a step cannot depend on itself');
-      else if (!ids.has(dep)) issues.add(dependencyPath(step, i), `unknown step "${dep}"`);
+      else if (!position.has(dep)) issues.add(dependencyPath(step, i), `unknown step "${dep}"`);
     });
   }
-  const graph = indexGraph(nodes);
+  const graph = indexGraph(nodes, position);
   const result = planIndexed(nodes, graph);
   if (!result.ok) {
     for (const cycle of result.cycles) reportCycle(cycle, nodes, issues);
   }
-  checkReferences(nodes, result.ok ? graph : undefined, issues);
-  return result.ok ? result.plan : undefined;
+  checkReferences(nodes, position, result.ok ? graph : undefined, issues);
+  return result.ok ? { plan: result.plan, ordered: graph.order.map((i) => nodes[i]!.step) } : undefined;
 }
 
-/** Steps with a valid id, first occurrence of each; later duplicates are reported. */
-function uniqueNodes(steps: readonly ReadStep[], issues: Issues): Node[] {
-  const firstIndex = new Map<string, number>();
+/** Steps with a valid id, first occurrence of each (later duplicates are reported), and each id's node index. */
+function uniqueNodes(steps: readonly ReadStep[], issues: Issues): { nodes: Node[]; position: Map<string, number> } {
+  const position = new Map<string, number>();
   const nodes: Node[] = [];
   for (const step of steps) {
     if (step.id === undefined) continue;
-    const first = firstIndex.get(step.id);
+    const first = position.get(step.id);
     if (first !== undefined) {
-      issues.add(`${step.path}.id`, `duplicate step id "${step.id}" (first used by steps[${first}])`);
+      issues.add(`${step.path}.id`, `duplicate step id "${step.id}" (first used by steps[${nodes[first]!.step.index}])`);
       continue;
     }
-    firstIndex.set(step.id, step.index);
+    position.set(step.id, nodes.length);
     // Self-dependencies are reported above; leaving them in would also report a cycle.
     const deps = step.dependsOn.includes(step.id) ? step.dependsOn.filter((id) => id !== step.id) : step.dependsOn;
     nodes.push({ id: step.id, dependsOn: deps, step });
   }
-  return nodes;
+  return { nodes, position };
 }
 
 /** Reported at the dependency that closes the loop: the first step's entry for the last. */
@@ -57,8 +62,7 @@ function reportCycle(cycle: string[], nodes: Node[], issues: Issues): void {
   issues.add(dependencyPath(first.step, closing), describeCycle(cycle));
 }
 
-function checkReferences(nodes: Node[], graph: IndexedGraph | undefined, issues: Issues): void {
-  const position = new Map(nodes.map((node, i) => [node.id, i]));
+function checkReferences(nodes: Node[], position: ReadonlyMap<string, number>, graph: IndexedGraph | undefined, issues: Issues): void {
   const queries: Array<UpstreamQuery & { path: string; id: string }> = [];
   nodes.forEach((node, i) => {
     for (const { path, expr } of node.step.expressions) {

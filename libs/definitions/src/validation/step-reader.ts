@@ -88,17 +88,18 @@ export function readStep(value: unknown, index: number, issues: Issues): ReadSte
 }
 
 function readDependsOn(obj: Json, path: string, issues: Issues): ReadStep['dependsOn'] {
-  const at = child(path, 'depends_on');
-  if (obj.depends_on === undefined) return [];
-  if (!Array.isArray(obj.depends_on)) {
-    issues.add(at, `must be a list of step ids, got ${describe(obj.depends_on)}`);
+  const list = obj.depends_on;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) {
+    issues.add(child(path, 'depends_on'), `must be a list of step ids, got ${describe(list)}`);
     return [];
   }
   const result: string[] = [];
-  obj.depends_on.forEach((id: unknown, index: number) => {
+  for (let index = 0; index < list.length; index++) {
+    const id: unknown = list[index];
     if (typeof id === 'string') result.push(id);
-    else issues.add(child(at, index), `must be a step id (string), got ${describe(id)}`);
-  });
+    else issues.add(`${path}.depends_on[${index}]`, `must be a step id (string), got ${describe(id)}`);
+  }
   return result;
 }
 

@@ -74,18 +74,18 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
   const budget = obj.budget === undefined ? undefined : readBudget(obj.budget, 'budget', issues);
   if (budget) settings.budget = budget;
   const steps = shortcut ? shortcut.steps : readSteps(obj.steps, issues, options.maxSteps ?? DEFAULT_MAX_STEPS);
-  const plan = checkGraph(steps, issues);
-  const ids = new Set(steps.map((step) => step.id));
+  const graph = checkGraph(steps, issues);
+  let ids: Set<string | undefined> | undefined;
   for (const [stepId, path] of cachedStepPaths) {
+    ids ??= new Set(steps.map((step) => step.id));
     if (!ids.has(stepId)) issues.add(path, `unknown step "${stepId}"`);
   }
   const agents: AgentUse[] = [];
   for (const step of steps) if (step.agent) agents.push(new StepAgentUse(step.agent, step.path));
   for (const step of steps) agents.push(...patternAgentUses(step.pattern, shortcut ? 'agents' : `${step.path}.agents`));
-  if (issues.errors.length > 0 || !plan) return { ok: false, errors: issues.errors, agents };
-  const byId = new Map(steps.map((step) => [step.id!, step]));
-  const specs = plan.order.map((id) => toStepSpec(byId.get(id)!, settings));
-  return { ok: true, definition: { name, version, owner, description, body: obj, steps: specs, execution: settings, plan }, agents };
+  if (issues.errors.length > 0 || !graph) return { ok: false, errors: issues.errors, agents };
+  const specs = graph.ordered.map((step) => toStepSpec(step, settings));
+  return { ok: true, definition: { name, version, owner, description, body: obj, steps: specs, execution: settings, plan: graph.plan }, agents };
 }
 
 /**
@@ -148,6 +148,14 @@ class StepAgentUse implements AgentUse {
   }
 }
 
+function withoutDuplicates(ids: string[]): string[] {
+  if (ids.length > 16) return new Set(ids).size === ids.length ? ids : [...new Set(ids)];
+  for (let i = 1; i < ids.length; i++) {
+    if (ids.lastIndexOf(ids[i]!, i - 1) >= 0) return [...new Set(ids)];
+  }
+  return ids;
+}
+
 // Most steps reference no other step; they share this (never mutated) list.
 const NO_REFERENCES: string[] = [];
 
@@ -159,7 +167,8 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
   const spec: StepSpec = {
     id: step.id!,
     type: step.type,
-    dependsOn: step.dependsOn.length < 2 ? [...step.dependsOn] : [...new Set(step.dependsOn)],
+    // The read list is the step's own (not the body's); it is copied only to drop duplicates.
+    dependsOn: withoutDuplicates(step.dependsOn),
     retry: mergeFailure(settings.errorHandling, step.retry),
     cache: mergeCache(settings.caching, settings.caching.steps[step.id!], step.cache),
     references,

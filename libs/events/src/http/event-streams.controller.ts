@@ -1,6 +1,6 @@
-import { Controller, Get, Headers, Inject, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { BatonConfig, BatonError } from '@baton/common';
+import { Controller, Get, Headers, Inject, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { BatonConfig, BatonError, boundOwnerOf } from '@baton/common';
 import { EventStreamService } from '../streams/event-stream.service.js';
 import { SseWriter } from './sse-writer.js';
 
@@ -29,10 +29,12 @@ export class EventStreamsController {
     @Param('id', RunId) runId: string,
     @Query('after') after: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
     const writer = new SseWriter(response, this.config.sseHeartbeatMs, runId);
-    const subscription = await this.streams.openRun(runId, lastEventId || after || null, writer);
+    // Tenancy: another owner's run is a 404 to a bound token, like a run without a log.
+    const subscription = await this.streams.openRun(runId, lastEventId || after || null, writer, boundOwnerOf(request));
     if (!subscription) {
       response.status(204).end();
       return;
@@ -50,12 +52,14 @@ export class EventStreamsController {
     @Query('after') after: string | undefined,
     @Query('types') types: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
     const from = lastEventId || (after === 'now' ? await this.streams.headPosition() : after) || null;
     const writer = new SseWriter(response, this.config.sseHeartbeatMs);
     const filter = types ? types.split(',').map((t) => t.trim()).filter(Boolean) : null;
-    const subscription = this.streams.openGlobal(from, filter, writer);
+    // Tenancy: a bound token's feed carries only its owner's runs' events.
+    const subscription = this.streams.openGlobal(from, filter, writer, boundOwnerOf(request));
     writer.open();
     closeWith(response, () => subscription.close());
   }

@@ -6,6 +6,7 @@ import { EventFeed } from './event-feed.service.js';
 import { DEFAULT_TAIL_OPTIONS, GlobalSubscriber, GlobalTail, type GlobalTailOptions } from './global-tail.js';
 import { parseRunCursor } from './run-cursor.js';
 import { RunTreeReader } from './run-tree-reader.js';
+import { RunOwnerCache } from './run-owners.js';
 import { StreamPump, type PumpOptions, type StreamSink } from './stream-pump.js';
 import type { StreamReader } from './stream-reader.js';
 
@@ -25,6 +26,8 @@ export interface EventSubscription {
 export class EventStreamService implements OnModuleDestroy {
   private readonly pumps = new Set<StreamPump>();
   private readonly globals = new Set<GlobalSubscriber>();
+  /** Set at shutdown: a client reconnecting in the gap before the server closes is told to go elsewhere. */
+  private stopping = false;
   /** Tests shorten how long a finished run's stream waits for its children. */
   pumpOptions: PumpOptions = {};
   /** The one reader of the global order that every all-runs client shares. */
@@ -34,6 +37,7 @@ export class EventStreamService implements OnModuleDestroy {
     @Inject(EventLogRepository) private readonly log: EventLogRepository,
     @Inject(EventFeed) private readonly feed: EventFeed,
     @Inject(Database) db: Database,
+    @Inject(RunOwnerCache) private readonly owners: RunOwnerCache,
   ) {
     this.globalTail = new GlobalTail(db, log, feed, { ...DEFAULT_TAIL_OPTIONS });
   }
@@ -47,11 +51,14 @@ export class EventStreamService implements OnModuleDestroy {
    * A run's events and its child runs' after `after` (a RunCursor: `<seq>` or the compound
    * id a previous stream sent; null from the start). Ends after the run's terminal event.
    * Null when the cursor is already past the end. Throws not_found for a run without a log
-   * and validation for a malformed cursor.
+   * (and, to a caller bound to owner `bound`, for another owner's run) and validation for a
+   * malformed cursor.
    */
-  async openRun(runId: string, after: string | null, sink: StreamSink): Promise<EventSubscription | null> {
+  async openRun(runId: string, after: string | null, sink: StreamSink, bound?: string): Promise<EventSubscription | null> {
+    this.refuseWhileStopping();
     const cursor = parseRunCursor(after ?? '0');
     if (!cursor) throw BatonError.validation([{ path: 'after', message: 'must be an event id sent by this stream (e.g. 12 or 12;7=3)' }]);
+    await this.owners.assertReaches(runId, bound);
     const reader = await RunTreeReader.open(this.log, runId, cursor);
     // Nothing can follow the cursor: a reconnect after the end, not a new stream.
     if (reader.done) return null;
@@ -61,14 +68,16 @@ export class EventStreamService implements OnModuleDestroy {
   /**
    * Every run's events after `after` (a position; null from the start), never ending. Served
    * by the shared GlobalTail: from its ring when `after` is recent, from the table until it
-   * is otherwise.
+   * is otherwise. `bound` (tenancy): only that owner's runs' events are sent.
    */
-  openGlobal(after: string | null, types: string[] | null, sink: StreamSink): EventSubscription {
+  openGlobal(after: string | null, types: string[] | null, sink: StreamSink, bound?: string): EventSubscription {
+    this.refuseWhileStopping();
     if (after !== null && !POSITION.test(after)) {
       throw BatonError.validation([{ path: 'after', message: 'must be a position sent by the event feed (e.g. 1234.56)' }]);
     }
     const filter = types && types.length > 0 ? new Set(types) : null;
-    const subscriber = new GlobalSubscriber(this.globalTail, this.log, after, filter, sink, (closed) => this.globals.delete(closed));
+    const target = bound === undefined ? sink : this.owners.filterSink(sink, bound);
+    const subscriber = new GlobalSubscriber(this.globalTail, this.log, after, filter, target, (closed) => this.globals.delete(closed));
     this.globals.add(subscriber);
     subscriber.start();
     return { close: () => subscriber.close('closed') };
@@ -84,9 +93,15 @@ export class EventStreamService implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.stopping = true;
     for (const pump of [...this.pumps]) pump.close('closed');
     for (const subscriber of [...this.globals]) subscriber.close('closed');
     this.globalTail.shutdown();
+  }
+
+  /** A stream opened after shutdown began would never be ended and would hold the server open. */
+  private refuseWhileStopping(): void {
+    if (this.stopping) throw new BatonError('unavailable', 'this Baton instance is shutting down; reconnect to another');
   }
 
   private start(reader: StreamReader, sink: StreamSink): EventSubscription {

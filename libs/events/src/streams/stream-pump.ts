@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { WorkLoop } from '@baton/work';
 import type { EventFeed } from './event-feed.service.js';
 import type { StreamItem, StreamReader } from './stream-reader.js';
 
@@ -24,13 +25,14 @@ export interface PumpOptions {
 const RETRY_EMPTY_MS = [25, 50, 100, 200, 400, 800, 1600];
 
 /**
- * Moves events from a reader to a sink, one read at a time: a wake-up while reading only
- * marks the pump dirty, so reads never overlap and items leave in cursor order.
+ * Moves events from a reader to a sink. Its reads are the rounds of a `WorkLoop`
+ * (libs/work): single-flight, so reads never overlap and items leave in cursor order, and a
+ * wake-up during a read makes exactly one more. It has no poll of its own: the `EventFeed`
+ * rings every pump on one shared timer.
  */
 export class StreamPump {
   private readonly logger = new Logger('StreamPump');
-  private dirty = false;
-  private busy = false;
+  private readonly loop: WorkLoop;
   private closed = false;
   private retry = 0;
   private retryArmed = false;
@@ -44,7 +46,17 @@ export class StreamPump {
     private readonly sink: StreamSink,
     private readonly options: PumpOptions = {},
     private readonly onClosed: (pump: StreamPump) => void = () => undefined,
-  ) {}
+  ) {
+    this.loop = new WorkLoop({
+      name: 'stream',
+      round: () => this.readOnce(),
+      pollMs: 0,
+      onError: (error) => {
+        this.logger.warn(`stream failed: ${error instanceof Error ? error.message : error}`);
+        this.close('error');
+      },
+    });
+  }
 
   /** Subscribes before the first read, so nothing committed in between is missed. */
   start(): this {
@@ -56,9 +68,9 @@ export class StreamPump {
         this.retry = 0;
         this.retryArmed = true;
       }
-      this.wake();
+      this.loop.wake();
     });
-    this.wake();
+    this.loop.start();
     return this;
   }
 
@@ -68,6 +80,8 @@ export class StreamPump {
     this.unsubscribe?.();
     clearTimeout(this.retryTimer);
     clearTimeout(this.lingerTimer);
+    // Not awaited: close may come from inside a read; stop() lets that read end first.
+    void this.loop.stop();
     this.onClosed(this);
     this.sink.end(reason);
   }
@@ -77,32 +91,22 @@ export class StreamPump {
   }
 
   wake(): void {
-    this.dirty = true;
-    if (!this.busy && !this.closed) void this.drain();
+    this.loop.wake();
   }
 
-  private async drain(): Promise<void> {
-    this.busy = true;
-    try {
-      while (this.dirty && !this.closed) {
-        this.dirty = false;
-        const { items, more } = await this.reader.read(this.options.batchSize ?? 500);
-        for (const item of items) {
-          if (this.closed) return;
-          await this.sink.send(item);
-        }
-        if (more) this.dirty = true;
-        this.afterRead();
-      }
-    } catch (error) {
-      if (!this.closed) this.logger.warn(`stream failed: ${error instanceof Error ? error.message : error}`);
-      this.close('error');
-    } finally {
-      this.busy = false;
+  /** One read and its delivery; true when the reader has more right now. */
+  private async readOnce(): Promise<boolean> {
+    if (this.closed) return false;
+    const { items, more } = await this.reader.read(this.options.batchSize ?? 500);
+    for (const item of items) {
+      if (this.closed) return false;
+      await this.sink.send(item);
     }
+    this.afterRead(more);
+    return more && !this.closed;
   }
 
-  private afterRead(): void {
+  private afterRead(more: boolean): void {
     if (this.reader.done) return this.close('finished');
     if (this.reader.lingering && !this.lingerTimer) {
       // A child that never finishes (or whose log was pruned) must not hold the stream forever.
@@ -115,10 +119,12 @@ export class StreamPump {
     // events of its own, and so without a NOTIFY to wake us.
     if (this.retry >= RETRY_EMPTY_MS.length) {
       this.retryArmed = false;
-    } else if (this.retryArmed && !this.retryTimer && !this.dirty) {
+    } else if (this.retryArmed && !this.retryTimer && !more) {
+      // One retry timer at a time (not a due time per read): a busy stream reads on its
+      // notifications, and the backoff only covers the quiet gaps.
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
-        this.wake();
+        this.loop.wake();
       }, RETRY_EMPTY_MS[this.retry++]);
       this.retryTimer.unref();
     }

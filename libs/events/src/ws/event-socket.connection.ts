@@ -32,6 +32,8 @@ export class EventSocketConnection {
     private readonly streams: EventStreamService,
     heartbeatMs: number,
     private readonly logger: Logger,
+    /** Tenancy: the owner the socket's token is bound to; undefined: all owners. */
+    private readonly bound?: string,
   ) {
     ws.on('message', (data) => void this.onMessage(String(data)));
     ws.on('pong', () => (this.alive = true));
@@ -82,8 +84,8 @@ export class EventSocketConnection {
     const sink = this.sinkFor(key, target.runId);
     try {
       const subscription = target.runId
-        ? await this.streams.openRun(target.runId, target.after, sink)
-        : this.streams.openGlobal(target.after, null, sink);
+        ? await this.streams.openRun(target.runId, target.after, sink, this.bound)
+        : this.streams.openGlobal(target.after, null, sink, this.bound);
       if (!subscription) return sink.end('finished');
       if (this.ws.readyState !== this.ws.OPEN || this.generations.get(key) !== generation) return subscription.close();
       this.subscriptions.set(key, subscription);

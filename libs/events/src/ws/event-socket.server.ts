@@ -3,7 +3,7 @@ import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BatonConfig, BatonError, BrowserRequestPolicy } from '@baton/common';
+import { BatonConfig, BatonError, BrowserRequestPolicy, boundOwnerOf, socketPathsOf } from '@baton/common';
 import { EventStreamService } from '../streams/event-stream.service.js';
 import { EventSocketConnection } from './event-socket.connection.js';
 
@@ -34,6 +34,7 @@ export class EventSocketServer implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger('EventSocket');
   private wss: WebSocketServer | undefined;
   private server: Server | undefined;
+  private unclaim: (() => void) | undefined;
   private readonly connections = new Set<EventSocketConnection>();
   /** Upgrades skip Express middleware, so the Origin/Host guard is asked here too. */
   private readonly browserPolicy: BrowserRequestPolicy;
@@ -51,10 +52,12 @@ export class EventSocketServer implements OnApplicationBootstrap, OnModuleDestro
     this.server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (!this.server) return; // an application context without HTTP (CLI, some tests)
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    this.unclaim = socketPathsOf(this.server).claim((path) => path === EVENT_SOCKET_PATH);
     this.server.on('upgrade', this.onUpgrade);
   }
 
   onModuleDestroy(): void {
+    this.unclaim?.();
     this.server?.off('upgrade', this.onUpgrade);
     for (const connection of this.connections) connection.close(1001, 'server shutting down');
     this.connections.clear();
@@ -65,8 +68,8 @@ export class EventSocketServer implements OnApplicationBootstrap, OnModuleDestro
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== EVENT_SOCKET_PATH || !this.wss) {
-      // Leave other paths to other upgrade handlers; with none, refuse instead of hanging.
-      if (this.server?.listenerCount('upgrade') === 1) socket.destroy();
+      // Leave other socket servers' paths to them; refuse what none claims instead of hanging.
+      if (!this.server || !socketPathsOf(this.server).isClaimed(path)) socket.destroy();
       return;
     }
     void this.accept(request, socket, head);
@@ -74,11 +77,12 @@ export class EventSocketServer implements OnApplicationBootstrap, OnModuleDestro
 
   private async accept(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy()); // a client gone mid-handshake must not crash us
+    let principal: unknown;
     try {
       // A page on another site may open a WebSocket to us (browsers do not apply CORS to it).
       const refusal = this.browserPolicy.refusal(request.headers);
       if (refusal) throw new BatonError('forbidden', refusal);
-      await this.authorizer()?.authorize(request);
+      principal = await this.authorizer()?.authorize(request);
     } catch (error) {
       const status = (error instanceof BatonError && REFUSAL_STATUS[error.kind]) || '500 Internal Server Error';
       const extra = status.startsWith('401') ? 'WWW-Authenticate: Bearer realm="baton"\r\n' : '';
@@ -87,7 +91,9 @@ export class EventSocketServer implements OnApplicationBootstrap, OnModuleDestro
     }
     if (!this.wss) return void socket.destroy(); // shut down while authorizing
     this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      const connection = new EventSocketConnection(ws, this.streams, this.config.sseHeartbeatMs, this.logger);
+      // Tenancy: a socket of a bound token subscribes to its owner's runs only.
+      const bound = boundOwnerOf({ principal });
+      const connection = new EventSocketConnection(ws, this.streams, this.config.sseHeartbeatMs, this.logger, bound);
       this.connections.add(connection);
       ws.on('close', () => this.connections.delete(connection));
     });

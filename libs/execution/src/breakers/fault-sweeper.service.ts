@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { BatonConfig } from '@baton/common';
 import { isDatabaseUnavailable } from '@baton/db';
-import { AgentWaitService, RunLimitsService } from '@baton/runs';
+import { AgentWaitService, RunCompensationService, RunLimitsService } from '@baton/runs';
 import { AgentBreakerService } from './agent-breaker.service.js';
 
 /** Parked steps are also woken this often, so a newly registered agent picks up waiting capability steps. */
@@ -11,7 +11,9 @@ const SAFETY_WAKE_MS = 60_000;
  * The durable timers of fault tolerance, on every instance, every BATON_FAULT_SWEEP_MS:
  * open breakers whose wait is over become half-open and the steps parked behind them go
  * back to the queue; steps parked longer than AGENT_ALLOCATION_TIMEOUT_SECONDS fail; runs
- * past their deadline are cancelled (`run_timeout`) with their open steps and child runs. All
+ * past their deadline are cancelled (`run_timeout`) with their open steps and child runs (and
+ * rolled back when so configured); rollbacks past SAGA_COMPENSATION_TIMEOUT_SECONDS are
+ * abandoned (`compensation: partial`). All
  * state is in rows, so a restart loses nothing and instances do not collide (each
  * statement moves a row once).
  */
@@ -27,6 +29,7 @@ export class FaultSweeper implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(AgentBreakerService) private readonly breakers: AgentBreakerService,
     @Inject(AgentWaitService) private readonly waits: AgentWaitService,
     @Inject(RunLimitsService) private readonly limits: RunLimitsService,
+    @Inject(RunCompensationService) private readonly compensations: RunCompensationService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -52,6 +55,7 @@ export class FaultSweeper implements OnApplicationBootstrap, OnApplicationShutdo
       }
       await this.waits.failExpired(this.config.agentAllocationTimeoutSeconds);
       await this.limits.cancelOverdue();
+      await this.compensations.abandonOverdue();
     } catch (error) {
       if (!isDatabaseUnavailable(error)) this.logger.warn(`fault sweep failed: ${(error as Error).message}`);
     }

@@ -1,72 +1,48 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentCallError, AgentModeRouterService, WORKER_PENDING, isBuiltinName, pendingWorkerJobs, type NodeSelector } from '@baton/agents';
-import { renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
-import { RunBudgetService, StepProgressService, readUsage, type CacheOutcome, type ClaimedStep, type Usage } from '@baton/runs';
-import { stepCacheKey } from '../cache/cache-key.js';
-import { AgentBreakerService } from '../breakers/agent-breaker.service.js';
-import { StepCacheService } from '../cache/step-cache.service.js';
+import { AgentCallError, WORKER_PENDING, pendingWorkerJobs } from '@baton/agents';
+import { renderTemplate, type StepSpec, type TemplateContext } from '@baton/definitions';
+import { StepProgressService, StepTransitionsService } from '@baton/runs';
+import { AgentCaller, cacheOutcome, type CallOutcome } from './agent-caller.js';
 import { ItemProgress } from './item-progress.js';
 import { mapWithLimit } from './map-with-limit.js';
+import { StepApprovals } from './step-approvals.js';
 import { StepFailure } from './step-failure.js';
+import { REPORTED, type StepKind, type StepOutcome, type StepRun } from './step-kind.js';
 
 /** Items of one for_each step in flight at once. */
 const FOR_EACH_PARALLELISM = 8;
 
-/** An answer for a remote agent that asked for input: continues its task. */
-export interface AgentReply {
-  taskId: string;
-  contextId: string;
-  data: unknown;
-  messageId: string;
-}
-
-export interface AgentStepResult {
-  output: unknown;
-  /** The rendered input (undefined for a for_each step: each item had its own). */
-  input: unknown;
-  cache: CacheOutcome;
-}
-
-interface CallOutcome {
-  output: unknown;
-  hits: number;
-  calls: number;
-  key: string | null;
-  storedAt: Date | null;
-}
-
-/** A step of `type: agent`: render, look in the step cache, call the agent (per item for for_each). */
+/**
+ * `type: agent`: render, look in the step cache, call the agent (per item for for_each) —
+ * built-ins, remote A2A agents and worker nodes alike, through `AgentCaller`. The result goes
+ * back to the executor, which batches the completion (or finishes a loop iteration).
+ */
 @Injectable()
-export class AgentStep {
+export class AgentStep implements StepKind {
+  readonly types = ['agent'] as const;
+
   constructor(
-    @Inject(AgentModeRouterService) private readonly router: AgentModeRouterService,
-    @Inject(StepCacheService) private readonly cache: StepCacheService,
-    @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
+    @Inject(AgentCaller) private readonly agents: AgentCaller,
     @Inject(StepProgressService) private readonly progress: StepProgressService,
-    @Inject(AgentBreakerService) private readonly breakers: AgentBreakerService,
+    @Inject(StepApprovals) private readonly approvals: StepApprovals,
+    @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
   ) {}
 
-  async run(
-    step: ClaimedStep,
-    spec: StepSpec,
-    definition: Definition,
-    context: TemplateContext,
-    signal: AbortSignal,
-    reply?: AgentReply,
-  ): Promise<AgentStepResult> {
-    if (spec.forEach) return this.runForEach(step, spec, definition, context, signal);
+  async run(run: StepRun): Promise<StepOutcome> {
+    const { step, spec, definition, context, signal } = run;
+    // Woken (or recovered) after a person answered a remote agent's question: continue it.
+    const answered = step.wakeReason ? await this.approvals.agentReply(step) : null;
+    if (answered && 'error' in answered) {
+      await this.transitions.fail(step, answered.error);
+      return REPORTED;
+    }
+    if (spec.forEach) return this.runForEach(run);
     const input = renderInput(spec, context);
-    const outcome = await this.call(step, spec, definition, input, signal, renderPrompt(spec, context), undefined, reply);
-    return { output: outcome.output, input, cache: cacheOutcome(outcome) };
+    const outcome = await this.agents.call(step, spec, definition, input, signal, { prompt: renderPrompt(spec, context), reply: answered?.reply });
+    return { status: 'done', output: outcome.output, input, cache: cacheOutcome(outcome) };
   }
 
-  private async runForEach(
-    step: ClaimedStep,
-    spec: StepSpec,
-    definition: Definition,
-    context: TemplateContext,
-    signal: AbortSignal,
-  ): Promise<AgentStepResult> {
+  private async runForEach({ step, spec, definition, context, signal }: StepRun): Promise<StepOutcome> {
     const items = renderTemplate(spec.forEach, context);
     if (!Array.isArray(items)) {
       throw new StepFailure(`for_each rendered to ${items === null ? 'null' : typeof items}, not a list`, false, 'invalid_for_each');
@@ -83,7 +59,7 @@ export class AgentStep {
         progress.started(index);
         try {
           const input = renderInput(spec, context, item);
-          const outcome = await this.call(step, spec, definition, input, signal, renderPrompt(spec, context, item), index);
+          const outcome = await this.agents.call(step, spec, definition, input, signal, { prompt: renderPrompt(spec, context, item), itemIndex: index });
           progress.finished(index);
           return outcome;
         } catch (error) {
@@ -106,95 +82,9 @@ export class AgentStep {
     }
     const hits = results.reduce((n, r) => n + r.hits, 0);
     const calls = results.reduce((n, r) => n + r.calls, 0);
-    return {
-      output: results.map((r) => r.output),
-      input: undefined,
-      cache: { key: null, hit: items.length > 0 && calls === 0, hits, storedAt: null },
-    };
+    // The input is undefined for a for_each step: each item had its own.
+    return { status: 'done', output: results.map((r) => r.output), input: undefined, cache: { key: null, hit: items.length > 0 && calls === 0, hits, storedAt: null } };
   }
-
-  /** One agent call, through the step cache when the step has caching on. */
-  private async call(
-    step: ClaimedStep,
-    spec: StepSpec,
-    definition: Definition,
-    input: unknown,
-    signal: AbortSignal,
-    prompt: string | undefined,
-    itemIndex?: number,
-    reply?: AgentReply,
-  ): Promise<CallOutcome> {
-    // A conversation with a person in the loop is not a repeatable call: never cached.
-    const key = spec.cache.enabled && !reply
-      ? stepCacheKey({
-          definitionId: definition.id,
-          definitionVersion: definition.version,
-          owner: step.owner,
-          stepId: spec.id,
-          agent: spec.agent ?? `capability:${spec.capability}`,
-          input,
-          prompt,
-        })
-      : null;
-    if (key) {
-      const cached = await this.cache.get(key);
-      if (cached) return { output: cached.output, hits: 1, calls: 0, key, storedAt: cached.storedAt };
-    }
-    const output = await this.invoke(step, spec, input, signal, { itemIndex, prompt, reply, ...(spec.node ? { node: spec.node } : {}) });
-    if (!key) return { output, hits: 0, calls: 1, key: null, storedAt: null };
-    const stored = await this.cache.put(key, output, definition.id, spec.id, spec.cache.ttlSeconds);
-    return { output, hits: 0, calls: 1, key, storedAt: stored.storedAt };
-  }
-
-  /**
-   * The agent call itself: the agent chosen at the claim (`servedBy`: the named agent, or the
-   * one picked for the capability), inside the tree's budget (a reservation before it starts,
-   * which may wait for calls in flight or throw BudgetExceededError; what it spent settled
-   * after, from the output's `usage` or the client's report), and told to the agent's circuit
-   * breaker. Built-ins have no breaker.
-   */
-  private async invoke(
-    step: ClaimedStep,
-    spec: StepSpec,
-    input: unknown,
-    signal: AbortSignal,
-    call: { itemIndex?: number; prompt?: string; reply?: AgentReply; node?: NodeSelector },
-  ): Promise<unknown> {
-    const agent = step.servedBy ?? spec.agent;
-    const ref = agent ? { agent } : { capability: spec.capability };
-    const guarded = agent && !isBuiltinName(agent) ? agent : null;
-    const reservation = await this.budgets.reserveCall(step, signal);
-    let usage: Usage | null = null;
-    let completed = false;
-    try {
-      const output = await this.router.invoke(
-        ref,
-        input,
-        {
-          runId: step.runId, stepId: step.id, stepKey: step.key, attempt: step.attempt, ...call,
-          onUsage: (reported) => (usage = readUsage(reported) ?? usage),
-        },
-        { signal, timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : undefined },
-      );
-      usage = readUsage(isRecord(output) ? output.usage : undefined) ?? usage;
-      completed = true;
-      if (guarded) await this.breakers.recordSuccess(guarded);
-      return output;
-    } catch (error) {
-      if (guarded && !signal.aborted) await this.breakers.recordFailure(guarded, error);
-      throw error;
-    } finally {
-      await this.budgets.settleCall(reservation, usage, completed);
-    }
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function cacheOutcome(outcome: CallOutcome): CacheOutcome {
-  return { key: outcome.key, hit: outcome.calls === 0 && outcome.hits > 0, hits: outcome.hits, storedAt: outcome.storedAt };
 }
 
 /** No template: the run input for a root step, else the dependencies' outputs by step id. */

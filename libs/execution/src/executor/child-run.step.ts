@@ -1,11 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OrchestrationDefinitionService, renderTemplate, type Definition, type StepSpec, type TemplateContext } from '@baton/definitions';
+import { OrchestrationDefinitionService, renderTemplate, type Definition, type TemplateContext } from '@baton/definitions';
 import { BatonError, type FieldError } from '@baton/common';
 import { OrchestrationRunFactoryService, RUN_DEPTH_EXCEEDED, StepTransitionsService, type ClaimedStep, type Run } from '@baton/runs';
 import { StepFailure } from './step-failure.js';
-
-/** Reports a finished child's output instead of completing the step (loops). */
-export type ChildCompletion = (result: { input: unknown; output: unknown }) => Promise<void>;
+import { REPORTED, type FinishIteration, type StepKind, type StepOutcome, type StepRun } from './step-kind.js';
 
 /**
  * A step of `type: orchestration`: starts a run of another definition (or of a runtime plan
@@ -13,15 +11,17 @@ export type ChildCompletion = (result: { input: unknown; output: unknown }) => P
  * library wakes the step; the next claim lands here again and collects the child's result.
  */
 @Injectable()
-export class ChildRunStep {
+export class ChildRunStep implements StepKind {
+  readonly types = ['orchestration'] as const;
+
   constructor(
     @Inject(OrchestrationRunFactoryService) private readonly factory: OrchestrationRunFactoryService,
     @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
     @Inject(OrchestrationDefinitionService) private readonly definitions: OrchestrationDefinitionService,
   ) {}
 
-  /** `complete` reports the child's output (a looping step finishes an iteration instead). */
-  async run(step: ClaimedStep, spec: StepSpec, context: TemplateContext, complete?: ChildCompletion): Promise<void> {
+  /** A looping step finishes an iteration with the child's output instead of completing. */
+  async run({ step, spec, context, finishIteration }: StepRun): Promise<StepOutcome> {
     if (!spec.definition && !spec.plan) throw new StepFailure(`step ${spec.id} has no child definition`, false, 'definition_mismatch');
     // startChild finds this attempt's child if there is one (woken, or re-claimed after a
     // crash) and starts it otherwise; a retry is a new attempt and so gets a new child.
@@ -34,9 +34,12 @@ export class ChildRunStep {
       if (error instanceof BatonError && (error.details as { code?: string } | undefined)?.code === RUN_DEPTH_EXCEEDED) {
         throw new StepFailure(error.message, false, RUN_DEPTH_EXCEEDED);
       }
+      // Tenancy: another owner's definition is not this run's to start; retrying cannot help.
+      if (error instanceof BatonError && error.kind === 'forbidden') throw new StepFailure(error.message, false, 'owner_forbidden');
       throw error;
     });
-    if (child && isFinished(child)) await this.collect(step, child, input, complete);
+    if (child && isFinished(child)) await this.collect(step, child, input, finishIteration);
+    return REPORTED;
   }
 
   /**
@@ -60,7 +63,7 @@ export class ChildRunStep {
     }
   }
 
-  private async collect(step: ClaimedStep, child: Run, input: unknown, complete?: ChildCompletion): Promise<void> {
+  private async collect(step: ClaimedStep, child: Run, input: unknown, complete?: FinishIteration): Promise<void> {
     if (child.status === 'completed') {
       if (complete) await complete({ input, output: child.output });
       else await this.transitions.complete(step, child.output);

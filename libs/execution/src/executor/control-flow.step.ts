@@ -10,15 +10,17 @@ import {
   type StepSpec,
   type TemplateContext,
 } from '@baton/definitions';
-import { StepIterationsService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
+import { RunQueryService, StepIterationsService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
 import { nextAfterIteration, skippedByUpstream } from './control-flow.js';
+import type { FinishIteration } from './step-kind.js';
 
 /** Compiled programs kept per (path, source); definitions are immutable, so entries never go stale. */
 const COMPILED_LIMIT = 2000;
 
 /**
- * Control flow around a step's own work: `when` (and skips that propagate from upstream
- * condition skips) before it, `loop.until` after each iteration. Conditions were compiled
+ * Control flow around a step's own work, whatever its kind: the template context it sees,
+ * `when` (and skips that propagate from upstream condition skips) before it, `loop.until`
+ * after each iteration. So it wraps every step kind rather than being one. Conditions were compiled
  * when the definition was stored; a failure here (no such key, wrong type, too slow) is an
  * ExpressionError, which fails the step without retries.
  */
@@ -29,7 +31,19 @@ export class ControlFlowStep {
   constructor(
     @Inject(StepTransitionsService) private readonly transitions: StepTransitionsService,
     @Inject(StepIterationsService) private readonly iterations: StepIterationsService,
+    @Inject(RunQueryService) private readonly runs: RunQueryService,
   ) {}
+
+  /**
+   * What the step's kind runs with: its template context and, for a loop, where an iteration's
+   * result goes. Null when a condition skipped the step (already reported).
+   */
+  async enter(step: ClaimedStep, spec: StepSpec): Promise<{ context: TemplateContext; finishIteration?: FinishIteration } | null> {
+    const context = await this.templateContext(step, spec);
+    if (await this.skipped(step, spec, context)) return null;
+    if (!spec.loop) return { context };
+    return { context, finishIteration: (result) => this.afterIteration(step, spec, context, result) };
+  }
 
   /**
    * Decides, once the dependencies are settled and before anything else, whether the step
@@ -38,7 +52,7 @@ export class ControlFlowStep {
    * upstream is settled, so the answer is the same each time. A loop past its first
    * iteration was already let through.
    */
-  async skipped(step: ClaimedStep, spec: StepSpec, context: TemplateContext): Promise<boolean> {
+  private async skipped(step: ClaimedStep, spec: StepSpec, context: TemplateContext): Promise<boolean> {
     if ((step.iteration ?? 1) > 1) return false;
     if (skippedByUpstream(spec.dependsOn, context.steps)) {
       await this.transitions.skipByCondition(step, { propagated: true });
@@ -56,7 +70,7 @@ export class ControlFlowStep {
    * output as `steps.<id>.output` and all outputs so far as `steps.<id>.iterations`), then
    * queue the next iteration or end the step, in one transaction.
    */
-  async afterIteration(step: ClaimedStep, spec: StepSpec, context: TemplateContext, result: { input: unknown; output: unknown }): Promise<void> {
+  private async afterIteration(step: ClaimedStep, spec: StepSpec, context: TemplateContext, result: { input: unknown; output: unknown }): Promise<void> {
     const loop = spec.loop!;
     const iteration = step.iteration ?? 1;
     const previous = (context.steps[spec.id]?.iterations ?? []).slice(0, iteration - 1);
@@ -64,6 +78,15 @@ export class ControlFlowStep {
     const until = this.compile(loop.until, `steps.${spec.id}.loop.until`, UNTIL_VARIABLES);
     const done = evaluateCondition(until, celContext({ ...context, steps: { ...context.steps, [spec.id]: self } }, iteration));
     await this.iterations.finishIteration(step, result, nextAfterIteration(loop, iteration, done, step.attempt));
+  }
+
+  private async templateContext(step: ClaimedStep, spec: StepSpec): Promise<TemplateContext> {
+    // A looping step also reads itself: its earlier iterations' outputs.
+    const keys = [...new Set([...spec.dependsOn, ...spec.references, ...(spec.loop ? [spec.id] : [])])];
+    const upstream = keys.length > 0 ? await this.runs.upstreamOutputs(step.runId, keys) : new Map();
+    const context: TemplateContext = { input: step.runInput, steps: Object.fromEntries(upstream), run: { id: step.runId } };
+    if (step.iteration !== null) context.iteration = step.iteration;
+    return context;
   }
 
   private compile(source: string, path: string, declared: readonly string[]): CompiledExpression {

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@baton/db';
-import { renderTemplate, type StepSpec, type TemplateContext, type WaitSpec } from '@baton/definitions';
+import { renderTemplate, type WaitSpec } from '@baton/definitions';
 import { EventWaitService, ExternalEventsService, type EventWait } from '@baton/messaging';
 import { RunQueryService, StepTransitionsService, type ClaimedStep } from '@baton/runs';
 import { StepFailure } from './step-failure.js';
+import { REPORTED, type StepKind, type StepOutcome, type StepRun } from './step-kind.js';
 
 /** Thrown inside the park transaction when the lease was lost: rolls the wait back too. */
 class LeaseLost extends Error {}
@@ -16,7 +17,9 @@ class LeaseLost extends Error {}
  * idempotent, so a step re-claimed after a crash simply finds its wait.
  */
 @Injectable()
-export class WaitStep {
+export class WaitStep implements StepKind {
+  readonly types = ['wait'] as const;
+
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(EventWaitService) private readonly waits: EventWaitService,
@@ -25,7 +28,12 @@ export class WaitStep {
     @Inject(RunQueryService) private readonly runs: RunQueryService,
   ) {}
 
-  async run(step: ClaimedStep, spec: StepSpec, context: TemplateContext): Promise<void> {
+  async run(run: StepRun): Promise<StepOutcome> {
+    await this.waitFor(run);
+    return REPORTED;
+  }
+
+  private async waitFor({ step, spec, context }: StepRun): Promise<void> {
     const wait = spec.wait!;
     const match = renderTemplate(wait.match, context);
     if (match === null || typeof match !== 'object' || Array.isArray(match)) {

@@ -9,41 +9,53 @@ import {
   WORK_AVAILABLE_EVENT,
   WORK_CHANNEL,
   type ClaimedStep,
+  type ClaimLimits,
 } from '@baton/runs';
+import { LeasedWork, WorkLoop } from '@baton/work';
 import { AgentPlanner } from '../breakers/agent-planner.service.js';
 import { StepCacheService } from '../cache/step-cache.service.js';
+import { CompletionBuffer, type HandoffGrant, type HandoffTarget } from './completion-buffer.service.js';
 import { OrchestrationStepExecutorService } from '../executor/step-executor.service.js';
-
-type StopReason = 'run_stopped' | 'lease_lost' | 'shutdown';
-
-interface InFlight {
-  step: ClaimedStep;
-  abort: AbortController;
-  done: Promise<void>;
-}
 
 /** How long shutdown waits for in-flight steps before handing them back (less when BATON_SHUTDOWN_GRACE_MS is short). */
 const SHUTDOWN_GRACE_MS = 5_000;
+/** After a claim failed for another reason than an outage, the next try. */
+const CLAIM_RETRY_MS = 1_000;
+/**
+ * Slots a hand-off may take beyond those its own finishing steps give back. A hand-off holds
+ * what it is granted until its transaction ends, and claim rounds count that as taken: a
+ * grant of every free slot let overlapping completion batches keep the claim loop at zero
+ * (measured: a chain beside background runs waited 6.6 s, the slow poll, at p99). A larger
+ * fan-out than this is left to the claim round, which the hand-off's notify wakes.
+ */
+const HANDOFF_EXTRA_SLOTS = 16;
 
 /**
- * The claim loop of one instance. It claims only when told there is work (in-process event,
- * NOTIFY from another instance, a due retry, or the slow safety-net poll), fills its free
- * capacity in batches, and keeps the leases of what it runs alive. Idle, it does nothing.
+ * The claim loop of one instance, on libs/work: a `WorkLoop` claims only when told there is
+ * work (in-process event, NOTIFY from another instance, a due retry, or the slow safety-net
+ * sweep) and fills its free capacity in batches; `LeasedWork` holds the steps it runs, keeps
+ * their leases alive, aborts a step whose lease or run is gone, and hands back at shutdown
+ * what did not finish within the grace. Idle, it does nothing.
  */
 @Injectable()
-export class OrchestrationExecutionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OrchestrationExecutionService implements OnApplicationBootstrap, OnApplicationShutdown, HandoffTarget {
   private readonly logger = new Logger('ExecutionQueue');
-  private readonly inFlight = new Map<string, InFlight>();
+  private readonly loop: WorkLoop;
+  private readonly inFlight: LeasedWork<ClaimedStep>;
   private readonly timers: NodeJS.Timeout[] = [];
-  private dueTimer: NodeJS.Timeout | undefined;
-  private dueAt = Number.POSITIVE_INFINITY;
-  private claiming = false;
-  private claimAgain = false;
-  private wakeScheduled = false;
-  /** The claim under way, awaited at shutdown so it never runs against a closed database. */
-  private draining: Promise<void> | undefined;
   private stopped = true;
   private unlisten: Array<() => Promise<void>> = [];
+  /** Slots promised to a claim round, and to hand-offs, under way (so neither overfills). */
+  private roundSlots = 0;
+  private handoffSlots = 0;
+  /** Finished steps whose hand-off settled their slots: their end owes no wake-up. */
+  private readonly settled = new Set<string>();
+  /**
+   * A claim round found no slot because hand-offs held them. A hand-off promises all free
+   * slots while it runs and usually fills few, so its end must wake the claim: otherwise
+   * due steps (a run the hand-off could not take, other runs) wait for the slow poll.
+   */
+  private starved = false;
 
   constructor(
     @Inject(BatonConfig) private readonly config: BatonConfig,
@@ -52,42 +64,53 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     @Inject(OrchestrationStepExecutorService) private readonly executor: OrchestrationStepExecutorService,
     @Inject(AgentPlanner) private readonly planner: AgentPlanner,
     @Inject(StepCacheService) private readonly cache: StepCacheService,
+    @Inject(CompletionBuffer) completions: CompletionBuffer,
     // Issue 16 hook (ops helper): safe, degraded and draining modes stop new claims; bound by @baton/ops.
     @Optional() @Inject(DispatchGate) private readonly gate?: DispatchGate,
-  ) {}
+  ) {
+    this.loop = new WorkLoop({
+      name: 'execution',
+      round: () => this.claimRound(),
+      // The sweep below is the safety net: it also renews and recovers leases before it wakes us.
+      pollMs: 0,
+      onError: (error) => {
+        // During an outage the reconnect's sweep wakes us; the due time is only a safety net.
+        if (!isDatabaseUnavailable(error)) this.logger.error(`claim failed: ${(error as Error).message}`);
+        this.loop.dueAt(Date.now() + CLAIM_RETRY_MS);
+      },
+    });
+    this.inFlight = new LeasedWork<ClaimedStep>({
+      renew: (ids) => this.leases.renew(ids, config.instanceId, config.leaseSeconds),
+      release: (step) => this.leases.release(step),
+      renewEveryMs: Math.max(250, (config.leaseSeconds * 1000) / 3),
+      onError: (error) => this.logger.warn(`lease renewal failed: ${(error as Error).message}`),
+    });
+    completions.handOffTo(this);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.stopped = false;
     // Our own notifications are skipped: the in-process event already woke us.
-    this.unlisten.push(await this.db.listen(WORK_CHANNEL, (from) => from !== this.config.instanceId && this.wake()));
+    await this.loop.listen(this.db, WORK_CHANNEL, (from) => from !== this.config.instanceId);
     this.unlisten.push(await this.db.listen(CANCEL_CHANNEL, (payload) => this.stopRuns(payload.split(','))));
     // Back from an outage: keep our leases (renew first), then catch up on missed NOTIFYs.
     const unsubscribeReconnect = this.db.onReconnect(() => void this.sweep());
     this.unlisten.push(async () => void unsubscribeReconnect());
     const unsubscribeGate = this.gate?.onOpen(() => this.wake());
     this.unlisten.push(async () => void unsubscribeGate?.());
-    const renewEvery = Math.max(250, (this.config.leaseSeconds * 1000) / 3);
-    this.timers.push(setInterval(() => void this.renewLeases(), renewEvery));
     this.timers.push(setInterval(() => void this.sweep(), this.config.pollIntervalMs));
     // Recover what a previous process left behind, then look for work.
+    this.loop.start();
     await this.sweep();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
-    if (this.dueTimer) clearTimeout(this.dueTimer);
     for (const unlisten of this.unlisten) await unlisten().catch(() => undefined);
-    await this.draining;
-    const pending = [...this.inFlight.values()];
-    // Half the process's grace at most: the hand-back below must fit in the rest.
-    const graceMs = Math.min(SHUTDOWN_GRACE_MS, this.config.shutdownGraceMs / 2);
-    const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([Promise.all(pending.map((f) => f.done)), grace]);
-    for (const flight of this.inFlight.values()) {
-      flight.abort.abort('shutdown' satisfies StopReason);
-      await this.leases.release(flight.step).catch(() => undefined);
-    }
+    await this.loop.stop();
+    // Half the process's grace at most: the hand-back must fit in the rest.
+    await this.inFlight.shutdown(Math.min(SHUTDOWN_GRACE_MS, this.config.shutdownGraceMs / 2));
   }
 
   /** Steps running in this process now. */
@@ -101,83 +124,105 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
    */
   @OnEvent(WORK_AVAILABLE_EVENT)
   wake(): void {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.claimAgain = true;
-      return;
-    }
-    if (this.wakeScheduled) return;
-    this.wakeScheduled = true;
-    setImmediate(() => {
-      this.wakeScheduled = false;
-      if (this.stopped) return;
-      if (this.claiming) this.claimAgain = true;
-      else this.draining = this.drain();
-    });
+    this.loop.wake();
   }
 
   @OnEvent(RUNS_STOPPED_EVENT)
   stopRuns(runIds: string[]): void {
     const stopped = new Set(runIds);
-    for (const flight of this.inFlight.values()) {
-      if (stopped.has(flight.step.runId)) flight.abort.abort('run_stopped' satisfies StopReason);
-    }
+    this.inFlight.abortWhere((step) => stopped.has(step.runId), 'run_stopped');
   }
 
   /** Wakes the loop when a retry scheduled here becomes due (other instances poll for it). */
   wakeAt(delayMs: number): void {
-    const at = Date.now() + delayMs;
-    if (at >= this.dueAt) return;
-    if (this.dueTimer) clearTimeout(this.dueTimer);
-    this.dueAt = at;
-    this.dueTimer = setTimeout(() => {
-      this.dueAt = Number.POSITIVE_INFINITY;
-      this.dueTimer = undefined;
-      this.wake();
-    }, Math.max(delayMs, 0) + 5);
+    this.loop.dueAt(Date.now() + Math.max(delayMs, 0) + 5);
   }
 
-  private async drain(): Promise<void> {
-    this.claiming = true;
+  /** One claim of up to the free capacity; true when the batch was full (there may be more). */
+  private async claimRound(): Promise<boolean> {
+    const capacity = this.config.workerConcurrency - this.inFlight.size - this.handoffSlots;
+    if (capacity <= 0) {
+      if (this.handoffSlots > 0) this.starved = true;
+      return false;
+    }
+    this.roundSlots = capacity;
     try {
-      do {
-        this.claimAgain = false;
-        const capacity = this.config.workerConcurrency - this.inFlight.size;
-        if (capacity <= 0) break;
-        // Closed gate (issue 16): claim no new step; running steps carry on, and so does a step
-        // a worker node's result woke (it was running when the gate closed); onOpen wakes us.
-        const closed = this.gate !== undefined && !this.gate.allowsDispatch();
-        const claimed = await this.leases.claim(this.config.instanceId, this.config.leaseSeconds, {
-          capacity,
-          globalMax: this.config.maxConcurrency,
-          agentPlan: (agents, capabilities) => this.planner.plan(agents, capabilities),
-          maxConcurrentWorkflows: this.config.maxConcurrentWorkflows,
-          continuationsOnly: closed,
-        });
-        for (const step of claimed) this.start(step);
-        // A full batch means there may be more; a short one means the queue is drained.
-        if (claimed.length === capacity) this.claimAgain = true;
-        // Let HTTP requests in between claims (on PGlite a statement holds the event loop).
-        if (this.claimAgain) await new Promise((resolve) => setImmediate(resolve));
-      } while (this.claimAgain && !this.stopped);
-    } catch (error) {
-      // During an outage the reconnect's sweep wakes us; the timer is only a safety net.
-      if (!isDatabaseUnavailable(error)) this.logger.error(`claim failed: ${(error as Error).message}`);
-      if (!this.stopped) this.wakeAt(1000);
+      const claimed = await this.leases.claim(this.config.instanceId, this.config.leaseSeconds, this.limits(capacity));
+      for (const step of claimed) this.start(step);
+      return claimed.length === capacity;
     } finally {
-      this.claiming = false;
+      this.roundSlots = 0;
     }
   }
 
+  /** The claim limits for `capacity` steps. */
+  private limits(capacity: number): ClaimLimits {
+    // Closed gate (issue 16): claim no new step; running steps carry on, and so does a step
+    // a worker node's result woke (it was running when the gate closed); onOpen wakes us.
+    const closed = this.gate !== undefined && !this.gate.allowsDispatch();
+    return {
+      capacity,
+      globalMax: this.config.maxConcurrency,
+      agentPlan: (agents, capabilities) => this.planner.plan(agents, capabilities),
+      maxConcurrentWorkflows: this.config.maxConcurrentWorkflows,
+      continuationsOnly: closed,
+    };
+  }
+
+  /**
+   * The hand-off (issue 17): a completion batch of our steps claims their runs' next steps
+   * in its own transaction, up to the slots free now plus those its steps give back (they
+   * are still in flight until their report returns). The steps claimed start at once.
+   */
+  grant(stepIds: string[]): HandoffGrant | null {
+    if (this.stopped || !this.config.handoff) return null;
+    const returning = stepIds.filter((id) => this.inFlight.has(id)).length;
+    const free = this.config.workerConcurrency - this.inFlight.size - this.roundSlots - this.handoffSlots + returning;
+    const capacity = Math.min(free, returning + HANDOFF_EXTRA_SLOTS);
+    if (capacity <= 0) return null;
+    const limits = this.limits(capacity);
+    // A closed gate lets only continuations through; the successors of a finished step are new work.
+    if (limits.continuationsOnly) return null;
+    this.handoffSlots += capacity;
+    let open = true;
+    return {
+      request: { owner: this.config.instanceId, leaseSeconds: this.config.leaseSeconds, limits },
+      done: (result) => {
+        if (!open) return;
+        open = false;
+        this.handoffSlots -= capacity;
+        if (this.starved) {
+          this.starved = false;
+          this.wake();
+        }
+        if (!result) return;
+        if (this.stopped) {
+          // Shut down meanwhile: hand them straight back (lease recovery would, later).
+          for (const step of result.claimed) void this.leases.release(step).catch(() => undefined);
+          return;
+        }
+        for (const id of result.settled) if (this.inFlight.has(id)) this.settled.add(id);
+        for (const step of result.claimed) this.start(step);
+      },
+    };
+  }
+
+  async adoptLeased(runIds: string[]): Promise<void> {
+    if (this.stopped) return;
+    const held = await this.leases.heldBy(this.config.instanceId, runIds);
+    for (const step of held) this.start(step);
+  }
+
+  /** Starts a claimed step; one already running here (a claim and an adoption both saw it) is left alone. */
   private start(step: ClaimedStep): void {
-    const abort = new AbortController();
-    const done = this.execute(step, abort.signal)
+    if (this.inFlight.has(step.id)) return;
+    void this.inFlight
+      .run(step.id, step, (signal) => this.execute(step, signal))
       .catch((error) => this.logger.error(`step ${step.runId}/${step.key} crashed: ${(error as Error)?.stack ?? error}`))
+      // Its slot is free: wake the claim, unless the hand-off already filled it (settled).
       .finally(() => {
-        this.inFlight.delete(step.id);
-        this.wake();
+        if (!this.settled.delete(step.id)) this.wake();
       });
-    this.inFlight.set(step.id, { step, abort, done });
   }
 
   /**
@@ -210,22 +255,6 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     if (Number.isFinite(delayMs)) this.wakeAt(delayMs);
   }
 
-  /** Returns false when the renewal could not be written (the database is away). */
-  private async renewLeases(): Promise<boolean> {
-    const ids = [...this.inFlight.keys()];
-    if (ids.length === 0) return true;
-    try {
-      const held = await this.leases.renew(ids, this.config.instanceId, this.config.leaseSeconds);
-      for (const id of ids) {
-        if (!held.has(id)) this.inFlight.get(id)?.abort.abort('lease_lost' satisfies StopReason);
-      }
-      return true;
-    } catch (error) {
-      this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
-      return false;
-    }
-  }
-
   /**
    * The safety net: recover expired leases, prune the cache, and look for work. Our own
    * leases are renewed first: after a database outage longer than the lease, the steps this
@@ -234,7 +263,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
   private async sweep(): Promise<void> {
     if (this.stopped) return;
     try {
-      if (!(await this.renewLeases())) return;
+      // null: the renewal could not be written (the database is away).
+      if ((await this.inFlight.renewNow()) === null) return;
       await this.leases.recoverExpired(this.config.maxLeaseRecoveries);
       await this.cache.pruneExpired();
     } catch (error) {

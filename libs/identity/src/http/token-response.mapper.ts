@@ -5,6 +5,8 @@ export interface TokenResponse {
   name: string;
   role: string;
   owner: string | null;
+  /** The agent an agent credential is bound to; null for ordinary tokens. */
+  agent: string | null;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -17,6 +19,7 @@ export function toTokenResponse(token: ApiToken): TokenResponse {
     name: token.name,
     role: token.role,
     owner: token.owner,
+    agent: token.agent,
     createdAt: token.createdAt.toISOString(),
     lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
     revokedAt: token.revokedAt?.toISOString() ?? null,

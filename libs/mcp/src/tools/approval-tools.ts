@@ -18,13 +18,13 @@ export function approvalTools(checkpoints: OrchestrationCheckpointService): McpT
         cursor,
       }),
       outputSchema: result({ approvals: LIST, nextCursor: CURSOR_OUT }),
-      async call(a) {
+      async call(a, caller) {
         const size = a.limit ?? 50;
         const after = a.cursor ? decodeKeysetCursor(a.cursor) : undefined;
-        const found = await checkpoints.list({ status: a.status, runId: a.runId, limit: size + 1, after });
+        const found = await checkpoints.list({ status: a.status, runId: a.runId, limit: size + 1, after }, caller.principal);
         const page = found.slice(0, size);
         const last = page[page.length - 1];
-        return { approvals: page.map(presentApproval), nextCursor: found.length > size && last ? encodeKeysetCursor(last) : null };
+        return { approvals: page.map((approval) => presentApproval(approval)), nextCursor: found.length > size && last ? encodeKeysetCursor(last) : null };
       },
     },
     {

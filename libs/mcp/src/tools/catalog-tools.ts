@@ -13,8 +13,10 @@ export function catalogTools(definitions: OrchestrationDefinitionService, agents
       permissions: ['read'],
       inputSchema: args({ limit, cursor }),
       outputSchema: result({ definitions: LIST, nextCursor: CURSOR_OUT }),
-      async call(a) {
-        const page = await definitions.list({ limit: a.limit, cursor: a.cursor });
+      async call(a, caller) {
+        // Tenancy: a bound token lists its owner's definitions and the shared ones only.
+        const bound = 'anonymous' in caller.principal ? undefined : caller.principal.owner;
+        const page = await definitions.list({ owners: bound === undefined ? undefined : [bound, ''], limit: a.limit, cursor: a.cursor });
         return { definitions: page.items.map(toDefinitionResponse), nextCursor: page.nextCursor ?? null };
       },
     },

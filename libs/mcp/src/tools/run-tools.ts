@@ -8,6 +8,7 @@ import {
   presentRun,
   presentRunWithSteps,
 } from '@baton/runs';
+import { assertOwnerReaches } from '@baton/common';
 import type { McpTool, ToolCaller, ToolContext } from './mcp-tool.js';
 import { CURSOR_OUT, LIST, OBJECT, args, cursor, limit, result, text, uuid } from './schemas.js';
 
@@ -17,6 +18,11 @@ const runId = uuid('the run id');
 /** Start, read and steer runs: the REST routes under /api/v1/runs, as tools. */
 export function runTools(factory: OrchestrationRunFactoryService, query: RunQueryService, control: RunControlService): McpTool[] {
   const withSteps = async (id: string) => ({ run: presentRunWithSteps(await query.get(id)) });
+  /** Tenancy (issue 13): another owner's run is "not found" to a bound token, as over REST. */
+  const owned = async (id: string, caller: ToolCaller) => {
+    const bound = boundOwner(caller);
+    if (bound !== undefined) assertOwnerReaches(bound, (await query.getRun(id)).owner, 'run', id);
+  };
   return [
     {
       name: 'start_run',
@@ -39,9 +45,12 @@ export function runTools(factory: OrchestrationRunFactoryService, query: RunQuer
       outputSchema: result({ run: OBJECT, created: { type: 'boolean' } }),
       async call(a, caller) {
         const tokenId = 'tokenId' in caller.principal ? caller.principal.tokenId : null;
+        const bound = boundOwner(caller);
         const { run, created } = await factory.create({
-          definition: a.definition,
+          // A bound token starts runs of its own owner only (its definitions, its inline plans).
+          definition: a.definition && bound !== undefined ? { ...a.definition, owner: bound } : a.definition,
           plan: a.plan,
+          planOwner: bound,
           input: a.input,
           idempotencyKey: a.idempotencyKey,
           metadata: a.metadata,
@@ -58,7 +67,10 @@ export function runTools(factory: OrchestrationRunFactoryService, query: RunQuer
       permissions: ['read'],
       inputSchema: args({ runId }, ['runId']),
       outputSchema: RUN_OUT,
-      call: (a) => withSteps(a.runId),
+      async call(a, caller) {
+        await owned(a.runId, caller);
+        return withSteps(a.runId);
+      },
     },
     {
       name: 'list_runs',
@@ -67,8 +79,8 @@ export function runTools(factory: OrchestrationRunFactoryService, query: RunQuer
       permissions: ['read'],
       inputSchema: args({ status: { type: 'string', enum: [...RUN_STATUSES] }, definition: text('definition name'), limit, cursor }),
       outputSchema: result({ runs: LIST, nextCursor: CURSOR_OUT }),
-      async call(a) {
-        const page = await query.list({ status: a.status, definition: a.definition, limit: a.limit, cursor: a.cursor });
+      async call(a, caller) {
+        const page = await query.list({ status: a.status, definition: a.definition, owner: boundOwner(caller), limit: a.limit, cursor: a.cursor });
         return { runs: page.runs.map(presentRun), nextCursor: page.nextCursor ?? null };
       },
     },
@@ -82,14 +94,24 @@ export function runTools(factory: OrchestrationRunFactoryService, query: RunQuer
       permissions: ['read'],
       inputSchema: args({ runId, timeoutSeconds: { type: 'integer', minimum: 1, maximum: 300 } }, ['runId']),
       outputSchema: result({ run: OBJECT, settled: { type: 'boolean' } }),
-      async call(a, _caller, context) {
+      async call(a, caller, context) {
+        await owned(a.runId, caller);
         const settled = await followRun(query, a.runId, (a.timeoutSeconds ?? 60) * 1000, context);
         return { ...(await withSteps(a.runId)), settled };
       },
     },
-    steer('cancel_run', 'Cancel a run', 'Cancels a run and its unfinished steps.', async (a, caller) => control.cancel(a.runId, caller.actor)),
-    steer('pause_run', 'Pause a run', 'Pauses a run: running steps finish, no new step starts.', async (a, caller) => control.pause(a.runId, caller.actor)),
-    steer('resume_run', 'Resume a run', 'Resumes a paused run.', async (a, caller) => control.resume(a.runId, caller.actor)),
+    steer('cancel_run', 'Cancel a run', 'Cancels a run and its unfinished steps.', async (a, caller) => {
+      await owned(a.runId, caller);
+      return control.cancel(a.runId, caller.actor);
+    }),
+    steer('pause_run', 'Pause a run', 'Pauses a run: running steps finish, no new step starts.', async (a, caller) => {
+      await owned(a.runId, caller);
+      return control.pause(a.runId, caller.actor);
+    }),
+    steer('resume_run', 'Resume a run', 'Resumes a paused run.', async (a, caller) => {
+      await owned(a.runId, caller);
+      return control.resume(a.runId, caller.actor);
+    }),
     {
       name: 'retry_step',
       title: 'Retry a step',
@@ -98,6 +120,7 @@ export function runTools(factory: OrchestrationRunFactoryService, query: RunQuer
       inputSchema: args({ runId, stepId: text('the step id as written in the definition') }, ['runId', 'stepId']),
       outputSchema: RUN_OUT,
       async call(a, caller) {
+        await owned(a.runId, caller);
         await control.retryStep(a.runId, a.stepId, caller.actor);
         return withSteps(a.runId);
       },
@@ -138,4 +161,9 @@ function steer(name: string, title: string, description: string, act: (a: Record
     outputSchema: RUN_OUT,
     call: async (a, caller) => ({ run: presentRun(await act(a, caller)) }),
   };
+}
+
+/** The owner the MCP caller's token is bound to (tenancy); undefined: all owners. */
+function boundOwner(caller: ToolCaller): string | undefined {
+  return 'anonymous' in caller.principal ? undefined : caller.principal.owner;
 }

@@ -1,5 +1,6 @@
-import { ScheduleService, presentFire, presentSchedule } from '@baton/scheduler';
-import type { McpTool } from './mcp-tool.js';
+import { assertOwnerReaches } from '@baton/common';
+import { ScheduleService, ownedScheduleBody, presentFire, presentSchedule, scheduleOwner } from '@baton/scheduler';
+import type { McpTool, ToolCaller } from './mcp-tool.js';
 import { LIST, OBJECT, args, result, text, uuid } from './schemas.js';
 
 const scheduleId = uuid('the schedule id');
@@ -12,8 +13,14 @@ const SCHEDULE_OUT = result({ schedule: OBJECT });
  * `timezone`, `overlap`, …) and the schedule service validates it exactly as it does there.
  */
 export function scheduleTools(schedules: ScheduleService): McpTool[] {
-  const withUpcoming = async (id: string) => {
+  /** Tenancy (issue 13): another owner's schedule is "not found" to a bound token, as over REST. */
+  const owned = async (id: string, caller: ToolCaller) => {
     const schedule = await schedules.get(id);
+    assertOwnerReaches(boundOwner(caller), scheduleOwner(schedule), 'schedule', id);
+    return schedule;
+  };
+  const withUpcoming = async (id: string, caller: ToolCaller) => {
+    const schedule = await owned(id, caller);
     return { schedule: presentSchedule(schedule, schedules.upcoming(schedule)) };
   };
   const steer = (name: string, title: string, description: string, act: (id: string, note: string | null) => Promise<unknown>): McpTool => ({
@@ -23,9 +30,10 @@ export function scheduleTools(schedules: ScheduleService): McpTool[] {
     permissions: ['runs.control'],
     inputSchema: args({ scheduleId, note }, ['scheduleId']),
     outputSchema: SCHEDULE_OUT,
-    async call(a) {
+    async call(a, caller) {
+      await owned(a.scheduleId, caller);
       await act(a.scheduleId, a.note ?? null);
-      return withUpcoming(a.scheduleId);
+      return withUpcoming(a.scheduleId, caller);
     },
   });
   return [
@@ -36,8 +44,10 @@ export function scheduleTools(schedules: ScheduleService): McpTool[] {
       permissions: ['read'],
       inputSchema: args({}),
       outputSchema: result({ schedules: LIST }),
-      async call() {
-        return { schedules: (await schedules.list()).map((s) => presentSchedule(s)) };
+      async call(_a, caller) {
+        const bound = boundOwner(caller);
+        const visible = (await schedules.list()).filter((s) => bound === undefined || scheduleOwner(s) === bound);
+        return { schedules: visible.map((s) => presentSchedule(s)) };
       },
     },
     {
@@ -47,7 +57,7 @@ export function scheduleTools(schedules: ScheduleService): McpTool[] {
       permissions: ['read'],
       inputSchema: args({ scheduleId }, ['scheduleId']),
       outputSchema: SCHEDULE_OUT,
-      call: (a) => withUpcoming(a.scheduleId),
+      call: (a, caller) => withUpcoming(a.scheduleId, caller),
     },
     {
       name: 'schedule_history',
@@ -56,8 +66,8 @@ export function scheduleTools(schedules: ScheduleService): McpTool[] {
       permissions: ['read'],
       inputSchema: args({ scheduleId, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, ['scheduleId']),
       outputSchema: result({ fires: LIST }),
-      async call(a) {
-        await schedules.get(a.scheduleId);
+      async call(a, caller) {
+        await owned(a.scheduleId, caller);
         return { fires: (await schedules.history(a.scheduleId, a.limit ?? 100)).map(presentFire) };
       },
     },
@@ -72,7 +82,7 @@ export function scheduleTools(schedules: ScheduleService): McpTool[] {
       outputSchema: SCHEDULE_OUT,
       async call(a, caller) {
         const tokenId = 'tokenId' in caller.principal ? caller.principal.tokenId : null;
-        const created = await schedules.create(a.schedule, tokenId);
+        const created = await schedules.create(ownedScheduleBody(a.schedule, boundOwner(caller)), tokenId);
         return { schedule: presentSchedule(created, schedules.upcoming(created)) };
       },
     },
@@ -83,8 +93,9 @@ export function scheduleTools(schedules: ScheduleService): McpTool[] {
       permissions: ['admin'],
       inputSchema: args({ scheduleId, changes: { type: 'object', description: 'the fields to change' } }, ['scheduleId', 'changes']),
       outputSchema: SCHEDULE_OUT,
-      async call(a) {
-        const updated = await schedules.update(a.scheduleId, a.changes);
+      async call(a, caller) {
+        await owned(a.scheduleId, caller);
+        const updated = await schedules.update(a.scheduleId, ownedScheduleBody(a.changes, boundOwner(caller)));
         return { schedule: presentSchedule(updated, schedules.upcoming(updated)) };
       },
     },
@@ -95,7 +106,8 @@ export function scheduleTools(schedules: ScheduleService): McpTool[] {
       permissions: ['admin'],
       inputSchema: args({ scheduleId }, ['scheduleId']),
       outputSchema: result({ deleted: { type: 'string' } }),
-      async call(a) {
+      async call(a, caller) {
+        await owned(a.scheduleId, caller);
         await schedules.delete(a.scheduleId);
         return { deleted: a.scheduleId };
       },
@@ -110,9 +122,14 @@ export function scheduleTools(schedules: ScheduleService): McpTool[] {
       permissions: ['runs.control'],
       inputSchema: args({ scheduleId }, ['scheduleId']),
       outputSchema: result({ fire: OBJECT }),
-      async call(a) {
+      async call(a, caller) {
+        await owned(a.scheduleId, caller);
         return { fire: presentFire(await schedules.trigger(a.scheduleId)) };
       },
     },
   ];
+}
+
+function boundOwner(caller: ToolCaller): string | undefined {
+  return 'anonymous' in caller.principal ? undefined : caller.principal.owner;
 }

@@ -1,4 +1,4 @@
-import { roleAllows, type Principal } from '@baton/identity';
+import { principalLabel, principalTokenId, roleAllows, type Principal } from '@baton/identity';
 import type { RunActor } from '@baton/runs';
 import type { McpTool, ToolCaller } from './mcp-tool.js';
 
@@ -15,5 +15,5 @@ export function callerOf(principal: Principal): ToolCaller {
 
 function actorOf(principal: Principal): RunActor {
   if ('anonymous' in principal) return { anonymous: true };
-  return { tokenId: principal.tokenId, name: principal.name, controlsAnyRun: roleAllows(principal.role, 'runs.control') };
+  return { tokenId: principalTokenId(principal) ?? principalLabel(principal), name: principal.name, controlsAnyRun: roleAllows(principal.role, 'runs.control') };
 }

@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@baton/db';
+import { APPROVAL_MOVES, OPEN_APPROVAL_STATUSES } from '@baton/approvals';
+import { EVENT_WAIT_MOVES, OPEN_EVENT_WAIT_STATUSES } from '@baton/messaging';
+import { TERMINAL_RUN_STATUSES } from '@baton/runs';
 import { REMEDIES, type Finding, type FindingKind } from './doctor-finding.js';
 
 interface LinkRow {
@@ -12,8 +15,6 @@ interface LinkRow {
   event_id?: string;
   schedule_id?: string;
 }
-
-const FINISHED = `('completed', 'failed', 'cancelled')`;
 
 /**
  * The doctor's checks on what hangs off runs: approvals, child runs, event waits (messaging)
@@ -31,9 +32,10 @@ export class DoctorLinksRepository {
       `select a.run_id, a.step_id, a.step_key, a.id::text as approval_id,
               'approval ' || a.id || ' is still pending, but its run is ' || r.status as detail
          from human_approvals a
-         join orchestration_runs r on r.id = a.run_id and r.status in ${FINISHED}
-        where a.status = 'pending'
+         join orchestration_runs r on r.id = a.run_id and r.status = any($1::text[])
+        where a.status = any($2::text[])
         limit 500`,
+      [TERMINAL_RUN_STATUSES, OPEN_APPROVAL_STATUSES],
     );
   }
 
@@ -44,9 +46,10 @@ export class DoctorLinksRepository {
       `select c.id as run_id, null::text as step_key, p.id::text as parent_run_id,
               'child run is ' || c.status || ', but its parent run ' || p.id || ' is ' || p.status as detail
          from orchestration_runs c
-         join orchestration_runs p on p.id = c.parent_run_id and p.status in ${FINISHED}
-        where c.status not in ${FINISHED}
+         join orchestration_runs p on p.id = c.parent_run_id and p.status = any($1::text[])
+        where not c.status = any($1::text[])
         limit 500`,
+      [TERMINAL_RUN_STATUSES],
     );
   }
 
@@ -66,9 +69,9 @@ export class DoctorLinksRepository {
               and (w.match = '{}'::jsonb or x.data @> w.match)
               and x.created_at < now() - ($1::int * interval '1 second')
             order by x.position limit 1) e
-        where w.status = 'waiting'
+        where w.status = any($2::text[])
         limit 500`,
-      [graceSeconds],
+      [graceSeconds, OPEN_EVENT_WAIT_STATUSES],
     );
   }
 
@@ -87,21 +90,22 @@ export class DoctorLinksRepository {
 
   // Repairs: one guarded statement each; false when the state moved on.
 
+  /** The approval's `cancel` move (pending → cancelled), only while its run has ended. */
   async cancelApproval(approvalId: string): Promise<boolean> {
     return this.changed(
       `update human_approvals set status = 'cancelled', decided_at = now()
-        where id = $1::uuid and status = 'pending'
-          and exists (select 1 from orchestration_runs r where r.id = run_id and r.status in ${FINISHED})`,
-      [approvalId],
+        where id = $1::uuid and status = any($2::text[])
+          and exists (select 1 from orchestration_runs r where r.id = run_id and r.status = any($3::text[]))`,
+      [approvalId, APPROVAL_MOVES.cancel.from, TERMINAL_RUN_STATUSES],
     );
   }
 
-  /** Matches the wait with the event, unless something matched (or timed) it out meanwhile. */
+  /** The wait's `match` move, unless something matched (or timed) it out meanwhile. */
   async matchWait(runId: string, stepKey: string, eventId: string): Promise<boolean> {
     return this.changed(
       `update event_waits set status = 'matched', event_id = $3::uuid, matched_at = now()
-        where run_id = $1::uuid and step_key = $2::text and status = 'waiting'`,
-      [runId, stepKey, eventId],
+        where run_id = $1::uuid and step_key = $2::text and status = any($4::text[])`,
+      [runId, stepKey, eventId, EVENT_WAIT_MOVES.match.from],
     );
   }
 

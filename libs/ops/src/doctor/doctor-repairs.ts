@@ -7,7 +7,7 @@ import { RunControlService, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '@baton/ru
 import { SCHEDULES_CHANNEL } from '@baton/scheduler';
 import type { Finding } from './doctor-finding.js';
 import { DoctorLinksRepository } from './doctor-links.repository.js';
-import { DoctorRepository } from './doctor.repository.js';
+import { DoctorTransitions } from './doctor-transitions.js';
 
 /** What a repair did: applied, or left alone because the state moved on meanwhile. */
 export type RepairOutcome = 'fixed' | 'moved_on';
@@ -23,7 +23,7 @@ export class DoctorRepairs {
 
   constructor(
     @Inject(BatonConfig) private readonly config: BatonConfig,
-    @Inject(DoctorRepository) private readonly repository: DoctorRepository,
+    @Inject(DoctorTransitions) private readonly transitions: DoctorTransitions,
     @Inject(DoctorLinksRepository) private readonly links: DoctorLinksRepository,
     @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
     @Inject(ModuleRef) private readonly modules: ModuleRef,
@@ -39,7 +39,7 @@ export class DoctorRepairs {
     const payload = `doctor-${this.config.instanceId}`;
     if (['expired_lease', 'unclaimed_queued_step', 'waiting_on_closed_approval', 'waiting_on_finished_child'].some((k) => kinds.has(k as Finding['kind']))) {
       // Other instances by NOTIFY, this one in-process (its own NOTIFYs are ignored).
-      await this.repository.signalWork(WORK_CHANNEL, payload);
+      await this.links.notify(WORK_CHANNEL, payload);
       this.emitter.emit(WORK_AVAILABLE_EVENT);
     }
     // Every scheduler (this one's too) listens on this channel.
@@ -49,18 +49,18 @@ export class DoctorRepairs {
   private async apply(finding: Finding): Promise<boolean> {
     switch (finding.kind) {
       case 'expired_lease':
-        return this.repository.requeueExpired(finding.stepId!, finding.leaseToken!);
+        return this.transitions.requeueExpired(finding.stepId!, finding.leaseToken!);
       case 'unclaimed_queued_step':
       case 'overdue_schedule':
         return true; // the signal after the repairs is the remedy
       case 'run_without_open_steps':
-        return this.repository.failRun(finding.runId!, `the doctor found it running with no open step (${finding.explanation})`);
+        return this.transitions.failRun(finding.runId!, `the doctor found it running with no open step (${finding.explanation})`);
       case 'waiting_on_closed_approval':
-        return this.repository.wakeWaiting(finding.stepId!, 'approval_decided');
+        return this.transitions.wakeWaiting(finding.stepId!, 'approval_decided');
       case 'waiting_on_finished_child':
-        return this.repository.wakeWaiting(finding.stepId!, 'child_finished');
+        return this.transitions.wakeWaiting(finding.stepId!, 'child_finished');
       case 'leaked_slot':
-        return this.repository.cancelLeaked(finding.stepId!, finding.leaseToken!);
+        return this.transitions.cancelLeaked(finding.stepId!, finding.leaseToken!);
       case 'open_approval_of_finished_run':
         return this.links.cancelApproval(finding.approvalId!);
       case 'child_of_finished_parent':

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '@baton/db';
+import { Database, type Queryable } from '@baton/db';
+import { ACTIVE_STEP_STATUSES, RUN_MOVES, STEP_MOVES, TERMINAL_RUN_STATUSES } from '@baton/runs';
 import type { Finding, FindingKind } from './doctor-finding.js';
 import { REMEDIES } from './doctor-finding.js';
+
+/** A step a repair moved. */
+export interface MovedStep {
+  runId: string;
+  stepKey: string;
+}
 
 interface FindingRow {
   run_id: string;
@@ -14,8 +21,9 @@ interface FindingRow {
 /**
  * The doctor reads the engine's tables (runs, steps, approvals) directly: it looks for
  * states the engine's own code believes cannot happen, so it must not go through that code.
- * Every repair is one guarded UPDATE (status and lease token as seen), so a repair that
- * races the engine changes nothing.
+ * Every repair is one UPDATE guarded by a move of the aggregate's transition table
+ * (`RUN_MOVES`, `STEP_MOVES`) and the lease token as seen, so a repair that races the engine
+ * changes nothing.
  */
 @Injectable()
 export class DoctorRepository {
@@ -62,9 +70,9 @@ export class DoctorRepository {
               'running, ' || r.steps_done || ' of ' || r.steps_total || ' steps done, none queued, running or waiting' as detail
          from orchestration_runs r
         where r.status = 'running' and r.updated_at < now() - ($1::int * interval '1 second')
-          and not exists (select 1 from orchestration_steps s where s.run_id = r.id and s.status in ('queued', 'running', 'waiting'))
+          and not exists (select 1 from orchestration_steps s where s.run_id = r.id and s.status = any($2::text[]))
         limit 500`,
-      [stuckSeconds],
+      [stuckSeconds, ACTIVE_STEP_STATUSES],
     );
   }
 
@@ -89,9 +97,10 @@ export class DoctorRepository {
       `select s.run_id, s.id as step_id, s.step_key, s.lease_token::text as lease_token,
               'waiting, but its child run ' || c.id || ' is ' || c.status as detail
          from orchestration_steps s
-         join orchestration_runs c on c.id = s.child_run_id and c.status in ('completed', 'failed', 'cancelled')
+         join orchestration_runs c on c.id = s.child_run_id and c.status = any($1::text[])
         where s.status = 'waiting'
         limit 500`,
+      [TERMINAL_RUN_STATUSES],
     );
   }
 
@@ -102,65 +111,82 @@ export class DoctorRepository {
       `select s.run_id, s.id as step_id, s.step_key, s.lease_token::text as lease_token,
               'running, but its run is ' || r.status as detail
          from orchestration_steps s
-         join orchestration_runs r on r.id = s.run_id and r.status in ('completed', 'failed', 'cancelled')
+         join orchestration_runs r on r.id = s.run_id and r.status = any($1::text[])
         where s.status = 'running'
         limit 500`,
+      [TERMINAL_RUN_STATUSES],
     );
   }
 
-  // Repairs: one guarded statement each; false when the state moved on.
+  // Repairs: one guarded statement each (the owning aggregate's move); null when the state moved on.
+  // They run in the caller's transaction, which also records the transition events.
 
-  async requeueExpired(stepId: string, token: number): Promise<boolean> {
-    return this.changed(
+  /** A lost lease: `recover` (running → queued), for the token the doctor saw. */
+  async requeueExpired(stepId: string, token: number, tx: Queryable): Promise<MovedStep | null> {
+    return this.movedStep(
+      tx,
       `update orchestration_steps
           set status = 'queued', wake_reason = 'recovered', lease_owner = null, lease_expires_at = null,
               lease_recoveries = lease_recoveries + 1, available_at = now(), queued_at = now(), updated_at = now()
-        where id = $1::uuid and status = 'running' and lease_token = $2::bigint and lease_expires_at < now()`,
-      [stepId, token],
+        where id = $1::uuid and status = any($3::text[]) and lease_token = $2::bigint and lease_expires_at < now()
+        returning run_id::text as run_id, step_key`,
+      [stepId, token, STEP_MOVES.recover.from],
     );
   }
 
-  async signalWork(channel: string, payload: string): Promise<void> {
-    await this.db.query(`select pg_notify($1::text, $2::text)`, [channel, payload]);
+  /**
+   * `failStuck` (running → failed) when no step is in flight; null when the run moved on. The
+   * caller then cancels the steps left open (`cancelOpenSteps`).
+   */
+  async failRun(runId: string, message: string, tx: Queryable): Promise<{ definition: string; durationMs: number } | null> {
+    const { rows } = await tx.query<{ definition_name: string; duration_ms: number }>(
+      `update orchestration_runs
+          set status = 'failed', error = jsonb_build_object('code', 'stuck', 'message', $2::text),
+              finished_at = now(), updated_at = now()
+        where id = $1::uuid and status = any($3::text[])
+          and not exists (select 1 from orchestration_steps s where s.run_id = $1::uuid and s.status = any($4::text[]))
+        returning definition_name, (extract(epoch from now() - created_at) * 1000)::float8 as duration_ms`,
+      [runId, message, RUN_MOVES.failStuck.from, ACTIVE_STEP_STATUSES],
+    );
+    return rows[0] ? { definition: rows[0].definition_name, durationMs: Math.round(rows[0].duration_ms) } : null;
   }
 
-  /** Fails the run and cancels its pending steps, in one transaction; false when it moved on. */
-  async failRun(runId: string, message: string): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const failed = await tx.query(
-        `update orchestration_runs
-            set status = 'failed', error = jsonb_build_object('code', 'stuck', 'message', $2::text),
-                finished_at = now(), updated_at = now()
-          where id = $1::uuid and status = 'running'
-            and not exists (select 1 from orchestration_steps s where s.run_id = $1::uuid and s.status in ('queued', 'running', 'waiting'))`,
-        [runId, message],
-      );
-      if (failed.rowCount === 0) return false;
-      await tx.query(
-        `update orchestration_steps set status = 'cancelled', finished_at = now(), updated_at = now()
-          where run_id = $1::uuid and status = 'pending'`,
-        [runId],
-      );
-      return true;
-    });
+  /** `cancel` for the steps a failed run left open (pending ones, never released); each with the status it left. */
+  async cancelOpenSteps(runId: string, tx: Queryable): Promise<Array<MovedStep & { from: string }>> {
+    const { rows } = await tx.query<{ run_id: string; step_key: string; from_status: string }>(
+      `update orchestration_steps s
+          set status = 'cancelled', lease_owner = null, lease_expires_at = null, finished_at = now(), updated_at = now()
+         from (select id, status as from_status from orchestration_steps
+                where run_id = $1::uuid and status = any($2::text[]) for update) prev
+        where s.id = prev.id
+        returning s.run_id::text as run_id, s.step_key, prev.from_status`,
+      [runId, STEP_MOVES.cancel.from],
+    );
+    return rows.map((row) => ({ runId: row.run_id, stepKey: row.step_key, from: row.from_status }));
   }
 
-  async wakeWaiting(stepId: string, reason: string): Promise<boolean> {
-    return this.changed(
+  /** What a waiting step waited for already happened: `wake` (waiting → queued). */
+  async wakeWaiting(stepId: string, reason: string, tx: Queryable): Promise<MovedStep | null> {
+    return this.movedStep(
+      tx,
       `update orchestration_steps
           set status = 'queued', wake_reason = $2::text, available_at = now(), queued_at = now(), updated_at = now()
-        where id = $1::uuid and status = 'waiting'`,
-      [stepId, reason],
+        where id = $1::uuid and status = any($3::text[])
+        returning run_id::text as run_id, step_key`,
+      [stepId, reason, STEP_MOVES.wake.from],
     );
   }
 
-  async cancelLeaked(stepId: string, token: number): Promise<boolean> {
-    return this.changed(
+  /** A step still running after its run ended: `cancelOrphan` (running → cancelled) frees its slot. */
+  async cancelLeaked(stepId: string, token: number, tx: Queryable): Promise<MovedStep | null> {
+    return this.movedStep(
+      tx,
       `update orchestration_steps
           set status = 'cancelled', lease_owner = null, lease_expires_at = null, finished_at = now(), updated_at = now()
-        where id = $1::uuid and status = 'running' and lease_token = $2::bigint
-          and exists (select 1 from orchestration_runs r where r.id = run_id and r.status in ('completed', 'failed', 'cancelled'))`,
-      [stepId, token],
+        where id = $1::uuid and status = any($3::text[]) and lease_token = $2::bigint
+          and exists (select 1 from orchestration_runs r where r.id = run_id and r.status = any($4::text[]))
+        returning run_id::text as run_id, step_key`,
+      [stepId, token, STEP_MOVES.cancelOrphan.from, TERMINAL_RUN_STATUSES],
     );
   }
 
@@ -177,8 +203,8 @@ export class DoctorRepository {
     }));
   }
 
-  /** Runs a guarded UPDATE; true when it changed a row. */
-  private async changed(sql: string, params: unknown[]): Promise<boolean> {
-    return (await this.db.query(sql, params)).rowCount > 0;
+  private async movedStep(tx: Queryable, sql: string, params: unknown[]): Promise<MovedStep | null> {
+    const { rows } = await tx.query<{ run_id: string; step_key: string }>(sql, params);
+    return rows[0] ? { runId: rows[0].run_id, stepKey: rows[0].step_key } : null;
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@baton/db';
+import { ACTIVE_STEP_STATUSES, OPEN_RUN_STATUSES } from '@baton/runs';
 
 /**
  * What a drain needs to know about the engine's tables. Read-only: ops never changes a step
@@ -18,16 +19,16 @@ export class DrainRepository {
     return rows[0]?.n ?? 0;
   }
 
-  /** Where each unfinished run stopped: its status and its open steps. */
+  /** Where each unfinished run stopped (a rolling-back one too): its status and its steps in flight. */
   async openRuns(limit = 500): Promise<Array<{ runId: string; status: string; openSteps: string[] }>> {
     const { rows } = await this.db.query<{ id: string; status: string; open_steps: string[] | null }>(
       `select r.id, r.status,
               array(select s.step_key || ':' || s.status from orchestration_steps s
-                     where s.run_id = r.id and s.status in ('queued', 'running', 'waiting') order by s.position) as open_steps
+                     where s.run_id = r.id and s.status = any($3::text[]) order by s.position) as open_steps
          from orchestration_runs r
-        where r.status in ('pending', 'running', 'waiting', 'paused')
+        where r.status = any($2::text[])
         order by r.created_at limit $1::int`,
-      [limit],
+      [limit, OPEN_RUN_STATUSES, ACTIVE_STEP_STATUSES],
     );
     return rows.map((row) => ({ runId: row.id, status: row.status, openSteps: row.open_steps ?? [] }));
   }

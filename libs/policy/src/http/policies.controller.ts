@@ -1,11 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { BatonError } from '@baton/common';
+import { DecisionLogService } from '../decision-log/decision-log.service.js';
 import { PolicyService, type VersionRef } from '../policy.service.js';
 import { DEFAULT_POLICY_VERSION } from '../policy-version.types.js';
 import { CreatePolicyDto } from './create-policy.dto.js';
 import { EvaluatePolicyDto } from './evaluate-policy.dto.js';
-import { toActiveResponse, toVersionResponse } from './policy-response.mapper.js';
+import { ListDecisionsQueryDto } from './list-decisions.dto.js';
+import { toActiveResponse, toDecisionResponse, toVersionResponse } from './policy-response.mapper.js';
 
 /**
  * Policy sets: store (validated first), list, read, diff, activate, roll back. Who may call
@@ -13,7 +15,10 @@ import { toActiveResponse, toVersionResponse } from './policy-response.mapper.js
  */
 @Controller('api/v1/policies')
 export class PoliciesController {
-  constructor(@Inject(PolicyService) private readonly policies: PolicyService) {}
+  constructor(
+    @Inject(PolicyService) private readonly policies: PolicyService,
+    @Inject(DecisionLogService) private readonly decisions: DecisionLogService,
+  ) {}
 
   @Post()
   async create(@Body() body: CreatePolicyDto, @Req() request: object, @Res({ passthrough: true }) response: Response) {
@@ -35,6 +40,13 @@ export class PoliciesController {
     return toActiveResponse(await this.policies.active(), true);
   }
 
+  /** The decision log, newest first: denies and sensitive allows (docs/policy.md#the-decision-log). */
+  @Get('decisions')
+  async listDecisions(@Query() query: ListDecisionsQueryDto) {
+    const items = await this.decisions.list({ decision: query.decision, action: query.action, principal: query.principal, limit: query.limit ?? 100 });
+    return { items: items.map(toDecisionResponse) };
+  }
+
   /** "Would this be allowed, and why?" Evaluates, changes nothing. */
   @Post('evaluate')
   @HttpCode(200)
@@ -43,9 +55,18 @@ export class PoliciesController {
     const { principal } = body;
     return this.policies.evaluate(
       {
-        principal: { type: principal.type ?? 'Token', id: `evaluate:${principal.name}`, name: principal.name, role: principal.role, groups: principal.groups, owner: principal.owner },
+        principal: {
+          type: principal.type ?? 'Token',
+          id: principal.type === 'Agent' ? principal.name : `evaluate:${principal.name}`,
+          name: principal.name,
+          role: principal.role,
+          groups: principal.groups,
+          owner: principal.owner,
+          capabilities: principal.capabilities,
+        },
         action: body.action,
-        resource: { type: body.resource.type, id: body.resource.id },
+        resource: { type: body.resource.type, id: body.resource.id, attrs: body.resource.attrs },
+        context: body.context,
       },
       ref,
     );

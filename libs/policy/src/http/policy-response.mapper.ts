@@ -1,3 +1,4 @@
+import type { LoggedDecision } from '../decision-log/policy-decision.types.js';
 import type { ActivePolicy, PolicyVersion } from '../policy-version.types.js';
 
 export interface PolicyVersionResponse {
@@ -31,5 +32,19 @@ export function toActiveResponse(active: ActivePolicy, withBody = false) {
     activatedAt: active.activatedAt?.toISOString() ?? null,
     activatedBy: active.activatedBy,
     ...(withBody ? { policy: active.body } : {}),
+  };
+}
+
+export function toDecisionResponse(decision: LoggedDecision) {
+  return {
+    id: decision.id,
+    at: decision.at.toISOString(),
+    principal: decision.principal,
+    action: decision.action,
+    resource: decision.resource,
+    decision: decision.decision,
+    policyVersion: decision.policyVersion,
+    reasons: decision.reasons,
+    errors: decision.errors,
   };
 }

@@ -69,12 +69,17 @@ export const RUN_MOVES = {
   /** Every compensation finished: the run ends as it was going to. */
   endCompensationFailed: { from: RUN_MACHINE.guard('failed', ['compensating']), to: 'failed' },
   endCompensationCancelled: { from: RUN_MACHINE.guard('cancelled', ['compensating']), to: 'cancelled' },
+  /** The doctor fails a running run that has no step left queued, running or waiting (a repair). */
+  failStuck: { from: RUN_MACHINE.guard('failed', ['running']), to: 'failed' },
 } as const satisfies Record<string, RunMove>;
 
 export type RunMoveName = keyof typeof RUN_MOVES;
 
 /** Runs whose queued steps may be claimed. */
 export const CLAIMABLE_RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting'];
+
+/** Runs that have ended (a failed run may still re-open, but only by an operator). */
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter(isTerminalRun);
 
 /** Runs that have not ended (a failed run may re-open, but only by an operator). */
 export const OPEN_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((s) => !isTerminalRun(s));

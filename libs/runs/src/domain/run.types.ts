@@ -1,4 +1,5 @@
 import type { CachePolicy, FailurePolicy } from '@baton/definitions';
+import type { RunTraceContext } from '@baton/telemetry';
 import type { RunStatus } from './run-status.js';
 import type { StepStatus } from './step-status.js';
 import type { PatternTurn } from './turn-status.js';
@@ -60,12 +61,16 @@ export interface Run {
    * body); null when auth was off, for child runs, and for runs older than the column.
    */
   submittedBy: string | null;
+  /** The person (OIDC subject) who submitted the run, recorded by the server; null otherwise. Checkpoints with `self_approval: false` read it. */
+  submittedByPerson: string | null;
   /** When the run tree is cancelled with `run_timeout`; null for child runs (their root's deadline covers them). */
   deadlineAt: Date | null;
   /** When admission let the run start (MAX_CONCURRENT_WORKFLOWS); null while it waits in the queue. */
   admittedAt: Date | null;
   /** How a saga rollback ended (issue 12): every compensation done, or some gave up. Null without one. */
   compensation: 'completed' | 'partial' | null;
+  /** Where the run's spans hang in its trace (issue 13); null when tracing was off at creation. */
+  traceContext: RunTraceContext | null;
   /** Place in the admission queue (1 = next), set only by `RunQueryService.get` for a queued run. */
   queuePosition?: number | null;
 }
@@ -81,7 +86,7 @@ export interface Step {
   /** The agent that served the last claim (null before the first claim, and for steps without an agent). */
   servedBy: string | null;
   status: StepStatus;
-  /** Why a waiting step waits, when not for a child run or a person (`breaker_open`). */
+  /** Why a waiting step waits, when not for a child run, a person or an event: `worker` (a worker node's job) or `breaker_open` (every agent that could serve it has an open breaker). */
   waitReason: string | null;
   dependsOn: string[];
   attempt: number;
@@ -171,6 +176,8 @@ export interface ClaimedStep {
   runStatus: string;
   /** When this process claimed it (ms since epoch), for step durations. */
   claimedAt: number;
+  /** The run's trace context (issue 13): the step's spans are children of the run span. */
+  traceContext: RunTraceContext | null;
 }
 
 /** What a completed step records about the step cache. */

@@ -45,6 +45,12 @@ export function satisfiesDependents(status: StepStatus): boolean {
   return status === 'completed' || status === 'skipped';
 }
 
+/** Steps whose dependents may go on. */
+export const SATISFYING_STEP_STATUSES: readonly StepStatus[] = STEP_STATUSES.filter(satisfiesDependents);
+
+/** Steps that ended (for a run's done counter). */
+export const TERMINAL_STEP_STATUSES: readonly StepStatus[] = STEP_STATUSES.filter(isTerminalStep);
+
 export function canTransitionStep(from: StepStatus, to: StepStatus): boolean {
   return STEP_MACHINE.can(from, to);
 }
@@ -85,6 +91,8 @@ export const STEP_MOVES = {
   parkForAgent: move(['waiting'], ['queued']),
   /** Its run ended without it. */
   cancel: move(['cancelled']),
+  /** The doctor frees the slot of a step still running after its run ended (a repair). */
+  cancelOrphan: move(['cancelled'], ['running']),
   /** An operator retries the run: back to queued or pending. */
   reopen: move(['queued', 'pending'], ['failed', 'cancelled']),
 } as const satisfies Record<string, StepMove>;
@@ -95,6 +103,9 @@ export type StepMoveName = keyof typeof STEP_MOVES;
 export function finishGuard(to: 'completed' | 'failed' | 'skipped'): readonly StepStatus[] {
   return STEP_MOVES[to === 'completed' ? 'complete' : to === 'failed' ? 'fail' : 'skip'].from;
 }
+
+/** Steps in flight: claimable, held, or parked for something; a run with none of these has nothing left to do but release. */
+export const ACTIVE_STEP_STATUSES: readonly StepStatus[] = ['queued', 'running', 'waiting'];
 
 /** Steps that a run's cancellation or failure sweeps to `cancelled`. */
 export const OPEN_STEP_STATUSES: readonly StepStatus[] = STEP_MOVES.cancel.from;

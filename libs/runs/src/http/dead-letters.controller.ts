@@ -3,7 +3,8 @@ import type { Request } from 'express';
 import type { StepAcrossRuns } from '../repositories/dead-letter.repository.js';
 import { DeadLetterService, type RetryOutcome } from '../services/dead-letter.service.js';
 import { ListStepsQueryDto, RetryRunsDto, RetryStepsDto } from './dead-letters.dto.js';
-import { actorOf, boundOwnerOf } from './runs.controller.js';
+import { boundOwnerOf } from '@baton/common';
+import { actorOf } from './runs.controller.js';
 
 /** Dead letters (issue 12): failed steps across runs, bulk retry, retry by filter. */
 @Controller('api/v1')

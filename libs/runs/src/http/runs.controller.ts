@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { BatonError } from '@baton/common';
+import { BatonError, boundOwnerOf } from '@baton/common';
 import { OrchestrationRunFactoryService } from '../services/run-factory.service.js';
 import { RunControlService } from '../services/run-control.service.js';
 import { RunQueryService, budgetView } from '../services/run-query.service.js';
@@ -10,6 +10,7 @@ import type { RunActor } from '../domain/run-actor.js';
 import { DelayedRunScheduler } from '../domain/delayed-runs.js';
 import { CreateRunDto, ListRunsQueryDto } from './create-run.dto.js';
 import { presentRun, presentRunWithSteps } from './run.presenter.js';
+import { RunAccess } from './run-access.js';
 
 const RunId = new ParseUUIDPipe({
   exceptionFactory: () => BatonError.validation([{ path: 'id', message: 'must be a UUID' }]),
@@ -23,6 +24,7 @@ export class RunsController {
     @Inject(RunControlService) private readonly control: RunControlService,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
     @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
+    @Inject(RunAccess) private readonly access: RunAccess,
   ) {}
 
   /** 201 with the new run; 200 with the existing one for a repeated idempotency key. */
@@ -43,7 +45,7 @@ export class RunsController {
       response.status(HttpStatus.ACCEPTED);
       return { status: 'scheduled', scheduleId: scheduled.scheduleId, startAt: scheduled.startAt.toISOString() };
     }
-    const { run, created } = await this.factory.create({ ...ownedRequest(rest, boundOwnerOf(request)), submittedBy: tokenIdOf(request), timeoutSeconds });
+    const { run, created } = await this.factory.create({ ...ownedRequest(rest, boundOwnerOf(request)), submittedBy: tokenIdOf(request), submittedByPerson: personOf(request), timeoutSeconds });
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return presentRunWithSteps(await this.query.get(run.id));
   }
@@ -66,7 +68,7 @@ export class RunsController {
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   async cancel(@Param('id', RunId) id: string, @Body() body: Record<string, unknown> | undefined, @Req() request: Request) {
-    await this.assertOwned(id, request);
+    await this.access.check(id, 'run.cancel', request);
     return presentRun(await this.control.cancel(id, actorOf(request), undefined, readCompensateFlag(body)));
   }
 
@@ -74,28 +76,28 @@ export class RunsController {
   @Post(':id/compensate')
   @HttpCode(HttpStatus.ACCEPTED)
   async compensate(@Param('id', RunId) id: string, @Req() request: Request) {
-    await this.assertOwned(id, request);
+    await this.access.check(id, 'run.compensate', request);
     return presentRun(await this.control.compensate(id, actorOf(request)));
   }
 
   @Post(':id/pause')
   @HttpCode(HttpStatus.OK)
   async pause(@Param('id', RunId) id: string, @Req() request: Request) {
-    await this.assertOwned(id, request);
+    await this.access.check(id, 'run.pause', request);
     return presentRun(await this.control.pause(id, actorOf(request)));
   }
 
   @Post(':id/resume')
   @HttpCode(HttpStatus.OK)
   async resume(@Param('id', RunId) id: string, @Req() request: Request) {
-    await this.assertOwned(id, request);
+    await this.access.check(id, 'run.resume', request);
     return presentRun(await this.control.resume(id, actorOf(request)));
   }
 
   @Post(':id/steps/:stepId/retry')
   @HttpCode(HttpStatus.OK)
   async retryStep(@Param('id', RunId) id: string, @Param('stepId') stepId: string, @Req() request: Request) {
-    await this.assertOwned(id, request);
+    await this.access.check(id, 'step.retry', request);
     await this.control.retryStep(id, stepId, actorOf(request));
     return presentRunWithSteps(await this.query.get(id));
   }
@@ -106,27 +108,12 @@ export class RunsController {
    */
   @Patch(':id/budget')
   async raiseBudget(@Param('id', RunId) id: string, @Body() body: Record<string, unknown>, @Req() request: Request) {
-    await this.assertOwned(id, request);
+    await this.access.check(id, 'run.budget', request);
     const actor = actorOf(request);
     const state = await this.budgets.raise(id, body, actor, 'anonymous' in actor ? 'anonymous' : actor.name);
     return budgetView(state);
   }
 
-  /** Another owner's run does not exist for a token bound to an owner (404, not 403). */
-  private async assertOwned(id: string, request: Request): Promise<void> {
-    if (boundOwnerOf(request) === undefined) return;
-    assertVisible((await this.query.getRun(id)).owner, id, request);
-  }
-}
-
-/**
- * Tenancy (issue 13): the owner the caller's token is bound to, as the access guard set it
- * (`request.principal.owner`, read by shape like `tokenIdOf`); undefined for tokens that reach
- * all owners and with auth off.
- */
-export function boundOwnerOf(request: Request): string | undefined {
-  const principal = (request as unknown as { principal?: { owner?: unknown } }).principal;
-  return typeof principal?.owner === 'string' ? principal.owner : undefined;
 }
 
 function assertVisible(owner: string, id: string, request: Request): void {
@@ -143,6 +130,12 @@ function ownedRequest(body: CreateRunDto, bound: string | undefined): CreateRunD
   return { ...body, definition: { ...body.definition, owner } };
 }
 
+/** The signed-in person's OIDC subject (`request.principal.subject`), read by shape like `tokenIdOf`. */
+function personOf(request: Request): string | null {
+  const principal = (request as unknown as { principal?: { subject?: unknown } }).principal;
+  return typeof principal?.subject === 'string' ? principal.subject : null;
+}
+
 /**
  * The caller's API token id, as the access guard set it (`request.principal`; read by shape
  * because `identity` stands on this library's floor). Null when auth is off.
@@ -154,7 +147,7 @@ function tokenIdOf(request: Request): string | null {
 
 /**
  * The actor of a steering route. The access policy lets only `runs.control` holders reach
- * these routes, so a token here controls any run of the owners it reaches (`assertOwned`).
+ * these routes, so a token here controls any run of the owners it reaches (`RunAccess`, which also asks the policy set about the run itself).
  */
 export function actorOf(request: Request): RunActor {
   const principal = (request as unknown as { principal?: { tokenId?: unknown; name?: unknown } }).principal;

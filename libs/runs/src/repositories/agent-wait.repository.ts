@@ -25,6 +25,23 @@ export class AgentWaitRepository {
     return rows.map((row) => ({ runId: row.run_id, key: row.step_key }));
   }
 
+  /**
+   * running → waiting (breaker_open) for a pattern step whose next turn's agent has an open
+   * breaker: its lease is given back, and `wake_reason` makes the claim after the wake-up
+   * continue the same attempt (no call was made). Fenced by the lease token.
+   */
+  async parkRunning(id: string, token: number, tx: Queryable): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `update orchestration_steps
+          set status = 'waiting', wait_reason = 'breaker_open', wake_reason = 'breaker_turn',
+              agent_wait_since = coalesce(agent_wait_since, now()),
+              lease_owner = null, lease_expires_at = null, updated_at = now()
+        where id = $1::uuid and lease_token = $2::bigint and status = any($3::text[])`,
+      [id, token, STEP_MOVES.park.from],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   /** Parked steps that have waited longer than `seconds` for an agent → failed. */
   async failExpired(seconds: number, error: StepError, tx: Queryable): Promise<Array<{ runId: string; key: string }>> {
     const { rows } = await tx.query<{ run_id: string; step_key: string }>(

@@ -42,11 +42,12 @@ describe.each(testDatabaseKinds())('compensation rows on %s', (kind) => {
       repo.insertMany(runId, 'failed', [
         { stepId: stepIds.get('a')!, stepKey: 'a', afterKeys: ['b'], spec: SPEC, context: CONTEXT },
         { stepId: stepIds.get('b')!, stepKey: 'b', afterKeys: [], spec: SPEC, context: CONTEXT },
-      ], tx),
+      ], 600, tx),
     );
   });
 
   afterAll(() => database?.drop());
+  let claimedA: Awaited<ReturnType<CompensationRepository['claim']>>[number];
 
   it('claims a compensation only after those of its dependents, and refuses a report after the lease was lost', async () => {
     const [first, ...none] = await repo.claim('one', 30, 10, 60);
@@ -65,8 +66,30 @@ describe.each(testDatabaseKinds())('compensation rows on %s', (kind) => {
     expect(await database.db.transaction((tx) => repo.finish(again!, 'completed', { output: 'twice' }, tx))).toBeNull();
     const [next] = await repo.claim('two', 30, 10, 60);
     expect(next).toMatchObject({ stepKey: 'a' });
+    claimedA = next!;
     expect(await database.db.transaction((tx) => repo.tally(runId, tx))).toEqual({ open: 1, failed: 0 });
     const { rows } = await database.db.query<{ output: unknown }>('select output from orchestration_compensations where id = $1::uuid', [first!.id]);
     expect(rows[0]!.output).toBe('ok');
+  });
+
+  it('escalates a compensation out of attempts, re-queues it with fresh attempts on retry, and abandons it at the deadline', async () => {
+    const stepA = stepIds.get('a')!;
+    await database.db.transaction((tx) => repo.finish(claimedA, 'escalated', { error: { message: 'no' } }, tx));
+    // Escalated is open (the run keeps compensating) and is not claimable; a late report cannot move it.
+    expect(await database.db.transaction((tx) => repo.tally(runId, tx))).toEqual({ open: 1, failed: 0 });
+    expect(await repo.claim('two', 30, 10, 60)).toEqual([]);
+    expect(await database.db.transaction((tx) => repo.finish(claimedA, 'completed', { output: 'late' }, tx))).toBeNull();
+    expect(await database.db.transaction((tx) => repo.findEscalated(claimedA.id, tx))).toMatchObject({ stepKey: 'a', attempt: 1, error: { message: 'no' } });
+    // retry: pending again, with attempt + max_attempts (3) to spend.
+    expect(await database.db.transaction((tx) => repo.resolve(runId, stepA, 'retry', tx))).toMatchObject({ stepKey: 'a', outcome: 'failed' });
+    expect(await database.db.transaction((tx) => repo.resolve(runId, stepA, 'give_up', tx))).toBeNull();
+    const [again] = await repo.claim('three', 30, 10, 60);
+    expect(again).toMatchObject({ stepKey: 'a', attempt: 2, maxAttempts: 4 });
+    // The rollback's deadline passes: the running compensation is abandoned and its report refused.
+    expect(await database.db.transaction((tx) => repo.abandonOverdue(10, { message: 'late', code: 'compensation_timeout' }, tx))).toEqual([]);
+    await database.db.query(`update orchestration_compensations set deadline_at = now() - interval '1 second' where run_id = $1::uuid`, [runId]);
+    expect(await database.db.transaction((tx) => repo.abandonOverdue(10, { message: 'late', code: 'compensation_timeout' }, tx))).toEqual([{ runId, stepKey: 'a', outcome: 'failed' }]);
+    expect(await database.db.transaction((tx) => repo.finish(again!, 'completed', { output: 'too late' }, tx))).toBeNull();
+    expect(await database.db.transaction((tx) => repo.tally(runId, tx))).toEqual({ open: 0, failed: 1 });
   });
 });

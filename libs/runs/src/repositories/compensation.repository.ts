@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { CompensateSpec } from '@baton/definitions';
-import { COMPENSATION_MOVES, OPEN_COMPENSATION_STATUSES, type CompensationStatus } from '../domain/compensation-status.js';
+import { COMPENSATION_MOVES, OPEN_COMPENSATION_STATUSES, UNDONE_COMPENSATION_STATUSES } from '../domain/compensation-status.js';
 import type { StepError } from '../domain/run.types.js';
 import { RUN_MOVES } from '../domain/run-status.js';
 import { json } from './run.mapper.js';
@@ -34,6 +34,17 @@ export interface ClaimedCompensation {
   leaseToken: number;
 }
 
+/** A compensation that exhausted its attempts and waits for a person (retry / give up). */
+export interface EscalatedCompensation {
+  id: string;
+  runId: string;
+  stepId: string;
+  stepKey: string;
+  attempt: number;
+  spec: CompensateSpec;
+  error: StepError | null;
+}
+
 interface ClaimedRow {
   id: string;
   run_id: string;
@@ -50,10 +61,12 @@ interface ClaimedRow {
 export class CompensationRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  async insertMany(runId: string, outcome: 'failed' | 'cancelled', rows: NewCompensation[], tx: Queryable): Promise<number> {
+  /** `timeoutSeconds` bounds the whole rollback: every row gets the same `deadline_at`. */
+  async insertMany(runId: string, outcome: 'failed' | 'cancelled', rows: NewCompensation[], timeoutSeconds: number, tx: Queryable): Promise<number> {
     const result = await tx.query(
-      `insert into orchestration_compensations (run_id, step_id, step_key, after_keys, spec, context, max_attempts, run_outcome)
-       select $1::uuid, c.step_id, c.step_key, array(select jsonb_array_elements_text(c.after_keys)), c.spec, c.context, c.max_attempts, $3::text
+      `insert into orchestration_compensations (run_id, step_id, step_key, after_keys, spec, context, max_attempts, run_outcome, deadline_at)
+       select $1::uuid, c.step_id, c.step_key, array(select jsonb_array_elements_text(c.after_keys)), c.spec, c.context, c.max_attempts, $3::text,
+              now() + ($4::int * interval '1 second')
          from jsonb_to_recordset($2::jsonb)
            as c(step_id uuid, step_key text, after_keys jsonb, spec jsonb, context jsonb, max_attempts int)
        on conflict on constraint orchestration_compensations_step_key do nothing`,
@@ -61,6 +74,7 @@ export class CompensationRepository {
         runId,
         json(rows.map((r) => ({ step_id: r.stepId, step_key: r.stepKey, after_keys: r.afterKeys, spec: r.spec, context: r.context, max_attempts: r.spec.maxAttempts }))),
         outcome,
+        timeoutSeconds,
       ],
     );
     return result.rowCount ?? 0;
@@ -104,11 +118,11 @@ export class CompensationRepository {
    */
   async finish(
     c: Pick<ClaimedCompensation, 'id' | 'leaseToken'>,
-    to: CompensationStatus,
+    to: 'completed' | 'escalated' | 'pending',
     fields: { input?: unknown; output?: unknown; error?: StepError; delayMs?: number },
     tx: Queryable,
   ): Promise<{ runId: string; outcome: 'failed' | 'cancelled' } | null> {
-    const move = to === 'completed' ? COMPENSATION_MOVES.complete : to === 'failed' ? COMPENSATION_MOVES.fail : COMPENSATION_MOVES.retry;
+    const move = to === 'completed' ? COMPENSATION_MOVES.complete : to === 'escalated' ? COMPENSATION_MOVES.escalate : COMPENSATION_MOVES.retry;
     const { rows } = await tx.query<{ run_id: string; run_outcome: 'failed' | 'cancelled' }>(
       `update orchestration_compensations
           set status = $4::text, input = $5::jsonb, output = $6::jsonb, error = $7::jsonb,
@@ -146,11 +160,64 @@ export class CompensationRepository {
   async tally(runId: string, tx: Queryable): Promise<{ open: number; failed: number }> {
     const { rows } = await tx.query<{ open: number; failed: number }>(
       `select count(*) filter (where status = any($2::text[]))::int as open,
-              count(*) filter (where status = $3::text)::int as failed
+              count(*) filter (where status = any($3::text[]))::int as failed
          from orchestration_compensations where run_id = $1::uuid`,
-      [runId, OPEN_COMPENSATION_STATUSES, COMPENSATION_MOVES.fail.to],
+      [runId, OPEN_COMPENSATION_STATUSES, UNDONE_COMPENSATION_STATUSES],
     );
     return rows[0] ?? { open: 0, failed: 0 };
+  }
+
+  /** An escalated compensation (waiting for a person), for the approval that asks about it. */
+  async findEscalated(id: string, tx: Queryable): Promise<EscalatedCompensation | null> {
+    const { rows } = await tx.query<{ id: string; run_id: string; step_id: string; step_key: string; attempt: number; spec: CompensateSpec; error: StepError | null }>(
+      `select id, run_id, step_id, step_key, attempt, spec, error from orchestration_compensations
+        where id = $1::uuid and status = any($2::text[])`,
+      [id, COMPENSATION_MOVES.resume.from],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, runId: row.run_id, stepId: row.step_id, stepKey: row.step_key, attempt: row.attempt, spec: row.spec, error: row.error } : null;
+  }
+
+  /**
+   * A person decided about an escalated compensation: `retry` re-queues it now with a fresh
+   * budget of `retry.max_attempts`, `give_up` fails it for good. Null when it is no longer
+   * escalated (the rollback ran out of time, or another decision won).
+   */
+  async resolve(runId: string, stepId: string, choice: 'retry' | 'give_up', tx: Queryable): Promise<{ id: string; stepKey: string; outcome: 'failed' | 'cancelled' } | null> {
+    const move = choice === 'retry' ? COMPENSATION_MOVES.resume : COMPENSATION_MOVES.giveUp;
+    const { rows } = await tx.query<{ id: string; step_key: string; run_outcome: 'failed' | 'cancelled' }>(
+      `update orchestration_compensations
+          set status = $4::text, available_at = now(),
+              max_attempts = case when $4::text = $5::text then attempt + coalesce((spec->>'maxAttempts')::int, 1) else max_attempts end,
+              finished_at = case when $4::text = $5::text then null else now() end
+        where run_id = $1::uuid and step_id = $2::uuid and status = any($3::text[])
+        returning id, step_key, run_outcome`,
+      [runId, stepId, move.from, move.to, COMPENSATION_MOVES.resume.to],
+    );
+    return rows[0] ? { id: rows[0].id, stepKey: rows[0].step_key, outcome: rows[0].run_outcome } : null;
+  }
+
+  /**
+   * Open compensations past their rollback's deadline become `abandoned`. The lease token
+   * moves too, so a call still in flight cannot report afterwards. `skip locked`: a row being
+   * reported right now is taken by the next sweep (if it is still open then).
+   */
+  async abandonOverdue(limit: number, error: StepError, tx: Queryable): Promise<Array<{ runId: string; stepKey: string; outcome: 'failed' | 'cancelled' }>> {
+    const { rows } = await tx.query<{ run_id: string; step_key: string; run_outcome: 'failed' | 'cancelled' }>(
+      `with overdue as (
+         select id from orchestration_compensations
+          where status = any($1::text[]) and deadline_at <= now()
+          order by deadline_at, id limit $2::int
+          for update skip locked
+       )
+       update orchestration_compensations c
+          set status = $3::text, error = coalesce(c.error, $4::jsonb), lease_owner = null, lease_expires_at = null,
+              lease_token = c.lease_token + 1, finished_at = now()
+         from overdue where c.id = overdue.id
+        returning c.run_id, c.step_key, c.run_outcome`,
+      [COMPENSATION_MOVES.abandon.from, limit, COMPENSATION_MOVES.abandon.to, json(error)],
+    );
+    return rows.map((row) => ({ runId: row.run_id, stepKey: row.step_key, outcome: row.run_outcome }));
   }
 
   /** When the next pending compensation is due (null: none). */

@@ -43,4 +43,19 @@ export class RunLimitsRepository {
     );
     return rows[0]?.n ?? 0;
   }
+
+  /**
+   * Admission's two numbers in one statement: open admitted top-level runs (the slots in use,
+   * counted as `admit` counts them) and top-level runs waiting for a slot.
+   */
+  async admissionCounts(): Promise<{ active: number; queued: number }> {
+    const { rows } = await this.db.query<{ active: number; queued: number }>(
+      `select (select count(*) from orchestration_runs
+                where parent_run_id is null and admitted_at is not null and status = any($1::text[]))::int as active,
+              (select count(*) from orchestration_runs
+                where admitted_at is null and parent_run_id is null and status = 'pending')::int as queued`,
+      [RUN_MOVES.cancel.from],
+    );
+    return rows[0] ?? { active: 0, queued: 0 };
+  }
 }

@@ -1,3 +1,4 @@
+import { readRunTraceContext } from '@baton/telemetry';
 import type { Run, RunExecution, Step, StepError } from '../domain/run.types.js';
 import type { RunStatus } from '../domain/run-status.js';
 import type { StepStatus } from '../domain/step-status.js';
@@ -5,7 +6,8 @@ import type { StepStatus } from '../domain/step-status.js';
 /** Column lists and row → domain mapping for the two tables this library owns. */
 export const RUN_COLUMNS = `id, definition_id, definition_name, definition_version, owner, status, input, output,
   error, metadata, execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total,
-  steps_done, created_at, started_at, finished_at, updated_at, submitted_by, deadline_at, admitted_at, compensation`;
+  steps_done, created_at, started_at, finished_at, updated_at, submitted_by, deadline_at, admitted_at, compensation,
+  trace_context, submitted_by_person`;
 
 export const STEP_COLUMNS = `id, run_id, step_key, position, type, agent, capability, served_by, wait_reason, status, depends_on, attempt, max_attempts,
   input, output, error, available_at, lease_owner, lease_expires_at, lease_recoveries, cache_key, cache_hit,
@@ -34,9 +36,11 @@ export interface RunRow {
   finished_at: Date | null;
   updated_at: Date;
   submitted_by: string | null;
+  submitted_by_person: string | null;
   deadline_at: Date | null;
   admitted_at: Date | null;
   compensation: 'completed' | 'partial' | null;
+  trace_context: unknown;
 }
 
 export interface StepRow {
@@ -97,9 +101,11 @@ export function toRun(row: RunRow): Run {
     finishedAt: row.finished_at,
     updatedAt: row.updated_at,
     submittedBy: row.submitted_by ?? null,
+    submittedByPerson: row.submitted_by_person ?? null,
     deadlineAt: row.deadline_at ? new Date(row.deadline_at) : null,
     admittedAt: row.admitted_at ? new Date(row.admitted_at) : null,
     compensation: row.compensation ?? null,
+    traceContext: readRunTraceContext(row.trace_context),
   };
 }
 

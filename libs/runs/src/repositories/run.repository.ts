@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
+import type { RunTraceContext } from '@baton/telemetry';
 import type { Run, RunExecution, StepError } from '../domain/run.types.js';
 import { OPEN_RUN_STATUSES, RUN_MOVES, isTerminalRun, type RunMove, type RunStatus } from '../domain/run-status.js';
 import { RUN_COLUMNS, json, toRun, type RunRow } from './run.mapper.js';
@@ -18,10 +19,14 @@ export interface NewRun {
   parentStepId: string | null;
   stepsTotal: number;
   submittedBy: string | null;
+  /** The OIDC subject of the person who submitted the run. */
+  submittedByPerson?: string | null;
   /** Seconds after creation when the run is cancelled with `run_timeout` (null: no deadline). */
   timeoutSeconds?: number | null;
   /** False: the run waits in the admission queue (MAX_CONCURRENT_WORKFLOWS). */
   admitted?: boolean;
+  /** Where the run hangs in its trace (issue 13); null while tracing is off. */
+  traceContext?: RunTraceContext | null;
 }
 
 /** A run after a transition, and the status it left. */
@@ -56,9 +61,10 @@ export class RunRepository {
     const { rows } = await tx.query<RunRow>(
       `insert into orchestration_runs (definition_id, definition_name, definition_version, owner, input, metadata,
          execution, max_parallel, idempotency_key, parent_run_id, parent_step_id, steps_total, submitted_by,
-         deadline_at, admitted_at)
+         deadline_at, admitted_at, trace_context, submitted_by_person)
        values ($1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::jsonb, $7::jsonb, $8::int, $9::text,
-         $10::uuid, $11::uuid, $12::int, $13::uuid, now() + ($14::int * interval '1 second'), case when $15::boolean then now() end)
+         $10::uuid, $11::uuid, $12::int, $13::uuid, now() + ($14::int * interval '1 second'), case when $15::boolean then now() end,
+         $16::jsonb, $17::text)
        on conflict do nothing
        returning ${RUN_COLUMNS}`,
       [
@@ -77,6 +83,8 @@ export class RunRepository {
         run.submittedBy,
         run.timeoutSeconds ?? null,
         run.admitted ?? true,
+        run.traceContext ? json(run.traceContext) : null,
+        run.submittedByPerson ?? null,
       ],
     );
     return rows[0] ? toRun(rows[0]) : null;
@@ -85,6 +93,12 @@ export class RunRepository {
   async findById(id: string, tx: Queryable = this.db): Promise<Run | null> {
     const { rows } = await tx.query<RunRow>(`select ${RUN_COLUMNS} from orchestration_runs where id = $1::uuid`, [id]);
     return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  /** The owner of each of `ids` that exists (tenancy: readers of the event log filter by it). */
+  async ownersOf(ids: string[], tx: Queryable = this.db): Promise<Map<string, string>> {
+    const { rows } = await tx.query<{ id: string; owner: string }>(`select id, owner from orchestration_runs where id = any($1::uuid[])`, [ids]);
+    return new Map(rows.map((row) => [row.id, row.owner]));
   }
 
   async findByIdempotencyKey(owner: string, key: string, tx: Queryable = this.db): Promise<Run | null> {
@@ -198,6 +212,16 @@ export class RunRepository {
     );
     const row = rows[0];
     return row ? { run: toRun(row), from: row.from_status } : null;
+  }
+
+  /** Which of `ids` are not finished yet, oldest first (a workflow's running executions). */
+  async openAmong(ids: string[], tx: Queryable = this.db): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await tx.query<{ id: string }>(
+      `select id from orchestration_runs where id = any($1::uuid[]) and status = any($2::text[]) order by created_at, id`,
+      [ids, OPEN_RUN_STATUSES],
+    );
+    return rows.map((row) => row.id);
   }
 
   /** The run and every descendant run that is not finished yet (for cancel cascades). */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
+import { readRunTraceContext } from '@baton/telemetry';
 import type { ClaimCandidate } from '../domain/agent-choice.js';
 import type { ClaimedStep } from '../domain/run.types.js';
 import { CLAIMABLE_RUN_STATUSES, RUN_MOVES } from '../domain/run-status.js';
@@ -23,11 +24,13 @@ interface ClaimedRow {
   owner: string;
   input: unknown;
   run_status: string;
+  trace_context: unknown;
 }
 
-// Claims from every instance are serialized on this key (for the length of one short
-// transaction), which is what lets slot counts be read and then filled without overshoot.
-const CLAIM_LOCK_KEY = 7_362_010;
+export interface RunningCounts {
+  total: number;
+  byAgent: Map<string, number>;
+}
 
 /** Wake reasons of steps that continue work already under way (a worker node's result). */
 const CONTINUATION_WAKES = ['worker_job'];
@@ -37,16 +40,12 @@ const CONTINUATION_WAKES = ['worker_job'];
 export class StepLeaseRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  async lockClaims(tx: Queryable): Promise<void> {
-    await tx.query('select pg_advisory_xact_lock($1::bigint)', [CLAIM_LOCK_KEY]);
-  }
-
   /**
    * Running steps now: in all, and per agent that serves them. `served_by` is set by every
    * claim (the named agent, or the one chosen for a capability); `agent` covers steps claimed
    * before the column existed.
    */
-  async runningCounts(tx: Queryable): Promise<{ total: number; byAgent: Map<string, number> }> {
+  async runningCounts(tx: Queryable): Promise<RunningCounts> {
     const { rows } = await tx.query<{ agent: string | null; n: number }>(
       `select coalesce(served_by, agent) as agent, count(*)::int as n
          from orchestration_steps where status = 'running' group by 1`,
@@ -60,16 +59,36 @@ export class StepLeaseRepository {
     return { total, byAgent };
   }
 
-  /** When each agent was last given a step (ms since epoch), one index probe per agent. */
+  /**
+   * When each agent was last given a step (ms since epoch). Kept per agent, not read from the
+   * steps it served: a retry that moves a step to another agent overwrites the step's
+   * `served_by`, which would forget this agent's use of it.
+   */
   async lastUsed(agents: string[], tx: Queryable): Promise<Map<string, number>> {
     if (agents.length === 0) return new Map();
-    const { rows } = await tx.query<{ name: string; at: Date | null }>(
-      `select a.name, (select s.claimed_at from orchestration_steps s
-                        where s.served_by = a.name order by s.claimed_at desc limit 1) as at
-         from unnest($1::text[]) as a(name)`,
+    const { rows } = await tx.query<{ agent: string; at: Date }>(
+      `select agent, last_claimed_at as at from orchestration_agent_claims where agent = any($1::text[])`,
       [agents],
     );
-    return new Map(rows.filter((r) => r.at).map((r) => [r.name, new Date(r.at!).getTime()]));
+    return new Map(rows.map((r) => [r.agent, new Date(r.at).getTime()]));
+  }
+
+  /**
+   * Records that these agents were just given steps, in the order they were chosen (a
+   * microsecond apart, so one claim's order survives into the next). The clock, not the
+   * transaction's start: a claim that waited for another's agent lock records a later time.
+   * Rows are written in agent order, so concurrent claims lock them in the same order.
+   */
+  async recordClaims(agents: string[], tx: Queryable): Promise<void> {
+    if (agents.length === 0) return;
+    await tx.query(
+      `insert into orchestration_agent_claims (agent, last_claimed_at)
+       select a.agent, clock_timestamp() + (max(a.ord) * interval '1 microsecond')
+         from unnest($1::text[]) with ordinality as a(agent, ord)
+        group by a.agent order by a.agent
+       on conflict on constraint orchestration_agent_claims_pkey do update set last_claimed_at = excluded.last_claimed_at`,
+      [agents],
+    );
   }
 
   /**
@@ -91,8 +110,8 @@ export class StepLeaseRepository {
 
   /**
    * Admission (MAX_CONCURRENT_WORKFLOWS): admits the oldest waiting top-level runs while fewer
-   * than `limit` admitted top-level runs are still open. Runs under the caller's claim lock,
-   * so two instances never admit past the limit. Returns the runs admitted.
+   * than `limit` admitted top-level runs are still open. Runs under the admission lock, so
+   * two instances never admit past the limit. Returns the runs admitted.
    */
   async admit(limit: number, tx: Queryable): Promise<string[]> {
     const { rows } = await tx.query<{ id: string }>(
@@ -101,28 +120,102 @@ export class StepLeaseRepository {
           where parent_run_id is null and admitted_at is not null and status = any($2::text[])
        ), next as (
          select id from orchestration_runs
-          where admitted_at is null and parent_run_id is null and status = 'pending'
+          where admitted_at is null and parent_run_id is null and status = any($3::text[])
           order by created_at, id
           limit greatest(0, $1::int - (select n from active))
        )
        update orchestration_runs r set admitted_at = now(), updated_at = now()
          from next where r.id = next.id
        returning r.id`,
-      [limit, RUN_MOVES.cancel.from],
+      [limit, RUN_MOVES.cancel.from, RUN_MOVES.start.from],
     );
     return rows.map((row) => row.id);
   }
 
   /**
-   * Queued steps that are due, at most the run's free slots per run (max_parallel minus its
-   * running steps), oldest first. Not locked: the caller holds the claim lock.
+   * Locks the runs this claim will take steps from, oldest due step first, with a try-lock
+   * per run (an advisory key from the run's id): a run another claim holds is skipped and
+   * left to it, so two claims serve disjoint runs. Not a row lock (`for update skip locked`):
+   * every step completion updates its run's row, and a claim skipping a run for that would
+   * leave its due steps to the next poll. Locks as many runs as the oldest ones offering
+   * `limit` steps number (an estimate, read before the lock: the exact free slots are counted
+   * once the runs are held); a run skipped does not count, so a second claim takes the next
+   * ones. Runs with no free slot are not locked. The try-lock filters a materialized, ordered
+   * CTE row by row under the limit (a plain subquery would get the filter pushed below its
+   * sort, trying every run), so only the runs returned are locked.
    */
-  async candidates(limit: number, tx: Queryable, continuationsOnly = false): Promise<ClaimCandidate[]> {
+  async lockRuns(limit: number, tx: Queryable, continuationsOnly = false): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `with due as (
+         select s.run_id, min(s.available_at) as at, count(*)::int as n from orchestration_steps s
+          where s.status = 'queued' and s.available_at <= now()
+            and (not $3::boolean or s.wake_reason = any($4::text[]))
+          group by s.run_id
+       ), busy as (
+         select run_id, count(*)::int as n from orchestration_steps
+          where status = 'running' and run_id in (select run_id from due) group by run_id
+       ), offers as (
+         select r.id, d.at,
+                coalesce(sum(least(d.n, r.max_parallel - coalesce(b.n, 0)))
+                  over (order by d.at, r.id rows between unbounded preceding and 1 preceding), 0) as before
+           from due d
+           join orchestration_runs r on r.id = d.run_id
+           left join busy b on b.run_id = d.run_id
+          where r.status = any($2::text[]) and r.admitted_at is not null and r.max_parallel > coalesce(b.n, 0)
+       ), ordered as materialized (
+         select id from offers order by at, id
+       )
+       select o.id from ordered o
+        where pg_try_advisory_xact_lock(('x' || substr(translate(o.id::text, '-', ''), 1, 16))::bit(64)::bigint)
+        limit (select count(*) from offers where before < $1::int)`,
+      [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * The hand-off's `lockGlobal` and `lockRuns` in one statement (issue 17), never waiting:
+   * the global claim lock shared (`global` false: an exclusive claim is under way, nothing
+   * else is locked), then a try-lock on each of these runs (the ones whose steps the calling
+   * transaction just completed) that has due steps. `skipped`: such a run was held by
+   * another claim. A run whose lock this transaction already holds is re-entered (advisory
+   * locks are re-entrant within a session). No row: none of these runs has a due step.
+   */
+  async tryLockDueRuns(
+    runIds: string[], globalKey: number, tx: Queryable, continuationsOnly = false,
+  ): Promise<{ global: boolean; locked: string[]; skipped: boolean }> {
+    const { rows } = await tx.query<{ id: string; global: boolean; locked: boolean }>(
+      `with g as materialized (select pg_try_advisory_xact_lock_shared($5::bigint) as ok)
+       select r.id, g.ok as global,
+              case when g.ok then pg_try_advisory_xact_lock(('x' || substr(translate(r.id::text, '-', ''), 1, 16))::bit(64)::bigint)
+                   else false end as locked
+         from orchestration_runs r cross join g
+        where r.id = any($1::uuid[]) and r.status = any($2::text[]) and r.admitted_at is not null
+          and exists (select 1 from orchestration_steps s
+                       where s.run_id = r.id and s.status = 'queued' and s.available_at <= now()
+                         and (not $3::boolean or s.wake_reason = any($4::text[])))
+        order by r.id`,
+      [runIds, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES, globalKey],
+    );
+    return {
+      global: rows.every((row) => row.global),
+      locked: rows.filter((row) => row.locked).map((row) => row.id),
+      skipped: rows.some((row) => !row.locked),
+    };
+  }
+
+  /**
+   * Queued steps that are due in these runs (locked by the caller), at most each run's free
+   * slots (max_parallel minus its running steps), oldest first. A statement of its own, after
+   * the lock: its snapshot then sees what the run's previous claimer committed.
+   */
+  async candidates(runIds: string[], limit: number, tx: Queryable, continuationsOnly = false): Promise<ClaimCandidate[]> {
     const { rows } = await tx.query<{
       id: string; run_id: string; agent: string | null; capability: string | null; served_by: string | null; wake_reason: string | null;
     }>(
       `with busy as (
-         select run_id, count(*)::int as n from orchestration_steps where status = 'running' group by run_id
+         select run_id, count(*)::int as n from orchestration_steps
+          where status = 'running' and run_id = any($5::uuid[]) group by run_id
        ), ranked as (
          select s.id, s.run_id, s.agent, s.capability, s.served_by, s.wake_reason, s.available_at, s.position,
                 row_number() over (partition by s.run_id order by s.available_at, s.position) as rn,
@@ -130,14 +223,14 @@ export class StepLeaseRepository {
            from orchestration_steps s
            join orchestration_runs r on r.id = s.run_id
            left join busy b on b.run_id = s.run_id
-          where s.status = 'queued' and s.available_at <= now() and r.status = any($2::text[])
-            and r.admitted_at is not null
+          where s.run_id = any($5::uuid[]) and s.status = 'queued' and s.available_at <= now()
+            and r.status = any($2::text[]) and r.admitted_at is not null
             and (not $3::boolean or s.wake_reason = any($4::text[]))
        )
        select id, run_id, agent, capability, served_by, wake_reason from ranked where rn <= free
         order by available_at, run_id, position
         limit $1::int`,
-      [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES],
+      [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES, runIds],
     );
     return rows.map((row) => ({
       id: row.id, runId: row.run_id, agent: row.agent, capability: row.capability, servedBy: row.served_by, wakeReason: row.wake_reason,
@@ -168,29 +261,26 @@ export class StepLeaseRepository {
          from picked p, orchestration_runs r
         where s.id = p.id and r.id = s.run_id
         returning s.id, s.run_id, s.step_key, s.type, s.agent, s.capability, s.served_by, s.attempt, s.max_attempts, s.lease_token,
-                  p.wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status`,
+                  p.wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status, r.trace_context`,
       [picks.map((p) => p.id), owner, leaseSeconds, STEP_MOVES.claim.from, picks.map((p) => p.servedBy)],
     );
-    return rows.map((row) => ({
-      id: row.id,
-      runId: row.run_id,
-      key: row.step_key,
-      type: row.type,
-      agent: row.agent,
-      capability: row.capability,
-      servedBy: row.served_by,
-      attempt: row.attempt,
-      maxAttempts: row.max_attempts,
-      token: row.lease_token,
-      wakeReason: row.wake_reason,
-      iteration: row.iteration ?? null,
-      childRunId: row.child_run_id,
-      definitionId: row.definition_id,
-      owner: row.owner,
-      runInput: row.input,
-      runStatus: row.run_status,
-      claimedAt: Date.now(),
-    }));
+    return rows.map(toClaimedStep);
+  }
+
+  /**
+   * Steps of these runs running under `owner`'s lease, as the claim that leased them returned
+   * them (for `StepLeaseService.heldBy`). `wakeReason` is gone (the claim cleared it), so a
+   * step read back here runs as a fresh attempt would.
+   */
+  async heldBy(owner: string, runIds: string[], tx: Queryable): Promise<ClaimedStep[]> {
+    const { rows } = await tx.query<ClaimedRow>(
+      `select s.id, s.run_id, s.step_key, s.type, s.agent, s.capability, s.served_by, s.attempt, s.max_attempts, s.lease_token,
+              null as wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status, r.trace_context
+         from orchestration_steps s join orchestration_runs r on r.id = s.run_id
+        where s.run_id = any($1::uuid[]) and s.status = any($3::text[]) and s.lease_owner = $2::text`,
+      [runIds, owner, STEP_MOVES.claim.to],
+    );
+    return rows.map(toClaimedStep);
   }
 
   /** Extends the leases this instance still holds; returns the ids it still holds. */
@@ -263,4 +353,28 @@ export class StepLeaseRepository {
     );
     return rows[0]?.at ?? null;
   }
+}
+
+function toClaimedStep(row: ClaimedRow): ClaimedStep {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    key: row.step_key,
+    type: row.type,
+    agent: row.agent,
+    capability: row.capability,
+    servedBy: row.served_by,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    token: row.lease_token,
+    wakeReason: row.wake_reason,
+    iteration: row.iteration ?? null,
+    childRunId: row.child_run_id,
+    definitionId: row.definition_id,
+    owner: row.owner,
+    runInput: row.input,
+    runStatus: row.run_status,
+    claimedAt: Date.now(),
+    traceContext: readRunTraceContext(row.trace_context),
+  };
 }

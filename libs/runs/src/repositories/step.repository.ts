@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { CacheOutcome, Step, StepError } from '../domain/run.types.js';
-import { STEP_MOVES, finishGuard, type StepStatus } from '../domain/step-status.js';
+import { ACTIVE_STEP_STATUSES, SATISFYING_STEP_STATUSES, STEP_MOVES, TERMINAL_STEP_STATUSES, finishGuard, type StepStatus } from '../domain/step-status.js';
 import { STEP_COLUMNS, json, toStep, type StepRow } from './run.mapper.js';
 
 export interface NewStep {
@@ -177,6 +177,57 @@ export class StepRepository {
     return row ? { runId: row.run_id, key: row.step_key, dependents: row.dependents, from: row.from_status } : null;
   }
 
+  /**
+   * `finish(…, 'completed', …)` for a batch in ONE statement (issue 17): each item under the
+   * same lease-token and status guard, so each is accepted or refused exactly as alone. An id
+   * given twice counts once (its first item), as the second write would find it completed.
+   * Row locks are taken in id order, so concurrent batches never deadlock on step rows.
+   * Returns, per item (by index), the finished step or null when refused.
+   */
+  async completeMany(
+    items: Array<{ id: string; token: number; input?: unknown; output?: unknown; cache?: CacheOutcome }>,
+    tx: Queryable,
+  ): Promise<Array<FinishedStep | null>> {
+    if (items.length === 0) return [];
+    const { rows } = await tx.query<{ ord: number; run_id: string; step_key: string; dependents: string[]; from_status: StepStatus }>(
+      `with batch as (
+         select distinct on (b.id) b.* from unnest($1::int[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[], $9::int[])
+                as b(ord, id, token, input, output, cache_key, cache_hit, cache_stored_at, cache_hits)
+          order by b.id, b.ord
+       ), prev as (
+         select s.id as prev_id, s.status as from_status, b.* from orchestration_steps s
+           join batch b on b.id = s.id and s.lease_token = b.token
+          where s.status = any($10::text[])
+          order by s.id
+            for update of s
+       )
+       update orchestration_steps
+          set status = 'completed', input = coalesce(prev.input::jsonb, orchestration_steps.input), output = prev.output::jsonb, error = 'null'::jsonb,
+              cache_key = coalesce(prev.cache_key, orchestration_steps.cache_key), cache_hit = coalesce(prev.cache_hit, orchestration_steps.cache_hit),
+              cache_stored_at = coalesce(prev.cache_stored_at::timestamptz, orchestration_steps.cache_stored_at),
+              cache_hits = coalesce(prev.cache_hits, orchestration_steps.cache_hits), skip_reason = null,
+              finished_at = now(), updated_at = now(), lease_owner = null, lease_expires_at = null, wake_reason = null
+         from prev
+        where orchestration_steps.id = prev.prev_id
+        returning prev.ord, orchestration_steps.run_id, orchestration_steps.step_key, orchestration_steps.dependents, prev.from_status`,
+      [
+        items.map((_, i) => i),
+        items.map((item) => item.id),
+        items.map((item) => item.token),
+        items.map((item) => json(item.input)),
+        items.map((item) => json(item.output ?? null)),
+        items.map((item) => item.cache?.key ?? null),
+        items.map((item) => item.cache?.hit ?? null),
+        items.map((item) => item.cache?.storedAt ? new Date(item.cache.storedAt).toISOString() : null),
+        items.map((item) => item.cache?.hits ?? null),
+        finishGuard('completed'),
+      ],
+    );
+    const out = new Array<FinishedStep | null>(items.length).fill(null);
+    for (const row of rows) out[row.ord] = { runId: row.run_id, key: row.step_key, dependents: row.dependents, from: row.from_status };
+    return out;
+  }
+
   /** Counts one satisfied dependency on each dependent; returns the keys that became queued. */
   async releaseDependents(runId: string, keys: string[], tx: Queryable): Promise<string[]> {
     if (keys.length === 0) return [];
@@ -214,14 +265,14 @@ export class StepRepository {
     return rows[0] ? { runId: rows[0].run_id, key: rows[0].step_key } : null;
   }
 
-  /** running → waiting (child run, checkpoint, or a worker node's job: `kind` 'worker'); the slot is released. */
-  async markWaiting(id: string, token: number, childRunId: string | null, tx: Queryable, kind: 'worker' | null = null): Promise<boolean> {
+  /** running → waiting (child run, checkpoint, event, or a worker node's job: `reason` 'worker'); the slot is released. */
+  async markWaiting(id: string, token: number, childRunId: string | null, tx: Queryable, reason: 'worker' | null = null): Promise<boolean> {
     const { rowCount } = await tx.query(
       `update orchestration_steps
-          set status = 'waiting', child_run_id = coalesce($3::uuid, child_run_id), wait_kind = $5::text,
+          set status = 'waiting', child_run_id = coalesce($3::uuid, child_run_id), wait_reason = $5::text,
               lease_owner = null, lease_expires_at = null, updated_at = now()
         where id = $1::uuid and lease_token = $2::bigint and status = any($4::text[])`,
-      [id, token, childRunId, STEP_MOVES.park.from, kind],
+      [id, token, childRunId, STEP_MOVES.park.from, reason],
     );
     return rowCount > 0;
   }
@@ -229,8 +280,8 @@ export class StepRepository {
   /** Whether the step is open (not finished) in `attempt`: a worker job of another attempt or a finished step is stale. */
   async isOpenAttempt(id: string, attempt: number): Promise<boolean> {
     const { rows } = await this.db.query(
-      `select 1 from orchestration_steps where id = $1::uuid and attempt = $2::int and status in ('queued', 'running', 'waiting')`,
-      [id, attempt],
+      `select 1 from orchestration_steps where id = $1::uuid and attempt = $2::int and status = any($3::text[])`,
+      [id, attempt, ACTIVE_STEP_STATUSES],
     );
     return rows.length > 0;
   }
@@ -258,11 +309,11 @@ export class StepRepository {
     return rowCount > 0;
   }
 
-  /** Steps of a run waiting for a person (waiting without a child run, and not for a worker node or an agent's breaker). */
+  /** Steps of a run waiting for a person (waiting without a child run, and with no `wait_reason`: not for a worker node or an agent's breaker). */
   async countApprovalWaits(runId: string, tx: Queryable): Promise<number> {
     const { rows } = await tx.query<{ n: number }>(
       `select count(*)::int as n from orchestration_steps
-        where run_id = $1::uuid and status = 'waiting' and child_run_id is null and wait_kind is null and wait_reason is null`,
+        where run_id = $1::uuid and status = 'waiting' and child_run_id is null and wait_reason is null`,
       [runId],
     );
     return rows[0]?.n ?? 0;
@@ -295,7 +346,7 @@ export class StepRepository {
          select s.id,
                 (select count(*) from unnest(s.depends_on) d
                    join orchestration_steps u on u.run_id = s.run_id and u.step_key = d
-                  where u.status not in ('completed', 'skipped'))::int as remaining
+                  where not u.status = any($3::text[]))::int as remaining
            from orchestration_steps s
           where s.run_id = $1::uuid and s.status = any($2::text[])
        )
@@ -308,12 +359,12 @@ export class StepRepository {
               lease_recoveries = 0, updated_at = now()
          from reset_steps o where s.id = o.id
        returning s.step_key`,
-      [runId, STEP_MOVES.reopen.from],
+      [runId, STEP_MOVES.reopen.from, SATISFYING_STEP_STATUSES],
     );
     const done = await tx.query<{ n: number }>(
       `select count(*)::int as n from orchestration_steps
-        where run_id = $1::uuid and status in ('completed', 'skipped', 'failed', 'cancelled')`,
-      [runId],
+        where run_id = $1::uuid and status = any($2::text[])`,
+      [runId, TERMINAL_STEP_STATUSES],
     );
     return { reopened: rows.map((row) => row.step_key), stepsDone: done.rows[0]?.n ?? 0 };
   }

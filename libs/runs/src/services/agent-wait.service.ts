@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@baton/db';
 import { EventLogService } from '@baton/events';
-import type { StepError } from '../domain/run.types.js';
+import type { ClaimedStep, StepError } from '../domain/run.types.js';
 import { AgentWaitRepository } from '../repositories/agent-wait.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
 
@@ -49,6 +49,20 @@ export class AgentWaitService {
         await this.lifecycle.finishRun(tx, step.runId, 'failed', { error: { ...error, stepKey: step.key } });
       }
       return failed.length;
+    });
+  }
+
+  /**
+   * A running pattern step parks before a turn whose agent has an open breaker (no agent of
+   * the participant's capability is healthy): like a step parked at the claim, it holds no
+   * slot, spends no attempt, is woken when a breaker half-opens and fails after
+   * AGENT_ALLOCATION_TIMEOUT_SECONDS. False when the step's lease was lost meanwhile.
+   */
+  async parkRunning(step: ClaimedStep, agent: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if (!(await this.waits.parkRunning(step.id, step.token, tx))) return false;
+      await this.events.append(tx, [{ runId: step.runId, type: 'step.waiting', stepKey: step.key, data: { reason: 'breaker_open', agent, from: 'running', to: 'waiting' } }]);
+      return true;
     });
   }
 

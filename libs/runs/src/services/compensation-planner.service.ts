@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Transaction } from '@baton/db';
-import { OrchestrationDefinitionService, type StepSpec } from '@baton/definitions';
+import { OrchestrationDefinitionService, stepSpecOf, type StepSpec } from '@baton/definitions';
 import type { Run } from '../domain/run.types.js';
 import { RUN_MOVES } from '../domain/run-status.js';
 import type { NewCompensation } from '../repositories/compensation.repository.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
+
+/** Whether a run ending now rolls back: see `CompensationPlanner.plan`. */
+export type CompensateRequest = boolean | 'as_configured' | undefined;
 
 /** The compensations a run ending now owes: empty when it rolls nothing back. */
 export interface CompensationPlan {
@@ -28,19 +31,20 @@ export class CompensationPlanner {
 
   /**
    * `requested`: true (cancel or compensate by hand), false (never), undefined (the run's
-   * `rollback.on_failure` decides for a failure). Null when nothing is to be rolled back.
+   * `rollback.on_failure` decides for a failure), `as_configured` (it decides for a cancel
+   * too: a run cancelled at its deadline). Null when nothing is to be rolled back.
    */
-  async plan(tx: Transaction, runId: string, to: 'failed' | 'cancelled', requested: boolean | undefined, statuses: readonly string[] = RUN_MOVES.compensate.from): Promise<CompensationPlan | null> {
+  async plan(tx: Transaction, runId: string, to: 'failed' | 'cancelled', requested: CompensateRequest, statuses: readonly string[] = RUN_MOVES.compensate.from): Promise<CompensationPlan | null> {
     if (requested === false) return null;
     const run = await this.runs.findById(runId, tx);
     if (!run || !statuses.includes(run.status)) return null;
-    const wanted = requested ?? (to === 'failed' && rollbackOnFailure(run.execution.rollback) === 'compensate');
+    const configured = rollbackOnFailure(run.execution.rollback) === 'compensate';
+    const wanted = requested === true || ((requested === 'as_configured' || to === 'failed') && configured);
     if (!wanted) return null;
     const definition = await this.definitions.getById(run.definitionId);
-    const specs = new Map(definition.steps.map((s) => [s.id, s]));
     if (!definition.steps.some((s) => s.compensate)) return null;
     const completed = (await this.steps.listByRun(runId, tx)).filter((s) => s.status === 'completed');
-    const due = completed.filter((s) => specs.get(s.key)?.compensate);
+    const due = completed.filter((s) => stepSpecOf(definition, s.key)?.compensate);
     if (due.length === 0) return null;
     const dueKeys = new Set(due.map((s) => s.key));
     const dependents = transitiveDependents(definition.steps);
@@ -49,11 +53,18 @@ export class CompensationPlanner {
       stepId: step.id,
       stepKey: step.key,
       afterKeys: [...(dependents.get(step.key) ?? [])].filter((key) => dueKeys.has(key)),
-      spec: specs.get(step.key)!.compensate!,
+      spec: stepSpecOf(definition, step.key)!.compensate!,
       context: { input: run.input, steps: outputs, step: { input: step.input, output: step.output } },
     }));
     return { run, compensations };
   }
+}
+
+/** `rollback.timeout_seconds` when the run's settings carry one. */
+export function rollbackTimeoutSeconds(rollback: unknown): number | undefined {
+  if (rollback === null || typeof rollback !== 'object') return undefined;
+  const value = (rollback as { timeoutSeconds?: unknown }).timeoutSeconds;
+  return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
 /** `rollback.on_failure` when the run's settings carry one (older runs kept free-form hints). */

@@ -1,15 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonConfig, BatonError } from '@baton/common';
-import { Database } from '@baton/db';
+import { Database, type Transaction } from '@baton/db';
 import { EventLogService } from '@baton/events';
 import type { Run, StepError } from '../domain/run.types.js';
 import { RUN_MOVES } from '../domain/run-status.js';
-import { CompensationRepository, type ClaimedCompensation } from '../repositories/compensation.repository.js';
+import { COMPENSATION_AVAILABLE_EVENT, COMPENSATION_CHANNEL } from '../domain/work-signals.js';
+import { CompensationRepository, type ClaimedCompensation, type EscalatedCompensation } from '../repositories/compensation.repository.js';
 import { CompensationPlanner } from './compensation-planner.service.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
 
 /** A compensation's retry delay doubles from its `initial_delay_ms`, capped here. */
 const MAX_DELAY_MS = 30_000;
+/** Compensations abandoned per sweep transaction; the rest wait for the next sweep. */
+const OVERDUE_BATCH = 200;
+/** The `code` of a rollback that ran out of time. */
+export const COMPENSATION_TIMEOUT = 'compensation_timeout';
 
 /**
  * The durable side of saga compensation (issue 12), for the compensation worker: claim due
@@ -25,6 +31,7 @@ export class RunCompensationService {
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(EventLogService) private readonly events: EventLogService,
     @Inject(BatonConfig) private readonly config: BatonConfig,
+    @Inject(EventEmitter2) private readonly emitter: EventEmitter2,
   ) {}
 
   /** Recovers expired leases, then claims up to `limit` ready compensations (`step.compensating` each). */
@@ -50,19 +57,69 @@ export class RunCompensationService {
     });
   }
 
-  /** An attempt failed: retried after a doubling delay while attempts remain and it may be, else failed for good. */
+  /**
+   * An attempt failed: retried after a doubling delay while attempts remain and it may be;
+   * else escalated: it waits for a person (an approval of kind `compensation`, opened by the
+   * approvals module from this event) and the run keeps compensating.
+   */
   async fail(c: ClaimedCompensation, error: StepError, input: unknown): Promise<boolean> {
     const final = error.retryable === false || c.attempt >= c.maxAttempts;
     const delayMs = final ? undefined : Math.min(MAX_DELAY_MS, c.spec.initialDelayMs * 2 ** (c.attempt - 1));
-    const moved = await this.db.transaction(async (tx) => {
-      const done = await this.compensations.finish(c, final ? 'failed' : 'pending', { input, error, delayMs }, tx);
+    return this.db.transaction(async (tx) => {
+      const done = await this.compensations.finish(c, final ? 'escalated' : 'pending', { input, error, delayMs }, tx);
       if (!done) return false;
-      const data = { attempt: c.attempt, agent: agentOf(c), error: { message: error.message, ...(error.code && { code: error.code }) }, final, ...(delayMs !== undefined && { delayMs }) };
+      const data = {
+        attempt: c.attempt, agent: agentOf(c), error: { message: error.message, ...(error.code && { code: error.code }) }, final,
+        ...(delayMs !== undefined && { delayMs }), ...(final && { escalated: true, compensationId: c.id }),
+      };
       await this.events.append(tx, [{ runId: c.runId, type: 'step.compensation_failed', stepKey: c.stepKey, data }]);
-      if (final) await this.lifecycle.endRollback(tx, done.runId, done.outcome);
       return true;
     });
-    return moved;
+  }
+
+  /** The escalated compensation an approval is opened for; null once it is no longer escalated. */
+  findEscalated(compensationId: string, tx: Transaction): Promise<EscalatedCompensation | null> {
+    return this.compensations.findEscalated(compensationId, tx);
+  }
+
+  /**
+   * A person's decision on an escalated compensation, in the decision's transaction: `retry`
+   * queues it again with fresh attempts, `give_up` fails it for good (and ends the run when it
+   * was the last open one, `compensation: partial`). False when it is no longer escalated.
+   */
+  async resolveEscalation(tx: Transaction, runId: string, stepId: string, choice: 'retry' | 'give_up'): Promise<boolean> {
+    const resolved = await this.compensations.resolve(runId, stepId, choice, tx);
+    if (!resolved) return false;
+    if (choice === 'give_up') {
+      await this.lifecycle.endRollback(tx, runId, resolved.outcome);
+    } else {
+      await tx.query(`select pg_notify($1::text, $2::text)`, [COMPENSATION_CHANNEL, this.config.instanceId]);
+      tx.afterCommit(() => this.emitter.emit(COMPENSATION_AVAILABLE_EVENT));
+    }
+    return true;
+  }
+
+  /**
+   * The sweep: rollbacks past their deadline (SAGA_COMPENSATION_TIMEOUT_SECONDS or the
+   * definition's `rollback.timeout_seconds`) abandon what is still open and end with
+   * `compensation: partial`, after a `run.compensation_timed_out` event. Returns how many.
+   */
+  async abandonOverdue(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const error = { message: 'the rollback ran out of time (SAGA_COMPENSATION_TIMEOUT_SECONDS)', code: COMPENSATION_TIMEOUT, retryable: false };
+      const abandoned = await this.compensations.abandonOverdue(OVERDUE_BATCH, error, tx);
+      const byRun = new Map<string, { outcome: 'failed' | 'cancelled'; steps: string[] }>();
+      for (const row of abandoned) {
+        const entry = byRun.get(row.runId) ?? { outcome: row.outcome, steps: [] };
+        entry.steps.push(row.stepKey);
+        byRun.set(row.runId, entry);
+      }
+      for (const [runId, { outcome, steps }] of byRun) {
+        await this.events.append(tx, [{ runId, type: 'run.compensation_timed_out', data: { code: COMPENSATION_TIMEOUT, abandoned: steps.sort() } }]);
+        await this.lifecycle.endRollback(tx, runId, outcome);
+      }
+      return abandoned.length;
+    });
   }
 
   /** When the next compensation is due, for the worker's timer. */

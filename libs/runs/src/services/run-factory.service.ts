@@ -3,6 +3,7 @@ import { AdmissionGate, BatonConfig, BatonError } from '@baton/common';
 import { Database, type Transaction } from '@baton/db';
 import { OrchestrationDefinitionService, parseBudget, type BudgetSpec, type Definition, type DefinitionRef } from '@baton/definitions';
 import { EventLogService } from '@baton/events';
+import { TelemetryService, type IncomingTraceHeaders, type RunTraceContext } from '@baton/telemetry';
 import type { ClaimedStep, Run, RunExecution } from '../domain/run.types.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type NewStep } from '../repositories/step.repository.js';
@@ -26,6 +27,8 @@ export interface CreateRunRequest {
    * never a value from the request body: ownership checks trust it.
    */
   submittedBy?: string | null;
+  /** The signed-in person's OIDC subject (from the verified token, never the body). */
+  submittedByPerson?: string | null;
   /**
    * The owner of an inline plan's run (tenancy, issue 13: a token bound to an owner passes its
    * owner). Set by the server, never from the body; a definition reference carries its own.
@@ -38,6 +41,18 @@ export interface CreateRunRequest {
   budget?: unknown;
   /** The run's deadline in seconds (over the definition's `orchestration.timeout_seconds` and WORKFLOW_TIMEOUT_HOURS). */
   timeoutSeconds?: number;
+  /**
+   * The caller's W3C `traceparent` / `tracestate` headers (issue 13): the run continues the
+   * caller's trace. Absent or malformed, the run starts a trace of its own.
+   */
+  traceHeaders?: IncomingTraceHeaders;
+  /**
+   * Server-side only: runs in the run's own transaction right after it is inserted (not for a
+   * run an idempotency key found). What it writes commits with the run; what it throws rolls
+   * the run back and is thrown to the caller. The workflows library links an execution to its
+   * workflow here, under the workflow's row lock, so a limit on executions cannot be overrun.
+   */
+  inTransaction?: (tx: Transaction, run: Run) => Promise<void>;
 }
 
 /** Turns a definition (saved or inline) into a run and its steps, in one transaction. */
@@ -54,6 +69,8 @@ export class OrchestrationRunFactoryService {
     @Inject(RunBudgetService) private readonly budgets: RunBudgetService,
     // Issue 16 hook (ops helper): the hub's mode may refuse new runs; bound by @baton/ops.
     @Optional() @Inject(AdmissionGate) private readonly admission?: AdmissionGate,
+    // Issue 13: a no-op service is used where no telemetry module is wired (tests of the library).
+    @Optional() @Inject(TelemetryService) private readonly telemetry?: TelemetryService,
   ) {}
 
   /** Creates a run; a repeated idempotency key returns the first run (`created: false`). */
@@ -71,17 +88,21 @@ export class OrchestrationRunFactoryService {
     const definition = request.definition
       ? await this.resolve(request.definition)
       : await this.definitions.registerInline(request.plan, owner);
-    const run = await this.db.transaction((tx) =>
-      this.insertRun(tx, definition, {
+    const run = await this.db.transaction(async (tx) => {
+      const inserted = await this.insertRun(tx, definition, {
         owner,
         input: request.input ?? {},
         metadata: request.metadata ?? {},
         idempotencyKey: request.idempotencyKey ?? null,
         submittedBy: request.submittedBy ?? null,
+        submittedByPerson: request.submittedByPerson ?? null,
         budget: runBudget(definition.execution.budget, requested, request.budget),
         timeoutSeconds: request.timeoutSeconds,
-      }),
-    );
+        traceContext: this.telemetry?.newRunContext(request.traceHeaders) ?? null,
+      });
+      if (inserted && request.inTransaction) await request.inTransaction(tx, inserted);
+      return inserted;
+    });
     if (run) return { run, created: true };
     // Lost a race on the idempotency key: the other request's run is the answer.
     const existing = await this.runs.findByIdempotencyKey(owner, request.idempotencyKey!);
@@ -95,12 +116,19 @@ export class OrchestrationRunFactoryService {
    * re-claimed after a crash) is returned for the caller to collect; null if the lease was lost.
    */
   async startChild(step: ClaimedStep, ref: DefinitionRef, input: unknown): Promise<Run | null> {
-    return this.startChildOf(step, await this.resolve(ref), ref.owner ?? step.owner, input);
+    // Tenancy (issue 13): an owned run's children stay in its owner, and it may start only its
+    // owner's definitions and the shared ones (owner ""); otherwise a definition stored by a
+    // token bound to one owner could start (and read the outputs of) another owner's runs.
+    if (step.owner !== '' && ref.owner !== undefined && ref.owner !== '' && ref.owner !== step.owner) {
+      throw new BatonError('forbidden', `a run of owner ${step.owner} may not start a child run of owner ${ref.owner}`);
+    }
+    const owner = step.owner !== '' ? step.owner : (ref.owner ?? step.owner);
+    return this.startChildOf(step, await this.resolve(ref), owner, input);
   }
 
   /** `startChild` for a definition already in hand (a runtime plan, stored inline). */
   async startChildOf(step: ClaimedStep, definition: Definition, owner: string, input: unknown): Promise<Run | null> {
-    const { depth, rootRunId } = await this.childDepth(step);
+    const { depth, rootRunId, traceContext } = await this.childDepth(step);
     const budgetRoot = await this.budgets.budgetRootOf(step.runId);
     const steps = definition.steps.length;
     const started = this.db.transaction(async (tx) => {
@@ -114,6 +142,7 @@ export class OrchestrationRunFactoryService {
           idempotencyKey: null,
           submittedBy: null,
           parent: { runId: step.runId, stepId: step.id, attempt: step.attempt, depth, rootRunId },
+          traceContext,
         });
         if (!child) throw new Error('child run insert conflicted');
         // The child holds its share of max_steps before it starts; if it does not fit, nothing is created.
@@ -137,7 +166,7 @@ export class OrchestrationRunFactoryService {
    * statically are refused when stored; this catches the dynamic cases (a reference to a
    * version stored later, a chain through inline plans) before they start runs without end.
    */
-  private async childDepth(step: ClaimedStep): Promise<{ depth: number; rootRunId: string }> {
+  private async childDepth(step: ClaimedStep): Promise<{ depth: number; rootRunId: string; traceContext: RunTraceContext | null }> {
     const parent = await this.runs.findById(step.runId);
     const depth = (parent?.execution.depth ?? 0) + 1;
     if (depth > this.config.maxRunDepth) {
@@ -148,7 +177,9 @@ export class OrchestrationRunFactoryService {
       );
     }
     // The whole tree shares its root's budget: a child's own definition budget is not used.
-    return { depth, rootRunId: parent?.execution.rootRunId ?? step.runId };
+    // A child run continues its parent's trace, under the span of the step that starts it.
+    const traceContext = this.telemetry?.childRunContext(parent?.traceContext ?? null) ?? null;
+    return { depth, rootRunId: parent?.execution.rootRunId ?? step.runId, traceContext };
   }
 
   private resolve(ref: DefinitionRef): Promise<Definition> {
@@ -166,9 +197,11 @@ export class OrchestrationRunFactoryService {
       metadata: Record<string, unknown>;
       idempotencyKey: string | null;
       submittedBy: string | null;
+      submittedByPerson?: string | null;
       timeoutSeconds?: number;
       parent?: { runId: string; stepId: string; attempt: number; depth: number; rootRunId: string };
       budget?: BudgetSpec;
+      traceContext?: RunTraceContext | null;
     },
   ): Promise<Run | null> {
     const execution = this.executionFor(definition, options.parent);
@@ -189,9 +222,11 @@ export class OrchestrationRunFactoryService {
         parentStepId: options.parent?.stepId ?? null,
         stepsTotal: definition.steps.length,
         submittedBy: options.submittedBy,
+        submittedByPerson: options.submittedByPerson ?? null,
         timeoutSeconds: options.parent ? null : timeoutSeconds,
         // With MAX_CONCURRENT_WORKFLOWS a top-level run waits for the claim to admit it.
         admitted: !!options.parent || this.config.maxConcurrentWorkflows === undefined,
+        traceContext: options.traceContext ?? null,
       },
       tx,
     );

@@ -1,15 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
 import type { Transaction } from '@baton/db';
 import { EventLogService, type NewEvent, type RunTransitionData } from '@baton/events';
+import { TelemetryService } from '@baton/telemetry';
 import type { Run, StepError } from '../domain/run.types.js';
 import { RUN_MOVES, type RunMove, type RunStatus } from '../domain/run-status.js';
 import { CANCEL_CHANNEL, COMPENSATION_AVAILABLE_EVENT, COMPENSATION_CHANNEL, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '../domain/work-signals.js';
 import { BudgetRepository } from '../repositories/budget.repository.js';
 import { CompensationRepository, type NewCompensation } from '../repositories/compensation.repository.js';
 import { RunRepository, type RunTransition } from '../repositories/run.repository.js';
-import { CompensationPlanner } from './compensation-planner.service.js';
+import { CompensationPlanner, rollbackTimeoutSeconds, type CompensateRequest } from './compensation-planner.service.js';
 import { PatternTurnRepository } from '../repositories/pattern-turn.repository.js';
 import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
 
@@ -30,6 +31,7 @@ export class RunLifecycleService {
     // Saga compensation (issue 12): whether a failing run rolls back, and its compensations.
     @Inject(CompensationPlanner) private readonly planner: CompensationPlanner,
     @Inject(CompensationRepository) private readonly compensations: CompensationRepository,
+    @Optional() @Inject(TelemetryService) private readonly telemetry?: TelemetryService,
   ) {}
 
   /**
@@ -50,22 +52,35 @@ export class RunLifecycleService {
     await this.afterStepsSucceeded(tx, [finished]);
   }
 
-  /** The same for a batch: one counter update per run, one wake-up for all. */
-  async afterStepsSucceeded(tx: Transaction, finished: FinishedStep[]): Promise<void> {
+  /**
+   * The same for a batch: one counter update per run, one wake-up for all. With
+   * `signal: false` the caller signals (the hand-off, issue 17, claims the successors first
+   * and wakes the others only for what it left). Returns how many steps became queued and
+   * how many runs ended. `pending`: events the caller has not appended yet (the hand-off
+   * writes them with its own); should a run end here, they are appended (and the array
+   * emptied) before its end's events, so the log keeps its order.
+   */
+  async afterStepsSucceeded(
+    tx: Transaction, finished: FinishedStep[], options: { signal?: boolean; pending?: NewEvent[] } = {},
+  ): Promise<{ queued: number; ended: number }> {
     let queued = 0;
+    let ended = 0;
     const perRun = new Map<string, number>();
     for (const step of finished) {
       if (step.dependents.length > 0) queued += (await this.steps.releaseDependents(step.runId, step.dependents, tx)).length;
       perRun.set(step.runId, (perRun.get(step.runId) ?? 0) + 1);
     }
-    if (queued > 0) await this.signalWork(tx);
+    if (queued > 0 && options.signal !== false) await this.signalWork(tx);
     for (const [runId, n] of perRun) {
       const counter = await this.runs.addDone(runId, n, tx);
       if (counter && counter.stepsDone >= counter.stepsTotal) {
+        if (options.pending?.length) await this.events.append(tx, options.pending.splice(0));
         const output = await this.steps.sinkOutputs(runId, tx);
         await this.finishRun(tx, runId, 'completed', { output });
+        ended++;
       }
     }
+    return { queued, ended };
   }
 
   /**
@@ -78,7 +93,7 @@ export class RunLifecycleService {
     tx: Transaction,
     runId: string,
     to: 'completed' | 'failed' | 'cancelled',
-    fields: { output?: unknown; error?: StepError; compensate?: boolean } = {},
+    fields: { output?: unknown; error?: StepError; compensate?: CompensateRequest } = {},
   ): Promise<Run | null> {
     const { compensate, ...written } = fields;
     if (to !== 'completed') {
@@ -109,7 +124,8 @@ export class RunLifecycleService {
     if (!moved) return null;
     const data = { ...runEventData(moved.run, moved.from), steps: compensations.map((c) => c.stepKey), outcome };
     await this.stopWork(tx, moved, outcome, [{ runId, type: 'run.compensating', data }]);
-    await this.compensations.insertMany(runId, outcome, compensations, tx);
+    const timeoutSeconds = rollbackTimeoutSeconds(moved.run.execution.rollback) ?? this.config.sagaCompensationTimeoutSeconds;
+    await this.compensations.insertMany(runId, outcome, compensations, timeoutSeconds, tx);
     await tx.query(`select pg_notify($1::text, $2::text)`, [COMPENSATION_CHANNEL, this.config.instanceId]);
     tx.afterCommit(() => this.emitter.emit(COMPENSATION_AVAILABLE_EVENT));
     return moved.run;
@@ -150,8 +166,9 @@ export class RunLifecycleService {
     }
   }
 
-  /** A run that ended for good: its parent step collects the result. */
+  /** A run that ended for good: its span is emitted (after commit), its parent step collects the result. */
   private async afterEnded(tx: Transaction, run: Run): Promise<void> {
+    if (this.telemetry?.enabled) tx.afterCommit(() => this.telemetry!.recordRun(run));
     if (!run.parentStepId) return;
     // A child run's unspent share of its tree's max_steps goes back to the tree (budgets).
     if (run.execution.rootRunId) await this.budgets.releaseHold(run.id, tx);

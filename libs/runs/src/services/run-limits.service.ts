@@ -12,7 +12,7 @@ const OVERDUE_BATCH = 50;
 /**
  * Run deadlines and the admission queue. The deadline is a column, so any instance's sweep
  * (execution's `FaultSweeper`) cancels an overdue run tree after any restart; admission
- * itself happens in the claim (`StepLeaseService`), under the claim lock.
+ * itself happens before each claim (`StepLeaseService`), under the admission lock.
  */
 @Injectable()
 export class RunLimitsService {
@@ -22,13 +22,14 @@ export class RunLimitsService {
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
   ) {}
 
-  /** Cancels runs past their deadline, with their open steps and child runs; returns how many. */
+  /** Cancels runs past their deadline, with their open steps and child runs (then rolls back if so configured); returns how many. */
   async cancelOverdue(): Promise<number> {
     return this.db.transaction(async (tx) => {
       const overdue = await this.limits.lockOverdue(OVERDUE_BATCH, tx);
       for (const run of overdue) {
         const error = { message: `the run passed its deadline (${run.deadlineAt.toISOString()})`, code: RUN_TIMEOUT };
-        await this.lifecycle.finishRun(tx, run.id, 'cancelled', { error });
+        // A run whose rollback.on_failure is compensate rolls back its completed steps too.
+        await this.lifecycle.finishRun(tx, run.id, 'cancelled', { error, compensate: 'as_configured' });
       }
       // A run that ended frees an admission slot: let claimers admit the next one now.
       if (overdue.length > 0) await this.lifecycle.signalWork(tx);
@@ -44,5 +45,10 @@ export class RunLimitsService {
   /** Runs waiting for admission (MAX_CONCURRENT_WORKFLOWS). */
   queueDepth(): Promise<number> {
     return this.limits.queueDepth();
+  }
+
+  /** Open admitted top-level runs and runs waiting for admission (GET /workflow-capacity). */
+  admissionCounts(): Promise<{ active: number; queued: number }> {
+    return this.limits.admissionCounts();
   }
 }

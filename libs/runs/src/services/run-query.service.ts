@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Queryable } from '@baton/db';
 import { BatonError, decodeKeysetCursor, encodeKeysetCursor } from '@baton/common';
-import { OrchestrationDefinitionService } from '@baton/definitions';
+import { OrchestrationDefinitionService, stepSpecOf } from '@baton/definitions';
 import type { Run, RunBudgetView, RunWithSteps, Step } from '../domain/run.types.js';
 import type { BudgetState } from '../domain/budget.js';
 import { PatternTurnRepository } from '../repositories/pattern-turn.repository.js';
@@ -49,15 +50,28 @@ export class RunQueryService {
     const definition = await this.definitions.getById(run.definitionId);
     for (const step of steps) {
       if (step.type !== 'pattern') continue;
-      step.pattern = definition.steps.find((s) => s.id === step.key)?.pattern?.name ?? null;
+      step.pattern = stepSpecOf(definition, step.key)?.pattern?.name ?? null;
       step.turns = turns.filter((t) => t.stepId === step.id);
     }
+  }
+
+  /** RUN_OWNERS for the event log's readers (streams, webhooks): each existing run's owner. */
+  ownersOf(ids: string[]): Promise<Map<string, string>> {
+    return this.runs.ownersOf(ids);
   }
 
   async getRun(id: string): Promise<Run> {
     const run = await this.runs.findById(id);
     if (!run) throw BatonError.notFound('run', id);
     return run;
+  }
+
+  /**
+   * Which of these runs are not finished yet (not completed, failed or cancelled), oldest
+   * first. Takes the caller's transaction so a count made under its lock sees what it sees.
+   */
+  openAmong(ids: string[], q?: Queryable): Promise<string[]> {
+    return this.runs.openAmong(ids, q);
   }
 
   /** Whether a step is still open in `attempt` (a worker node's job for it is worth running). */

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '@baton/db';
+import { Database, type Transaction } from '@baton/db';
 import { EventLogService, type NewEvent } from '@baton/events';
 import { chooseClaims, type AgentPlan } from '../domain/agent-choice.js';
 import type { ClaimedStep } from '../domain/run.types.js';
 import { RunRepository } from '../repositories/run.repository.js';
-import { StepLeaseRepository } from '../repositories/step-lease.repository.js';
+import { ClaimLocksRepository, GLOBAL_CLAIM_LOCK_KEY } from '../repositories/claim-locks.repository.js';
+import { StepLeaseRepository, type RunningCounts } from '../repositories/step-lease.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
 
@@ -27,6 +28,18 @@ export interface ClaimLimits {
   continuationsOnly?: boolean;
 }
 
+/** What a hand-off claimed, and whether due steps of its runs were left for a normal claim. */
+export interface Handoff {
+  claimed: ClaimedStep[];
+  /** True when due steps of these runs may still be unclaimed (a wake-up must follow). */
+  left: boolean;
+  /** True when the caller's `leading` events were appended with the claim's own. */
+  wroteLeading: boolean;
+}
+
+/** A claim that must be retried under the exclusive global lock (see `globalSlots`). */
+const CONTENDED = Symbol('contended');
+
 /** Claiming steps under their slots, keeping leases alive, and recovering lost ones. */
 @Injectable()
 export class StepLeaseService {
@@ -37,50 +50,155 @@ export class StepLeaseService {
     @Inject(StepRepository) private readonly steps: StepRepository,
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(EventLogService) private readonly events: EventLogService,
+    @Inject(ClaimLocksRepository) private readonly locks: ClaimLocksRepository,
   ) {}
 
   /**
-   * Claims up to `capacity` due steps in one transaction, honouring the run, global and
-   * agent slots. Claims from all instances are serialized by an advisory lock held for the
-   * transaction, so two claimers can never both fill the same free slot.
+   * Claims up to `capacity` due steps, honouring the run, agent and global slots, each under
+   * its own lock (issue 17): each run behind a try-lock (a run another claim holds is
+   * skipped, so two claims take disjoint runs), limited and routed agents an advisory lock each, and the global limit is a
+   * shared lock plus an announced reservation. Only a claim that cannot prove it stays under
+   * the global limit that way (near it, racing another) retries under the exclusive lock,
+   * which is the old serialized claim.
    */
   async claim(owner: string, leaseSeconds: number, limits: ClaimLimits): Promise<ClaimedStep[]> {
     if (limits.capacity <= 0) return [];
+    if (limits.maxConcurrentWorkflows !== undefined) await this.admit(limits.maxConcurrentWorkflows);
+    const claimed = await this.db.transaction((tx) => this.claimIn(tx, 'shared', owner, leaseSeconds, limits));
+    if (claimed !== CONTENDED) return claimed;
+    // Exclusive: globalSlots counts exactly and never answers CONTENDED.
+    return (await this.db.transaction((tx) => this.claimIn(tx, 'exclusive', owner, leaseSeconds, limits))) as ClaimedStep[];
+  }
+
+  /**
+   * The hand-off (issue 17): inside the transaction that completed steps of `runIds` and
+   * queued their successors, claims the due steps of those runs for this owner, so the
+   * successors start without a wake-up and a claim transaction of their own. The same claim
+   * as `claim` (run, agent and global limits, breakers, leases, events), restricted to these
+   * runs, except that it never waits for a lock: the completing transaction already holds
+   * run and event rows that a claim waiting on it may want. A lock another claim holds, or a
+   * global count it cannot prove safe, ends the hand-off with nothing written (`left`), and
+   * the caller wakes the normal claim as before. Admission is not run: these runs are
+   * admitted already.
+   */
+  async handOff(
+    tx: Transaction, runIds: string[], owner: string, leaseSeconds: number, limits: ClaimLimits, leading: NewEvent[] = [],
+  ): Promise<Handoff> {
+    if (limits.capacity <= 0 || runIds.length === 0) return { claimed: [], left: true, wroteLeading: false };
+    const report = { left: false, wroteLeading: false };
+    const claimed = await this.claimIn(tx, 'shared', owner, leaseSeconds, limits, { runIds, report, leading });
+    return claimed === CONTENDED ? { claimed: [], left: true, wroteLeading: false } : { claimed, left: report.left, wroteLeading: report.wroteLeading };
+  }
+
+  /** MAX_CONCURRENT_WORKFLOWS: its own lock and transaction, so it holds no claim back. */
+  private admit(limit: number): Promise<string[]> {
     return this.db.transaction(async (tx) => {
-      await this.leases.lockClaims(tx);
-      if (limits.maxConcurrentWorkflows !== undefined) await this.leases.admit(limits.maxConcurrentWorkflows, tx);
-      const scan = Math.max(limits.capacity * 2, 32);
-      const candidates = await this.leases.candidates(scan, tx, limits.continuationsOnly ?? false);
-      if (candidates.length === 0) return [];
-      const agents = [...new Set(candidates.flatMap((c) => [c.agent, c.servedBy]).filter((a): a is string => !!a && !a.startsWith('builtin:')))];
-      const capabilities = [...new Set(candidates.filter((c) => !c.agent && c.capability).map((c) => c.capability!))];
-      const plan = await limits.agentPlan(agents, capabilities);
-      const running = await this.leases.runningCounts(tx);
-      const routed = [...new Set([...plan.byCapability.values()].flat())];
-      const choice = chooseClaims(candidates, plan, {
-        free: Math.min(limits.capacity, limits.globalMax - running.total),
-        running: running.byAgent,
-        lastUsed: await this.leases.lastUsed(routed, tx),
-      });
-      const parked = await this.leases.parkForAgent(choice.park, tx);
-      const events: NewEvent[] = parked.map((s) => ({
-        runId: s.runId, type: 'step.waiting', stepKey: s.key, data: { reason: 'breaker_open', from: 'queued', to: 'waiting' },
-      }));
-      if (choice.claim.length === 0) {
-        await this.events.append(tx, events);
-        return [];
-      }
-      const claimed = await this.leases.claim(choice.claim, owner, leaseSeconds, tx);
-      const pending = [...new Set(claimed.filter((s) => s.runStatus === 'pending').map((s) => s.runId))];
-      const started = pending.length > 0 ? await this.runs.markStarted(pending, tx) : [];
-      for (const runId of started) events.push({ runId, type: 'run.started', data: { from: 'pending', to: 'running' } });
-      for (const step of claimed) {
-        const data = { attempt: step.attempt, agent: step.agent, servedBy: step.servedBy, instance: owner, from: 'queued', to: 'running' };
-        events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data });
-      }
-      await this.events.append(tx, events);
-      return claimed;
+      await this.locks.lockAdmission(tx);
+      return this.leases.admit(limit, tx);
     });
+  }
+
+  /**
+   * One claim. Nothing is written before the global slots are settled, so a CONTENDED
+   * answer leaves the transaction empty. Lock order, the same for every claim: global
+   * (shared or exclusive), runs (try-lock, never waits), agents (sorted), reservation
+   * (shared, never waits), then rows.
+   */
+  private async claimIn(
+    tx: Transaction, mode: 'shared' | 'exclusive', owner: string, leaseSeconds: number, limits: ClaimLimits,
+    handoff?: { runIds: string[]; report: { left: boolean; wroteLeading: boolean }; leading: NewEvent[] },
+  ): Promise<ClaimedStep[] | typeof CONTENDED> {
+    const scan = Math.max(limits.capacity * 2, 32);
+    const continuationsOnly = limits.continuationsOnly ?? false;
+    let runIds: string[];
+    if (handoff) {
+      // Global (shared) and runs in one statement, with try-locks only.
+      const runs = await this.leases.tryLockDueRuns(handoff.runIds, GLOBAL_CLAIM_LOCK_KEY, tx, continuationsOnly);
+      // An exclusive claim under way; or another claim holds one of these runs and may be
+      // waiting for this transaction's rows of it (its events): claiming elsewhere could
+      // then wait on that claim's rows (an agent's last-claim row), a deadlock. Either way
+      // everything is left to the normal claim.
+      if (!runs.global || runs.skipped) return CONTENDED;
+      runIds = runs.locked;
+    } else {
+      await this.locks.lockGlobal(mode, tx);
+      runIds = await this.leases.lockRuns(scan, tx, continuationsOnly);
+    }
+    if (runIds.length === 0) return [];
+    const candidates = await this.leases.candidates(runIds, scan, tx, continuationsOnly);
+    if (candidates.length === 0) return [];
+    const agents = [...new Set(candidates.flatMap((c) => [c.agent, c.servedBy]).filter((a): a is string => !!a && !a.startsWith('builtin:')))];
+    const capabilities = [...new Set(candidates.filter((c) => !c.agent && c.capability).map((c) => c.capability!))];
+    const plan = await limits.agentPlan(agents, capabilities);
+    const routed = [...new Set([...plan.byCapability.values()].flat())];
+    // Limited agents for their slots, routed ones for their least-recently-used order.
+    const agentKeys = [...new Set([...agents.filter((a) => plan.limits.has(a)), ...routed])];
+    if (!handoff) await this.locks.lockAgents(agentKeys, tx);
+    else if (!(await this.locks.tryLockAgents(agentKeys, tx))) return CONTENDED;
+    const slots = await this.globalSlots(tx, mode, Math.min(limits.capacity, candidates.length), limits.globalMax);
+    if (slots === CONTENDED) return CONTENDED;
+    const choice = chooseClaims(candidates, plan, {
+      free: slots.free,
+      running: slots.running.byAgent,
+      lastUsed: await this.leases.lastUsed(routed, tx),
+    });
+    const parked = await this.leases.parkForAgent(choice.park, tx);
+    // A hand-off's caller lends its completion's events, so both go out in one append.
+    const events: NewEvent[] = [...(handoff?.leading ?? [])];
+    for (const s of parked) {
+      events.push({ runId: s.runId, type: 'step.waiting', stepKey: s.key, data: { reason: 'breaker_open', from: 'queued', to: 'waiting' } });
+    }
+    if (handoff) handoff.report.wroteLeading = true;
+    // Steps neither claimed nor parked, or a scan that may have stopped short: left queued.
+    if (handoff && (candidates.length === scan || choice.claim.length + choice.park.length < candidates.length)) handoff.report.left = true;
+    if (choice.claim.length === 0) {
+      await this.events.append(tx, events);
+      return [];
+    }
+    const claimed = await this.leases.claim(choice.claim, owner, leaseSeconds, tx);
+    const served = choice.claim.map((c) => c.servedBy).filter((a): a is string => !!a && !a.startsWith('builtin:'));
+    await this.leases.recordClaims(served, tx);
+    const pending = [...new Set(claimed.filter((s) => s.runStatus === 'pending').map((s) => s.runId))];
+    const started = pending.length > 0 ? await this.runs.markStarted(pending, tx) : [];
+    for (const runId of started) events.push({ runId, type: 'run.started', data: { from: 'pending', to: 'running' } });
+    for (const step of claimed) {
+      const data = { attempt: step.attempt, agent: step.agent, servedBy: step.servedBy, instance: owner, from: 'queued', to: 'running' };
+      events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data });
+    }
+    await this.events.append(tx, events);
+    // Full, with steps left in runs this claim held: other instances skipped those runs, so
+    // wake them once this commits (before issue 17 they waited on the lock instead). A
+    // hand-off reports it instead (`left`): its caller signals once for everything.
+    if (!handoff && claimed.length === limits.capacity && candidates.length > claimed.length) await this.lifecycle.signalWork(tx);
+    return claimed;
+  }
+
+  /**
+   * Global slots this claim may fill, and the running steps per agent (read after the agent
+   * locks, so exact for the locked agents). Exclusive: no other claim is under way, count
+   * and fill. Shared: announce a reservation sized from a lock-free estimate, then read the
+   * others' reservations, then count; if running + reservations could pass the limit, the
+   * claim is CONTENDED and retried exclusive. Of any set of overlapping shared claims, the
+   * one that read reservations last saw every other one (announced or committed), so its
+   * check bounds them all.
+   */
+  private async globalSlots(
+    tx: Transaction, mode: 'shared' | 'exclusive', wanted: number, globalMax: number,
+  ): Promise<{ free: number; running: RunningCounts } | typeof CONTENDED> {
+    if (mode === 'exclusive') {
+      const running = await this.leases.runningCounts(tx);
+      return { free: Math.min(wanted, globalMax - running.total), running };
+    }
+    // The lock-free estimate and the reservation it sizes, one statement.
+    const estimate = await this.locks.estimateAndReserve(wanted, globalMax, tx);
+    const want = estimate.want;
+    // At the limit nothing can be claimed (a finishing step wakes the claimers); short of it
+    // but with the rest announced by others, only the exclusive recount can tell.
+    if (want <= 0) return estimate.running >= globalMax ? { free: 0, running: { total: estimate.running, byAgent: new Map() } } : CONTENDED;
+    const others = await this.locks.reservedByOthers(tx);
+    const running = await this.leases.runningCounts(tx);
+    if (running.total + others + want > globalMax) return CONTENDED;
+    return { free: want, running };
   }
 
   renew(ids: string[], owner: string, leaseSeconds: number): Promise<Set<string>> {
@@ -103,6 +221,15 @@ export class StepLeaseService {
       if (requeued.length > 0) await this.lifecycle.signalWork(tx);
       return requeued.length + exhausted.length;
     });
+  }
+
+  /**
+   * The steps of these runs leased to `owner` now. After a completion whose commit answer was
+   * lost, its hand-off may have claimed successors nobody here started: the owner reads them
+   * back and runs those it does not hold, instead of leaving them to lease recovery.
+   */
+  heldBy(owner: string, runIds: string[]): Promise<ClaimedStep[]> {
+    return runIds.length === 0 ? Promise.resolve([]) : this.leases.heldBy(owner, runIds, this.db);
   }
 
   /** Gives a claimed step back to the queue without spending its attempt (graceful shutdown). */

@@ -6,6 +6,7 @@ import { RUN_MOVES } from '../domain/run-status.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
+import { StepLeaseService, type ClaimLimits } from './step-lease.service.js';
 
 /** One step's successful outcome, for `completeMany`. */
 export interface Completion {
@@ -13,6 +14,27 @@ export interface Completion {
   output: unknown;
   input?: unknown;
   cache?: CacheOutcome;
+}
+
+/** Who claims the successors in a completing transaction (issue 17), and under which limits. */
+export interface HandoffRequest {
+  owner: string;
+  leaseSeconds: number;
+  limits: ClaimLimits;
+}
+
+/** What `completeAndHandOff` did. */
+export interface CompletionResult {
+  /** Per item: whether its write was accepted. */
+  accepted: boolean[];
+  /** Steps claimed for the caller in the same transaction, to run now. */
+  claimed: ClaimedStep[];
+  /**
+   * True when no wake-up is owed for the accepted steps: the hand-off left no due step of
+   * their runs unclaimed, ended no run, and took at least as many slots of each agent as the
+   * finished steps gave back, so no claim could find more than before they finished.
+   */
+  settled: boolean;
 }
 
 /**
@@ -29,6 +51,7 @@ export class StepTransitionsService {
     @Inject(RunRepository) private readonly runs: RunRepository,
     @Inject(RunLifecycleService) private readonly lifecycle: RunLifecycleService,
     @Inject(EventLogService) private readonly events: EventLogService,
+    @Inject(StepLeaseService) private readonly leases: StepLeaseService,
   ) {}
 
   async complete(step: ClaimedStep, output: unknown, fields: { input?: unknown; cache?: CacheOutcome } = {}): Promise<boolean> {
@@ -37,28 +60,61 @@ export class StepTransitionsService {
   }
 
   /**
-   * Completes several steps in one transaction (one commit instead of one per step). Runs
-   * are handled in id order so that concurrent batches lock run rows in the same order.
-   * Returns, per item, whether its write was accepted.
+   * Completes several steps in one transaction (one commit instead of one per step) and one
+   * statement for all their rows (issue 17). Runs are handled in id order so that concurrent
+   * batches lock run rows in the same order. Returns, per item, whether its write was accepted.
    */
   async completeMany(items: Completion[]): Promise<boolean[]> {
-    const order = items.map((item, index) => ({ item, index })).sort((a, b) => a.item.step.runId.localeCompare(b.item.step.runId));
+    return (await this.completeAndHandOff(items, null)).accepted;
+  }
+
+  /**
+   * `completeMany`, and in the same transaction (one commit, no wake-up and no claim
+   * transaction in between) the hand-off (issue 17): the due steps of the completed steps'
+   * runs, their successors first of all, are claimed for `handoff.owner` as a claim would
+   * (StepLeaseService.handOff). Other instances are signalled only for what it left.
+   */
+  async completeAndHandOff(items: Completion[], handoff: HandoffRequest | null): Promise<CompletionResult> {
     return this.db.transaction(async (tx) => {
-      const accepted = new Array<boolean>(items.length).fill(false);
+      const done = await this.steps.completeMany(
+        items.map(({ step, output, input, cache }) => ({ id: step.id, token: step.token, output, input, cache })),
+        tx,
+      );
+      const order = items.map((item, index) => ({ item, index })).sort((a, b) => a.item.step.runId.localeCompare(b.item.step.runId));
       const finished: FinishedStep[] = [];
       const events: NewEvent[] = [];
       for (const { item, index } of order) {
-        const { step, output, input, cache } = item;
-        const done = await this.steps.finish(step.id, step.token, 'completed', { input, cache, output }, tx);
-        if (!done) continue;
-        accepted[index] = true;
-        finished.push(done);
+        const { step, cache } = item;
+        const row = done[index];
+        if (!row) continue;
+        finished.push(row);
         if (cache?.hit) events.push({ runId: step.runId, type: 'step.cache_hit', stepKey: step.key, data: { cacheKey: cache.key } });
-        events.push({ runId: step.runId, type: 'step.completed', stepKey: step.key, data: { ...stepEventData(step), from: done.from, to: 'completed', cacheHit: cache?.hit ?? false } });
+        events.push({ runId: step.runId, type: 'step.completed', stepKey: step.key, data: { ...stepEventData(step), from: row.from, to: 'completed', cacheHit: cache?.hit ?? false } });
       }
-      await this.events.append(tx, events);
-      await this.lifecycle.afterStepsSucceeded(tx, finished);
-      return accepted;
+      const accepted = done.map((row) => row !== null);
+      // The completion's events wait to go out with the hand-off's (one append a batch); a
+      // run that ends writes them before its end (`pending`). Both paths take the run rows
+      // (the counters) before the event streams' rows, so two batches of one run, with and
+      // without a hand-off, lock in the same order.
+      if (!handoff || finished.length === 0) {
+        await this.lifecycle.afterStepsSucceeded(tx, finished, { pending: events });
+        await this.events.append(tx, events);
+        return { accepted, claimed: [], settled: false };
+      }
+      const { queued, ended } = await this.lifecycle.afterStepsSucceeded(tx, finished, { signal: false, pending: events });
+      if (ended > 0) {
+        // An ended run wrote to its parent's rows, which a claim of the parent's steps may
+        // want while holding locks the hand-off would wait for: no hand-off, wake as before.
+        await this.events.append(tx, events);
+        if (queued > 0) await this.lifecycle.signalWork(tx);
+        return { accepted, claimed: [], settled: false };
+      }
+      const runIds = [...new Set(finished.map((f) => f.runId))].sort();
+      const { claimed, left, wroteLeading } = await this.leases.handOff(tx, runIds, handoff.owner, handoff.leaseSeconds, handoff.limits, events);
+      if (!wroteLeading) await this.events.append(tx, events);
+      if (queued > 0 && left) await this.lifecycle.signalWork(tx);
+      const gave = items.filter((_, i) => accepted[i]).map((item) => item.step);
+      return { accepted, claimed, settled: !left && coversSlots(claimed, gave) };
     });
   }
 
@@ -206,6 +262,14 @@ export class StepTransitionsService {
     await this.lifecycle.signalWork(tx);
     return true;
   }
+}
+
+/** True when `taken` holds, per agent serving them, at least as many steps as `freed`. */
+function coversSlots(taken: ClaimedStep[], freed: ClaimedStep[]): boolean {
+  const balance = new Map<string, number>();
+  for (const step of freed) balance.set(step.servedBy ?? step.agent ?? '', (balance.get(step.servedBy ?? step.agent ?? '') ?? 0) + 1);
+  for (const step of taken) balance.set(step.servedBy ?? step.agent ?? '', (balance.get(step.servedBy ?? step.agent ?? '') ?? 0) - 1);
+  return [...balance.values()].every((n) => n <= 0);
 }
 
 /** What every step outcome event carries: enough for metrics and dashboards without a read. */

@@ -1,10 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
+import { TERMINAL_RUN_STATUSES } from '@baton/runs';
+import { FIRE_MOVES, STARTED_FIRE_STATUSES, UNSTARTED_FIRE_STATUSES } from '../domain/fire-status.js';
 import type { FireKind, FireStatus, ScheduleFire } from '../domain/schedule.types.js';
 
 const COLUMNS = `id, schedule_id, fire_key, fire_time, kind, status, reason, cancel_active, run_id, run_status, created_at, started_at`;
-/** A started fire whose run has not been seen to finish. */
-const RUNNING = `status = 'started' and (run_status is null or run_status not in ('completed', 'failed', 'cancelled'))`;
+/**
+ * A started fire whose run has not been seen to finish, over the parameters `$started`
+ * (`STARTED_FIRE_STATUSES`) and `$ended` (the runs' `TERMINAL_RUN_STATUSES`).
+ */
+const running = (started: number, ended: number, t = '') =>
+  `${t}status = any($${started}::text[]) and (${t}run_status is null or not ${t}run_status = any($${ended}::text[]))`;
 
 interface FireRow {
   id: string;
@@ -48,6 +54,7 @@ export interface NewFire {
   cancelActive?: boolean;
 }
 
+/** The `schedule_fires` table; every status change is a `FIRE_MOVES` move, guarded by its table-derived statuses. */
 @Injectable()
 export class FireRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
@@ -67,10 +74,10 @@ export class FireRepository {
   /** Open fires of a schedule: pending or running (active), and buffered. */
   async openCounts(scheduleId: string, q: Queryable = this.db): Promise<{ active: number; buffered: number }> {
     const { rows } = await q.query<{ active: number; buffered: number }>(
-      `select count(*) filter (where status = 'pending' or (${RUNNING}))::int as active,
-              count(*) filter (where status = 'buffered')::int as buffered
-       from schedule_fires where schedule_id = $1::uuid and (status in ('pending', 'buffered') or (${RUNNING}))`,
-      [scheduleId],
+      `select count(*) filter (where status = any($2::text[]) or (${running(3, 4)}))::int as active,
+              count(*) filter (where status = any($5::text[]))::int as buffered
+       from schedule_fires where schedule_id = $1::uuid and (status = any($6::text[]) or (${running(3, 4)}))`,
+      [scheduleId, FIRE_MOVES.start.from, STARTED_FIRE_STATUSES, TERMINAL_RUN_STATUSES, FIRE_MOVES.promote.from, UNSTARTED_FIRE_STATUSES],
     );
     return rows[0] ?? { active: 0, buffered: 0 };
   }
@@ -79,16 +86,16 @@ export class FireRepository {
   async supersedePending(scheduleId: string, q: Queryable): Promise<void> {
     await q.query(
       `update schedule_fires set status = 'skipped', reason = 'superseded by a later fire (cancel_other)'
-       where schedule_id = $1::uuid and status in ('pending', 'buffered')`,
-      [scheduleId],
+       where schedule_id = $1::uuid and status = any($2::text[])`,
+      [scheduleId, FIRE_MOVES.supersede.from],
     );
   }
 
   /** Pending fires to start, locked so two instances do not both start one (the run's idempotency key backs this up). */
   async lockPending(limit: number, q: Queryable): Promise<ScheduleFire[]> {
     const { rows } = await q.query<FireRow>(
-      `select ${COLUMNS} from schedule_fires where status = 'pending' order by fire_time, created_at limit $1::int for update skip locked`,
-      [limit],
+      `select ${COLUMNS} from schedule_fires where status = any($2::text[]) order by fire_time, created_at limit $1::int for update skip locked`,
+      [limit, FIRE_MOVES.start.from],
     );
     return rows.map(toFire);
   }
@@ -96,21 +103,25 @@ export class FireRepository {
   async markStarted(id: string, runId: string, runStatus: string, q: Queryable = this.db): Promise<void> {
     await q.query(
       `update schedule_fires set status = 'started', run_id = $2::uuid, run_status = $3::text, started_at = now()
-       where id = $1::uuid and status = 'pending'`,
-      [id, runId, runStatus],
+       where id = $1::uuid and status = any($4::text[])`,
+      [id, runId, runStatus, FIRE_MOVES.start.from],
     );
   }
 
   async markFailed(id: string, reason: string, q: Queryable = this.db): Promise<void> {
-    await q.query(`update schedule_fires set status = 'failed', reason = $2::text where id = $1::uuid and status = 'pending'`, [id, reason]);
+    await q.query(`update schedule_fires set status = 'failed', reason = $2::text where id = $1::uuid and status = any($3::text[])`, [
+      id,
+      reason,
+      FIRE_MOVES.fail.from,
+    ]);
   }
 
   /** Started fires whose run may still be going, oldest first. */
   async running(limit: number, scheduleId?: string): Promise<ScheduleFire[]> {
     const { rows } = await this.db.query<FireRow>(
-      `select ${COLUMNS} from schedule_fires where ${RUNNING} and ($2::uuid is null or schedule_id = $2::uuid)
+      `select ${COLUMNS} from schedule_fires where ${running(3, 4)} and ($2::uuid is null or schedule_id = $2::uuid)
        order by created_at limit $1::int`,
-      [limit, scheduleId ?? null],
+      [limit, scheduleId ?? null, STARTED_FIRE_STATUSES, TERMINAL_RUN_STATUSES],
     );
     return rows.map(toFire);
   }
@@ -130,13 +141,13 @@ export class FireRepository {
       `update schedule_fires f set status = 'pending'
        where f.id in (
          select distinct on (b.schedule_id) b.id from schedule_fires b
-         where b.status = 'buffered'
+         where b.status = any($2::text[])
            and not exists (select 1 from schedule_fires a where a.schedule_id = b.schedule_id
-                           and (a.status = 'pending' or (a.status = 'started' and (a.run_status is null or a.run_status not in ('completed', 'failed', 'cancelled')))))
+                           and (a.status = any($3::text[]) or (${running(4, 5, 'a.')})))
          order by b.schedule_id, b.fire_time, b.created_at
          limit $1::int)
-       and f.status = 'buffered'`,
-      [limit],
+       and f.status = any($2::text[])`,
+      [limit, FIRE_MOVES.promote.from, FIRE_MOVES.start.from, STARTED_FIRE_STATUSES, TERMINAL_RUN_STATUSES],
     );
     return rowCount;
   }
@@ -153,9 +164,9 @@ export class FireRepository {
   async prune(before: Date, limit: number): Promise<number> {
     const { rowCount } = await this.db.query(
       `delete from schedule_fires where id in (
-         select id from schedule_fires where created_at < $1::timestamptz and not (status in ('pending', 'buffered') or (${RUNNING}))
+         select id from schedule_fires where created_at < $1::timestamptz and not (status = any($3::text[]) or (${running(4, 5)}))
          limit $2::int)`,
-      [before, limit],
+      [before, limit, UNSTARTED_FIRE_STATUSES, STARTED_FIRE_STATUSES, TERMINAL_RUN_STATUSES],
     );
     return rowCount;
   }

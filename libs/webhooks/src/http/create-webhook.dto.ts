@@ -40,6 +40,15 @@ export class CreateWebhookDto {
   @IsString()
   runId?: string;
 
+  /**
+   * Tenancy: only this owner's runs' events; only its tokens see the subscription. A token
+   * bound to an owner gets its own (another is a 403); absent from an all-owner token: hub-wide.
+   */
+  @IsAbsentOr()
+  @IsString()
+  @MaxLength(200)
+  owner?: string;
+
   /** `baton` (default) or a registered renderer's format; checked by the service. */
   @IsAbsentOr()
   @IsString()

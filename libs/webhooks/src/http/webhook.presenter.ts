@@ -10,6 +10,8 @@ export interface WebhookResponse {
   builtin: boolean;
   /** Only events of this run; null for all runs. */
   runId: string | null;
+  /** Tenancy: only events of this owner's runs; null: hub-wide (every owner). */
+  owner: string | null;
   /** The body format: `baton`, or e.g. `a2a-v1.0` for an A2A push config. */
   format: string;
   createdAt: string;
@@ -47,6 +49,7 @@ export function toWebhookResponse(subscription: WebhookSubscription, withSecret 
     active: subscription.active,
     builtin: subscription.builtinKey !== null,
     runId: subscription.runId,
+    owner: subscription.owner,
     format: subscription.format,
     createdAt: subscription.createdAt.toISOString(),
     updatedAt: subscription.updatedAt.toISOString(),

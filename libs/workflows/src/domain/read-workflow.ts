@@ -1,12 +1,12 @@
 import type { FieldError } from '@baton/common';
 import { STEP_ID_PATTERN } from '@baton/definitions';
+import { TEAM_PATTERNS } from './translate-team.js';
 import type { GraphShape, RetryPolicyName, WorkflowAgent, WorkflowTask } from './workflow.types.js';
 
 /**
- * The patterns the translator knows and the graph each gives. `sequential` and `pipeline`
- * chain a task without `depends_on` after the task written before it; the others keep only
- * the dependencies written. Baton's agent-team patterns (supervisor, handoff, group_chat, …)
- * decide the next agent at run time and have no task list: they are not translated.
+ * The task-graph patterns and the graph each gives. `sequential` and `pipeline` chain a task
+ * without `depends_on` after the task written before it; the others keep only the
+ * dependencies written. Agent-team patterns (supervisor, handoff, …) are `TEAM_PATTERNS`.
  */
 export const WORKFLOW_PATTERNS: Readonly<Record<string, GraphShape>> = {
   dag: 'graph',
@@ -18,7 +18,7 @@ export const WORKFLOW_PATTERNS: Readonly<Record<string, GraphShape>> = {
 
 export const RETRY_POLICY_NAMES: readonly RetryPolicyName[] = ['exponential_backoff', 'fixed', 'none'];
 
-const WORKFLOW_KEYS = ['name', 'version', 'description', 'orchestration_pattern', 'timeout', 'agents', 'tasks', 'coordination', 'fault_tolerance'];
+const WORKFLOW_KEYS = ['name', 'version', 'description', 'orchestration_pattern', 'timeout', 'agents', 'tasks', 'coordination', 'fault_tolerance', 'team'];
 const AGENT_KEYS = ['type', 'count', 'capabilities', 'resources'];
 const TASK_KEYS = ['id', 'agent', 'depends_on', 'timeout', 'retry_policy', 'parallel', 'input', 'description'];
 /** Most replicas of one task: each is a step, and a run holds a bounded number of steps. */
@@ -35,6 +35,8 @@ export interface ReadWorkflow {
   tasks: WorkflowTask[];
   coordination?: unknown;
   faultTolerance?: unknown;
+  /** A team pattern's settings (Baton extension), passed to the pattern step as written. */
+  team?: Record<string, unknown>;
 }
 
 type Obj = Record<string, unknown>;
@@ -62,12 +64,23 @@ export function readWorkflow(doc: unknown, errors: FieldError[]): ReadWorkflow {
     faultTolerance: w.fault_tolerance,
   };
   if (w.coordination !== undefined && !isObject(w.coordination)) errors.push({ path: 'workflow.coordination', message: 'must be a mapping' });
+  const maxExecutions = isObject(w.coordination) ? w.coordination.max_concurrent_executions : undefined;
+  if (maxExecutions !== undefined && !(Number.isInteger(maxExecutions) && (maxExecutions as number) >= 1)) {
+    errors.push({ path: 'workflow.coordination.max_concurrent_executions', message: 'must be an integer ≥ 1 (leave it out for no limit)' });
+  }
   if (w.fault_tolerance !== undefined && !isObject(w.fault_tolerance)) errors.push({ path: 'workflow.fault_tolerance', message: 'must be a mapping' });
   const defaultRetry = isObject(w.fault_tolerance) ? w.fault_tolerance.retry_policy : undefined;
   if (defaultRetry !== undefined && !RETRY_POLICY_NAMES.includes(defaultRetry as RetryPolicyName)) {
     errors.push({ path: 'workflow.fault_tolerance.retry_policy', message: `must be one of ${RETRY_POLICY_NAMES.join(', ')}` });
   }
-  result.tasks = readTasks(w.tasks, new Set(result.agents.map((a) => a.type)), errors);
+  const team = result.pattern !== undefined && Object.hasOwn(TEAM_PATTERNS, result.pattern);
+  if (w.team !== undefined) {
+    if (!isObject(w.team)) errors.push({ path: 'workflow.team', message: 'must be a mapping of the pattern step\'s settings (max_turns, supervisor, routes, …)' });
+    else if (!team) errors.push({ path: 'workflow.team', message: `only for a team pattern (${Object.keys(TEAM_PATTERNS).join(', ')})` });
+    else result.team = w.team;
+  }
+  // A team decides who works next at run time: its task list is optional (a brief).
+  if (!(team && w.tasks === undefined)) result.tasks = readTasks(w.tasks, new Set(result.agents.map((a) => a.type)), errors);
   return result;
 }
 

@@ -66,6 +66,17 @@ describe('translateWorkflow', () => {
     });
   });
 
+  it('keeps max_concurrent_executions as a hint and refuses anything but a positive integer', () => {
+    const limited = translateWorkflow({ workflow: { ...EXAMPLE.workflow, coordination: { max_concurrent_executions: 1 } } });
+    expect(limited.translation!.hints.max_concurrent_executions).toBe(1);
+    expect(limited.translation!.mapping).toContainEqual(expect.objectContaining({ from: 'workflow.coordination.max_concurrent_executions' }));
+    expect(translateWorkflow(EXAMPLE).translation!.hints.max_concurrent_executions).toBeUndefined();
+    for (const bad of [0, -1, 1.5, '1', null]) {
+      const result = translateWorkflow({ workflow: { ...EXAMPLE.workflow, coordination: { max_concurrent_executions: bad } } });
+      expect(result.report.errors.map((e) => e.path)).toEqual(['workflow.coordination.max_concurrent_executions']);
+    }
+  });
+
   it('chains tasks without depends_on under sequential', () => {
     const doc = { workflow: { ...EXAMPLE.workflow, orchestration_pattern: 'sequential', tasks: [{ id: 'a', agent: 'builtin:transform' }, { id: 'b', agent: 'builtin:transform' }, { id: 'c', agent: 'builtin:transform', depends_on: ['a'] }] } };
     const steps = translateWorkflow(doc).translation!.definition.steps as Array<Record<string, unknown>>;

@@ -1,5 +1,6 @@
 import type { FieldError } from '@baton/common';
 import { readWorkflow, WORKFLOW_PATTERNS, type ReadWorkflow } from './read-workflow.js';
+import { TEAM_PATTERNS, teamSteps } from './translate-team.js';
 import type { EstimatedResources, RetryPolicyName, TranslateResult, Translation, WorkflowAgent, WorkflowTask } from './workflow.types.js';
 
 /** Retry settings each `retry_policy` name stands for (a step's `retry`, docs/api.md). */
@@ -24,8 +25,9 @@ export function translateWorkflow(doc: unknown): TranslateResult {
   const errors: FieldError[] = [];
   const warnings: FieldError[] = [];
   const read = readWorkflow(doc, errors);
-  if (read.pattern !== undefined && !Object.hasOwn(WORKFLOW_PATTERNS, read.pattern)) {
-    errors.push({ path: 'workflow.orchestration_pattern', message: `unknown pattern "${read.pattern}" (known: ${Object.keys(WORKFLOW_PATTERNS).join(', ')})` });
+  if (read.pattern !== undefined && !Object.hasOwn(WORKFLOW_PATTERNS, read.pattern) && !Object.hasOwn(TEAM_PATTERNS, read.pattern)) {
+    const known = [...Object.keys(WORKFLOW_PATTERNS), ...Object.keys(TEAM_PATTERNS)];
+    errors.push({ path: 'workflow.orchestration_pattern', message: `unknown pattern "${read.pattern}" (known: ${known.join(', ')})` });
     return { report: { valid: false, errors, warnings }, unknownPattern: read.pattern, agents: read.agents };
   }
   const taken = new Set(read.tasks.map((t) => t.id));
@@ -49,9 +51,16 @@ function build(read: ReadWorkflow, warnings: FieldError[]): Translation {
   const mapping: Translation['mapping'] = [
     { from: 'workflow.name', to: 'name' },
     { from: 'workflow.version', to: 'version' },
-    { from: 'workflow.orchestration_pattern', to: 'steps[*].depends_on', note: WORKFLOW_PATTERNS[read.pattern!] === 'chain' ? 'a task without depends_on runs after the task before it' : 'only the dependencies written' },
   ];
+  const steps = Object.hasOwn(TEAM_PATTERNS, read.pattern!) ? teamSteps(read, mapping, warnings) : graphSteps(read, mapping, warnings);
+  const definition: Record<string, unknown> = { name: read.name, version: read.version };
+  return finish(read, definition, steps, mapping, warnings);
+}
+
+/** A task-graph pattern: each task a step (or replicas and a join step). */
+function graphSteps(read: ReadWorkflow, mapping: Translation['mapping'], warnings: FieldError[]): Step[] {
   const chain = WORKFLOW_PATTERNS[read.pattern!] === 'chain';
+  mapping.push({ from: 'workflow.orchestration_pattern', to: 'steps[*].depends_on', note: chain ? 'a task without depends_on runs after the task before it' : 'only the dependencies written' });
   const placements = new Map(read.agents.map((a, i) => [a.type, placementResources(a, `workflow.agents[${i}]`, warnings)]));
   const steps: Step[] = [];
   read.tasks.forEach((task, i) => {
@@ -71,7 +80,10 @@ function build(read: ReadWorkflow, warnings: FieldError[]): Translation {
     });
     mapping.push({ from: `workflow.tasks[${i}].parallel`, to: `steps[${ids.join(', ')}, ${task.id}]`, note: `count ${replicas} of agent ${agent.type}: ${replicas} replica steps and a join step whose output is { replicas: [ … ] }` });
   });
-  const definition: Record<string, unknown> = { name: read.name, version: read.version };
+  return steps;
+}
+
+function finish(read: ReadWorkflow, definition: Record<string, unknown>, steps: Step[], mapping: Translation['mapping'], warnings: FieldError[]): Translation {
   if (read.description !== undefined) definition.description = read.description;
   const orchestration = orchestrationOf(read, mapping, warnings);
   if (Object.keys(orchestration).length > 0) definition.orchestration = orchestration;
@@ -81,6 +93,11 @@ function build(read: ReadWorkflow, warnings: FieldError[]): Translation {
   if (read.coordination !== undefined) {
     hints.coordination = read.coordination;
     mapping.push({ from: 'workflow.coordination', to: 'hints.coordination', note: 'kept as written' });
+    const maxExecutions = (read.coordination as Record<string, unknown>).max_concurrent_executions;
+    if (typeof maxExecutions === 'number') {
+      hints.max_concurrent_executions = maxExecutions;
+      mapping.push({ from: 'workflow.coordination.max_concurrent_executions', to: 'hints.max_concurrent_executions', note: 'execute answers 409 while this many executions are not finished' });
+    }
   }
   if (read.faultTolerance !== undefined) hints.fault_tolerance = read.faultTolerance;
   return { definition, hints, mapping };

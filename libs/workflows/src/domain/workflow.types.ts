@@ -55,6 +55,8 @@ export interface Translation {
     agents: Array<{ type: string; count: number; capabilities: string[]; resources: Record<string, string | number> }>;
     coordination?: unknown;
     fault_tolerance?: unknown;
+    /** `coordination.max_concurrent_executions`: execute refuses (409) while this many run. */
+    max_concurrent_executions?: number;
   };
   /** One line per mapping: `tasks[1].retry_policy -> steps[1].retry`. */
   mapping: Array<{ from: string; to: string; note?: string }>;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { BatonError } from '@baton/common';
+import { BatonError, boundOwnerOf } from '@baton/common';
 import { presentRun, type RunActor } from '@baton/runs';
 import { WorkflowService } from '../workflow.service.js';
 import { presentCreated, presentStatus } from './workflow.presenter.js';
@@ -20,6 +20,7 @@ export class WorkflowsController {
 
   @Post()
   async create(@Body() body: unknown, @Req() request: Request) {
+    assertUnboundCreator(request);
     const { workflow, report } = await this.workflows.create(body, tokenIdOf(request));
     return presentCreated(workflow, report);
   }
@@ -57,8 +58,8 @@ export class WorkflowsController {
   @HttpCode(HttpStatus.OK)
   async pause(@Param('id', WorkflowId) id: string, @Req() request: Request) {
     assertUnbound(id, request);
-    const run = await this.workflows.pause(id, actorOf(request));
-    return { workflow_id: id, execution_id: run.id, status: run.status, resume_url: `/api/v1/runs/${run.id}/resume`, run: presentRun(run) };
+    const { run, checkpointId } = await this.workflows.pause(id, actorOf(request));
+    return { workflow_id: id, execution_id: run.id, status: run.status, checkpoint_id: checkpointId, resume_url: `/api/v1/runs/${run.id}/resume`, run: presentRun(run) };
   }
 }
 
@@ -67,8 +68,13 @@ export class WorkflowsController {
  * issue 13) reaches only its owner's runs, so for it a workflow does not exist.
  */
 function assertUnbound(id: string, request: Request): void {
-  const owner = (request as unknown as { principal?: { owner?: unknown } }).principal?.owner;
-  if (typeof owner === 'string' && owner !== '') throw BatonError.notFound('workflow', id);
+  if (boundOwnerOf(request) !== undefined) throw BatonError.notFound('workflow', id);
+}
+
+/** Workflows are unowned, so a bound token may not create one: it could not see it afterwards. */
+function assertUnboundCreator(request: Request): void {
+  const bound = boundOwnerOf(request);
+  if (bound !== undefined) throw new BatonError('forbidden', `this token is bound to owner ${bound}; workflows belong to no owner, so it may not create them`);
 }
 
 function tokenIdOf(request: Request): string | null {

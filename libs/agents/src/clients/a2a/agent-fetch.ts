@@ -1,4 +1,5 @@
 import { AgentCallError, type Agent } from '../../agent.types.js';
+import { CALL_TOKEN_HEADER, currentCallToken } from '../../call-tokens/call-token.service.js';
 import { connectionError, snippet } from './a2a-errors.js';
 
 /** Statuses that may well succeed if tried again later, besides 5xx. */
@@ -9,8 +10,8 @@ const MAX_REDIRECTS = 5;
 /**
  * A `fetch` for the agent card and the SDK's transports, over `outbound` (the guarded fetch).
  *
- * - The agent's headers (its credentials) go only to the origin of its registered `url` and
- *   to the origins its registration trusts: a card may name an endpoint anywhere, and must
+ * - The agent's headers (its credentials) and the call's `x-baton-call-token` go only to the
+ *   origin of its registered `url` and to the origins its registration trusts: a card may name an endpoint anywhere, and must
  *   not be able to collect the credentials by doing so.
  * - Redirects are followed only within one origin (at most 5); one to another origin is a
  *   non-retryable `cross_origin_redirect`, so neither the card fetch nor a call is steered
@@ -30,6 +31,9 @@ export function agentFetch(agent: Agent, outbound: typeof fetch): typeof fetch {
       const headers = new Headers(init?.headers ?? request?.headers);
       if (trusted.has(url.origin)) {
         for (const [name, value] of Object.entries(agent.headers)) if (!headers.has(name)) headers.set(name, value);
+        // The call token, like the credentials, only where the registration says the agent is.
+        const callToken = currentCallToken();
+        if (callToken) headers.set(CALL_TOKEN_HEADER, callToken);
       }
       const response = await send(agent, outbound, url, { ...init, method, body, headers, redirect: 'manual' });
       const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import type { Queryable } from '@baton/db';
+
+/**
+ * The advisory locks a claim takes, one per limit in force (issue 17). All are held for the
+ * claim's transaction only. Keys: single bigint keys and (namespace, value) int pairs live in
+ * separate spaces in Postgres, so the namespaces below never collide with the bigint keys.
+ */
+
+/**
+ * The global limit (ORCHESTRATION_MAX_CONCURRENCY). Claims take it SHARED, so they do not
+ * wait on each other; a claim that cannot prove it stays under the limit takes it EXCLUSIVE,
+ * which waits for the claims under way and holds new ones back meanwhile.
+ */
+export const GLOBAL_CLAIM_LOCK_KEY = 7_362_010;
+const GLOBAL_KEY = GLOBAL_CLAIM_LOCK_KEY;
+/** Admission (MAX_CONCURRENT_WORKFLOWS), taken only when it is configured. */
+const ADMISSION_KEY = 7_362_013;
+/** (namespace, hashtext(agent)): one per agent whose slots or LRU order a claim reads. */
+const AGENT_NAMESPACE = 7_362_011;
+/**
+ * (namespace, n): a shared claim announces the n global slots it may fill before it counts
+ * the running steps. Locks are visible in pg_locks at once (rows only at commit), which is
+ * what lets concurrent shared claims see each other's intent.
+ */
+const RESERVATION_NAMESPACE = 7_362_012;
+
+@Injectable()
+export class ClaimLocksRepository {
+  async lockGlobal(mode: 'shared' | 'exclusive', tx: Queryable): Promise<void> {
+    const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+    await tx.query(`select ${fn}($1::bigint)`, [GLOBAL_KEY]);
+  }
+
+  /** `lockAgents` without waiting (the hand-off); false when another claim holds one of them. */
+  async tryLockAgents(agents: string[], tx: Queryable): Promise<boolean> {
+    if (agents.length === 0) return true;
+    const { rows } = await tx.query<{ ok: boolean }>(
+      `select coalesce(bool_and(pg_try_advisory_xact_lock($1::int, k)), true) as ok
+         from (select distinct hashtext(a) as k from unnest($2::text[]) as a order by 1) as keys`,
+      [AGENT_NAMESPACE, agents],
+    );
+    return rows[0]?.ok === true;
+  }
+
+  async lockAdmission(tx: Queryable): Promise<void> {
+    await tx.query('select pg_advisory_xact_lock($1::bigint)', [ADMISSION_KEY]);
+  }
+
+  /**
+   * Locks these agents' keys in one fixed order (by key), so two claims wanting overlapping
+   * agents never deadlock. Hash collisions only make unrelated agents share a lock.
+   */
+  async lockAgents(agents: string[], tx: Queryable): Promise<void> {
+    if (agents.length === 0) return;
+    await tx.query(
+      `select count(pg_advisory_xact_lock($1::int, k))
+         from (select distinct hashtext(a) as k from unnest($2::text[]) as a order by 1) as keys`,
+      [AGENT_NAMESPACE, agents],
+    );
+  }
+
+  /**
+   * Global slots announced by other claims still open. Must be its own statement, run before
+   * the running steps are counted: a claim that commits in between is then either still
+   * announced here or already visible to the count (Postgres makes a commit visible before
+   * it releases the transaction's locks).
+   */
+  async reservedByOthers(tx: Queryable): Promise<number> {
+    const { rows } = await tx.query<{ n: number }>(
+      `select coalesce(sum(objid::bigint), 0)::int as n from pg_locks
+        where locktype = 'advisory' and classid = $1::int::oid and objsubid = 2 and granted and pid <> pg_backend_pid()`,
+      [RESERVATION_NAMESPACE],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * The lock-free estimate and the reservation it sizes, in one statement (issue 17): reads
+   * the running steps and the slots others announced without any lock, and announces
+   * min(wanted, globalMax − both) slots when that is positive (see RESERVATION_NAMESPACE).
+   * `want` is what was announced, or the non-positive count when nothing was.
+   */
+  async estimateAndReserve(wanted: number, globalMax: number, tx: Queryable): Promise<{ running: number; reserved: number; want: number }> {
+    const { rows } = await tx.query<{ running: number; reserved: number; want: number; announced: number }>(
+      `with est as materialized (
+         select (select count(*)::int from orchestration_steps where status = 'running') as running,
+                (select coalesce(sum(objid::bigint), 0)::int from pg_locks
+                  where locktype = 'advisory' and classid = $1::int::oid and objsubid = 2 and granted
+                    and pid <> pg_backend_pid()) as reserved
+       ), w as materialized (
+         select running, reserved, least($2::int, $3::int - running - reserved) as want from est
+       )
+       select running, reserved, want,
+              (select count(*)::int from (select pg_advisory_xact_lock_shared($1::int, want) from w where want > 0) as r) as announced
+         from w`,
+      [RESERVATION_NAMESPACE, wanted, globalMax],
+    );
+    const row = rows[0] ?? { running: 0, reserved: 0, want: 0, announced: 0 };
+    return { running: row.running, reserved: row.reserved, want: row.announced > 0 ? row.want : Math.min(row.want, 0) };
+  }
+}
