@@ -60,6 +60,21 @@ function readCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * BENCH_CHILD_ENV: settings for every Baton child, as space-separated KEY=VALUE pairs (e.g.
+ * `BATON_PG_PREPARED=false` to measure a setting against its default in alternate runs).
+ */
+function childEnvFromBench(): Record<string, string> {
+  const pairs = process.env.BENCH_CHILD_ENV?.split(' ').filter(Boolean) ?? [];
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`BENCH_CHILD_ENV: "${pair}" is not KEY=VALUE`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
 export async function startBatonProcess(
   databaseUrl: string,
   settings: BatonSettings,
@@ -81,6 +96,7 @@ export async function startBatonProcess(
     BATON_BODY_LIMIT: '200mb',
     BATON_DEFINITION_BODY_LIMIT: '200mb',
     BATON_MAX_STEPS: '1000000',
+    ...childEnvFromBench(),
     ...extraEnv,
   };
   // BENCH_CHILD_NODE_ARGS: extra node flags for the child (e.g. --inspect=127.0.0.1:9333 to profile a stall).

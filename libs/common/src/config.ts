@@ -15,6 +15,11 @@ export class BatonConfig {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly dbPoolSize: number;
+  /**
+   * BATON_PG_PREPARED (default true): statements run repeatedly are prepared once per pooled
+   * connection (issue 17). `false` for a pooler in transaction mode that cannot keep them.
+   */
+  readonly pgPrepared: boolean;
   readonly instanceId: string;
   /** Per-run parallelism when a definition does not set one; undefined means 1 (the design default). */
   readonly defaultMaxParallel: number | undefined;
@@ -176,6 +181,7 @@ export class BatonConfig {
     this.databaseUrl = env.DATABASE_URL || undefined;
     this.dataDir = env.BATON_DATA_DIR || '.baton';
     this.dbPoolSize = int('BATON_DB_POOL_SIZE', 10, 1);
+    this.pgPrepared = (env.BATON_PG_PREPARED ?? 'true') !== 'false';
     this.instanceId =
       env.BATON_INSTANCE_ID || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.defaultMaxParallel = env.ORCHESTRATION_DEFAULT_MAX_PARALLEL

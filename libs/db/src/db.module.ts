@@ -14,7 +14,7 @@ const OWNS_DATABASE = Symbol('OWNS_DATABASE');
  * (locked for this process; `owner` names it in the error another opener gets).
  */
 export async function openDatabase(config: BatonConfig, owner: LockOwner = 'server'): Promise<Database> {
-  if (config.databaseUrl) return new PgDatabase(config.databaseUrl, config.dbPoolSize);
+  if (config.databaseUrl) return new PgDatabase(config.databaseUrl, config.dbPoolSize, { prepared: config.pgPrepared });
   return PgliteDatabase.open(join(resolve(config.dataDir), 'pgdata'), owner);
 }
 

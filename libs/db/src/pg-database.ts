@@ -10,6 +10,7 @@ import {
 } from './database.js';
 import { isConnectionError, markDatabaseUnavailable } from './database-health.js';
 import { PgListener } from './pg-listener.js';
+import { isStalePreparedStatement, StatementNames } from './statement-names.js';
 
 // int8 (counts, sums) as JS numbers, like PGlite does; Baton's int8 values stay far below 2^53.
 const types = {
@@ -37,9 +38,12 @@ export class PgDatabase extends Database {
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
   private closed = false;
+  /** Undefined: every statement unnamed (BATON_PG_PREPARED=false, for a pooler that cannot). */
+  private readonly names: StatementNames | undefined;
 
-  constructor(connectionString: string, poolSize = 10) {
+  constructor(connectionString: string, poolSize = 10, { prepared = true }: { prepared?: boolean } = {}) {
     super();
+    this.names = prepared ? new StatementNames() : undefined;
     this.pool = new pg.Pool({ connectionString, max: poolSize, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
     // An idle client that errors (server restart) must not crash the process.
     this.pool.on('error', (error) => this.sawFailure(error));
@@ -58,8 +62,21 @@ export class PgDatabase extends Database {
   }
 
   async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
-    const result = await this.watched(() => this.pool.query(sql, params));
+    let result: pg.QueryResult;
+    try {
+      result = await this.watched(() => this.send(this.pool, sql, params));
+    } catch (error) {
+      if (!isStalePreparedStatement(error)) throw error;
+      this.names!.refuse(sql);
+      result = await this.watched(() => this.pool.query(sql, params));
+    }
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  }
+
+  /** A statement with parameters goes out prepared once it has a name (see StatementNames). */
+  private send(on: pg.Pool | pg.PoolClient, sql: string, params: unknown[]): Promise<pg.QueryResult> {
+    const name = params.length > 0 ? this.names?.nameFor(sql) : undefined;
+    return name === undefined ? on.query(sql, params) : on.query({ name, text: sql, values: params });
   }
 
   async exec(sql: string): Promise<void> {
@@ -91,8 +108,14 @@ export class PgDatabase extends Database {
       const callbacks: Array<() => void> = [];
       const tx: Transaction = {
         query: async <R>(sql: string, params: unknown[] = []) => {
-          const result = await client.query(sql, params);
-          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+          try {
+            const result = await this.send(client, sql, params);
+            return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+          } catch (error) {
+            // The transaction is aborted; it runs again below with this text unnamed.
+            if (isStalePreparedStatement(error)) this.names!.refuse(sql);
+            throw error;
+          }
         },
         exec: async (sql: string) => {
           await client.query(sql);
@@ -115,7 +138,8 @@ export class PgDatabase extends Database {
         client.release(lost || !rolledBack ? (error as Error) : undefined);
         this.sawFailure(error);
         const code = (error as { code?: string }).code;
-        if (!code || !RETRYABLE_SQLSTATES.has(code) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        const retryable = (code !== undefined && RETRYABLE_SQLSTATES.has(code)) || isStalePreparedStatement(error);
+        if (!retryable || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
       }
     }
   }
