@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BatonConfig } from '@baton/common';
-import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
+import { createTestDatabase, testDatabaseKinds, waitFor, type TestDatabase } from '@baton/testing';
 import { EventLogRepository } from '../event-log.repository.js';
 import { EventLogService } from '../event-log.service.js';
 import type { RunEvent } from '../event-types.js';
@@ -92,6 +92,28 @@ describe.each(testDatabaseKinds())('durable event consumers on %s', (kind) => {
     seen.length = 0;
     await database.db.transaction((tx) => log.append(tx, [{ runId, type: 'run.started' }, { runId, type: 'run.completed' }]));
     expect(await drainUntil(consumer, 1)).toBe(1);
+    expect(seen).toEqual(['run.completed']);
+  });
+
+  it('is woken by an event appended here only when it handles the type', async () => {
+    const cursors = new ConsumerCursorRepository(database.db);
+    const seen: string[] = [];
+    const consumer = consumers.start({ name: 'woken', types: new Set(['run.completed']), handle: async (events) => void seen.push(...events.map((e) => e.type)) });
+    handles.push(consumer);
+    const runId = randomUUID();
+    const [started] = await database.db.transaction((tx) => log.append(tx, [{ runId, type: 'run.started' }]));
+    // The first round (begun by start) reads to the end of the log; wait until it has.
+    await waitFor(async () => (await cursors.read('woken')) === started!.position || (consumer.wake(), false), { what: 'the first rounds' });
+    seen.length = 0; // the other tests' run ends, from the start of the log
+
+    const [step] = await database.db.transaction((tx) => log.append(tx, [{ runId, type: 'step.completed', stepKey: 'a' }]));
+    consumers.onDomainEvent(step);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await cursors.read('woken')).toBe(started!.position); // not woken: no round ran
+
+    const [end] = await database.db.transaction((tx) => log.append(tx, [{ runId, type: 'run.completed' }]));
+    consumers.onDomainEvent(end);
+    await waitFor(async () => (await cursors.read('woken')) === end!.position, { what: 'the round the run end woke' });
     expect(seen).toEqual(['run.completed']);
   });
 });
