@@ -13,6 +13,7 @@ import {
 import { ACTION_GROUPS, type PolicyAction } from './policy-actions.js';
 import { cedarSchemaText } from './policy-files.js';
 import { toFieldErrors } from './policy-problems.js';
+import { DecisionCache } from './decision-cache.js';
 
 const SCHEMA_NAME = 'baton';
 let engineCount = 0;
@@ -75,6 +76,8 @@ interface LoadedSet {
   setId: string;
   /** Cedar's `policyN` → the policy's `@id` annotation. */
   names: Map<string, string>;
+  /** The active set's decisions (not for trials). */
+  cache?: DecisionCache;
 }
 
 /**
@@ -118,16 +121,23 @@ export class PolicyEngine {
     const id = `${this.idPrefix}-set-${version}`;
     const prepared = preparsePolicySet(id, { staticPolicies: text });
     if (prepared.type === 'failure') throw BatonError.validation(toFieldErrors(text, prepared.errors));
-    this.active = { version, setId: id, names: policyNames(text) };
+    this.active = { version, setId: id, names: policyNames(text), cache: new DecisionCache(text) };
   }
 
   get version(): string | undefined {
     return this.active?.version;
   }
 
+  /** The active set's decision; a request it has decided before is answered from its cache. */
   decide(request: PolicyRequest): PolicyDecision {
-    if (!this.active) throw new Error('no policy set is loaded');
-    return this.evaluate(this.active, request);
+    const active = this.active;
+    if (!active) throw new Error('no policy set is loaded');
+    return active.cache!.decide(request, () => this.evaluate(active, request));
+  }
+
+  /** Decisions answered from the active set's cache, and those evaluated, since it loaded. */
+  get cacheStats(): { hits: number; misses: number } {
+    return { hits: this.active?.cache?.hits ?? 0, misses: this.active?.cache?.misses ?? 0 };
   }
 
   /**
