@@ -95,25 +95,27 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${file}`);
 }
 
-/** Baton's throughput over graphile-worker's (1 worker process) for each throughput case. */
+/** Baton's throughput over graphile-worker's (1 worker process) for each throughput case and each peer configuration. */
 function throughputRatios(results: ResultRow[]): ResultRow[] {
-  const peer = results.find((r) => r.scenario === '7 graphile-worker' && r.metric === 'jobs/s');
-  if (!peer) return [];
-  return results
-    .filter((r) => r.scenario === '1 throughput' && r.metric === 'steps/s')
-    .map((r) => ({
-      scenario: '7 ratio',
-      case: `Baton ${r.case} / graphile-worker`,
-      metric: 'throughput ratio',
-      // Ratio of medians; the spread pairs the extremes (worst Baton over best peer and back).
-      figure: {
-        median: r.figure.median / peer.figure.median,
-        min: r.figure.min / peer.figure.max,
-        max: r.figure.max / peer.figure.min,
-        samples: [],
-        unit: 'x',
-      },
-    }));
+  const peers = results.filter((r) => r.scenario === '7 graphile-worker' && r.metric === 'jobs/s');
+  return peers.flatMap((peer) => {
+    const config = peer.case.match(/concurrency \d+( \(its default\))?/)?.[0] ?? peer.case;
+    return results
+      .filter((r) => r.scenario === '1 throughput' && r.metric === 'steps/s')
+      .map((r) => ({
+        scenario: '7 ratio',
+        case: `Baton ${r.case} / graphile-worker, ${config}`,
+        metric: 'throughput ratio',
+        // Ratio of medians; the spread pairs the extremes (worst Baton over best peer and back).
+        figure: {
+          median: r.figure.median / peer.figure.median,
+          min: r.figure.min / peer.figure.max,
+          max: r.figure.max / peer.figure.min,
+          samples: [],
+          unit: 'x',
+        },
+      }));
+  });
 }
 
 /**
