@@ -15,6 +15,8 @@ export interface ConsumerSpec {
   types: ReadonlySet<EventType | string> | null;
   /** Runs in the round's transaction, with the cursor's advance: effects and position commit together. */
   handle(events: RunEvent[], tx: Transaction): Promise<void>;
+  /** The safety-net poll; default the poll interval, at most 1 s. */
+  pollMs?: number;
 }
 
 export interface ConsumerRound {
@@ -60,7 +62,7 @@ export class EventConsumers implements OnApplicationShutdown {
 
   /** Starts a consumer: a first round now, then on every local event and every poll interval. */
   start(spec: ConsumerSpec): ConsumerHandle {
-    const loop = new ConsumerLoop(spec, this.db, this.log, this.cursors, this.logger, Math.min(this.config.pollIntervalMs, 1000));
+    const loop = new ConsumerLoop(spec, this.db, this.log, this.cursors, this.logger, spec.pollMs ?? Math.min(this.config.pollIntervalMs, 1000));
     this.loops.push(loop);
     return loop;
   }
