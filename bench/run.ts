@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBenchDatabase } from './lib/bench-db.js';
 import type { BenchContext, ResultRow } from './lib/context.js';
-import { issue17Goals, renderGoals } from './lib/goals.js';
+import { graphileConfig, issue17Goals, renderGoals } from './lib/goals.js';
 import { machineFacts, renderTable, writeResults } from './lib/report.js';
 import { busScenario } from './scenarios/bus.js';
 import { chaosScenario } from './scenarios/chaos.js';
@@ -95,38 +95,12 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${file}`);
 }
 
-/** Baton's throughput over graphile-worker's (1 worker process) for each throughput case and each peer configuration. */
-function throughputRatios(results: ResultRow[]): ResultRow[] {
-  const peers = results.filter((r) => r.scenario === '7 graphile-worker' && r.metric === 'jobs/s');
-  return peers.flatMap((peer) => {
-    const config = peer.case.match(/concurrency \d+( \(its default\))?/)?.[0] ?? peer.case;
-    return results
-      .filter((r) => r.scenario === '1 throughput' && r.metric === 'steps/s')
-      .map((r) => ({
-        scenario: '7 ratio',
-        case: `Baton ${r.case} / graphile-worker, ${config}`,
-        metric: 'throughput ratio',
-        // Ratio of medians; the spread pairs the extremes (worst Baton over best peer and back).
-        figure: {
-          median: r.figure.median / peer.figure.median,
-          min: r.figure.min / peer.figure.max,
-          max: r.figure.max / peer.figure.min,
-          samples: [],
-          unit: 'x',
-        },
-      }));
-  });
-}
-
-/**
- * Baton against DBOS Transact: the chain's per-step time (DBOS ÷ Baton, so above 1 means Baton
- * is faster) and each throughput case's steps/s over DBOS's 100 workflows × 100 steps.
- */
-function dbosRatios(results: ResultRow[]): ResultRow[] {
-  const ratio = (scenario: string, caseName: string, a: ResultRow, b: ResultRow): ResultRow => ({
+/** One figure over another, as a ratio row; the spread pairs the extremes (worst a over best b and back). */
+function ratio(scenario: string, caseName: string, metric: string, a: ResultRow, b: ResultRow): ResultRow {
+  return {
     scenario,
     case: caseName,
-    metric: 'ratio',
+    metric,
     figure: {
       median: a.figure.median / b.figure.median,
       min: a.figure.min / b.figure.max,
@@ -134,15 +108,31 @@ function dbosRatios(results: ResultRow[]): ResultRow[] {
       samples: [],
       unit: 'x',
     },
-  });
+  };
+}
+
+/** Baton's throughput over graphile-worker's (1 worker process) for each throughput case and each peer configuration. */
+function throughputRatios(results: ResultRow[]): ResultRow[] {
+  const peers = results.filter((r) => r.scenario === '7 graphile-worker' && r.metric === 'jobs/s');
+  const cases = results.filter((r) => r.scenario === '1 throughput' && r.metric === 'steps/s');
+  return peers.flatMap((peer) =>
+    cases.map((r) => ratio('7 ratio', `Baton ${r.case} / graphile-worker, ${graphileConfig(peer.case)}`, 'throughput ratio', r, peer)),
+  );
+}
+
+/**
+ * Baton against DBOS Transact: the chain's per-step time (DBOS ÷ Baton, so above 1 means Baton
+ * is faster) and each throughput case's steps/s over DBOS's 100 workflows × 100 steps.
+ */
+function dbosRatios(results: ResultRow[]): ResultRow[] {
   const out: ResultRow[] = [];
   const dbosChain = results.find((r) => r.scenario === '8 DBOS' && r.metric === 'chain ms/step');
   const batonChain = results.find((r) => r.scenario === '2 coordination' && r.metric === 'chain ms/step');
-  if (dbosChain && batonChain) out.push(ratio('8 ratio', 'chain ms/step: DBOS / Baton (goal >= 1)', dbosChain, batonChain));
+  if (dbosChain && batonChain) out.push(ratio('8 ratio', 'chain ms/step: DBOS / Baton (goal >= 1)', 'ratio', dbosChain, batonChain));
   const dbosFan = results.find((r) => r.scenario === '8 DBOS' && r.metric === 'steps/s');
   if (dbosFan) {
     for (const r of results.filter((x) => x.scenario === '1 throughput' && x.metric === 'steps/s')) {
-      out.push(ratio('8 ratio', `Baton ${r.case} / DBOS (goal >= 2)`, r, dbosFan));
+      out.push(ratio('8 ratio', `Baton ${r.case} / DBOS (goal >= 2)`, 'ratio', r, dbosFan));
     }
   }
   return out;
