@@ -16,10 +16,11 @@ async function count(ctx: BenchContext, plans: Record<string, unknown>[], steps:
     counting.reset();
     const ids = await submitRuns([instance.url], plans);
     await waitForRuns(ctx.database.observer, ids, 10 * 60_000);
-    const { statements, transactions, bySql } = counting.counts;
-    ctx.log(`round trips, ${label}: ${(statements / steps).toFixed(2)} statements/step, ${(transactions / steps).toFixed(2)} transactions/step; top statements:`);
-    const top = [...bySql.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
-    for (const [sql, n] of top) ctx.log(`  ${(n / steps).toFixed(2)}/step  ${sql}`);
+    const { statements, transactions, bySql, msBySql, transactionMs } = counting.counts;
+    const waited = [...msBySql.values()].reduce((a, b) => a + b, 0);
+    ctx.log(`round trips, ${label}: ${(statements / steps).toFixed(2)} statements/step, ${(transactions / steps).toFixed(2)} transactions/step; ${(waited / steps).toFixed(2)} ms/step waiting on statements, ${(transactionMs / steps).toFixed(2)} ms/step in transactions; top statements (count, ms waited per step):`);
+    const top = [...bySql.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TOP_STATEMENTS ?? 8));
+    for (const [sql, n] of top) ctx.log(`  ${(n / steps).toFixed(2)}/step ${((msBySql.get(sql) ?? 0) / steps).toFixed(3)} ms  ${sql}`);
     return [
       { scenario: '1b round trips', case: label, metric: 'statements/step', figure: figure([statements / steps], 'stmts') },
       { scenario: '1b round trips', case: label, metric: 'transactions/step', figure: figure([transactions / steps], 'tx') },

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, type Queryable } from '@baton/db';
+import { Database, type Queryable, type Transaction } from '@baton/db';
 import type { WebhookSubscription } from './webhook.types.js';
 
 interface SubscriptionRow {
@@ -56,7 +56,24 @@ export interface NewSubscription {
 /** Webhook subscriptions. */
 @Injectable()
 export class SubscriptionRepository {
+  private changes = 0;
+
   constructor(@Inject(Database) private readonly db: Database) {}
+
+  /**
+   * Moves each time a write of this process becomes visible (after its commit, or after the
+   * statement when there is no transaction). The dispatcher keeps the set it last read with
+   * the generation it read it at, and trusts that set only while the generation has not moved.
+   */
+  get generation(): number {
+    return this.changes;
+  }
+
+  private changed(tx: Queryable): void {
+    const afterCommit = (tx as Partial<Transaction>).afterCommit;
+    if (tx !== this.db && typeof afterCommit === 'function') afterCommit.call(tx, () => this.changes++);
+    else this.changes++;
+  }
 
   async insert(input: NewSubscription, tx: Queryable = this.db): Promise<WebhookSubscription> {
     const { rows } = await tx.query<SubscriptionRow>(
@@ -69,6 +86,7 @@ export class SubscriptionRepository {
         input.runId ?? null, input.format ?? 'baton', JSON.stringify(input.formatOptions ?? {}), input.owner ?? null,
       ],
     );
+    this.changed(tx);
     return toSubscription(rows[0]!);
   }
 
@@ -92,6 +110,7 @@ export class SubscriptionRepository {
         input.runId, input.format ?? 'baton', JSON.stringify(input.formatOptions ?? {}),
       ],
     );
+    this.changed(tx);
     return rows[0] ? toSubscription(rows[0]) : undefined;
   }
 
@@ -121,6 +140,7 @@ export class SubscriptionRepository {
        returning ${COLUMNS}`,
       [key, url, secret, generated],
     );
+    this.changed(tx);
     return toSubscription(rows[0]!);
   }
 
@@ -131,6 +151,7 @@ export class SubscriptionRepository {
         where builtin_key = $1::text and active`,
       [key],
     );
+    this.changed(tx);
   }
 
   async find(id: string, tx: Queryable = this.db): Promise<WebhookSubscription | undefined> {
@@ -157,6 +178,7 @@ export class SubscriptionRepository {
   /** Deletes the subscription and (by cascade) its deliveries; false when there was none. */
   async delete(id: string, tx: Queryable = this.db): Promise<boolean> {
     const { rowCount } = await tx.query(`delete from webhook_subscriptions where id = $1::uuid`, [id]);
+    this.changed(tx);
     return rowCount > 0;
   }
 }

@@ -7,7 +7,9 @@ import { WorkLoop } from '@baton/work';
 import { DeliveryRepository } from './delivery.repository.js';
 import { DispatchCursorRepository } from './dispatch-cursor.repository.js';
 import { planBoundedRound } from './dispatch-plan.js';
+import { matchesEventType } from './event-patterns.js';
 import { SubscriptionRepository } from './subscription.repository.js';
+import type { WebhookSubscription } from './webhook.types.js';
 
 /** Events read per dispatch transaction, at most. */
 const DISPATCH_BATCH = 500;
@@ -45,6 +47,8 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
   private loop: WorkLoop | undefined;
   /** Events to read next round: fewer when many subscriptions multiply each event. */
   private readSize = DISPATCH_BATCH;
+  /** The active subscriptions the last round read, and the repository's generation then. */
+  private known: { generation: number; subscriptions: WebhookSubscription[] } | null = null;
 
   constructor(
     @Inject(BatonConfig) private readonly config: BatonConfig,
@@ -79,10 +83,29 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
     await this.loop?.stop();
   }
 
-  /** Any event appended in this process (payloads with a feed position) means work. */
+  /**
+   * An event appended in this process (a payload with a feed position) wakes the dispatcher
+   * when a subscription may want it. The others wait for the poll, which moves the cursor past
+   * them in batches: with no subscription for step events, a chain's every step would
+   * otherwise cost a round of about five statements (issue 17).
+   */
   @OnEvent('orchestration.**')
   onDomainEvent(payload: unknown): void {
-    if (typeof (payload as { position?: unknown })?.position === 'string') this.wake();
+    if (typeof (payload as { position?: unknown })?.position !== 'string') return;
+    if (this.wakesFor(payload as { type?: unknown; runId?: unknown })) this.wake();
+  }
+
+  /**
+   * Whether an event of this process should wake a round now: true unless the set of active
+   * subscriptions read last is known to be current here and none of them can match the event
+   * (by type, and by run for a run-scoped one). A subscription another instance created is
+   * seen at this instance's next poll round; until then that instance's own events wake it.
+   */
+  wakesFor(event: { type?: unknown; runId?: unknown }): boolean {
+    const known = this.known;
+    if (!known || known.generation !== this.subscriptions.generation || typeof event.type !== 'string') return true;
+    const type = event.type;
+    return known.subscriptions.some((s) => (!s.runId || s.runId === event.runId) && matchesEventType(s.events, type));
   }
 
   /** Asks for a round (bursts fold into one, a wake-up during a round makes one more). */
@@ -107,7 +130,9 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnAppli
     return this.db.transaction(async (tx) => {
       if (!(await this.cursor.tryLock(tx))) return { locked: false, moved: false, ...nothing };
       if ((await this.cursor.read(tx)) !== from) return { locked: true, moved: true, ...nothing };
+      const generation = this.subscriptions.generation;
       const subscriptions = await this.subscriptions.listActive(tx);
+      tx.afterCommit(() => (this.known = { generation, subscriptions }));
       this.readSize = Math.max(1, Math.min(DISPATCH_BATCH, Math.floor(MAX_DELIVERIES_PER_ROUND / Math.max(1, subscriptions.length))));
       const round = planBoundedRound(events, subscriptions, MAX_DELIVERIES_PER_ROUND, owners);
       const inserted = await this.deliveries.insertMany(round.deliveries, tx);
