@@ -61,28 +61,23 @@ export class ClaimLocksRepository {
   }
 
   /**
-   * Global slots announced by other claims still open. Must be its own statement, run before
-   * the running steps are counted: a claim that commits in between is then either still
-   * announced here or already visible to the count (Postgres makes a commit visible before
-   * it releases the transaction's locks).
+   * The lock-free estimate, the reservation it sizes, and the slots others have announced
+   * once ours is, in one statement (issue 17): reads the running steps and the announced
+   * slots without any lock, announces min(wanted, globalMax − both) slots when that is
+   * positive (see RESERVATION_NAMESPACE), then reads pg_locks again. `want` is what was
+   * announced, or the non-positive count when nothing was; `others` is the second read.
+   *
+   * The second read is a subquery correlated with the announcement's row, so it runs after
+   * the lock is taken; pg_locks shows the lock table as it is then, not the statement's
+   * snapshot. The running steps must still be counted by a later statement (a new snapshot):
+   * a claim that commits between this read and that count is then either still announced
+   * here or already visible to the count (Postgres makes a commit visible before it releases
+   * the transaction's locks).
    */
-  async reservedByOthers(tx: Queryable): Promise<number> {
-    const { rows } = await tx.query<{ n: number }>(
-      `select coalesce(sum(objid::bigint), 0)::int as n from pg_locks
-        where locktype = 'advisory' and classid = $1::int::oid and objsubid = 2 and granted and pid <> pg_backend_pid()`,
-      [RESERVATION_NAMESPACE],
-    );
-    return rows[0]?.n ?? 0;
-  }
-
-  /**
-   * The lock-free estimate and the reservation it sizes, in one statement (issue 17): reads
-   * the running steps and the slots others announced without any lock, and announces
-   * min(wanted, globalMax − both) slots when that is positive (see RESERVATION_NAMESPACE).
-   * `want` is what was announced, or the non-positive count when nothing was.
-   */
-  async estimateAndReserve(wanted: number, globalMax: number, tx: Queryable): Promise<{ running: number; reserved: number; want: number }> {
-    const { rows } = await tx.query<{ running: number; reserved: number; want: number; announced: number }>(
+  async estimateAndReserve(
+    wanted: number, globalMax: number, tx: Queryable,
+  ): Promise<{ running: number; reserved: number; want: number; others: number }> {
+    const { rows } = await tx.query<{ running: number; reserved: number; want: number; announced: number; others: number }>(
       `with est as materialized (
          select (select count(*)::int from orchestration_steps where status = 'running') as running,
                 (select coalesce(sum(objid::bigint), 0)::int from pg_locks
@@ -90,13 +85,17 @@ export class ClaimLocksRepository {
                     and pid <> pg_backend_pid()) as reserved
        ), w as materialized (
          select running, reserved, least($2::int, $3::int - running - reserved) as want from est
+       ), a as materialized (
+         select count(*)::int as announced from (select pg_advisory_xact_lock_shared($1::int, want) from w where want > 0) as r
        )
-       select running, reserved, want,
-              (select count(*)::int from (select pg_advisory_xact_lock_shared($1::int, want) from w where want > 0) as r) as announced
-         from w`,
+       select w.running, w.reserved, w.want, a.announced,
+              (select coalesce(sum(l.objid::bigint), 0)::int from pg_locks l
+                where l.locktype = 'advisory' and l.classid = $1::int::oid and l.objsubid = 2 and l.granted
+                  and l.pid <> pg_backend_pid() and a.announced >= 0) as others
+         from w, a`,
       [RESERVATION_NAMESPACE, wanted, globalMax],
     );
-    const row = rows[0] ?? { running: 0, reserved: 0, want: 0, announced: 0 };
-    return { running: row.running, reserved: row.reserved, want: row.announced > 0 ? row.want : Math.min(row.want, 0) };
+    const row = rows[0] ?? { running: 0, reserved: 0, want: 0, announced: 0, others: 0 };
+    return { running: row.running, reserved: row.reserved, want: row.announced > 0 ? row.want : Math.min(row.want, 0), others: row.others };
   }
 }

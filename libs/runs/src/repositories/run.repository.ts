@@ -157,17 +157,6 @@ export class RunRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Counts `n` more steps as terminal. The row lock serializes a run's completions. */
-  async addDone(runId: string, n: number, tx: Queryable): Promise<{ stepsDone: number; stepsTotal: number; status: RunStatus } | null> {
-    const { rows } = await tx.query<{ steps_done: number; steps_total: number; status: RunStatus }>(
-      `update orchestration_runs set steps_done = steps_done + $2::int, updated_at = now()
-        where id = $1::uuid returning steps_done, steps_total, status`,
-      [runId, n],
-    );
-    const row = rows[0];
-    return row ? { stepsDone: row.steps_done, stepsTotal: row.steps_total, status: row.status } : null;
-  }
-
   /**
    * Performs a named move of `RUN_MOVES`: the guard is the move's `from` list, derived from the
    * transition table. Null when the run was in none of them (a lost race, not an error). The

@@ -93,7 +93,7 @@ describe.each(testDatabaseKinds())('status guards in SQL on %s', (kind) => {
     ['finish completed', 'completed', ({ stepId }) => database.db.transaction((tx) => steps.finish(stepId, 1, 'completed', {}, tx)), finishGuard('completed')],
     ['finish failed', 'failed', ({ stepId }) => database.db.transaction((tx) => steps.finish(stepId, 1, 'failed', {}, tx)), finishGuard('failed')],
     ['finish skipped', 'skipped', ({ stepId }) => database.db.transaction((tx) => steps.finish(stepId, 1, 'skipped', {}, tx)), finishGuard('skipped')],
-    ['release dependents', 'queued', ({ runId }) => database.db.transaction((tx) => steps.releaseDependents(runId, ['s'], tx)), STEP_MOVES.release.from],
+    ['release dependents', 'queued', ({ runId }) => database.db.transaction((tx) => steps.releaseDependentsAndCount(runId, ['s'], 0, tx)), STEP_MOVES.release.from],
     ['requeue for retry', 'queued', ({ stepId }) => database.db.transaction((tx) => steps.requeueForRetry(stepId, 1, 0, { error: { message: 'x' } }, tx)), STEP_MOVES.retry.from],
     ['park', 'waiting', ({ stepId }) => database.db.transaction((tx) => steps.markWaiting(stepId, 1, null, tx)), STEP_MOVES.park.from],
     ['wake', 'queued', ({ stepId }) => database.db.transaction((tx) => steps.wake(stepId, 'x', tx)), STEP_MOVES.wake.from],

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import type { CacheOutcome, Step, StepError } from '../domain/run.types.js';
+import type { RunStatus } from '../domain/run-status.js';
 import { ACTIVE_STEP_STATUSES, SATISFYING_STEP_STATUSES, STEP_MOVES, TERMINAL_STEP_STATUSES, finishGuard, type StepStatus } from '../domain/step-status.js';
 import { STEP_COLUMNS, json, toStep, type StepRow } from './run.mapper.js';
 
@@ -228,21 +229,43 @@ export class StepRepository {
     return out;
   }
 
-  /** Counts one satisfied dependency on each dependent; returns the keys that became queued. */
-  async releaseDependents(runId: string, keys: string[], tx: Queryable): Promise<string[]> {
-    if (keys.length === 0) return [];
-    const { rows } = await tx.query<{ step_key: string }>(
-      `update orchestration_steps
-          set deps_remaining = deps_remaining - 1,
-              status = case when deps_remaining = 1 then 'queued' else status end,
-              queued_at = case when deps_remaining = 1 then now() else queued_at end,
-              available_at = case when deps_remaining = 1 then now() else available_at end,
-              updated_at = now()
-        where run_id = $1::uuid and step_key = any($2::text[]) and status = any($3::text[])
-        returning step_key, status`,
-      [runId, keys, STEP_MOVES.release.from],
+  /**
+   * What finishing steps of one run owes it, in one statement (issue 17): one satisfied
+   * dependency counted on each of `keys` (a key listed twice, a dependent of two finished
+   * steps, counts twice), and `done` more steps on the run's counter. Returns the keys that
+   * became queued and the counter (null when the run row is gone). The step rows are locked
+   * before the run row, as when these were two statements: the run's update waits for the
+   * release through its one-time filter.
+   */
+  async releaseDependentsAndCount(
+    runId: string, keys: string[], done: number, tx: Queryable,
+  ): Promise<{ queued: string[]; counter: { stepsDone: number; stepsTotal: number; status: RunStatus } | null }> {
+    const { rows } = await tx.query<{ queued: string[]; steps_done: number | null; steps_total: number | null; status: RunStatus | null }>(
+      `with d as (
+         select k, count(*)::int as n from unnest($2::text[]) as k group by k
+       ), rel as (
+         update orchestration_steps s
+            set deps_remaining = s.deps_remaining - d.n,
+                status = case when s.deps_remaining = d.n then 'queued' else s.status end,
+                queued_at = case when s.deps_remaining = d.n then now() else s.queued_at end,
+                available_at = case when s.deps_remaining = d.n then now() else s.available_at end,
+                updated_at = now()
+           from d
+          where s.run_id = $1::uuid and s.step_key = d.k and s.status = any($3::text[])
+          returning s.step_key, s.status
+       ), counted as (
+         update orchestration_runs set steps_done = steps_done + $4::int, updated_at = now()
+          where id = $1::uuid and (select count(*) from rel) >= 0
+          returning steps_done, steps_total, status
+       )
+       select coalesce((select array_agg(step_key) from rel where status = 'queued'), '{}') as queued,
+              c.steps_done, c.steps_total, c.status
+         from (select 1) as one left join counted c on true`,
+      [runId, keys, STEP_MOVES.release.from, done],
     );
-    return rows.filter((row) => (row as unknown as { status: string }).status === 'queued').map((row) => row.step_key);
+    const row = rows[0]!;
+    const counter = row.steps_done === null ? null : { stepsDone: row.steps_done, stepsTotal: row.steps_total!, status: row.status! };
+    return { queued: row.queued, counter };
   }
 
   /** running → queued after a failed attempt, claimable again after `delayMs`. */

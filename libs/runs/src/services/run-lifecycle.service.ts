@@ -65,14 +65,23 @@ export class RunLifecycleService {
   ): Promise<{ queued: number; ended: number }> {
     let queued = 0;
     let ended = 0;
-    const perRun = new Map<string, number>();
+    // Per run, in the order given (completeAndHandOff sorts by run id): its finished steps'
+    // dependents and its counter, one statement.
+    const perRun = new Map<string, { done: number; dependents: string[] }>();
     for (const step of finished) {
-      if (step.dependents.length > 0) queued += (await this.steps.releaseDependents(step.runId, step.dependents, tx)).length;
-      perRun.set(step.runId, (perRun.get(step.runId) ?? 0) + 1);
+      const entry = perRun.get(step.runId) ?? { done: 0, dependents: [] };
+      entry.done++;
+      entry.dependents.push(...step.dependents);
+      perRun.set(step.runId, entry);
+    }
+    const counters: Array<[string, { stepsDone: number; stepsTotal: number } | null]> = [];
+    for (const [runId, { done, dependents }] of perRun) {
+      const settled = await this.steps.releaseDependentsAndCount(runId, dependents, done, tx);
+      queued += settled.queued.length;
+      counters.push([runId, settled.counter]);
     }
     if (queued > 0 && options.signal !== false) await this.signalWork(tx);
-    for (const [runId, n] of perRun) {
-      const counter = await this.runs.addDone(runId, n, tx);
+    for (const [runId, counter] of counters) {
       if (counter && counter.stepsDone >= counter.stepsTotal) {
         if (options.pending?.length) await this.events.append(tx, options.pending.splice(0));
         const output = await this.steps.sinkOutputs(runId, tx);

@@ -189,13 +189,14 @@ export class StepLeaseService {
       const running = await this.leases.runningCounts(tx);
       return { free: Math.min(wanted, globalMax - running.total), running };
     }
-    // The lock-free estimate and the reservation it sizes, one statement.
+    // The lock-free estimate, the reservation it sizes and the announcements read after it,
+    // one statement; the count below must be a statement of its own (a later snapshot).
     const estimate = await this.locks.estimateAndReserve(wanted, globalMax, tx);
     const want = estimate.want;
     // At the limit nothing can be claimed (a finishing step wakes the claimers); short of it
     // but with the rest announced by others, only the exclusive recount can tell.
     if (want <= 0) return estimate.running >= globalMax ? { free: 0, running: { total: estimate.running, byAgent: new Map() } } : CONTENDED;
-    const others = await this.locks.reservedByOthers(tx);
+    const others = estimate.others;
     const running = await this.leases.runningCounts(tx);
     if (running.total + others + want > globalMax) return CONTENDED;
     return { free: want, running };
