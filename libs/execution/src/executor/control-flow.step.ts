@@ -83,8 +83,12 @@ export class ControlFlowStep {
   private async templateContext(step: ClaimedStep, spec: StepSpec): Promise<TemplateContext> {
     // A looping step also reads itself: its earlier iterations' outputs.
     const keys = [...new Set([...spec.dependsOn, ...spec.references, ...(spec.loop ? [spec.id] : [])])];
-    const upstream = keys.length > 0 ? await this.runs.upstreamOutputs(step.runId, keys) : new Map();
-    const context: TemplateContext = { input: step.runInput, steps: Object.fromEntries(upstream), run: { id: step.runId } };
+    // The claim read the dependencies with the step; only what it did not read is read here.
+    const read = step.upstream ?? {};
+    const missing = keys.filter((key) => !Object.hasOwn(read, key));
+    const upstream = missing.length > 0 ? await this.runs.upstreamOutputs(step.runId, missing) : new Map();
+    const steps = Object.fromEntries(keys.filter((key) => Object.hasOwn(read, key)).map((key) => [key, read[key]]));
+    const context: TemplateContext = { input: step.runInput, steps: { ...steps, ...Object.fromEntries(upstream) }, run: { id: step.runId } };
     if (step.iteration !== null) context.iteration = step.iteration;
     return context;
   }

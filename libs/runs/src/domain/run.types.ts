@@ -178,6 +178,20 @@ export interface ClaimedStep {
   claimedAt: number;
   /** The run's trace context (issue 13): the step's spans are children of the run span. */
   traceContext: RunTraceContext | null;
+  /**
+   * Its dependencies' outputs, read by the claim's own statement (issue 17), so a step with
+   * dependencies starts without a read of its own; absent when nothing was read with it.
+   */
+  upstream?: Record<string, UpstreamStep>;
+}
+
+/** A step as a later step's templates and conditions see it. */
+export interface UpstreamStep {
+  output: unknown;
+  status: string;
+  skipReason: string | null;
+  /** For a looping step: the outputs of its finished iterations. */
+  iterations?: unknown[];
 }
 
 /** What a completed step records about the step cache. */

@@ -13,6 +13,16 @@ export const STEP_COLUMNS = `id, run_id, step_key, position, type, agent, capabi
   input, output, error, available_at, lease_owner, lease_expires_at, lease_recoveries, cache_key, cache_hit,
   cache_hits, cache_stored_at, child_run_id, created_at, queued_at, started_at, finished_at, skip_reason, iteration`;
 
+/**
+ * SQL for the finished iterations' outputs, in order, of the step row `alias` when it loops
+ * (null when it does not): what a later step's templates read as `iterations`.
+ */
+export function iterationsOf(alias: string): string {
+  return `case when ${alias}.iteration is null then null
+               else coalesce((select jsonb_agg(i.output order by i.iteration) from orchestration_step_iterations i
+                               where i.step_id = ${alias}.id and i.status = 'completed'), '[]'::jsonb) end`;
+}
+
 export interface RunRow {
   id: string;
   definition_id: string;

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
 import { readRunTraceContext } from '@baton/telemetry';
 import type { ClaimCandidate } from '../domain/agent-choice.js';
-import type { ClaimedStep } from '../domain/run.types.js';
+import type { ClaimedStep, UpstreamStep } from '../domain/run.types.js';
+import { iterationsOf } from './run.mapper.js';
 import { CLAIMABLE_RUN_STATUSES, RUN_MOVES } from '../domain/run-status.js';
 import { STEP_MOVES } from '../domain/step-status.js';
 
@@ -25,6 +26,7 @@ interface ClaimedRow {
   input: unknown;
   run_status: string;
   trace_context: unknown;
+  upstream?: Record<string, { output: unknown; status: string; skipReason: string | null; iterations: unknown[] | null }> | null;
 }
 
 export interface RunningCounts {
@@ -261,7 +263,12 @@ export class StepLeaseRepository {
          from picked p, orchestration_runs r
         where s.id = p.id and r.id = s.run_id
         returning s.id, s.run_id, s.step_key, s.type, s.agent, s.capability, s.served_by, s.attempt, s.max_attempts, s.lease_token,
-                  p.wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status, r.trace_context`,
+                  p.wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status, r.trace_context,
+                  case when cardinality(s.depends_on) = 0 then null
+                       else (select jsonb_object_agg(u.step_key, jsonb_build_object(
+                                      'output', u.output, 'status', u.status, 'skipReason', u.skip_reason,
+                                      'iterations', ${iterationsOf('u')}))
+                               from orchestration_steps u where u.run_id = s.run_id and u.step_key = any(s.depends_on)) end as upstream`,
       [picks.map((p) => p.id), owner, leaseSeconds, STEP_MOVES.claim.from, picks.map((p) => p.servedBy)],
     );
     return rows.map(toClaimedStep);
@@ -376,5 +383,15 @@ function toClaimedStep(row: ClaimedRow): ClaimedStep {
     runStatus: row.run_status,
     claimedAt: Date.now(),
     traceContext: readRunTraceContext(row.trace_context),
+    ...(row.upstream && { upstream: toUpstream(row.upstream) }),
   };
+}
+
+/** The claim's read of the dependencies, shaped as `StepRepository.outputs` shapes its own. */
+function toUpstream(read: NonNullable<ClaimedRow['upstream']>): Record<string, UpstreamStep> {
+  const upstream: Record<string, UpstreamStep> = {};
+  for (const [key, { output, status, skipReason, iterations }] of Object.entries(read)) {
+    upstream[key] = iterations ? { output, status, skipReason, iterations } : { output, status, skipReason };
+  }
+  return upstream;
 }

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
-import type { CacheOutcome, Step, StepError } from '../domain/run.types.js';
+import type { CacheOutcome, Step, StepError, UpstreamStep } from '../domain/run.types.js';
 import type { RunStatus } from '../domain/run-status.js';
 import { ACTIVE_STEP_STATUSES, SATISFYING_STEP_STATUSES, STEP_MOVES, TERMINAL_STEP_STATUSES, finishGuard, type StepStatus } from '../domain/step-status.js';
-import { STEP_COLUMNS, json, toStep, type StepRow } from './run.mapper.js';
+import { STEP_COLUMNS, iterationsOf, json, toStep, type StepRow } from './run.mapper.js';
 
 export interface NewStep {
   key: string;
@@ -20,13 +20,7 @@ export interface NewStep {
 }
 
 /** What a downstream step (its templates and conditions) sees of a step. */
-export interface UpstreamStep {
-  output: unknown;
-  status: string;
-  skipReason: string | null;
-  /** For a looping step: the outputs of its finished iterations. */
-  iterations?: unknown[];
-}
+export type { UpstreamStep };
 
 /** What a terminal write tells the caller about the step it finished. */
 export interface FinishedStep {
@@ -108,10 +102,7 @@ export class StepRepository {
   async outputs(runId: string, keys: string[]): Promise<Map<string, UpstreamStep>> {
     if (keys.length === 0) return new Map();
     const { rows } = await this.db.query<{ step_key: string; output: unknown; status: string; skip_reason: string | null; iterations: unknown[] | null }>(
-      `select s.step_key, s.output, s.status, s.skip_reason,
-              case when s.iteration is null then null
-                   else coalesce((select jsonb_agg(i.output order by i.iteration) from orchestration_step_iterations i
-                                   where i.step_id = s.id and i.status = 'completed'), '[]'::jsonb) end as iterations
+      `select s.step_key, s.output, s.status, s.skip_reason, ${iterationsOf('s')} as iterations
          from orchestration_steps s where s.run_id = $1::uuid and s.step_key = any($2::text[])`,
       [runId, keys],
     );
