@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { BatonError } from '@baton/common';
+import { BatonError, LruCache } from '@baton/common';
 import type { Transaction } from '@baton/db';
 import { EventConsumers, EventLogService, type ConsumerHandle, type NewEvent, type RunEvent, type WorkflowSnapshot } from '@baton/events';
 import { RunQueryService, type RunWithSteps } from '@baton/runs';
@@ -12,6 +12,8 @@ export const WORKFLOW_EVENTS_CONSUMER = 'workflows.seed-events';
 
 const TYPES = new Set(['step.started', 'workflow.execution_started', 'run.paused']);
 const DONE = new Set(['completed', 'skipped']);
+/** How many runs linked to a workflow this process remembers, for waking its consumer. */
+const KNOWN_EXECUTIONS = 10_000;
 
 /**
  * Appends `agent.task_assigned` (a step of a workflow execution started an attempt on its
@@ -23,6 +25,8 @@ const DONE = new Set(['completed', 'skipped']);
 @Injectable()
 export class WorkflowEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private handle: ConsumerHandle | undefined;
+  /** Runs seen linked to a workflow here: their step starts wake the consumer (issue 17). */
+  private readonly executions = new LruCache<string, true>(KNOWN_EXECUTIONS);
 
   constructor(
     @Inject(EventConsumers) private readonly consumers: EventConsumers,
@@ -33,11 +37,30 @@ export class WorkflowEventsConsumer implements OnApplicationBootstrap, OnApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    this.handle = this.consumers.start({ name: WORKFLOW_EVENTS_CONSUMER, types: TYPES, handle: (events, tx) => this.react(events, tx) });
+    this.handle = this.consumers.start({
+      name: WORKFLOW_EVENTS_CONSUMER,
+      types: TYPES,
+      handle: (events, tx) => this.react(events, tx),
+      wakesFor: (event) => this.wakesFor(event),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.handle?.stop();
+  }
+
+  /**
+   * A step start wakes a round only when its run is known here to be a workflow execution:
+   * every other run's steps would otherwise cost a round of about seven statements each. A
+   * run linked on another instance is found by the poll (at most 1 s later); its
+   * `workflow.execution_started`, or a round that meets its steps, teaches this process.
+   */
+  private wakesFor(event: { type: string; runId?: string }): boolean {
+    if (event.type !== 'step.started') {
+      if (event.type === 'workflow.execution_started' && event.runId) this.executions.set(event.runId, true);
+      return true;
+    }
+    return event.runId !== undefined && this.executions.get(event.runId) === true;
   }
 
   /** One round now (tests). */
@@ -51,6 +74,7 @@ export class WorkflowEventsConsumer implements OnApplicationBootstrap, OnApplica
     for (const event of events) {
       const workflowId = owners.get(event.runId);
       if (!workflowId) continue; // not a workflow execution (or linked later: see execution_started)
+      this.executions.set(event.runId, true);
       if (event.type === 'step.started') await this.assign(event, workflowId, tx, out);
       else if (event.type === 'workflow.execution_started') {
         // Steps that started before the run was linked to its workflow were passed over above.

@@ -120,4 +120,26 @@ describe.each(testDatabaseKinds())('durable event consumers on %s', (kind) => {
     await waitFor(async () => (await cursors.read('woken')) === end!.position || (consumers.onDomainEvent(end), false), { what: 'the round the run end woke' });
     expect(seen).toEqual(['run.completed']);
   });
+
+  it('is woken by an event of a handled type only when its wakesFor says so', async () => {
+    const cursors = new ConsumerCursorRepository(database.db);
+    const watched = randomUUID();
+    const consumer = consumers.start({
+      name: 'picky', types: new Set(['run.completed']), pollMs: 600_000, handle: async () => undefined,
+      wakesFor: (event) => event.runId === watched,
+    });
+    handles.push(consumer);
+    const [first] = await database.db.transaction((tx) => log.append(tx, [{ runId: randomUUID(), type: 'run.started' }]));
+    await waitFor(async () => (await cursors.read('picky')) === first!.position || (consumer.wake(), false), { what: 'the first rounds' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const [other] = await database.db.transaction((tx) => log.append(tx, [{ runId: randomUUID(), type: 'run.completed' }]));
+    consumers.onDomainEvent(other);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await cursors.read('picky')).toBe(first!.position); // handled type, but not worth a round
+
+    const [mine] = await database.db.transaction((tx) => log.append(tx, [{ runId: watched, type: 'run.completed' }]));
+    consumers.onDomainEvent(mine);
+    await waitFor(async () => (await cursors.read('picky')) === mine!.position || (consumers.onDomainEvent(mine), false), { what: 'the round the watched run woke' });
+  });
 });

@@ -17,6 +17,12 @@ export interface ConsumerSpec {
   handle(events: RunEvent[], tx: Transaction): Promise<void>;
   /** The safety-net poll; default the poll interval, at most 1 s. */
   pollMs?: number;
+  /**
+   * Of the events of a handled type appended in this process, those worth a round now; the
+   * others wait for the poll (or another wake-up). Absent: all of them. A cheap in-memory
+   * guess, never a filter on what `handle` gets: a wrong `false` costs latency, not an event.
+   */
+  wakesFor?(event: { type: string; runId?: string }): boolean;
 }
 
 export interface ConsumerRound {
@@ -74,8 +80,14 @@ export class EventConsumers implements OnApplicationShutdown {
    */
   @OnEvent('orchestration.**')
   onDomainEvent(payload?: unknown): void {
-    const type = (payload as { type?: unknown } | undefined)?.type;
-    for (const loop of this.loops) if (typeof type !== 'string' || loop.handles(type)) loop.wake();
+    const event = payload as { type?: unknown; runId?: unknown } | undefined;
+    const type = event?.type;
+    if (typeof type !== 'string') {
+      for (const loop of this.loops) loop.wake();
+      return;
+    }
+    const runId = typeof event!.runId === 'string' ? event!.runId : undefined;
+    for (const loop of this.loops) if (loop.handles(type) && loop.wakesFor({ type, runId })) loop.wake();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -135,6 +147,11 @@ class ConsumerLoop implements ConsumerHandle {
   /** Whether events of `type` reach this consumer's handler. */
   handles(type: string): boolean {
     return this.spec.types === null || this.spec.types.has(type);
+  }
+
+  /** Whether a local event of a handled type is worth a round now (ConsumerSpec.wakesFor). */
+  wakesFor(event: { type: string; runId?: string }): boolean {
+    return this.spec.wakesFor?.(event) ?? true;
   }
 
   stop(): Promise<void> {
