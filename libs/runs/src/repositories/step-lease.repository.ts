@@ -60,6 +60,16 @@ export class StepLeaseRepository {
     }
     return { total, byAgent };
   }
+  /** Running steps of these agents (by the agent that serves them), for their limits. */
+  async runningOf(agents: string[], tx: Queryable): Promise<Map<string, number>> {
+    const { rows } = await tx.query<{ agent: string; n: number }>(
+      `select coalesce(served_by, agent) as agent, count(*)::int as n
+         from orchestration_steps where status = 'running' and coalesce(served_by, agent) = any($1::text[]) group by 1`,
+      [agents],
+    );
+    return new Map(rows.map((row) => [row.agent, row.n]));
+  }
+
 
   /**
    * When each agent was last given a step (ms since epoch). Kept per agent, not read from the
@@ -245,33 +255,53 @@ export class StepLeaseRepository {
    * records the agent that serves it (`served_by`) and when (`claimed_at`).
    */
   async claim(picks: Array<{ id: string; servedBy: string | null }>, owner: string, leaseSeconds: number, tx: Queryable): Promise<ClaimedStep[]> {
+    return (await this.claimWithin(picks, owner, leaseSeconds, null, tx)) as ClaimedStep[];
+  }
+
+  /**
+   * `claim`, only if the running steps (counted by this statement) plus `room.atMost` stay
+   * within `room.globalMax`; otherwise nothing is written and the answer is 'no_room'. This
+   * is the shared claim's recount of the global limit (issue 17): counted here rather than by
+   * a statement of its own, and still after the reservations were read, since a statement's
+   * snapshot is taken when it starts. Null `room`: no check.
+   */
+  async claimWithin(
+    picks: Array<{ id: string; servedBy: string | null }>, owner: string, leaseSeconds: number,
+    room: { atMost: number; globalMax: number } | null, tx: Queryable,
+  ): Promise<ClaimedStep[] | 'no_room'> {
     // The woken flag is read before the update clears it, so a later retry of the same
     // step counts as a new attempt again.
-    const { rows } = await tx.query<ClaimedRow>(
-      `with picked as (
+    const { rows } = await tx.query<ClaimedRow & { room: boolean }>(
+      `with room as materialized (
+         select $6::int is null
+                or (select count(*)::int from orchestration_steps where status = 'running') + $6::int <= $7::int as ok
+       ), picked as (
          select s.id, s.wake_reason, c.served_by from orchestration_steps s
            join unnest($1::uuid[], $5::text[]) as c(id, served_by) on c.id = s.id
-          where s.status = any($4::text[]) for update of s
+          where s.status = any($4::text[]) and (select ok from room) for update of s
+       ), claimed as (
+         update orchestration_steps s
+            set status = 'running', lease_owner = $2::text, served_by = p.served_by, claimed_at = now(),
+                wait_reason = null, agent_wait_since = null,
+                lease_expires_at = now() + ($3::int * interval '1 second'),
+                lease_token = s.lease_token + 1,
+                attempt = s.attempt + case when p.wake_reason is null then 1 else 0 end,
+                wake_reason = null, started_at = coalesce(s.started_at, now()), updated_at = now()
+           from picked p, orchestration_runs r
+          where s.id = p.id and r.id = s.run_id
+          returning s.id, s.run_id, s.step_key, s.type, s.agent, s.capability, s.served_by, s.attempt, s.max_attempts, s.lease_token,
+                    p.wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status, r.trace_context,
+                    case when cardinality(s.depends_on) = 0 then null
+                         else (select jsonb_object_agg(u.step_key, jsonb_build_object(
+                                        'output', u.output, 'status', u.status, 'skipReason', u.skip_reason,
+                                        'iterations', ${iterationsOf('u')}))
+                                 from orchestration_steps u where u.run_id = s.run_id and u.step_key = any(s.depends_on)) end as upstream
        )
-       update orchestration_steps s
-          set status = 'running', lease_owner = $2::text, served_by = p.served_by, claimed_at = now(),
-              wait_reason = null, agent_wait_since = null,
-              lease_expires_at = now() + ($3::int * interval '1 second'),
-              lease_token = s.lease_token + 1,
-              attempt = s.attempt + case when p.wake_reason is null then 1 else 0 end,
-              wake_reason = null, started_at = coalesce(s.started_at, now()), updated_at = now()
-         from picked p, orchestration_runs r
-        where s.id = p.id and r.id = s.run_id
-        returning s.id, s.run_id, s.step_key, s.type, s.agent, s.capability, s.served_by, s.attempt, s.max_attempts, s.lease_token,
-                  p.wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status, r.trace_context,
-                  case when cardinality(s.depends_on) = 0 then null
-                       else (select jsonb_object_agg(u.step_key, jsonb_build_object(
-                                      'output', u.output, 'status', u.status, 'skipReason', u.skip_reason,
-                                      'iterations', ${iterationsOf('u')}))
-                               from orchestration_steps u where u.run_id = s.run_id and u.step_key = any(s.depends_on)) end as upstream`,
-      [picks.map((p) => p.id), owner, leaseSeconds, STEP_MOVES.claim.from, picks.map((p) => p.servedBy)],
+       select (select ok from room) as room, c.* from (select 1) as one left join claimed c on true`,
+      [picks.map((p) => p.id), owner, leaseSeconds, STEP_MOVES.claim.from, picks.map((p) => p.servedBy), room?.atMost ?? null, room?.globalMax ?? null],
     );
-    return rows.map(toClaimedStep);
+    if (rows[0] && !rows[0].room) return 'no_room';
+    return rows.filter((row) => row.id !== null).map(toClaimedStep);
   }
 
   /**

@@ -31,6 +31,13 @@ export interface FinishedStep {
   from: StepStatus;
 }
 
+/** What finishing steps of one run did to it: the dependents that became queued, and its counter. */
+export interface RunSettlement {
+  queued: string[];
+  /** Null when the run row is gone. */
+  counter: { stepsDone: number; stepsTotal: number; status: RunStatus } | null;
+}
+
 /** orchestration_steps: state transitions, each guarded by status and fencing token. */
 @Injectable()
 export class StepRepository {
@@ -175,13 +182,48 @@ export class StepRepository {
    * given twice counts once (its first item), as the second write would find it completed.
    * Row locks are taken in id order, so concurrent batches never deadlock on step rows.
    * Returns, per item (by index), the finished step or null when refused.
+   *
+   * `settleRun`: every item is a step of this run, and the same statement also does what
+   * `releaseDependentsAndCount` would for the finished ones (a chain's hand-off then costs
+   * one statement less); its result is `settled`, null when nothing finished or without it.
    */
   async completeMany(
     items: Array<{ id: string; token: number; input?: unknown; output?: unknown; cache?: CacheOutcome }>,
     tx: Queryable,
-  ): Promise<Array<FinishedStep | null>> {
-    if (items.length === 0) return [];
-    const { rows } = await tx.query<{ ord: number; run_id: string; step_key: string; dependents: string[]; from_status: StepStatus }>(
+    settleRun?: string,
+  ): Promise<{ finished: Array<FinishedStep | null>; settled: RunSettlement | null }> {
+    if (items.length === 0) return { finished: [], settled: null };
+    const update = `update orchestration_steps
+          set status = 'completed', input = coalesce(prev.input::jsonb, orchestration_steps.input), output = prev.output::jsonb, error = 'null'::jsonb,
+              cache_key = coalesce(prev.cache_key, orchestration_steps.cache_key), cache_hit = coalesce(prev.cache_hit, orchestration_steps.cache_hit),
+              cache_stored_at = coalesce(prev.cache_stored_at::timestamptz, orchestration_steps.cache_stored_at),
+              cache_hits = coalesce(prev.cache_hits, orchestration_steps.cache_hits), skip_reason = null,
+              finished_at = now(), updated_at = now(), lease_owner = null, lease_expires_at = null, wake_reason = null
+         from prev
+        where orchestration_steps.id = prev.prev_id
+        returning prev.ord, orchestration_steps.run_id, orchestration_steps.step_key, orchestration_steps.dependents, prev.from_status`;
+    // The release waits for the completion (it reads its rows), the run's counter for the
+    // release (a one-time filter): step rows are locked before the run row, as always.
+    const settle = `, d as (
+         select k, count(*)::int as n from fin, unnest(fin.dependents) as k group by k
+       ), rel as (
+         ${releaseDependents('d', '$11::uuid', '$12::text[]')}
+       ), counted as (
+         update orchestration_runs set steps_done = steps_done + (select count(*)::int from fin), updated_at = now()
+          where id = $11::uuid and (select count(*) from rel) >= 0 and exists (select 1 from fin)
+          returning steps_done, steps_total, status
+       )
+       select f.ord, f.run_id, f.step_key, f.dependents, f.from_status,
+              null::text[] as queued, null::int as steps_done, null::int as steps_total, null::text as run_status
+         from fin f
+       union all
+       select null, null, null, null, null,
+              coalesce((select array_agg(step_key) from rel where status = 'queued'), '{}'), c.steps_done, c.steps_total, c.status
+         from counted c`;
+    const { rows } = await tx.query<{
+      ord: number | null; run_id: string; step_key: string; dependents: string[]; from_status: StepStatus;
+      queued?: string[] | null; steps_done?: number | null; steps_total?: number | null; run_status?: RunStatus | null;
+    }>(
       `with batch as (
          select distinct on (b.id) b.* from unnest($1::int[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[], $9::int[])
                 as b(ord, id, token, input, output, cache_key, cache_hit, cache_stored_at, cache_hits)
@@ -193,15 +235,7 @@ export class StepRepository {
           order by s.id
             for update of s
        )
-       update orchestration_steps
-          set status = 'completed', input = coalesce(prev.input::jsonb, orchestration_steps.input), output = prev.output::jsonb, error = 'null'::jsonb,
-              cache_key = coalesce(prev.cache_key, orchestration_steps.cache_key), cache_hit = coalesce(prev.cache_hit, orchestration_steps.cache_hit),
-              cache_stored_at = coalesce(prev.cache_stored_at::timestamptz, orchestration_steps.cache_stored_at),
-              cache_hits = coalesce(prev.cache_hits, orchestration_steps.cache_hits), skip_reason = null,
-              finished_at = now(), updated_at = now(), lease_owner = null, lease_expires_at = null, wake_reason = null
-         from prev
-        where orchestration_steps.id = prev.prev_id
-        returning prev.ord, orchestration_steps.run_id, orchestration_steps.step_key, orchestration_steps.dependents, prev.from_status`,
+       ${settleRun ? `, fin as (${update})${settle}` : update}`,
       [
         items.map((_, i) => i),
         items.map((item) => item.id),
@@ -213,11 +247,18 @@ export class StepRepository {
         items.map((item) => item.cache?.storedAt ? new Date(item.cache.storedAt).toISOString() : null),
         items.map((item) => item.cache?.hits ?? null),
         finishGuard('completed'),
+        ...(settleRun ? [settleRun, STEP_MOVES.release.from] : []),
       ],
     );
-    const out = new Array<FinishedStep | null>(items.length).fill(null);
-    for (const row of rows) out[row.ord] = { runId: row.run_id, key: row.step_key, dependents: row.dependents, from: row.from_status };
-    return out;
+    const finished = new Array<FinishedStep | null>(items.length).fill(null);
+    let settled: RunSettlement | null = null;
+    for (const row of rows) {
+      if (row.ord !== null) finished[row.ord] = { runId: row.run_id, key: row.step_key, dependents: row.dependents, from: row.from_status };
+      else settled = { queued: row.queued ?? [], counter: { stepsDone: row.steps_done!, stepsTotal: row.steps_total!, status: row.run_status! } };
+    }
+    // Steps finished but the run row is gone: nothing to count, as releaseDependentsAndCount says.
+    if (settleRun && !settled && finished.some((f) => f !== null)) settled = { queued: [], counter: null };
+    return { finished, settled };
   }
 
   /**
@@ -228,22 +269,12 @@ export class StepRepository {
    * before the run row, as when these were two statements: the run's update waits for the
    * release through its one-time filter.
    */
-  async releaseDependentsAndCount(
-    runId: string, keys: string[], done: number, tx: Queryable,
-  ): Promise<{ queued: string[]; counter: { stepsDone: number; stepsTotal: number; status: RunStatus } | null }> {
+  async releaseDependentsAndCount(runId: string, keys: string[], done: number, tx: Queryable): Promise<RunSettlement> {
     const { rows } = await tx.query<{ queued: string[]; steps_done: number | null; steps_total: number | null; status: RunStatus | null }>(
       `with d as (
          select k, count(*)::int as n from unnest($2::text[]) as k group by k
        ), rel as (
-         update orchestration_steps s
-            set deps_remaining = s.deps_remaining - d.n,
-                status = case when s.deps_remaining = d.n then 'queued' else s.status end,
-                queued_at = case when s.deps_remaining = d.n then now() else s.queued_at end,
-                available_at = case when s.deps_remaining = d.n then now() else s.available_at end,
-                updated_at = now()
-           from d
-          where s.run_id = $1::uuid and s.step_key = d.k and s.status = any($3::text[])
-          returning s.step_key, s.status
+         ${releaseDependents('d', '$1::uuid', '$3::text[]')}
        ), counted as (
          update orchestration_runs set steps_done = steps_done + $4::int, updated_at = now()
           where id = $1::uuid and (select count(*) from rel) >= 0
@@ -382,4 +413,21 @@ export class StepRepository {
     );
     return { reopened: rows.map((row) => row.step_key), stepsDone: done.rows[0]?.n ?? 0 };
   }
+}
+
+/**
+ * The UPDATE that counts satisfied dependencies: `counts` is a relation of (k: step key,
+ * n: how many of its dependencies finished), `runId` and `from` SQL for the run and the
+ * release guard. A step whose last dependencies these are becomes queued, due now.
+ */
+function releaseDependents(counts: string, runId: string, from: string): string {
+  return `update orchestration_steps s
+            set deps_remaining = s.deps_remaining - ${counts}.n,
+                status = case when s.deps_remaining = ${counts}.n then 'queued' else s.status end,
+                queued_at = case when s.deps_remaining = ${counts}.n then now() else s.queued_at end,
+                available_at = case when s.deps_remaining = ${counts}.n then now() else s.available_at end,
+                updated_at = now()
+           from ${counts}
+          where s.run_id = ${runId} and s.step_key = ${counts}.k and s.status = any(${from})
+          returning s.step_key, s.status`;
 }

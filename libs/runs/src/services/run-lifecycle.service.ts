@@ -12,7 +12,7 @@ import { CompensationRepository, type NewCompensation } from '../repositories/co
 import { RunRepository, type RunTransition } from '../repositories/run.repository.js';
 import { CompensationPlanner, rollbackTimeoutSeconds, type CompensateRequest } from './compensation-planner.service.js';
 import { PatternTurnRepository } from '../repositories/pattern-turn.repository.js';
-import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
+import { StepRepository, type FinishedStep, type RunSettlement } from '../repositories/step.repository.js';
 
 /**
  * The transitions every path shares: what follows a step's terminal write, how a run ends,
@@ -58,10 +58,11 @@ export class RunLifecycleService {
    * and wakes the others only for what it left). Returns how many steps became queued and
    * how many runs ended. `pending`: events the caller has not appended yet (the hand-off
    * writes them with its own); should a run end here, they are appended (and the array
-   * emptied) before its end's events, so the log keeps its order.
+   * emptied) before its end's events, so the log keeps its order. `settled`: runs whose
+   * dependents and counter the completing statement already did (issue 17).
    */
   async afterStepsSucceeded(
-    tx: Transaction, finished: FinishedStep[], options: { signal?: boolean; pending?: NewEvent[] } = {},
+    tx: Transaction, finished: FinishedStep[], options: { signal?: boolean; pending?: NewEvent[]; settled?: ReadonlyMap<string, RunSettlement> } = {},
   ): Promise<{ queued: number; ended: number }> {
     let queued = 0;
     let ended = 0;
@@ -76,7 +77,8 @@ export class RunLifecycleService {
     }
     const counters: Array<[string, { stepsDone: number; stepsTotal: number } | null]> = [];
     for (const [runId, { done, dependents }] of perRun) {
-      const settled = await this.steps.releaseDependentsAndCount(runId, dependents, done, tx);
+      // A run whose completion statement did this already (StepRepository.completeMany's settleRun).
+      const settled = options.settled?.get(runId) ?? (await this.steps.releaseDependentsAndCount(runId, dependents, done, tx));
       queued += settled.queued.length;
       counters.push([runId, settled.counter]);
     }

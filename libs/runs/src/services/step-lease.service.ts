@@ -5,7 +5,7 @@ import { chooseClaims, type AgentPlan } from '../domain/agent-choice.js';
 import type { ClaimedStep } from '../domain/run.types.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { ClaimLocksRepository, GLOBAL_CLAIM_LOCK_KEY } from '../repositories/claim-locks.repository.js';
-import { StepLeaseRepository, type RunningCounts } from '../repositories/step-lease.repository.js';
+import { StepLeaseRepository } from '../repositories/step-lease.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
 
@@ -135,13 +135,21 @@ export class StepLeaseService {
     const agentKeys = [...new Set([...agents.filter((a) => plan.limits.has(a)), ...routed])];
     if (!handoff) await this.locks.lockAgents(agentKeys, tx);
     else if (!(await this.locks.tryLockAgents(agentKeys, tx))) return CONTENDED;
-    const slots = await this.globalSlots(tx, mode, Math.min(limits.capacity, candidates.length), limits.globalMax);
+    const slots = await this.globalSlots(tx, mode, Math.min(limits.capacity, candidates.length), limits.globalMax, [...plan.limits.keys()]);
     if (slots === CONTENDED) return CONTENDED;
     const choice = chooseClaims(candidates, plan, {
       free: slots.free,
-      running: slots.running.byAgent,
+      running: slots.byAgent,
       lastUsed: await this.leases.lastUsed(routed, tx),
     });
+    // The claim first: a shared claim's recount of the global limit is in its statement, and
+    // a refusal must leave the transaction as empty as a CONTENDED answer always has.
+    let claimed: ClaimedStep[] = [];
+    if (choice.claim.length > 0) {
+      const within = await this.leases.claimWithin(choice.claim, owner, leaseSeconds, slots.room, tx);
+      if (within === 'no_room') return CONTENDED;
+      claimed = within;
+    }
     const parked = await this.leases.parkForAgent(choice.park, tx);
     // A hand-off's caller lends its completion's events, so both go out in one append.
     const events: NewEvent[] = [...(handoff?.leading ?? [])];
@@ -151,11 +159,10 @@ export class StepLeaseService {
     if (handoff) handoff.report.wroteLeading = true;
     // Steps neither claimed nor parked, or a scan that may have stopped short: left queued.
     if (handoff && (candidates.length === scan || choice.claim.length + choice.park.length < candidates.length)) handoff.report.left = true;
-    if (choice.claim.length === 0) {
+    if (claimed.length === 0) {
       await this.events.append(tx, events);
       return [];
     }
-    const claimed = await this.leases.claim(choice.claim, owner, leaseSeconds, tx);
     const served = choice.claim.map((c) => c.servedBy).filter((a): a is string => !!a && !a.startsWith('builtin:'));
     await this.leases.recordClaims(served, tx);
     const pending = [...new Set(claimed.filter((s) => s.runStatus === 'pending').map((s) => s.runId))];
@@ -174,32 +181,30 @@ export class StepLeaseService {
   }
 
   /**
-   * Global slots this claim may fill, and the running steps per agent (read after the agent
-   * locks, so exact for the locked agents). Exclusive: no other claim is under way, count
-   * and fill. Shared: announce a reservation sized from a lock-free estimate, then read the
-   * others' reservations, then count; if running + reservations could pass the limit, the
-   * claim is CONTENDED and retried exclusive. Of any set of overlapping shared claims, the
-   * one that read reservations last saw every other one (announced or committed), so its
-   * check bounds them all.
+   * Global slots this claim may fill, the running steps of the agents with limits (read
+   * after the agent locks, so exact for them), and the recount the claim's statement must
+   * pass (`room`). Exclusive: no other claim is under way, count and fill. Shared: announce a
+   * reservation sized from a lock-free estimate, then read the others' reservations (one
+   * statement), then count in a later statement: the claim's own (`room`); if running +
+   * reservations could pass the limit, the claim is CONTENDED and retried exclusive. Of any
+   * set of overlapping shared claims, the one that read reservations last saw every other
+   * one (announced or committed), so its check bounds them all.
    */
   private async globalSlots(
-    tx: Transaction, mode: 'shared' | 'exclusive', wanted: number, globalMax: number,
-  ): Promise<{ free: number; running: RunningCounts } | typeof CONTENDED> {
+    tx: Transaction, mode: 'shared' | 'exclusive', wanted: number, globalMax: number, limited: string[],
+  ): Promise<{ free: number; byAgent: Map<string, number>; room: { atMost: number; globalMax: number } | null } | typeof CONTENDED> {
     if (mode === 'exclusive') {
       const running = await this.leases.runningCounts(tx);
-      return { free: Math.min(wanted, globalMax - running.total), running };
+      return { free: Math.min(wanted, globalMax - running.total), byAgent: running.byAgent, room: null };
     }
-    // The lock-free estimate, the reservation it sizes and the announcements read after it,
-    // one statement; the count below must be a statement of its own (a later snapshot).
     const estimate = await this.locks.estimateAndReserve(wanted, globalMax, tx);
     const want = estimate.want;
     // At the limit nothing can be claimed (a finishing step wakes the claimers); short of it
     // but with the rest announced by others, only the exclusive recount can tell.
-    if (want <= 0) return estimate.running >= globalMax ? { free: 0, running: { total: estimate.running, byAgent: new Map() } } : CONTENDED;
-    const others = estimate.others;
-    const running = await this.leases.runningCounts(tx);
-    if (running.total + others + want > globalMax) return CONTENDED;
-    return { free: want, running };
+    if (want <= 0) return estimate.running >= globalMax ? { free: 0, byAgent: new Map(), room: null } : CONTENDED;
+    if (estimate.others + want > globalMax) return CONTENDED;
+    const byAgent = limited.length > 0 ? await this.leases.runningOf(limited, tx) : new Map<string, number>();
+    return { free: want, byAgent, room: { atMost: estimate.others + want, globalMax } };
   }
 
   renew(ids: string[], owner: string, leaseSeconds: number): Promise<Set<string>> {

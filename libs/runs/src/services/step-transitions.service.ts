@@ -76,10 +76,14 @@ export class StepTransitionsService {
    */
   async completeAndHandOff(items: Completion[], handoff: HandoffRequest | null): Promise<CompletionResult> {
     return this.db.transaction(async (tx) => {
-      const done = await this.steps.completeMany(
+      // One run's batch (a chain's step, most often): its dependents and counter in the same statement.
+      const single = items.length > 0 && items.every((item) => item.step.runId === items[0]!.step.runId) ? items[0]!.step.runId : undefined;
+      const { finished: done, settled } = await this.steps.completeMany(
         items.map(({ step, output, input, cache }) => ({ id: step.id, token: step.token, output, input, cache })),
         tx,
+        single,
       );
+      const settledRuns = single && settled ? new Map([[single, settled]]) : undefined;
       const order = items.map((item, index) => ({ item, index })).sort((a, b) => a.item.step.runId.localeCompare(b.item.step.runId));
       const finished: FinishedStep[] = [];
       const events: NewEvent[] = [];
@@ -97,11 +101,11 @@ export class StepTransitionsService {
       // (the counters) before the event streams' rows, so two batches of one run, with and
       // without a hand-off, lock in the same order.
       if (!handoff || finished.length === 0) {
-        await this.lifecycle.afterStepsSucceeded(tx, finished, { pending: events });
+        await this.lifecycle.afterStepsSucceeded(tx, finished, { pending: events, settled: settledRuns });
         await this.events.append(tx, events);
         return { accepted, claimed: [], settled: false };
       }
-      const { queued, ended } = await this.lifecycle.afterStepsSucceeded(tx, finished, { signal: false, pending: events });
+      const { queued, ended } = await this.lifecycle.afterStepsSucceeded(tx, finished, { signal: false, pending: events, settled: settledRuns });
       if (ended > 0) {
         // An ended run wrote to its parent's rows, which a claim of the parent's steps may
         // want while holding locks the hand-off would wait for: no hand-off, wake as before.
