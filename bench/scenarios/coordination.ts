@@ -56,6 +56,15 @@ async function measureChain(ctx: BenchContext, urls: string[], loaded = false): 
     queueWaits.push(Number(steps[i]!.started) - Number(steps[i]!.queued));
     intervals.push(Number(steps[i]!.started) - Number(steps[i - 1]!.started));
   }
+  // The slowest hop, split: its predecessor's own run, the wait of the step once queued.
+  const worst = intervals.indexOf(Math.max(...intervals)) + 1;
+  if (worst > 0) {
+    const [before, step] = [steps[worst - 1]!, steps[worst]!];
+    ctx.log(
+      `  slowest hop: step ${worst}, ${intervals[worst - 1]!.toFixed(1)} ms start to start: predecessor ran ${(Number(before.finished) - Number(before.started)).toFixed(1)} ms, ` +
+        `queued ${(Number(step.queued) - Number(before.finished)).toFixed(1)} ms after it finished, started ${(Number(step.started) - Number(step.queued)).toFixed(1)} ms after queued`,
+    );
+  }
   return {
     'hand-off p50 ms': median(handoffs),
     'hand-off p99 ms': percentile(handoffs, 99),
