@@ -35,7 +35,18 @@ async function measureChain(ctx: BenchContext, urls: string[], loaded = false): 
     : [];
   const [id] = await submitRuns(urls, [echoPlan(chainSteps(CHAIN), 1)]);
   await waitForRuns(observer, [id!], 10 * 60_000, 10);
-  if (background.length > 0) await waitForRuns(observer, background, 10 * 60_000, 50);
+  if (background.length > 0) {
+    await waitForRuns(observer, background, 10 * 60_000, 50);
+    // How fast the background went beside the chain: a faster background takes more of the machine.
+    const { rows } = await observer.query<{ s: number; chain_s: number }>(
+      `select extract(epoch from max(finished_at) filter (where id = any($1::uuid[])) - min(created_at) filter (where id = any($1::uuid[]))) as s,
+              extract(epoch from max(finished_at) filter (where id = $2::uuid) - min(created_at) filter (where id = $2::uuid)) as chain_s
+         from orchestration_runs where id = any($1::uuid[]) or id = $2::uuid`,
+      [background, id],
+    );
+    const steps = BACKGROUND_RUNS * BACKGROUND_STEPS;
+    ctx.log(`  background: ${steps} steps in ${Number(rows[0]!.s).toFixed(2)} s (${(steps / Number(rows[0]!.s)).toFixed(0)} steps/s) beside the chain's ${Number(rows[0]!.chain_s).toFixed(2)} s`);
+  }
   const { rows: steps } = await observer.query<StepTimes>(
     `select position,
             extract(epoch from queued_at) * 1000 as queued,
