@@ -101,7 +101,11 @@ describe.each(testDatabaseKinds())('circuit breakers and agent choice on %s', (k
     await register(ctx.url, { name: 'cap-broken', url: broken.url, capabilities: ['summarize'], breaker: { failure_threshold: 2, reset_seconds: 3600 } });
     await register(ctx.url, { name: 'cap-healthy', url: healthy.url, capabilities: ['summarize'] });
     const steps = Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, capability: 'summarize' }));
-    const run = await startPlan(ctx.url, { orchestration: { ...retries(3), execution: { concurrency: { maxParallel: 2 } } }, steps });
+    // One step at a time: each claim then comes after the previous call's failure reached the
+    // breaker. With two, a step could be sent to the broken agent while its second failing call
+    // was still being recorded (a third call to a breaker still closed, which is right, but not
+    // what this test counts).
+    const run = await startPlan(ctx.url, { orchestration: { ...retries(3), execution: { concurrency: { maxParallel: 1 } } }, steps });
     const done = await waitForRun(ctx.url, run.id);
     expect(done.status).toBe('completed');
     expect(done.steps.map((s: any) => s.served_by)).toEqual(steps.map(() => 'cap-healthy'));

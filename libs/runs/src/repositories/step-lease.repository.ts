@@ -274,7 +274,7 @@ export class StepLeaseRepository {
     const { rows } = await tx.query<ClaimedRow & { room: boolean }>(
       `with room as materialized (
          select $6::int is null
-                or (select count(*)::int from orchestration_steps where status = 'running') + $6::int <= $7::int as ok
+                or (select count(*)::int from orchestration_steps where status = any($8::text[])) + $6::int <= $7::int as ok
        ), picked as (
          select s.id, s.wake_reason, c.served_by from orchestration_steps s
            join unnest($1::uuid[], $5::text[]) as c(id, served_by) on c.id = s.id
@@ -298,7 +298,8 @@ export class StepLeaseRepository {
                                  from orchestration_steps u where u.run_id = s.run_id and u.step_key = any(s.depends_on)) end as upstream
        )
        select (select ok from room) as room, c.* from (select 1) as one left join claimed c on true`,
-      [picks.map((p) => p.id), owner, leaseSeconds, STEP_MOVES.claim.from, picks.map((p) => p.servedBy), room?.atMost ?? null, room?.globalMax ?? null],
+      [picks.map((p) => p.id), owner, leaseSeconds, STEP_MOVES.claim.from, picks.map((p) => p.servedBy), room?.atMost ?? null, room?.globalMax ?? null,
+        STEP_MOVES.claim.to],
     );
     if (rows[0] && !rows[0].room) return 'no_room';
     return rows.filter((row) => row.id !== null).map(toClaimedStep);

@@ -218,7 +218,7 @@ export class StepRepository {
          from fin f
        union all
        select null, null, null, null, null,
-              coalesce((select array_agg(step_key) from rel where status = 'queued'), '{}'), c.steps_done, c.steps_total, c.status
+              coalesce((select array_agg(step_key) from rel where status = any($13::text[])), '{}'), c.steps_done, c.steps_total, c.status
          from counted c`;
     const { rows } = await tx.query<{
       ord: number | null; run_id: string; step_key: string; dependents: string[]; from_status: StepStatus;
@@ -247,7 +247,7 @@ export class StepRepository {
         items.map((item) => item.cache?.storedAt ? new Date(item.cache.storedAt).toISOString() : null),
         items.map((item) => item.cache?.hits ?? null),
         finishGuard('completed'),
-        ...(settleRun ? [settleRun, STEP_MOVES.release.from] : []),
+        ...(settleRun ? [settleRun, STEP_MOVES.release.from, STEP_MOVES.release.to] : []),
       ],
     );
     const finished = new Array<FinishedStep | null>(items.length).fill(null);
@@ -280,10 +280,10 @@ export class StepRepository {
           where id = $1::uuid and (select count(*) from rel) >= 0
           returning steps_done, steps_total, status
        )
-       select coalesce((select array_agg(step_key) from rel where status = 'queued'), '{}') as queued,
+       select coalesce((select array_agg(step_key) from rel where status = any($5::text[])), '{}') as queued,
               c.steps_done, c.steps_total, c.status
          from (select 1) as one left join counted c on true`,
-      [runId, keys, STEP_MOVES.release.from, done],
+      [runId, keys, STEP_MOVES.release.from, done, STEP_MOVES.release.to],
     );
     const row = rows[0]!;
     const counter = row.steps_done === null ? null : { stepsDone: row.steps_done, stepsTotal: row.steps_total!, status: row.status! };
