@@ -25,6 +25,14 @@ const AGENT_NAMESPACE = 7_362_011;
  */
 const RESERVATION_NAMESPACE = 7_362_012;
 
+/**
+ * SQL for a run's claim lock key from the SQL expression `id` (a run id): its first 64 bits.
+ * Every statement that takes a run's claim lock must build the key the same way.
+ */
+export function runLockKey(id: string): string {
+  return `('x' || substr(translate(${id}::text, '-', ''), 1, 16))::bit(64)::bigint`;
+}
+
 @Injectable()
 export class ClaimLocksRepository {
   async lockGlobal(mode: 'shared' | 'exclusive', tx: Queryable): Promise<void> {

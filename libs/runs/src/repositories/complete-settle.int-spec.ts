@@ -1,4 +1,6 @@
+import { PgDatabase } from '@baton/db';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
+import { GLOBAL_CLAIM_LOCK_KEY, runLockKey } from './claim-locks.repository.js';
 import { RunRepository } from './run.repository.js';
 import { StepRepository } from './step.repository.js';
 
@@ -74,7 +76,7 @@ describe.each(testDatabaseKinds())('completing and settling one run in one state
       { id: ids.e!, token: 1, output: { from: 'e' } }, // not our lease: refused
     ];
     const one = await fixture();
-    const together = await database.db.transaction((tx) => steps.completeMany(items(one.ids), tx, one.runId));
+    const together = await database.db.transaction((tx) => steps.completeMany(items(one.ids), tx, { runId: one.runId }));
     const two = await fixture();
     const apart = await database.db.transaction(async (tx) => {
       const { finished } = await steps.completeMany(items(two.ids), tx);
@@ -93,8 +95,37 @@ describe.each(testDatabaseKinds())('completing and settling one run in one state
 
   it('settles nothing when every completion is refused', async () => {
     const { runId, ids } = await fixture();
-    const result = await database.db.transaction((tx) => steps.completeMany([{ id: ids.e!, token: 1, output: null }], tx, runId));
+    const result = await database.db.transaction((tx) => steps.completeMany([{ id: ids.e!, token: 1, output: null }], tx, { runId }));
     expect(result).toEqual({ finished: [null], settled: null });
     expect((await state(runId)).run).toMatchObject({ steps_done: 0 });
+  });
+
+  it("takes a hand-off's locks when asked, and says which it could not get", async () => {
+    const { runId, ids } = await fixture();
+    const [a, b] = [{ id: ids.a!, token: 1, output: 1 }, { id: ids.b!, token: 1, output: 2 }];
+    const free = await database.db.transaction((tx) => steps.completeMany([a], tx, { runId, handOffLock: GLOBAL_CLAIM_LOCK_KEY }));
+    expect(free.settled!.handOffLocks).toEqual({ global: true, run: true });
+    // Another session holding the run's claim lock (a claim of it under way): no run lock.
+    // PGlite has one session, in which advisory locks are re-entrant: Postgres only.
+    if (kind !== 'postgres') return;
+    const other = new PgDatabase(database.url!, 1);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const holder = other.transaction(async (tx) => {
+      await tx.query(`select pg_advisory_xact_lock(${runLockKey('$1::uuid')})`, [runId]);
+      holding();
+      await released;
+    });
+    try {
+      await held;
+      const busy = await database.db.transaction((tx) => steps.completeMany([b], tx, { runId, handOffLock: GLOBAL_CLAIM_LOCK_KEY }));
+      expect(busy.settled!.handOffLocks).toEqual({ global: true, run: false });
+    } finally {
+      release();
+      await holder;
+      await other.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { Database, type Queryable } from '@baton/db';
 import { readRunTraceContext } from '@baton/telemetry';
 import type { ClaimCandidate } from '../domain/agent-choice.js';
 import type { ClaimedStep, UpstreamStep } from '../domain/run.types.js';
+import { runLockKey } from './claim-locks.repository.js';
 import { iterationsOf } from './run.mapper.js';
 import { CLAIMABLE_RUN_STATUSES, RUN_MOVES } from '../domain/run-status.js';
 import { STEP_MOVES } from '../domain/step-status.js';
@@ -178,7 +179,7 @@ export class StepLeaseRepository {
          select id from offers order by at, id
        )
        select o.id from ordered o
-        where pg_try_advisory_xact_lock(('x' || substr(translate(o.id::text, '-', ''), 1, 16))::bit(64)::bigint)
+        where pg_try_advisory_xact_lock(${runLockKey('o.id')})
         limit (select count(*) from offers where before < $1::int)`,
       [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES],
     );
@@ -199,7 +200,7 @@ export class StepLeaseRepository {
     const { rows } = await tx.query<{ id: string; global: boolean; locked: boolean }>(
       `with g as materialized (select pg_try_advisory_xact_lock_shared($5::bigint) as ok)
        select r.id, g.ok as global,
-              case when g.ok then pg_try_advisory_xact_lock(('x' || substr(translate(r.id::text, '-', ''), 1, 16))::bit(64)::bigint)
+              case when g.ok then pg_try_advisory_xact_lock(${runLockKey('r.id')})
                    else false end as locked
          from orchestration_runs r cross join g
         where r.id = any($1::uuid[]) and r.status = any($2::text[]) and r.admitted_at is not null

@@ -3,6 +3,7 @@ import { Database, type Queryable } from '@baton/db';
 import type { CacheOutcome, Step, StepError, UpstreamStep } from '../domain/run.types.js';
 import type { RunStatus } from '../domain/run-status.js';
 import { ACTIVE_STEP_STATUSES, SATISFYING_STEP_STATUSES, STEP_MOVES, TERMINAL_STEP_STATUSES, finishGuard, type StepStatus } from '../domain/step-status.js';
+import { runLockKey } from './claim-locks.repository.js';
 import { STEP_COLUMNS, iterationsOf, json, toStep, type StepRow } from './run.mapper.js';
 
 export interface NewStep {
@@ -36,6 +37,8 @@ export interface RunSettlement {
   queued: string[];
   /** Null when the run row is gone. */
   counter: { stepsDone: number; stepsTotal: number; status: RunStatus } | null;
+  /** The hand-off's locks, when asked for (`completeMany`'s `settle.handOffLock`). */
+  handOffLocks?: { global: boolean; run: boolean };
 }
 
 /** orchestration_steps: state transitions, each guarded by status and fencing token. */
@@ -183,15 +186,21 @@ export class StepRepository {
    * Row locks are taken in id order, so concurrent batches never deadlock on step rows.
    * Returns, per item (by index), the finished step or null when refused.
    *
-   * `settleRun`: every item is a step of this run, and the same statement also does what
+   * `settle.runId`: every item is a step of this run, and the same statement also does what
    * `releaseDependentsAndCount` would for the finished ones (a chain's hand-off then costs
    * one statement less); its result is `settled`, null when nothing finished or without it.
+   * `settle.handOffLock` (the global claim lock's key): it also takes the locks a hand-off of
+   * this run needs, as `StepLeaseRepository.tryLockDueRuns` would (the global lock shared,
+   * then the run's; try-locks only), so the hand-off's candidates, read by the next
+   * statement, see what the run's previous claimer committed.
    */
   async completeMany(
     items: Array<{ id: string; token: number; input?: unknown; output?: unknown; cache?: CacheOutcome }>,
     tx: Queryable,
-    settleRun?: string,
+    settle?: { runId: string; handOffLock?: number },
   ): Promise<{ finished: Array<FinishedStep | null>; settled: RunSettlement | null }> {
+    const settleRun = settle?.runId;
+    const lock = settle?.handOffLock !== undefined;
     if (items.length === 0) return { finished: [], settled: null };
     const update = `update orchestration_steps
           set status = 'completed', input = coalesce(prev.input::jsonb, orchestration_steps.input), output = prev.output::jsonb, error = 'null'::jsonb,
@@ -204,7 +213,7 @@ export class StepRepository {
         returning prev.ord, orchestration_steps.run_id, orchestration_steps.step_key, orchestration_steps.dependents, prev.from_status`;
     // The release waits for the completion (it reads its rows), the run's counter for the
     // release (a one-time filter): step rows are locked before the run row, as always.
-    const settle = `, d as (
+    const settleSql = `, d as (
          select k, count(*)::int as n from fin, unnest(fin.dependents) as k group by k
        ), rel as (
          ${releaseDependents('d', '$11::uuid', '$12::text[]')}
@@ -212,17 +221,24 @@ export class StepRepository {
          update orchestration_runs set steps_done = steps_done + (select count(*)::int from fin), updated_at = now()
           where id = $11::uuid and (select count(*) from rel) >= 0 and exists (select 1 from fin)
           returning steps_done, steps_total, status
-       )
+       )${lock ? `, g as materialized (
+         select pg_try_advisory_xact_lock_shared($14::bigint) as ok
+       ), locks as materialized (
+         select g.ok as global, case when g.ok then pg_try_advisory_xact_lock(${runLockKey('$11::uuid')}) else false end as run from g
+       )` : ''}
        select f.ord, f.run_id, f.step_key, f.dependents, f.from_status,
-              null::text[] as queued, null::int as steps_done, null::int as steps_total, null::text as run_status
+              null::text[] as queued, null::int as steps_done, null::int as steps_total, null::text as run_status,
+              null::boolean as lock_global, null::boolean as lock_run
          from fin f
        union all
        select null, null, null, null, null,
-              coalesce((select array_agg(step_key) from rel where status = any($13::text[])), '{}'), c.steps_done, c.steps_total, c.status
+              coalesce((select array_agg(step_key) from rel where status = any($13::text[])), '{}'), c.steps_done, c.steps_total, c.status,
+              ${lock ? '(select global from locks), (select run from locks)' : 'null, null'}
          from counted c`;
     const { rows } = await tx.query<{
       ord: number | null; run_id: string; step_key: string; dependents: string[]; from_status: StepStatus;
       queued?: string[] | null; steps_done?: number | null; steps_total?: number | null; run_status?: RunStatus | null;
+      lock_global?: boolean | null; lock_run?: boolean | null;
     }>(
       `with batch as (
          select distinct on (b.id) b.* from unnest($1::int[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[], $9::int[])
@@ -235,7 +251,7 @@ export class StepRepository {
           order by s.id
             for update of s
        )
-       ${settleRun ? `, fin as (${update})${settle}` : update}`,
+       ${settleRun ? `, fin as (${update})${settleSql}` : update}`,
       [
         items.map((_, i) => i),
         items.map((item) => item.id),
@@ -248,13 +264,17 @@ export class StepRepository {
         items.map((item) => item.cache?.hits ?? null),
         finishGuard('completed'),
         ...(settleRun ? [settleRun, STEP_MOVES.release.from, STEP_MOVES.release.to] : []),
+        ...(lock ? [settle!.handOffLock] : []),
       ],
     );
     const finished = new Array<FinishedStep | null>(items.length).fill(null);
     let settled: RunSettlement | null = null;
     for (const row of rows) {
       if (row.ord !== null) finished[row.ord] = { runId: row.run_id, key: row.step_key, dependents: row.dependents, from: row.from_status };
-      else settled = { queued: row.queued ?? [], counter: { stepsDone: row.steps_done!, stepsTotal: row.steps_total!, status: row.run_status! } };
+      else {
+        const counter = { stepsDone: row.steps_done!, stepsTotal: row.steps_total!, status: row.run_status! };
+        settled = { queued: row.queued ?? [], counter, ...(lock && { handOffLocks: { global: row.lock_global === true, run: row.lock_run === true } }) };
+      }
     }
     // Steps finished but the run row is gone: nothing to count, as releaseDependentsAndCount says.
     if (settleRun && !settled && finished.some((f) => f !== null)) settled = { queued: [], counter: null };

@@ -83,10 +83,11 @@ export class StepLeaseService {
    */
   async handOff(
     tx: Transaction, runIds: string[], owner: string, leaseSeconds: number, limits: ClaimLimits, leading: NewEvent[] = [],
+    locked?: { global: boolean; run: boolean },
   ): Promise<Handoff> {
     if (limits.capacity <= 0 || runIds.length === 0) return { claimed: [], left: true, wroteLeading: false };
     const report = { left: false, wroteLeading: false };
-    const claimed = await this.claimIn(tx, 'shared', owner, leaseSeconds, limits, { runIds, report, leading });
+    const claimed = await this.claimIn(tx, 'shared', owner, leaseSeconds, limits, { runIds, report, leading, locked });
     return claimed === CONTENDED ? { claimed: [], left: true, wroteLeading: false } : { claimed, left: report.left, wroteLeading: report.wroteLeading };
   }
 
@@ -106,14 +107,17 @@ export class StepLeaseService {
    */
   private async claimIn(
     tx: Transaction, mode: 'shared' | 'exclusive', owner: string, leaseSeconds: number, limits: ClaimLimits,
-    handoff?: { runIds: string[]; report: { left: boolean; wroteLeading: boolean }; leading: NewEvent[] },
+    handoff?: { runIds: string[]; report: { left: boolean; wroteLeading: boolean }; leading: NewEvent[]; locked?: { global: boolean; run: boolean } },
   ): Promise<ClaimedStep[] | typeof CONTENDED> {
     const scan = Math.max(limits.capacity * 2, 32);
     const continuationsOnly = limits.continuationsOnly ?? false;
     let runIds: string[];
     if (handoff) {
-      // Global (shared) and runs in one statement, with try-locks only.
-      const runs = await this.leases.tryLockDueRuns(handoff.runIds, GLOBAL_CLAIM_LOCK_KEY, tx, continuationsOnly);
+      // Global (shared) and runs in one statement, with try-locks only; for one run's batch,
+      // the completion's statement took them already (`locked`, StepRepository.completeMany).
+      const runs = handoff.locked && handoff.runIds.length === 1
+        ? { global: handoff.locked.global, locked: handoff.locked.run ? handoff.runIds : [], skipped: !handoff.locked.run }
+        : await this.leases.tryLockDueRuns(handoff.runIds, GLOBAL_CLAIM_LOCK_KEY, tx, continuationsOnly);
       // An exclusive claim under way; or another claim holds one of these runs and may be
       // waiting for this transaction's rows of it (its events): claiming elsewhere could
       // then wait on that claim's rows (an agent's last-claim row), a deadlock. Either way

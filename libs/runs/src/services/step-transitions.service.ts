@@ -3,6 +3,7 @@ import { Database, type Transaction } from '@baton/db';
 import { EventLogService, type NewEvent } from '@baton/events';
 import type { CacheOutcome, ClaimedStep, StepError } from '../domain/run.types.js';
 import { RUN_MOVES } from '../domain/run-status.js';
+import { GLOBAL_CLAIM_LOCK_KEY } from '../repositories/claim-locks.repository.js';
 import { RunRepository } from '../repositories/run.repository.js';
 import { StepRepository, type FinishedStep } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
@@ -76,12 +77,13 @@ export class StepTransitionsService {
    */
   async completeAndHandOff(items: Completion[], handoff: HandoffRequest | null): Promise<CompletionResult> {
     return this.db.transaction(async (tx) => {
-      // One run's batch (a chain's step, most often): its dependents and counter in the same statement.
+      // One run's batch (a chain's step, most often): its dependents and counter in the same
+      // statement, and with a hand-off its locks too (the hand-off then skips its try-locks).
       const single = items.length > 0 && items.every((item) => item.step.runId === items[0]!.step.runId) ? items[0]!.step.runId : undefined;
       const { finished: done, settled } = await this.steps.completeMany(
         items.map(({ step, output, input, cache }) => ({ id: step.id, token: step.token, output, input, cache })),
         tx,
-        single,
+        single ? { runId: single, ...(handoff && { handOffLock: GLOBAL_CLAIM_LOCK_KEY }) } : undefined,
       );
       const settledRuns = single && settled ? new Map([[single, settled]]) : undefined;
       const order = items.map((item, index) => ({ item, index })).sort((a, b) => a.item.step.runId.localeCompare(b.item.step.runId));
@@ -114,7 +116,9 @@ export class StepTransitionsService {
         return { accepted, claimed: [], settled: false };
       }
       const runIds = [...new Set(finished.map((f) => f.runId))].sort();
-      const { claimed, left, wroteLeading } = await this.leases.handOff(tx, runIds, handoff.owner, handoff.leaseSeconds, handoff.limits, events);
+      const { claimed, left, wroteLeading } = await this.leases.handOff(
+        tx, runIds, handoff.owner, handoff.leaseSeconds, handoff.limits, events, settled?.handOffLocks,
+      );
       if (!wroteLeading) await this.events.append(tx, events);
       if (queued > 0 && left) await this.lifecycle.signalWork(tx);
       const gave = items.filter((_, i) => accepted[i]).map((item) => item.step);
