@@ -85,10 +85,14 @@ export class ControlFlowStep {
     const keys = [...new Set([...spec.dependsOn, ...spec.references, ...(spec.loop ? [spec.id] : [])])];
     // The claim read the dependencies with the step; only what it did not read is read here.
     const read = step.upstream ?? {};
-    const missing = keys.filter((key) => !Object.hasOwn(read, key));
-    const upstream = missing.length > 0 ? await this.runs.upstreamOutputs(step.runId, missing) : new Map();
-    const steps = Object.fromEntries(keys.filter((key) => Object.hasOwn(read, key)).map((key) => [key, read[key]]));
-    const context: TemplateContext = { input: step.runInput, steps: { ...steps, ...Object.fromEntries(upstream) }, run: { id: step.runId } };
+    const steps: TemplateContext['steps'] = {};
+    const missing: string[] = [];
+    for (const key of keys) {
+      if (Object.hasOwn(read, key)) steps[key] = read[key];
+      else missing.push(key);
+    }
+    if (missing.length > 0) for (const [key, upstream] of await this.runs.upstreamOutputs(step.runId, missing)) steps[key] = upstream;
+    const context: TemplateContext = { input: step.runInput, steps, run: { id: step.runId } };
     if (step.iteration !== null) context.iteration = step.iteration;
     return context;
   }

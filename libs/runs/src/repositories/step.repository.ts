@@ -218,9 +218,7 @@ export class StepRepository {
        ), rel as (
          ${releaseDependents('d', '$11::uuid', '$12::text[]')}
        ), counted as (
-         update orchestration_runs set steps_done = steps_done + (select count(*)::int from fin), updated_at = now()
-          where id = $11::uuid and (select count(*) from rel) >= 0 and exists (select 1 from fin)
-          returning steps_done, steps_total, status
+         ${countDone('$11::uuid', '(select count(*)::int from fin)', 'exists (select 1 from fin)')}
        )${lock ? `, g as materialized (
          select pg_try_advisory_xact_lock_shared($14::bigint) as ok
        ), locks as materialized (
@@ -296,9 +294,7 @@ export class StepRepository {
        ), rel as (
          ${releaseDependents('d', '$1::uuid', '$3::text[]')}
        ), counted as (
-         update orchestration_runs set steps_done = steps_done + $4::int, updated_at = now()
-          where id = $1::uuid and (select count(*) from rel) >= 0
-          returning steps_done, steps_total, status
+         ${countDone('$1::uuid', '$4::int')}
        )
        select coalesce((select array_agg(step_key) from rel where status = any($5::text[])), '{}') as queued,
               c.steps_done, c.steps_total, c.status
@@ -450,4 +446,15 @@ function releaseDependents(counts: string, runId: string, from: string): string 
            from ${counts}
           where s.run_id = ${runId} and s.step_key = ${counts}.k and s.status = any(${from})
           returning s.step_key, s.status`;
+}
+
+/**
+ * The UPDATE that adds `done` finished steps to the run's counter, after the release `rel`
+ * of the same statement: the one-time filter on `rel` makes it wait for the release, so the
+ * step rows are locked before the run row. `when`: a further condition, SQL.
+ */
+function countDone(runId: string, done: string, when = 'true'): string {
+  return `update orchestration_runs set steps_done = steps_done + ${done}, updated_at = now()
+          where id = ${runId} and (select count(*) from rel) >= 0 and ${when}
+          returning steps_done, steps_total, status`;
 }

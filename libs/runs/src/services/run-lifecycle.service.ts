@@ -77,7 +77,7 @@ export class RunLifecycleService {
     }
     const counters: Array<[string, { stepsDone: number; stepsTotal: number } | null]> = [];
     for (const [runId, { done, dependents }] of perRun) {
-      // A run whose completion statement did this already (StepRepository.completeMany's settleRun).
+      // A run whose completion statement did this already (StepRepository.completeMany's `settle`).
       const settled = options.settled?.get(runId) ?? (await this.steps.releaseDependentsAndCount(runId, dependents, done, tx));
       queued += settled.queued.length;
       counters.push([runId, settled.counter]);

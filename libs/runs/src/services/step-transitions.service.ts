@@ -78,7 +78,8 @@ export class StepTransitionsService {
   async completeAndHandOff(items: Completion[], handoff: HandoffRequest | null): Promise<CompletionResult> {
     return this.db.transaction(async (tx) => {
       // One run's batch (a chain's step, most often): its dependents and counter in the same
-      // statement, and with a hand-off its locks too (the hand-off then skips its try-locks).
+      // statement, and with a hand-off its locks too (the hand-off then skips its try-locks;
+      // should it not run, because the run ended, they only last until this commit).
       const single = items.length > 0 && items.every((item) => item.step.runId === items[0]!.step.runId) ? items[0]!.step.runId : undefined;
       const { finished: done, settled } = await this.steps.completeMany(
         items.map(({ step, output, input, cache }) => ({ id: step.id, token: step.token, output, input, cache })),
