@@ -1,13 +1,14 @@
 // Reads jest's --json results and decides whether the failed suites may run once more.
 // A suite may when each of its failures is a wall-clock one: a bound marked
 // "[load-sensitive bound]" (libs/testing/src/load-bound.ts, waitFor's timeout), jest's own
-// test timeout, or a jest worker killed by V8's intermittent fatal error. Any other failure
+// test timeout, a browser wait of Playwright's that timed out (`locator.waitFor: Timeout
+// 15000ms exceeded`), or a jest worker killed by V8's intermittent fatal error. Any other failure
 // (a wrong value, a wrong status, a thrown error) fails CI at once. More than MAX_RERUNS
 // such suites is not a load blip either. Prints the suites to run, one per line.
 import { readFileSync } from 'node:fs';
 
 const MAX_RERUNS = 4;
-const WALL_CLOCK = /\[load-sensitive bound\]|Exceeded timeout of \d+ ms|was terminated by another process/;
+const WALL_CLOCK = /\[load-sensitive bound\]|Exceeded timeout of \d+ ms|\b(?:locator|page)\.\w+: Timeout \d+ms exceeded|was terminated by another process/;
 
 const results = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 // Only 'failed': jest marks a suite with a skipped test 'focused', and that is no failure.
