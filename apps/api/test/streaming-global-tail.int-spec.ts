@@ -1,4 +1,4 @@
-import { EventStreamService, type StreamItem, type StreamSink } from '@baton/events';
+import { EventStreamService, positionKey, type StreamItem, type StreamSink } from '@baton/events';
 import { createTestDatabase, testDatabaseKinds, waitFor, type TestDatabase } from '@baton/testing';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { startPlan, waitForRun } from './support/runs.js';
@@ -85,6 +85,13 @@ describe.each(testDatabaseKinds())('global feed shared tail on %s', (kind) => {
     const slowSub = streams.openGlobal(start, null, slow);
     const completedOnly = recorder();
     const completedSub = streams.openGlobal(start, ['run.completed'], completedOnly);
+    // The slow client must be served from the ring to fall out of it: wait until the tail has
+    // started and its floor covers `start`, before any new event (had the runs below begun
+    // before the tail's first read, its floor could lie past `start` and the slow client would
+    // read the table throughout, never entering the ring).
+    await waitFor(() => streams.globalTail.running && streams.globalTail.seek(positionKey(start)) !== null, {
+      what: 'the shared tail to start at or before the clients\' position',
+    });
 
     await runSome(4);
     release();

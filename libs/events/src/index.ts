@@ -3,6 +3,7 @@ export { EventLogService } from './event-log.service.js';
 export { EventLogHealth, isEventLogFailure, type EventLogFailure } from './event-log-health.js';
 export { EventConsumers, type ConsumerSpec, type ConsumerHandle, type ConsumerRound } from './consumers/event-consumers.service.js';
 export { EventStreamService, type EventSubscription } from './streams/event-stream.service.js';
+export { positionKey } from './streams/global-tail.js';
 export { RUN_OWNERS, RunOwnerCache, type RunOwners } from './streams/run-owners.js';
 export type { StreamSink } from './streams/stream-pump.js';
 export { presentStreamEvent, type StreamItem } from './streams/stream-reader.js';
