@@ -32,6 +32,61 @@ export const EVENTS_CHANNEL = 'baton_events';
 
 const COLUMNS = 'id, tx_id::text as tx_id, run_id, seq, type, step_key, data, created_at';
 
+/** The columns a source of new events gives `eventAppendCtes`, in this order. */
+export const EVENT_SOURCE_COLUMNS = 'ord int, run_id uuid, type text, step_key text, data jsonb';
+
+/** New events as the jsonb recordset `EVENT_SOURCE_COLUMNS` describes (`ord`: their order). */
+export function eventPayload(events: NewEvent[], firstOrd = 0): string {
+  return JSON.stringify(
+    events.map((e, i) => ({ ord: firstOrd + i, run_id: e.runId, type: e.type, step_key: e.stepKey ?? null, data: e.data ?? {} })),
+  );
+}
+
+/**
+ * The append as CTEs, for `append` and for a statement of another repository that appends
+ * the events of its own writes in the same round trip (issue 17: the claim writes its
+ * `step.started` events itself). `source` is a query of (EVENT_SOURCE_COLUMNS); the stored
+ * rows come out of the CTE `appended_events` (COLUMNS, plus `notified`), which the statement
+ * must read: that read is what sends the NOTIFY. `channel` is the parameter holding
+ * EVENTS_CHANNEL. The upsert on orchestration_event_streams takes each run's row lock until
+ * commit, which is what makes `seq` gap-free and commit-ordered.
+ */
+export function eventAppendCtes(source: string, channel: string): string {
+  return `new_events as (
+         select e.ord, e.run_id, e.type, e.step_key, e.data,
+                row_number() over (partition by e.run_id order by e.ord) as rn
+           from (${source}) as e
+       ), new_event_counts as (
+         select run_id, count(*)::bigint as n from new_events group by run_id
+       ), event_streams_bumped as (
+         insert into orchestration_event_streams as s (run_id, last_seq)
+         select run_id, n from new_event_counts
+         on conflict (run_id) do update set last_seq = s.last_seq + excluded.last_seq
+         returning s.run_id, s.last_seq
+       ), events_inserted as (
+         insert into orchestration_events (run_id, seq, type, step_key, data)
+         select ev.run_id, b.last_seq - c.n + ev.rn, ev.type, ev.step_key, ev.data
+           from new_events ev join event_streams_bumped b on b.run_id = ev.run_id join new_event_counts c on c.run_id = ev.run_id
+          order by ev.ord
+         returning id, tx_id, run_id, seq, type, step_key, data, created_at
+       ), appended_events as (
+         -- NOTIFY inside the transaction is delivered only on commit (and Postgres folds equal
+         -- payloads of one transaction into one), so readers on every instance wake exactly
+         -- when the rows become visible. The payload is a hint; readers always read the table.
+         select id, tx_id::text as tx_id, run_id, seq, type, step_key, data, created_at,
+                pg_notify(${channel}::text, run_id::text)::text as notified
+           from events_inserted
+       )`;
+}
+
+/** `appended_events` rows as one jsonb array, for a statement that returns other rows too. */
+export const APPENDED_EVENTS_JSON = `(select coalesce(jsonb_agg(to_jsonb(a) - 'notified' order by a.id), '[]'::jsonb) from appended_events a)`;
+
+/** Events as `APPENDED_EVENTS_JSON` gives them (timestamps and ids as JSON text and numbers). */
+export function eventsFromJson(rows: Array<Omit<EventRow, 'created_at'> & { created_at: string }>): RunEvent[] {
+  return rows.map((row) => toEvent({ ...row, id: Number(row.id), seq: Number(row.seq), created_at: new Date(row.created_at) }));
+}
+
 @Injectable()
 export class EventLogRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
@@ -41,40 +96,10 @@ export class EventLogRepository {
    * run's row lock until commit, which is what makes `seq` gap-free and commit-ordered.
    */
   async append(events: NewEvent[], tx: Queryable): Promise<RunEvent[]> {
-    const payload = events.map((e, ord) => ({
-      ord,
-      run_id: e.runId,
-      type: e.type,
-      step_key: e.stepKey ?? null,
-      data: e.data ?? {},
-    }));
     const { rows } = await tx.query<EventRow>(
-      `with ev as (
-         select e.ord, e.run_id, e.type, e.step_key, e.data,
-                row_number() over (partition by e.run_id order by e.ord) as rn
-           from jsonb_to_recordset($1::jsonb) as e(ord int, run_id uuid, type text, step_key text, data jsonb)
-       ), counts as (
-         select run_id, count(*)::bigint as n from ev group by run_id
-       ), bumped as (
-         insert into orchestration_event_streams as s (run_id, last_seq)
-         select run_id, n from counts
-         on conflict (run_id) do update set last_seq = s.last_seq + excluded.last_seq
-         returning s.run_id, s.last_seq
-       )
-       , inserted as (
-         insert into orchestration_events (run_id, seq, type, step_key, data)
-         select ev.run_id, b.last_seq - c.n + ev.rn, ev.type, ev.step_key, ev.data
-           from ev join bumped b on b.run_id = ev.run_id join counts c on c.run_id = ev.run_id
-          order by ev.ord
-         returning id, tx_id, run_id, seq, type, step_key, data, created_at
-       )
-       -- NOTIFY inside the transaction is delivered only on commit (and Postgres folds equal
-       -- payloads of one transaction into one), so readers on every instance wake exactly
-       -- when the rows become visible. The payload is a hint; readers always read the table.
-       select id, tx_id::text as tx_id, run_id, seq, type, step_key, data, created_at,
-              pg_notify($2::text, run_id::text)::text as notified
-         from inserted`,
-      [JSON.stringify(payload), EVENTS_CHANNEL],
+      `with ${eventAppendCtes(`select * from jsonb_to_recordset($1::jsonb) as e(${EVENT_SOURCE_COLUMNS})`, '$2')}
+       select * from appended_events`,
+      [eventPayload(events), EVENTS_CHANNEL],
     );
     return rows.map(toEvent).sort((a, b) => a.id - b.id);
   }

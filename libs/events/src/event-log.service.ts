@@ -30,11 +30,28 @@ export class EventLogService {
       this.health.reportFailure(error);
       throw error;
     }
+    this.adopt(tx, stored);
+    return stored;
+  }
+
+  /**
+   * Events that a statement of another repository appended with its own writes, through
+   * `eventAppendCtes` (issue 17: the claim writes its `step.started` events itself): they
+   * count as an append that went through and are emitted once `tx` commits, as `append`'s.
+   */
+  adopt(tx: Transaction, stored: RunEvent[]): void {
     this.health.reportSuccess();
     tx.afterCommit(() => {
       for (const event of stored) this.emitter.emit(domainEventName(event.type), event);
     });
-    return stored;
+  }
+
+  /**
+   * Such a statement failed. It may have failed for its own writes rather than the log's; a
+   * wrong guess makes the hub degraded only until the next probe finds the log working.
+   */
+  reportAppendFailure(error: unknown): void {
+    this.health.reportFailure(error);
   }
 
   /**

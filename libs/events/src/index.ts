@@ -1,5 +1,6 @@
 export { EventsModule } from './events.module.js';
 export { EventLogService } from './event-log.service.js';
+export { APPENDED_EVENTS_JSON, EVENT_SOURCE_COLUMNS, EVENTS_CHANNEL, eventAppendCtes, eventPayload, eventsFromJson } from './event-log.repository.js';
 export { EventLogHealth, isEventLogFailure, type EventLogFailure } from './event-log-health.js';
 export { EventConsumers, type ConsumerSpec, type ConsumerHandle, type ConsumerRound } from './consumers/event-consumers.service.js';
 export { EventStreamService, type EventSubscription } from './streams/event-stream.service.js';

@@ -23,7 +23,7 @@ const AGENT_NAMESPACE = 7_362_011;
  * the running steps. Locks are visible in pg_locks at once (rows only at commit), which is
  * what lets concurrent shared claims see each other's intent.
  */
-const RESERVATION_NAMESPACE = 7_362_012;
+export const RESERVATION_NAMESPACE = 7_362_012;
 
 /**
  * SQL for a run's claim lock key from the SQL expression `id` (a run id): its first 64 bits.
@@ -31,6 +31,64 @@ const RESERVATION_NAMESPACE = 7_362_012;
  */
 export function runLockKey(id: string): string {
   return `('x' || substr(translate(${id}::text, '-', ''), 1, 16))::bit(64)::bigint`;
+}
+
+export interface Reservation {
+  /** Running steps in the lock-free estimate. */
+  running: number;
+  /** Slots others had announced before this one. */
+  reserved: number;
+  /** Slots announced, or the non-positive estimate when none were. */
+  want: number;
+  /** Slots others have announced, read after this announcement. */
+  others: number;
+}
+
+export interface ReservationRow {
+  running: number;
+  reserved: number;
+  want: number;
+  announced: number;
+  others: number;
+}
+
+export function toReservation(row: ReservationRow | undefined): Reservation {
+  const r = row ?? { running: 0, reserved: 0, want: 0, announced: 0, others: 0 };
+  return { running: r.running, reserved: r.reserved, want: r.announced > 0 ? r.want : Math.min(r.want, 0), others: r.others };
+}
+
+/**
+ * The lock-free estimate, the reservation it sizes, and the slots others have announced
+ * once ours is, as CTEs (issue 17), for `estimateAndReserve` and for the hand-off's
+ * candidates statement, which reserves as many slots as it finds steps: reads the running
+ * steps and the announced slots without any lock, announces min(wanted, globalMax − both)
+ * slots when that is positive (see RESERVATION_NAMESPACE), then reads pg_locks again.
+ * `wanted`, `namespace` and `globalMax` are SQL (parameters); select `columns` (a
+ * ReservationRow) `from`.
+ *
+ * The second read is a subquery correlated with the announcement's row, so it runs after
+ * the lock is taken; pg_locks shows the lock table as it is then, not the statement's
+ * snapshot. The running steps must still be counted by a later statement (a new snapshot):
+ * a claim that commits between this read and that count is then either still announced
+ * here or already visible to the count (Postgres makes a commit visible before it releases
+ * the transaction's locks).
+ */
+export function reservationSql(wanted: string, namespace: string, globalMax: string): { ctes: string; columns: string; from: string } {
+  const announced = (l: string) =>
+    `${l}.locktype = 'advisory' and ${l}.classid = ${namespace}::int::oid and ${l}.objsubid = 2 and ${l}.granted and ${l}.pid <> pg_backend_pid()`;
+  return {
+    ctes: `est as materialized (
+         select (select count(*)::int from orchestration_steps where status = 'running') as running,
+                (select coalesce(sum(l.objid::bigint), 0)::int from pg_locks l where ${announced('l')}) as reserved
+       ), w as materialized (
+         select running, reserved, least(${wanted}, ${globalMax}::int - running - reserved) as want from est
+       ), a as materialized (
+         select count(*)::int as announced from (select pg_advisory_xact_lock_shared(${namespace}::int, want) from w where want > 0) as r
+       )`,
+    columns: `w.running, w.reserved, w.want, a.announced,
+              (select coalesce(sum(l.objid::bigint), 0)::int from pg_locks l where ${announced('l')} and a.announced >= 0) as others`,
+    from: 'w, a',
+  };
 }
 
 @Injectable()
@@ -68,42 +126,10 @@ export class ClaimLocksRepository {
     );
   }
 
-  /**
-   * The lock-free estimate, the reservation it sizes, and the slots others have announced
-   * once ours is, in one statement (issue 17): reads the running steps and the announced
-   * slots without any lock, announces min(wanted, globalMax − both) slots when that is
-   * positive (see RESERVATION_NAMESPACE), then reads pg_locks again. `want` is what was
-   * announced, or the non-positive count when nothing was; `others` is the second read.
-   *
-   * The second read is a subquery correlated with the announcement's row, so it runs after
-   * the lock is taken; pg_locks shows the lock table as it is then, not the statement's
-   * snapshot. The running steps must still be counted by a later statement (a new snapshot):
-   * a claim that commits between this read and that count is then either still announced
-   * here or already visible to the count (Postgres makes a commit visible before it releases
-   * the transaction's locks).
-   */
-  async estimateAndReserve(
-    wanted: number, globalMax: number, tx: Queryable,
-  ): Promise<{ running: number; reserved: number; want: number; others: number }> {
-    const { rows } = await tx.query<{ running: number; reserved: number; want: number; announced: number; others: number }>(
-      `with est as materialized (
-         select (select count(*)::int from orchestration_steps where status = 'running') as running,
-                (select coalesce(sum(objid::bigint), 0)::int from pg_locks
-                  where locktype = 'advisory' and classid = $1::int::oid and objsubid = 2 and granted
-                    and pid <> pg_backend_pid()) as reserved
-       ), w as materialized (
-         select running, reserved, least($2::int, $3::int - running - reserved) as want from est
-       ), a as materialized (
-         select count(*)::int as announced from (select pg_advisory_xact_lock_shared($1::int, want) from w where want > 0) as r
-       )
-       select w.running, w.reserved, w.want, a.announced,
-              (select coalesce(sum(l.objid::bigint), 0)::int from pg_locks l
-                where l.locktype = 'advisory' and l.classid = $1::int::oid and l.objsubid = 2 and l.granted
-                  and l.pid <> pg_backend_pid() and a.announced >= 0) as others
-         from w, a`,
-      [RESERVATION_NAMESPACE, wanted, globalMax],
-    );
-    const row = rows[0] ?? { running: 0, reserved: 0, want: 0, announced: 0, others: 0 };
-    return { running: row.running, reserved: row.reserved, want: row.announced > 0 ? row.want : Math.min(row.want, 0), others: row.others };
+  /** The reservation protocol's first statement (`reservationSql`) on its own. */
+  async estimateAndReserve(wanted: number, globalMax: number, tx: Queryable): Promise<Reservation> {
+    const sql = reservationSql('$2::int', '$1', '$3');
+    const { rows } = await tx.query<ReservationRow>(`with ${sql.ctes} select ${sql.columns} from ${sql.from}`, [RESERVATION_NAMESPACE, wanted, globalMax]);
+    return toReservation(rows[0]);
   }
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '@baton/db';
+import { APPENDED_EVENTS_JSON, EVENT_SOURCE_COLUMNS, EVENTS_CHANNEL, eventAppendCtes, eventPayload, eventsFromJson, type NewEvent, type RunEvent } from '@baton/events';
 import { readRunTraceContext } from '@baton/telemetry';
 import type { ClaimCandidate } from '../domain/agent-choice.js';
 import type { ClaimedStep, UpstreamStep } from '../domain/run.types.js';
-import { runLockKey } from './claim-locks.repository.js';
+import { RESERVATION_NAMESPACE, reservationSql, runLockKey, toReservation, type Reservation, type ReservationRow } from './claim-locks.repository.js';
 import { iterationsOf } from './run.mapper.js';
 import { CLAIMABLE_RUN_STATUSES, RUN_MOVES } from '../domain/run-status.js';
 import { STEP_MOVES } from '../domain/step-status.js';
@@ -20,6 +21,7 @@ interface ClaimedRow {
   max_attempts: number;
   lease_token: number;
   wake_reason: string | null;
+  ord?: number;
   iteration: number | null;
   child_run_id: string | null;
   definition_id: string;
@@ -94,14 +96,7 @@ export class StepLeaseRepository {
    */
   async recordClaims(agents: string[], tx: Queryable): Promise<void> {
     if (agents.length === 0) return;
-    await tx.query(
-      `insert into orchestration_agent_claims (agent, last_claimed_at)
-       select a.agent, clock_timestamp() + (max(a.ord) * interval '1 microsecond')
-         from unnest($1::text[]) with ordinality as a(agent, ord)
-        group by a.agent order by a.agent
-       on conflict on constraint orchestration_agent_claims_pkey do update set last_claimed_at = excluded.last_claimed_at`,
-      [agents],
-    );
+    await tx.query(recordClaimsSql('$1', 'true'), [agents]);
   }
 
   /**
@@ -221,12 +216,19 @@ export class StepLeaseRepository {
    * Queued steps that are due in these runs (locked by the caller), at most each run's free
    * slots (max_parallel minus its running steps), oldest first. A statement of its own, after
    * the lock: its snapshot then sees what the run's previous claimer committed.
+   *
+   * With `reserve`, the same statement also makes the shared claim's reservation
+   * (`reservationSql`) for as many slots as it found steps, at most `reserve.capacity`
+   * (issue 17: one round trip fewer for a hand-off). Only for a claim that then waits for no
+   * lock: a reservation held while waiting would make other claims contend for nothing.
    */
-  async candidates(runIds: string[], limit: number, tx: Queryable, continuationsOnly = false): Promise<ClaimCandidate[]> {
-    const { rows } = await tx.query<{
-      id: string; run_id: string; agent: string | null; capability: string | null; served_by: string | null; wake_reason: string | null;
-    }>(
-      `with busy as (
+  async candidates(
+    runIds: string[], limit: number, tx: Queryable, continuationsOnly = false, reserve?: { capacity: number; globalMax: number },
+  ): Promise<{ candidates: ClaimCandidate[]; reservation: Reservation | null }> {
+    type Row = ReservationRow & {
+      id: string | null; run_id: string; agent: string | null; capability: string | null; served_by: string | null; wake_reason: string | null;
+    };
+    const found = `busy as (
          select run_id, count(*)::int as n from orchestration_steps
           where status = 'running' and run_id = any($5::uuid[]) group by run_id
        ), ranked as (
@@ -239,15 +241,25 @@ export class StepLeaseRepository {
           where s.run_id = any($5::uuid[]) and s.status = 'queued' and s.available_at <= now()
             and r.status = any($2::text[]) and r.admitted_at is not null
             and (not $3::boolean or s.wake_reason = any($4::text[]))
-       )
-       select id, run_id, agent, capability, served_by, wake_reason from ranked where rn <= free
-        order by available_at, run_id, position
-        limit $1::int`,
-      [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES, runIds],
-    );
-    return rows.map((row) => ({
-      id: row.id, runId: row.run_id, agent: row.agent, capability: row.capability, servedBy: row.served_by, wakeReason: row.wake_reason,
+       ), found as materialized (
+         select id, run_id, agent, capability, served_by, wake_reason, available_at, position from ranked where rn <= free
+          order by available_at, run_id, position
+          limit $1::int
+       )`;
+    const params: unknown[] = [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES, runIds];
+    let sql = `with ${found} select * from found order by available_at, run_id, position`;
+    if (reserve) {
+      const reservation = reservationSql('least($7::int, (select count(*)::int from found))', '$6', '$8');
+      sql = `with ${found}, ${reservation.ctes}
+             select ${reservation.columns}, f.* from ${reservation.from} left join found f on true
+              order by f.available_at, f.run_id, f.position`;
+      params.push(RESERVATION_NAMESPACE, reserve.capacity, reserve.globalMax);
+    }
+    const { rows } = await tx.query<Row>(sql, params);
+    const candidates = rows.filter((row) => row.id !== null).map((row) => ({
+      id: row.id!, runId: row.run_id, agent: row.agent, capability: row.capability, servedBy: row.served_by, wakeReason: row.wake_reason,
     }));
+    return { candidates, reservation: reserve ? toReservation(rows[0]) : null };
   }
 
   /**
@@ -270,40 +282,60 @@ export class StepLeaseRepository {
     picks: Array<{ id: string; servedBy: string | null }>, owner: string, leaseSeconds: number,
     room: { atMost: number; globalMax: number } | null, tx: Queryable,
   ): Promise<ClaimedStep[] | 'no_room'> {
-    // The woken flag is read before the update clears it, so a later retry of the same
-    // step counts as a new attempt again.
     const { rows } = await tx.query<ClaimedRow & { room: boolean }>(
-      `with room as materialized (
-         select $6::int is null
-                or (select count(*)::int from orchestration_steps where status = any($8::text[])) + $6::int <= $7::int as ok
-       ), picked as (
-         select s.id, s.wake_reason, c.served_by from orchestration_steps s
-           join unnest($1::uuid[], $5::text[]) as c(id, served_by) on c.id = s.id
-          where s.status = any($4::text[]) and (select ok from room) for update of s
-       ), claimed as (
-         update orchestration_steps s
-            set status = 'running', lease_owner = $2::text, served_by = p.served_by, claimed_at = now(),
-                wait_reason = null, agent_wait_since = null,
-                lease_expires_at = now() + ($3::int * interval '1 second'),
-                lease_token = s.lease_token + 1,
-                attempt = s.attempt + case when p.wake_reason is null then 1 else 0 end,
-                wake_reason = null, started_at = coalesce(s.started_at, now()), updated_at = now()
-           from picked p, orchestration_runs r
-          where s.id = p.id and r.id = s.run_id
-          returning s.id, s.run_id, s.step_key, s.type, s.agent, s.capability, s.served_by, s.attempt, s.max_attempts, s.lease_token,
-                    p.wake_reason, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status, r.trace_context,
-                    case when cardinality(s.depends_on) = 0 then null
-                         else (select jsonb_object_agg(u.step_key, jsonb_build_object(
-                                        'output', u.output, 'status', u.status, 'skipReason', u.skip_reason,
-                                        'iterations', ${iterationsOf('u')}))
-                                 from orchestration_steps u where u.run_id = s.run_id and u.step_key = any(s.depends_on)) end as upstream
-       )
-       select (select ok from room) as room, c.* from (select 1) as one left join claimed c on true`,
-      [picks.map((p) => p.id), owner, leaseSeconds, STEP_MOVES.claim.from, picks.map((p) => p.servedBy), room?.atMost ?? null, room?.globalMax ?? null,
-        STEP_MOVES.claim.to],
+      `with ${claimCtes} select (select ok from room) as room, c.* from (select 1) as one left join claimed c on true`,
+      claimParams(picks, owner, leaseSeconds, room),
     );
     if (rows[0] && !rows[0].room) return 'no_room';
     return rows.filter((row) => row.id !== null).map(toClaimedStep);
+  }
+
+  /**
+   * `claimWithin`, and in the same statement what a claim records of itself (issue 17: two
+   * or three round trips fewer a claim): its runs still pending start (`run.started`), its
+   * agents' last-claim times (`recordClaims`), and its events, appended after `leading` (a
+   * hand-off's completion events): `run.started`, then `step.started` per step in pick order,
+   * as the separate statements wrote them. 'no_room' writes none of it.
+   */
+  async claimRecorded(
+    picks: Array<{ id: string; servedBy: string | null }>, owner: string, leaseSeconds: number,
+    room: { atMost: number; globalMax: number } | null, record: { leading: NewEvent[]; agents: string[] }, tx: Queryable,
+  ): Promise<{ claimed: ClaimedStep[]; started: string[]; events: RunEvent[] } | 'no_room'> {
+    const params = claimParams(picks, owner, leaseSeconds, room);
+    const p = (value: unknown) => `$${params.push(value)}`;
+    const leading = p(eventPayload(record.leading));
+    const runMove = { from: p(RUN_MOVES.start.from), to: p(RUN_MOVES.start.to) };
+    const stepMove = { from: p(STEP_MOVES.claim.from[0]), to: p(STEP_MOVES.claim.to[0]) };
+    const agents = p(record.agents);
+    const channel = p(EVENTS_CHANNEL);
+    const { rows } = await tx.query<ClaimedRow & { room: boolean; started: string[] | null; events: Parameters<typeof eventsFromJson>[0] }>(
+      `with ${claimCtes}, started_runs as (
+         update orchestration_runs r set status = ${runMove.to}::text, started_at = now(), updated_at = now()
+           from (select distinct run_id, run_status from claimed where run_status = any(${runMove.from}::text[])) as c
+          where r.id = c.run_id and r.status = any(${runMove.from}::text[])
+          returning r.id, c.run_status as from_status
+       ), agent_claims as (
+         ${recordClaimsSql(agents, 'exists (select 1 from claimed)')}
+       ), ${eventAppendCtes(
+         `select l.ord, l.run_id, l.type, l.step_key, l.data
+            from jsonb_to_recordset(${leading}::jsonb) as l(${EVENT_SOURCE_COLUMNS}) where (select ok from room)
+          union all
+          select 1000000 + (row_number() over (order by sr.id))::int, sr.id, 'run.started', null,
+                 jsonb_build_object('from', sr.from_status, 'to', ${runMove.to}::text) from started_runs sr
+          union all
+          select 2000000 + c.ord, c.run_id, 'step.started', c.step_key,
+                 jsonb_build_object('attempt', c.attempt, 'agent', c.agent, 'servedBy', c.served_by, 'instance', $2::text,
+                                    'from', ${stepMove.from}::text, 'to', ${stepMove.to}::text)
+            from claimed c`,
+         channel,
+       )}
+       select (select ok from room) as room, (select array_agg(id) from started_runs) as started, ${APPENDED_EVENTS_JSON} as events, c.*
+         from (select 1) as one left join claimed c on true`,
+      params,
+    );
+    if (rows[0] && !rows[0].room) return 'no_room';
+    const claimed = rows.filter((row) => row.id !== null).sort((a, b) => a.ord! - b.ord!).map(toClaimedStep);
+    return { claimed, started: rows[0]?.started ?? [], events: eventsFromJson(rows[0]?.events ?? []) };
   }
 
   /**
@@ -392,6 +424,60 @@ export class StepLeaseRepository {
     );
     return rows[0]?.at ?? null;
   }
+}
+
+/**
+ * The claim's CTEs (`claimWithin`): `room` (the recount of the global limit), `picked` (the
+ * picks still claimable, locked), `claimed` (queued → running; the claimed steps with their
+ * run and their dependencies' outputs, and `ord`, their place among the picks). Parameters
+ * from `claimParams`. The woken flag is read before the update clears it, so a later retry
+ * of the same step counts as a new attempt again.
+ */
+const claimCtes = `room as materialized (
+         select $6::int is null
+                or (select count(*)::int from orchestration_steps where status = any($8::text[])) + $6::int <= $7::int as ok
+       ), picked as (
+         select s.id, s.wake_reason, c.served_by, c.ord::int as ord from orchestration_steps s
+           join unnest($1::uuid[], $5::text[]) with ordinality as c(id, served_by, ord) on c.id = s.id
+          where s.status = any($4::text[]) and (select ok from room) for update of s
+       ), claimed as (
+         update orchestration_steps s
+            set status = 'running', lease_owner = $2::text, served_by = p.served_by, claimed_at = now(),
+                wait_reason = null, agent_wait_since = null,
+                lease_expires_at = now() + ($3::int * interval '1 second'),
+                lease_token = s.lease_token + 1,
+                attempt = s.attempt + case when p.wake_reason is null then 1 else 0 end,
+                wake_reason = null, started_at = coalesce(s.started_at, now()), updated_at = now()
+           from picked p, orchestration_runs r
+          where s.id = p.id and r.id = s.run_id
+          returning s.id, s.run_id, s.step_key, s.type, s.agent, s.capability, s.served_by, s.attempt, s.max_attempts, s.lease_token,
+                    p.wake_reason, p.ord, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status, r.trace_context,
+                    case when cardinality(s.depends_on) = 0 then null
+                         else (select jsonb_object_agg(u.step_key, jsonb_build_object(
+                                        'output', u.output, 'status', u.status, 'skipReason', u.skip_reason,
+                                        'iterations', ${iterationsOf('u')}))
+                                 from orchestration_steps u where u.run_id = s.run_id and u.step_key = any(s.depends_on)) end as upstream
+       )`;
+
+function claimParams(
+  picks: Array<{ id: string; servedBy: string | null }>, owner: string, leaseSeconds: number, room: { atMost: number; globalMax: number } | null,
+): unknown[] {
+  return [picks.map((p) => p.id), owner, leaseSeconds, STEP_MOVES.claim.from, picks.map((p) => p.servedBy), room?.atMost ?? null,
+    room?.globalMax ?? null, STEP_MOVES.claim.to];
+}
+
+/**
+ * `recordClaims` as a statement (or a CTE's): the agents in `agents` (an array parameter, in
+ * the order chosen), when `guard` holds. Rows are written in agent order, so concurrent
+ * claims lock them in the same order.
+ */
+function recordClaimsSql(agents: string, guard: string): string {
+  return `insert into orchestration_agent_claims (agent, last_claimed_at)
+       select a.agent, clock_timestamp() + (max(a.ord) * interval '1 microsecond')
+         from unnest(${agents}::text[]) with ordinality as a(agent, ord)
+        where ${guard}
+        group by a.agent order by a.agent
+       on conflict on constraint orchestration_agent_claims_pkey do update set last_claimed_at = excluded.last_claimed_at`;
 }
 
 function toClaimedStep(row: ClaimedRow): ClaimedStep {

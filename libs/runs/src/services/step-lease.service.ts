@@ -4,7 +4,7 @@ import { EventLogService, type NewEvent } from '@baton/events';
 import { chooseClaims, type AgentPlan } from '../domain/agent-choice.js';
 import type { ClaimedStep } from '../domain/run.types.js';
 import { RunRepository } from '../repositories/run.repository.js';
-import { ClaimLocksRepository, GLOBAL_CLAIM_LOCK_KEY } from '../repositories/claim-locks.repository.js';
+import { ClaimLocksRepository, GLOBAL_CLAIM_LOCK_KEY, type Reservation } from '../repositories/claim-locks.repository.js';
 import { StepLeaseRepository } from '../repositories/step-lease.repository.js';
 import { StepRepository } from '../repositories/step.repository.js';
 import { RunLifecycleService } from './run-lifecycle.service.js';
@@ -103,7 +103,10 @@ export class StepLeaseService {
    * One claim. Nothing is written before the global slots are settled, so a CONTENDED
    * answer leaves the transaction empty. Lock order, the same for every claim: global
    * (shared or exclusive), runs (try-lock, never waits), agents (sorted), reservation
-   * (shared, never waits), then rows.
+   * (shared, never waits), then rows. A hand-off takes its reservation with its candidates,
+   * before its agents: it waits for neither (try-locks), so the order cannot deadlock, and
+   * a reservation is never held while waiting (one held after a refused agent try-lock
+   * lasts until the hand-off's commit, a moment).
    */
   private async claimIn(
     tx: Transaction, mode: 'shared' | 'exclusive', owner: string, leaseSeconds: number, limits: ClaimLimits,
@@ -129,7 +132,9 @@ export class StepLeaseService {
       runIds = await this.leases.lockRuns(scan, tx, continuationsOnly);
     }
     if (runIds.length === 0) return [];
-    const candidates = await this.leases.candidates(runIds, scan, tx, continuationsOnly);
+    // A hand-off waits for no lock, so its candidates' statement makes its reservation too.
+    const reserve = handoff && mode === 'shared' ? { capacity: limits.capacity, globalMax: limits.globalMax } : undefined;
+    const { candidates, reservation } = await this.leases.candidates(runIds, scan, tx, continuationsOnly, reserve);
     if (candidates.length === 0) return [];
     const agents = [...new Set(candidates.flatMap((c) => [c.agent, c.servedBy]).filter((a): a is string => !!a && !a.startsWith('builtin:')))];
     const capabilities = [...new Set(candidates.filter((c) => !c.agent && c.capability).map((c) => c.capability!))];
@@ -139,48 +144,92 @@ export class StepLeaseService {
     const agentKeys = [...new Set([...agents.filter((a) => plan.limits.has(a)), ...routed])];
     if (!handoff) await this.locks.lockAgents(agentKeys, tx);
     else if (!(await this.locks.tryLockAgents(agentKeys, tx))) return CONTENDED;
-    const slots = await this.globalSlots(tx, mode, Math.min(limits.capacity, candidates.length), limits.globalMax, [...plan.limits.keys()]);
+    const wanted = Math.min(limits.capacity, candidates.length);
+    const slots = await this.globalSlots(tx, mode, wanted, limits.globalMax, [...plan.limits.keys()], reservation);
     if (slots === CONTENDED) return CONTENDED;
     const choice = chooseClaims(candidates, plan, {
       free: slots.free,
       running: slots.byAgent,
       lastUsed: await this.leases.lastUsed(routed, tx),
     });
-    // The claim first: a shared claim's recount of the global limit is in its statement, and
-    // a refusal must leave the transaction as empty as a CONTENDED answer always has.
+    // Steps neither claimed nor parked, or a scan that may have stopped short: left queued.
+    const left = candidates.length === scan || choice.claim.length + choice.park.length < candidates.length;
+    const leading = handoff?.leading ?? [];
+    const served = choice.claim.map((c) => c.servedBy).filter((a): a is string => !!a && !a.startsWith('builtin:'));
+    let claimed: ClaimedStep[];
+    if (choice.claim.length > 0 && choice.park.length === 0) {
+      // The usual claim: one statement claims, starts pending runs, records the agents and
+      // appends every event (a hand-off's completion events first).
+      const recorded = await this.claimRecorded(tx, choice.claim, owner, leaseSeconds, slots.room, { leading, agents: served });
+      if (recorded === 'no_room') return CONTENDED;
+      claimed = recorded;
+    } else {
+      const separate = await this.claimSeparately(tx, choice, owner, leaseSeconds, slots.room, leading, served);
+      if (separate === CONTENDED) return CONTENDED;
+      claimed = separate;
+    }
+    if (handoff) {
+      handoff.report.wroteLeading = true;
+      if (left) handoff.report.left = true;
+    }
+    // Full, with steps left in runs this claim held: other instances skipped those runs, so
+    // wake them once this commits (before issue 17 they waited on the lock instead). A
+    // hand-off reports it instead (`left`): its caller signals once for everything.
+    if (!handoff && claimed.length > 0 && claimed.length === limits.capacity && candidates.length > claimed.length) {
+      await this.lifecycle.signalWork(tx);
+    }
+    return claimed;
+  }
+
+  /** `StepLeaseRepository.claimRecorded`, whose events count as an append (health, emission). */
+  private async claimRecorded(
+    tx: Transaction, picks: Array<{ id: string; servedBy: string | null }>, owner: string, leaseSeconds: number,
+    room: { atMost: number; globalMax: number } | null, record: { leading: NewEvent[]; agents: string[] },
+  ): Promise<ClaimedStep[] | 'no_room'> {
+    let recorded: Awaited<ReturnType<StepLeaseRepository['claimRecorded']>>;
+    try {
+      recorded = await this.leases.claimRecorded(picks, owner, leaseSeconds, room, record, tx);
+    } catch (error) {
+      this.events.reportAppendFailure(error);
+      throw error;
+    }
+    if (recorded === 'no_room') return recorded;
+    this.events.adopt(tx, recorded.events);
+    return recorded.claimed;
+  }
+
+  /**
+   * The claim with breaker parks (or parks alone), a statement each: the claim first, since
+   * a shared claim's recount of the global limit is in its statement and a refusal must
+   * leave the transaction as empty as a CONTENDED answer always has; then the parks, the
+   * agents' times, the runs that start, and one append.
+   */
+  private async claimSeparately(
+    tx: Transaction, choice: ReturnType<typeof chooseClaims>, owner: string, leaseSeconds: number,
+    room: { atMost: number; globalMax: number } | null, leading: NewEvent[], served: string[],
+  ): Promise<ClaimedStep[] | typeof CONTENDED> {
     let claimed: ClaimedStep[] = [];
     if (choice.claim.length > 0) {
-      const within = await this.leases.claimWithin(choice.claim, owner, leaseSeconds, slots.room, tx);
+      const within = await this.leases.claimWithin(choice.claim, owner, leaseSeconds, room, tx);
       if (within === 'no_room') return CONTENDED;
       claimed = within;
     }
     const parked = await this.leases.parkForAgent(choice.park, tx);
-    // A hand-off's caller lends its completion's events, so both go out in one append.
-    const events: NewEvent[] = [...(handoff?.leading ?? [])];
+    const events: NewEvent[] = [...leading];
     for (const s of parked) {
       events.push({ runId: s.runId, type: 'step.waiting', stepKey: s.key, data: { reason: 'breaker_open', from: 'queued', to: 'waiting' } });
     }
-    if (handoff) handoff.report.wroteLeading = true;
-    // Steps neither claimed nor parked, or a scan that may have stopped short: left queued.
-    if (handoff && (candidates.length === scan || choice.claim.length + choice.park.length < candidates.length)) handoff.report.left = true;
-    if (claimed.length === 0) {
-      await this.events.append(tx, events);
-      return [];
-    }
-    const served = choice.claim.map((c) => c.servedBy).filter((a): a is string => !!a && !a.startsWith('builtin:'));
-    await this.leases.recordClaims(served, tx);
-    const pending = [...new Set(claimed.filter((s) => s.runStatus === 'pending').map((s) => s.runId))];
-    const started = pending.length > 0 ? await this.runs.markStarted(pending, tx) : [];
-    for (const runId of started) events.push({ runId, type: 'run.started', data: { from: 'pending', to: 'running' } });
-    for (const step of claimed) {
-      const data = { attempt: step.attempt, agent: step.agent, servedBy: step.servedBy, instance: owner, from: 'queued', to: 'running' };
-      events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data });
+    if (claimed.length > 0) {
+      await this.leases.recordClaims(served, tx);
+      const pending = [...new Set(claimed.filter((s) => s.runStatus === 'pending').map((s) => s.runId))];
+      const started = pending.length > 0 ? await this.runs.markStarted(pending, tx) : [];
+      for (const runId of started) events.push({ runId, type: 'run.started', data: { from: 'pending', to: 'running' } });
+      for (const step of claimed) {
+        const data = { attempt: step.attempt, agent: step.agent, servedBy: step.servedBy, instance: owner, from: 'queued', to: 'running' };
+        events.push({ runId: step.runId, type: 'step.started', stepKey: step.key, data });
+      }
     }
     await this.events.append(tx, events);
-    // Full, with steps left in runs this claim held: other instances skipped those runs, so
-    // wake them once this commits (before issue 17 they waited on the lock instead). A
-    // hand-off reports it instead (`left`): its caller signals once for everything.
-    if (!handoff && claimed.length === limits.capacity && candidates.length > claimed.length) await this.lifecycle.signalWork(tx);
     return claimed;
   }
 
@@ -195,13 +244,13 @@ export class StepLeaseService {
    * one (announced or committed), so its check bounds them all.
    */
   private async globalSlots(
-    tx: Transaction, mode: 'shared' | 'exclusive', wanted: number, globalMax: number, limited: string[],
+    tx: Transaction, mode: 'shared' | 'exclusive', wanted: number, globalMax: number, limited: string[], made: Reservation | null,
   ): Promise<{ free: number; byAgent: Map<string, number>; room: { atMost: number; globalMax: number } | null } | typeof CONTENDED> {
     if (mode === 'exclusive') {
       const running = await this.leases.runningCounts(tx);
       return { free: Math.min(wanted, globalMax - running.total), byAgent: running.byAgent, room: null };
     }
-    const estimate = await this.locks.estimateAndReserve(wanted, globalMax, tx);
+    const estimate = made ?? (await this.locks.estimateAndReserve(wanted, globalMax, tx));
     const want = estimate.want;
     // At the limit nothing can be claimed (a finishing step wakes the claimers); short of it
     // but with the rest announced by others, only the exclusive recount can tell.
