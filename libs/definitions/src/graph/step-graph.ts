@@ -39,28 +39,53 @@ export function planGraph(nodes: readonly GraphNode[]): GraphResult {
 
 /** `position` (id → index in `nodes`) may be passed when the caller has it already. */
 export function indexGraph(nodes: readonly GraphNode[], position?: ReadonlyMap<string, number>): IndexedGraph {
-  const { deps, dependents } = indexEdges(nodes, position ?? positionsOf(nodes));
+  return graphOf(indexDependencies(nodes, position ?? positionsOf(nodes)));
+}
+
+/**
+ * The graph of dependencies already resolved to indices: `deps[i]` lists, once each, the
+ * nodes node i depends on (validation resolves them while it checks each id).
+ */
+export function graphOf(deps: number[][]): IndexedGraph {
+  const dependents: number[][] = [];
+  for (let i = 0; i < deps.length; i++) dependents.push([]);
+  for (let i = 0; i < deps.length; i++) {
+    for (const dep of deps[i]!) dependents[dep]!.push(i);
+  }
   return { deps, dependents, order: kahn(deps, dependents) };
 }
 
 /** `planGraph` over an already indexed graph (validation reuses the index for its own checks). */
 export function planIndexed(nodes: readonly GraphNode[], graph: IndexedGraph): GraphResult {
-  const { deps, dependents, order } = graph;
-  if (order.length < nodes.length) {
-    const done = new Uint8Array(nodes.length);
-    for (const index of order) done[index] = 1;
-    return { ok: false, cycles: findCycles(deps, done).map((cycle) => cycle.map((i) => nodes[i]!.id)) };
-  }
+  const cycles = cyclesOf(nodes, graph);
+  return cycles ? { ok: false, cycles } : { ok: true, plan: planOf(nodes, graph) };
+}
+
+/** Every disjoint cycle (see `planGraph`) when the graph has no complete order; undefined when it has one. */
+export function cyclesOf(nodes: readonly Pick<GraphNode, 'id'>[], graph: IndexedGraph): string[][] | undefined {
+  const { deps, order } = graph;
+  if (order.length === nodes.length) return undefined;
+  const done = new Uint8Array(nodes.length);
+  for (const index of order) done[index] = 1;
+  return findCycles(deps, done).map((cycle) => cycle.map((i) => nodes[i]!.id));
+}
+
+/** The plan of a graph with a complete order (no cycles). */
+export function planOf(nodes: readonly Pick<GraphNode, 'id'>[], graph: IndexedGraph): GraphPlan {
+  const { dependents, order } = graph;
+  // Plain loops: at 10,000 steps a callback per node (and one per node's list) shows in profiles.
   const dependentsById = new Map<string, string[]>();
-  nodes.forEach((node, i) => dependentsById.set(node.id, dependents[i]!.map((d) => nodes[d]!.id)));
-  return {
-    ok: true,
-    plan: {
-      order: order.map((i) => nodes[i]!.id),
-      dependents: dependentsById,
-      sinks: nodes.filter((_, i) => dependents[i]!.length === 0).map((node) => node.id),
-    },
-  };
+  const sinks: string[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const own = dependents[i]!;
+    const ids: string[] = [];
+    for (const d of own) ids.push(nodes[d]!.id);
+    dependentsById.set(nodes[i]!.id, ids);
+    if (own.length === 0) sinks.push(nodes[i]!.id);
+  }
+  const orderIds: string[] = [];
+  for (const i of order) orderIds.push(nodes[i]!.id);
+  return { order: orderIds, dependents: dependentsById, sinks };
 }
 
 function positionsOf(nodes: readonly GraphNode[]): Map<string, number> {
@@ -69,27 +94,31 @@ function positionsOf(nodes: readonly GraphNode[]): Map<string, number> {
   return position;
 }
 
-/** Dependencies and dependents as index lists; duplicate edges collapse to one. */
-function indexEdges(nodes: readonly GraphNode[], position: ReadonlyMap<string, number>): { deps: number[][]; dependents: number[][] } {
+/** Each node's dependencies as indices; unknown ids are skipped, duplicate edges collapse to one. */
+function indexDependencies(nodes: readonly GraphNode[], position: ReadonlyMap<string, number>): number[][] {
   const deps: number[][] = [];
-  const dependents: number[][] = [];
-  for (let i = 0; i < nodes.length; i++) {
-    deps.push([]);
-    dependents.push([]);
-  }
-  nodes.forEach((node, i) => {
-    const own = deps[i]!;
-    // Most dependency lists are short, where includes() beats allocating a Set per step.
-    const seen = node.dependsOn.length > 16 ? new Set<number>() : undefined;
+  for (const node of nodes) {
+    const own: number[] = [];
+    const seen = seenSetFor(node.dependsOn.length);
     for (const id of node.dependsOn) {
       const dep = position.get(id);
-      if (dep === undefined || (seen ? seen.has(dep) : own.includes(dep))) continue;
-      seen?.add(dep);
-      own.push(dep);
-      dependents[dep]!.push(i);
+      if (dep !== undefined) addOnce(own, dep, seen);
     }
-  });
-  return { deps, dependents };
+    deps.push(own);
+  }
+  return deps;
+}
+
+/** Most dependency lists are short, where includes() beats allocating a Set per step; a long one gets a Set. */
+export function seenSetFor(written: number): Set<number> | undefined {
+  return written > 16 ? new Set<number>() : undefined;
+}
+
+/** Appends `dep` to `list` unless it is there already (`seen`, when given, mirrors `list`). */
+export function addOnce(list: number[], dep: number, seen: Set<number> | undefined): void {
+  if (seen ? seen.has(dep) : list.includes(dep)) return;
+  seen?.add(dep);
+  list.push(dep);
 }
 
 function kahn(deps: number[][], dependents: number[][]): number[] {

@@ -21,6 +21,7 @@ export const MAX_LOOP_ITERATIONS = 1000;
  * see them like template references (upstream only; a loop may name itself).
  */
 export function readControlFlow(obj: Json, step: ReadStep, issues: Issues): void {
+  if (obj.when === undefined && obj.loop === undefined) return;
   const found: FoundExpression[] = [];
   if (obj.when !== undefined) {
     const path = child(step.path, 'when');

@@ -92,7 +92,7 @@ export function readCacheFields(obj: Json, path: string, issues: Issues): Partia
 
 /** Step `cache` > `caching.steps.<id>` > the definition's caching, field by field. */
 export function mergeCache(base: CachePolicy, ...overrides: Array<Partial<CachePolicy> | undefined>): CachePolicy {
-  if (overrides.every((over) => over?.enabled === undefined && over?.ttlSeconds === undefined)) {
+  if (!overrides.some(overridesCache)) {
     return base.enabled === SHARED_CACHE.enabled && base.ttlSeconds === SHARED_CACHE.ttlSeconds ? SHARED_CACHE : { enabled: base.enabled, ttlSeconds: base.ttlSeconds };
   }
   const result: CachePolicy = { enabled: base.enabled, ttlSeconds: base.ttlSeconds };
@@ -101,4 +101,8 @@ export function mergeCache(base: CachePolicy, ...overrides: Array<Partial<CacheP
     if (over?.ttlSeconds !== undefined) result.ttlSeconds = over.ttlSeconds;
   }
   return result;
+}
+
+function overridesCache(over: Partial<CachePolicy> | undefined): boolean {
+  return over?.enabled !== undefined || over?.ttlSeconds !== undefined;
 }

@@ -23,6 +23,9 @@ const STEP_TYPES: readonly StepType[] = ['agent', 'orchestration', 'checkpoint',
 const DEFINITION_REF_KEYS = ['name', 'version', 'owner'] as const;
 // Hoisted: read once per step, and a 100,000-step graph should not allocate it 100,000 times.
 const ID_RULE = { required: true, pattern: STEP_ID_PATTERN, patternHint: 'letters, digits, _ and -, not starting with a digit or -', maxLength: 128 };
+const AGENT_NAME_RULE = { maxLength: 200 };
+/** The expressions of every step without templates: one shared list, never mutated. */
+const NO_EXPRESSIONS: FoundExpression[] = [];
 
 /** The path of a step's i-th `depends_on` entry, built only when an error needs it. */
 export function dependencyPath(step: Pick<ReadStep, 'path'>, i: number): string {
@@ -78,7 +81,7 @@ export function readStep(value: unknown, index: number, issues: Issues): ReadSte
     retry: readFailureOverrides(obj.retry, obj.retry === undefined ? path : child(path, 'retry'), issues),
     cache: readCacheOverrides(obj.cache, obj.cache === undefined ? path : child(path, 'cache'), issues),
     forEach: readForEach(obj, path, issues),
-    expressions: [],
+    expressions: NO_EXPRESSIONS,
   };
   // With an unknown type, checks of type-specific keys would only add noise.
   if (type) readTypeSpecific(obj, step, issues);
@@ -129,27 +132,48 @@ function readForEach(obj: Json, path: string, issues: Issues): string | undefine
   return text;
 }
 
+/** Keys that belong to one step type, in the order their misuse is reported. */
+const TYPE_SPECIFIC_KEYS: ReadonlyArray<readonly [string, StepType]> = [
+  ['agent', 'agent'],
+  ['capability', 'agent'],
+  ['definition', 'orchestration'],
+  ['plan', 'orchestration'],
+  ['checkpoint', 'checkpoint'],
+  ...PATTERN_STEP_KEYS.map((key) => [key, 'pattern'] as const),
+  ...WAIT_STEP_KEYS.map((key) => [key, 'wait'] as const),
+  ['node', 'agent'],
+  ['compensate', 'agent'],
+];
+/** Each type-specific key's owners, to see in one pass over a step's own keys whether any is misplaced. */
+const OWNERS_OF = new Map<string, StepType[]>();
+for (const [key, owner] of TYPE_SPECIFIC_KEYS) OWNERS_OF.set(key, [...(OWNERS_OF.get(key) ?? []), owner]);
+
+/**
+ * Whether `obj` may have a key of another type than `type`, from its own few keys rather than
+ * 30 lookups of absent ones per step. Only a yes costs the ordered check below.
+ */
+function hasForeignKey(obj: Json, type: StepType): boolean {
+  for (const key of Object.keys(obj)) {
+    const owners = OWNERS_OF.get(key);
+    if (owners && (owners.length > 1 || owners[0] !== type)) return true;
+  }
+  return false;
+}
+
 function readTypeSpecific(obj: Json, step: ReadStep, issues: Issues): void {
   const { path, type } = step;
-  const onlyFor = (key: string, owner: StepType): void => {
-    if (obj[key] !== undefined && type !== owner) issues.add(child(path, key), `is only allowed when type is ${owner}`);
-  };
-  onlyFor('agent', 'agent');
-  onlyFor('capability', 'agent');
-  onlyFor('definition', 'orchestration');
-  onlyFor('plan', 'orchestration');
-  onlyFor('checkpoint', 'checkpoint');
-  for (const key of PATTERN_STEP_KEYS) onlyFor(key, 'pattern');
-  for (const key of WAIT_STEP_KEYS) onlyFor(key, 'wait');
-  onlyFor('node', 'agent');
-  onlyFor('compensate', 'agent');
+  if (hasForeignKey(obj, type)) {
+    for (const [key, owner] of TYPE_SPECIFIC_KEYS) {
+      if (obj[key] !== undefined && type !== owner) issues.add(child(path, key), `is only allowed when type is ${owner}`);
+    }
+  }
   if (type === 'pattern') {
     step.pattern = readPattern(obj, path, issues);
   } else if (type === 'agent') {
-    step.node = readNodeSelector(obj.node, child(path, 'node'), issues);
+    if (obj.node !== undefined) step.node = readNodeSelector(obj.node, child(path, 'node'), issues);
     if (obj.compensate !== undefined) step.compensate = readCompensate(obj.compensate, child(path, 'compensate'), issues);
-    step.agent = readString(obj, 'agent', path, issues, { required: false, maxLength: 200 });
-    step.capability = readString(obj, 'capability', path, issues, { maxLength: 200 });
+    step.agent = readString(obj, 'agent', path, issues, AGENT_NAME_RULE);
+    step.capability = readString(obj, 'capability', path, issues, AGENT_NAME_RULE);
     if (obj.agent === undefined && obj.capability === undefined) {
       issues.add(child(path, 'agent'), 'is required (or give capability)');
     } else if (obj.agent !== undefined && obj.capability !== undefined) {
@@ -176,10 +200,9 @@ function readDefinitionRef(value: unknown, path: string, issues: Issues): Defini
   return { name, ...(version !== undefined && { version }), ...(owner !== undefined && { owner }) };
 }
 
-/** Parses templates once, reports syntax errors and misuse of `item`/`index`/`iteration`. */
-const NO_EXPRESSIONS: FoundExpression[] = [];
 const TEMPLATE_KEYS = ['input', 'prompt', 'for_each', 'checkpoint', 'plan', 'match'] as const;
 
+/** Parses templates once, reports syntax errors and misuse of `item`/`index`/`iteration`. */
 function scanStepTemplates(obj: Json, step: ReadStep, issues: Issues): FoundExpression[] {
   if (obj.input === undefined && obj.prompt === undefined && obj.for_each === undefined && obj.checkpoint === undefined && obj.plan === undefined && obj.match === undefined) {
     return NO_EXPRESSIONS;

@@ -74,6 +74,24 @@ describe('validateDefinition error paths', () => {
     ]);
   });
 
+  it('names keys of other step types in one fixed order, whatever order they were written in', () => {
+    const found = errors(base([echo('a', { event: 'order.paid', max_turns: 2, plan: '{{ input.plan }}' })]));
+    expect(found).toEqual([
+      { path: 'steps[0].plan', message: 'is only allowed when type is orchestration' },
+      { path: 'steps[0].max_turns', message: 'is only allowed when type is pattern' },
+      { path: 'steps[0].event', message: 'is only allowed when type is wait' },
+    ]);
+  });
+
+  it('checks the dependencies of a step with a taken id, and does not plan it', () => {
+    const found = errors(base([echo('a'), echo('b', { depends_on: ['a'] }), echo('a', { depends_on: ['b', 'a', 'ghost'] })]));
+    expect(found).toEqual([
+      { path: 'steps[2].id', message: 'duplicate step id "a" (first used by steps[0])' },
+      { path: 'steps[2].depends_on[1]', message: 'a step cannot depend on itself' },
+      { path: 'steps[2].depends_on[2]', message: 'unknown step "ghost"' },
+    ]);
+  });
+
   it('names a cycle at the dependency that closes it', () => {
     const body = base([echo('a', { depends_on: ['c'] }), echo('b', { depends_on: ['a'] }), echo('c', { depends_on: ['b'] })]);
     expectOnly(body, 'steps[0].depends_on[0]', /^cycle: a -> b -> c -> a$/);

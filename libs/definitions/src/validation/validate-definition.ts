@@ -28,7 +28,8 @@ export interface NormalizedDefinition {
   /** In topological order. */
   steps: StepSpec[];
   execution: ExecutionSettings;
-  plan: GraphPlan;
+  /** Built on first read: storing a definition needs only `steps`, already in topological order. */
+  readonly plan: GraphPlan;
 }
 
 /** An agent named by a step, with where it was named. */
@@ -82,10 +83,20 @@ export function validateDefinition(body: unknown, options: ValidateOptions = {})
   }
   const agents: AgentUse[] = [];
   for (const step of steps) if (step.agent) agents.push(new StepAgentUse(step.agent, step.path));
-  for (const step of steps) agents.push(...patternAgentUses(step.pattern, shortcut ? 'agents' : `${step.path}.agents`));
+  for (const step of steps) {
+    if (step.pattern) agents.push(...patternAgentUses(step.pattern, shortcut ? 'agents' : `${step.path}.agents`));
+  }
   if (issues.errors.length > 0 || !graph) return { ok: false, errors: issues.errors, agents };
-  const specs = graph.ordered.map((step) => toStepSpec(step, settings));
-  return { ok: true, definition: { name, version, owner, description, body: obj, steps: specs, execution: settings, plan: graph.plan }, agents };
+  // Most definitions give no `caching.steps`; then no step needs a lookup by its id there.
+  const cachedSteps = cachedStepPaths.size > 0 ? settings.caching.steps : undefined;
+  const specs = graph.ordered.map((step) => toStepSpec(step, settings, cachedSteps));
+  const definition: NormalizedDefinition = {
+    name, version, owner, description, body: obj, steps: specs, execution: settings,
+    get plan() {
+      return graph.plan();
+    },
+  };
+  return { ok: true, definition, agents };
 }
 
 /**
@@ -99,9 +110,13 @@ export async function normalizeDefinition(
   const result = validateDefinition(body, options);
   const errors = result.ok ? [] : [...result.errors];
   if (options.agentCatalog && result.agents.length > 0) {
-    const unknown = new Set(await options.agentCatalog.unknownAgents([...new Set(result.agents.map((a) => a.name))]));
-    for (const use of result.agents) {
-      if (unknown.has(use.name)) errors.push({ path: use.path, message: `unknown agent "${use.name}"` });
+    const names = new Set<string>();
+    for (const use of result.agents) names.add(use.name);
+    const unknown = new Set(await options.agentCatalog.unknownAgents([...names]));
+    if (unknown.size > 0) {
+      for (const use of result.agents) {
+        if (unknown.has(use.name)) errors.push({ path: use.path, message: `unknown agent "${use.name}"` });
+      }
     }
   }
   if (errors.length > 0 || !result.ok) throw BatonError.validation(errors);
@@ -159,7 +174,7 @@ function withoutDuplicates(ids: string[]): string[] {
 // Most steps reference no other step; they share this (never mutated) list.
 const NO_REFERENCES: string[] = [];
 
-function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
+function toStepSpec(step: ReadStep, settings: ExecutionSettings, cachedSteps: ExecutionSettings['caching']['steps'] | undefined): StepSpec {
   const references =
     step.expressions.length === 0
       ? NO_REFERENCES
@@ -170,7 +185,7 @@ function toStepSpec(step: ReadStep, settings: ExecutionSettings): StepSpec {
     // The read list is the step's own (not the body's); it is copied only to drop duplicates.
     dependsOn: withoutDuplicates(step.dependsOn),
     retry: mergeFailure(settings.errorHandling, step.retry),
-    cache: mergeCache(settings.caching, settings.caching.steps[step.id!], step.cache),
+    cache: mergeCache(settings.caching, cachedSteps?.[step.id!], step.cache),
     references,
   };
   // Only set what was given, so a stored definition compares equal to a re-read one.
