@@ -64,7 +64,8 @@ export function toReservation(row: ReservationRow | undefined): Reservation {
  * steps and the announced slots without any lock, announces min(wanted, globalMax − both)
  * slots when that is positive (see RESERVATION_NAMESPACE), then reads pg_locks again.
  * `wanted`, `namespace` and `globalMax` are SQL (parameters); select `columns` (a
- * ReservationRow) `from`.
+ * ReservationRow) `from`. `when` (SQL, uncorrelated) false: nothing is counted, read or
+ * announced (a one-time filter skips the scans).
  *
  * The second read is a subquery correlated with the announcement's row, so it runs after
  * the lock is taken; pg_locks shows the lock table as it is then, not the statement's
@@ -73,20 +74,22 @@ export function toReservation(row: ReservationRow | undefined): Reservation {
  * here or already visible to the count (Postgres makes a commit visible before it releases
  * the transaction's locks).
  */
-export function reservationSql(wanted: string, namespace: string, globalMax: string): { ctes: string; columns: string; from: string } {
+export function reservationSql(
+  wanted: string, namespace: string, globalMax: string, when = 'true',
+): { ctes: string; columns: string; from: string } {
   const announced = (l: string) =>
     `${l}.locktype = 'advisory' and ${l}.classid = ${namespace}::int::oid and ${l}.objsubid = 2 and ${l}.granted and ${l}.pid <> pg_backend_pid()`;
   return {
     ctes: `est as materialized (
-         select (select count(*)::int from orchestration_steps where status = 'running') as running,
-                (select coalesce(sum(l.objid::bigint), 0)::int from pg_locks l where ${announced('l')}) as reserved
+         select (select count(*)::int from orchestration_steps where status = 'running' and ${when}) as running,
+                (select coalesce(sum(l.objid::bigint), 0)::int from pg_locks l where ${when} and ${announced('l')}) as reserved
        ), w as materialized (
          select running, reserved, least(${wanted}, ${globalMax}::int - running - reserved) as want from est
        ), a as materialized (
          select count(*)::int as announced from (select pg_advisory_xact_lock_shared(${namespace}::int, want) from w where want > 0) as r
        )`,
     columns: `w.running, w.reserved, w.want, a.announced,
-              (select coalesce(sum(l.objid::bigint), 0)::int from pg_locks l where ${announced('l')} and a.announced >= 0) as others`,
+              (select coalesce(sum(l.objid::bigint), 0)::int from pg_locks l where ${when} and ${announced('l')} and a.announced >= 0) as others`,
     from: 'w, a',
   };
 }

@@ -249,7 +249,7 @@ export class StepLeaseRepository {
     const params: unknown[] = [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES, runIds];
     let sql = `with ${found} select * from found order by available_at, run_id, position`;
     if (reserve) {
-      const reservation = reservationSql('least($7::int, (select count(*)::int from found))', '$6', '$8');
+      const reservation = reservationSql('least($7::int, (select count(*)::int from found))', '$6', '$8', 'exists (select 1 from found)');
       sql = `with ${found}, ${reservation.ctes}
              select ${reservation.columns}, f.* from ${reservation.from} left join found f on true
               order by f.available_at, f.run_id, f.position`;
