@@ -19,17 +19,6 @@ export interface StoredDefinition {
 
 export type NewDefinition = Omit<StoredDefinition, 'id' | 'revision' | 'createdAt'>;
 
-/** An insert under way in an open transaction (`DefinitionRepository.beginInsert`). */
-export interface EarlyInsert {
-  /** The insert's answer: the new row, or undefined when the version exists. */
-  inserted: Promise<StoredDefinition | undefined>;
-  /** Commits (`keep`) or rolls back; true only when the row was committed. Never throws. */
-  finish(keep: boolean): Promise<boolean>;
-}
-
-/** Thrown inside an early insert's transaction to roll it back. */
-const DROPPED = Symbol('dropped');
-
 interface DefinitionRow {
   id: string;
   owner: string;
@@ -95,47 +84,6 @@ export class DefinitionRepository {
     const row = rows[0];
     if (!row) return undefined;
     return { ...definition, id: row.id, revision: Number(row.revision), createdAt: new Date(row.created_at) };
-  }
-
-  /**
-   * `insertIfAbsent` in a transaction of its own, started now and left open (issue 17): the
-   * caller validates while Postgres parses the body (on the other core), then keeps the row
-   * (`finish(true)` commits) or drops it (`finish(false)` rolls back). Whatever goes wrong
-   * (the insert fails, the commit fails) comes out as "not committed": the caller then stores
-   * the definition the ordinary way, which reports errors as always. Null on PGlite:
-   * one connection and one core, nothing to overlap, and the open transaction would hold the
-   * connection the validation's own reads need.
-   */
-  beginInsert(definition: NewDefinition, bodyJson: string): EarlyInsert | null {
-    if (this.db.kind !== 'postgres') return null;
-    let decide!: (keep: boolean) => void;
-    const decision = new Promise<boolean>((resolve) => (decide = resolve));
-    let answer!: { resolve: (row: StoredDefinition | undefined) => void; reject: (error: unknown) => void };
-    const inserted = new Promise<StoredDefinition | undefined>((resolve, reject) => (answer = { resolve, reject }));
-    inserted.catch(() => undefined); // read only if the caller gets that far
-    let tried = false;
-    const committed = this.db
-      .transaction(async (tx) => {
-        // Run again after a deadlock, its first answer would be stale: give up instead.
-        if (tried) throw DROPPED;
-        tried = true;
-        answer.resolve(await this.insertIfAbsent(definition, bodyJson, tx));
-        if (!(await decision)) throw DROPPED;
-      })
-      .then(
-        () => true,
-        (error: unknown) => {
-          answer.reject(error);
-          return false;
-        },
-      );
-    return {
-      inserted,
-      finish: (keep) => {
-        decide(keep);
-        return committed;
-      },
-    };
   }
 
   async findByKey(owner: string, name: string, version: string, tx: Queryable = this.db): Promise<StoredDefinition | undefined> {

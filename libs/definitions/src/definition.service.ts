@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatonConfig, BatonError, LruCache, findHostileInput, wasFoundClean, type FieldError } from '@baton/common';
 import { AgentCatalog, type Definition, type DefinitionRef, type DefinitionSource } from './definition.types.js';
-import { DefinitionRepository, type DefinitionVersionSummary, type EarlyInsert, type NewDefinition, type StoredDefinition } from './definition.repository.js';
+import { DefinitionRepository, type DefinitionVersionSummary, type StoredDefinition } from './definition.repository.js';
 import { parseDefinitionBody, type DefinitionBodyLimits } from './definition-body.js';
 import { bodyText, type BodyText } from './definition-text.js';
 import { CustomPatternCheck } from './patterns/custom-pattern-check.js';
@@ -11,8 +11,6 @@ import { findSelfStart } from './validation/self-start-check.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
-/** Above this many steps a definition's insert starts before its validation ends (`insertEarly`). */
-const EARLY_INSERT_ABOVE_STEPS = 1_000;
 
 export interface DefinitionPage {
   items: Definition[];
@@ -41,9 +39,6 @@ export class OrchestrationDefinitionService {
   private readonly byId: LruCache<string, Definition>;
   private readonly byKey: LruCache<string, Definition>;
   private readonly limits: DefinitionBodyLimits & { maxSteps: number };
-  private readonly poolSize: number;
-  /** Early inserts under way (`insertEarly`): at most one. */
-  private earlyInserts = 0;
 
   constructor(
     @Inject(DefinitionRepository) private readonly repository: DefinitionRepository,
@@ -53,7 +48,6 @@ export class OrchestrationDefinitionService {
   ) {
     this.byId = new LruCache(config.cacheMaxDefinitions);
     this.byKey = new LruCache(config.cacheMaxDefinitions);
-    this.poolSize = config.dbPoolSize;
     this.limits = {
       maxSteps: config.maxSteps,
       maxDepth: config.maxJsonDepth,
@@ -69,68 +63,16 @@ export class OrchestrationDefinitionService {
    */
   async register(body: unknown, owner?: string): Promise<{ definition: Definition; created: boolean }> {
     const parsed = parseDefinitionBody(body, this.limits);
-    const early = this.insertEarly(parsed, owner);
-    let normalized: NormalizedDefinition;
-    let key: { owner: string; name: string; version: string };
-    try {
-      normalized = await this.validate(parsed, true);
-      key = { owner: resolveOwner(owner, normalized.owner), name: normalized.name!, version: normalized.version! };
-      await this.refuseSelfStart(key, normalized, parsed);
-    } catch (error) {
-      await early?.finish(false);
-      throw error;
-    }
-    const pending: Pending = { ...key, source: 'saved', body: parsed, text: early?.text ?? bodyText(parsed), normalized };
-    if (early) {
-      // Kept only if it wrote exactly the row the validated body makes; otherwise (a version
-      // stored already, a field the validation normalized, any failure) rolled back before
-      // the ordinary store, which would wait for it.
-      if (sameRow(early.row, rowOf(pending))) {
-        const inserted = await early.inserted.catch(() => undefined);
-        if (inserted && (await early.finish(true))) return { definition: this.remember(inserted, normalized), created: true };
-      }
-      await early.finish(false);
-    }
-    return this.store(pending);
-  }
-
-  /**
-   * For a large body (issue 17), the insert starts before validation, from the fields as
-   * sent, so Postgres parses the body's jsonb while this process validates it
-   * (`DefinitionRepository.beginInsert`). Only for a body that looks storable as it is (string
-   * name and version, a steps list, no depth problem), one at a time per process (an open
-   * insert holds a pooled connection until validation ends; the validation's own reads need
-   * another), and with a pool of at least three connections.
-   */
-  private insertEarly(body: Record<string, unknown>, owner: string | undefined): (EarlyInsert & { row: NewDefinition; text: BodyText }) | null {
-    const { name, version, description, steps, owner: inBody } = body;
-    if (!Array.isArray(steps) || steps.length <= EARLY_INSERT_ABOVE_STEPS || this.earlyInserts > 0 || this.poolSize < 3) return null;
-    if (typeof name !== 'string' || typeof version !== 'string' || (description !== undefined && typeof description !== 'string')) return null;
-    if ((inBody !== undefined && typeof inBody !== 'string') || (owner !== undefined && inBody !== undefined && owner !== inBody)) return null;
-    // Serializing first needs a body known to be clean (not nested past the limit).
-    if (!wasFoundClean(body, this.limits.maxDepth)) return null;
-    const text = bodyText(body);
-    const row: NewDefinition = {
-      owner: owner ?? inBody ?? '', name, version, ...(description !== undefined && { description }),
-      source: 'saved', body, contentHash: text.hash, stepCount: steps.length,
-    };
-    const insert = this.repository.beginInsert(row, text.json);
-    if (!insert) return null;
-    this.earlyInserts++;
-    let released = false;
-    return {
-      row,
-      text,
-      inserted: insert.inserted,
-      finish: async (keep) => {
-        const committed = await insert.finish(keep);
-        if (!released) {
-          released = true;
-          this.earlyInserts--;
-        }
-        return committed;
-      },
-    };
+    const normalized = await this.validate(parsed, true);
+    const key = { owner: resolveOwner(owner, normalized.owner), name: normalized.name!, version: normalized.version! };
+    await this.refuseSelfStart(key, normalized, parsed);
+    return this.store({
+      ...key,
+      source: 'saved',
+      body: parsed,
+      text: bodyText(parsed),
+      normalized,
+    });
   }
 
   /**
@@ -251,9 +193,10 @@ export class OrchestrationDefinitionService {
   }
 
   private async store(pending: Pending): Promise<{ definition: Definition; created: boolean }> {
-    const { owner, name, version, text, normalized } = pending;
+    const { owner, name, version, source, body, text, normalized } = pending;
     const hash = text.hash;
-    const inserted = await this.repository.insertIfAbsent(rowOf(pending), text.json);
+    const row = { owner, name, version, source, body, contentHash: hash, description: normalized.description, stepCount: normalized.steps.length };
+    const inserted = await this.repository.insertIfAbsent(row, text.json);
     if (inserted) return { definition: this.remember(inserted, normalized), created: true };
     const existing = await this.repository.findByKey(owner, name, version);
     if (!existing) throw new Error(`definition ${describeName(owner, name)} ${version} vanished after a conflicting insert`);
@@ -287,16 +230,6 @@ export class OrchestrationDefinitionService {
     this.byKey.set(cacheKey(definition.owner, definition.name, definition.version), definition);
     return definition;
   }
-}
-
-/** The row a validated definition is stored as. */
-function rowOf({ owner, name, version, source, body, text, normalized }: Pending): NewDefinition {
-  return { owner, name, version, source, body, contentHash: text.hash, description: normalized.description, stepCount: normalized.steps.length };
-}
-
-function sameRow(a: NewDefinition, b: NewDefinition): boolean {
-  return a.owner === b.owner && a.name === b.name && a.version === b.version && a.description === b.description
-    && a.source === b.source && a.body === b.body && a.contentHash === b.contentHash && a.stepCount === b.stepCount;
 }
 
 function replan(stored: StoredDefinition): NormalizedDefinition {
