@@ -228,22 +228,25 @@ export class StepLeaseRepository {
     type Row = ReservationRow & {
       id: string | null; run_id: string; agent: string | null; capability: string | null; served_by: string | null; wake_reason: string | null;
     };
+    // Per run, its first `free` queued steps by (available_at, position): one range scan of
+    // orchestration_steps_run_queue_idx each, however many steps the run has queued.
     const found = `busy as (
          select run_id, count(*)::int as n from orchestration_steps
           where status = 'running' and run_id = any($5::uuid[]) group by run_id
-       ), ranked as (
-         select s.id, s.run_id, s.agent, s.capability, s.served_by, s.wake_reason, s.available_at, s.position,
-                row_number() over (partition by s.run_id order by s.available_at, s.position) as rn,
-                r.max_parallel - coalesce(b.n, 0) as free
-           from orchestration_steps s
-           join orchestration_runs r on r.id = s.run_id
-           left join busy b on b.run_id = s.run_id
-          where s.run_id = any($5::uuid[]) and s.status = 'queued' and s.available_at <= now()
-            and r.status = any($2::text[]) and r.admitted_at is not null
-            and (not $3::boolean or s.wake_reason = any($4::text[]))
        ), found as materialized (
-         select id, run_id, agent, capability, served_by, wake_reason, available_at, position from ranked where rn <= free
-          order by available_at, run_id, position
+         select s.id, s.run_id, s.agent, s.capability, s.served_by, s.wake_reason, s.available_at, s.position
+           from orchestration_runs r
+           left join busy b on b.run_id = r.id
+           cross join lateral (
+             select q.id, q.run_id, q.agent, q.capability, q.served_by, q.wake_reason, q.available_at, q.position
+               from orchestration_steps q
+              where q.run_id = r.id and q.status = 'queued' and q.available_at <= now()
+                and (not $3::boolean or q.wake_reason = any($4::text[]))
+              order by q.available_at, q.position
+              limit greatest(r.max_parallel - coalesce(b.n, 0), 0)
+           ) as s
+          where r.id = any($5::uuid[]) and r.status = any($2::text[]) and r.admitted_at is not null
+          order by s.available_at, s.run_id, s.position
           limit $1::int
        )`;
     const params: unknown[] = [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES, runIds];
