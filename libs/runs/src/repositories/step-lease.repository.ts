@@ -187,7 +187,9 @@ export class StepLeaseRepository {
    * else is locked), then a try-lock on each of these runs (the ones whose steps the calling
    * transaction just completed) that has due steps. `skipped`: such a run was held by
    * another claim. A run whose lock this transaction already holds is re-entered (advisory
-   * locks are re-entrant within a session). No row: none of these runs has a due step.
+   * locks are re-entrant within a session). No row: none of these runs has a due step. The
+   * due-step check is a scalar subquery with a limit, so it stays one probe of the run's queue
+   * index per run (as a semi-join, stale statistics can make it sort every queued step).
    */
   async tryLockDueRuns(
     runIds: string[], globalKey: number, tx: Queryable, continuationsOnly = false,
@@ -199,9 +201,10 @@ export class StepLeaseRepository {
                    else false end as locked
          from orchestration_runs r cross join g
         where r.id = any($1::uuid[]) and r.status = any($2::text[]) and r.admitted_at is not null
-          and exists (select 1 from orchestration_steps s
-                       where s.run_id = r.id and s.status = 'queued' and s.available_at <= now()
-                         and (not $3::boolean or s.wake_reason = any($4::text[])))
+          and (select true from orchestration_steps s
+                where s.run_id = r.id and s.status = 'queued' and s.available_at <= now()
+                  and (not $3::boolean or s.wake_reason = any($4::text[]))
+                limit 1)
         order by r.id`,
       [runIds, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES, globalKey],
     );
@@ -431,7 +434,9 @@ export class StepLeaseRepository {
 
 /**
  * The claim's CTEs (`claimWithin`): `room` (the recount of the global limit), `picked` (the
- * picks still claimable, locked), `claimed` (queued → running; the claimed steps with their
+ * picks still claimable, locked, each looked up by its id: a plan that scans the queue for
+ * them, which statistics behind a fast-growing queue invite, reads every queued step),
+ * `claimed` (queued → running; the claimed steps with their
  * run and their dependencies' outputs, and `ord`, their place among the picks). Parameters
  * from `claimParams`. The woken flag is read before the update clears it, so a later retry
  * of the same step counts as a new attempt again.
@@ -440,9 +445,13 @@ const claimCtes = `room as materialized (
          select $6::int is null
                 or (select count(*)::int from orchestration_steps where status = any($8::text[])) + $6::int <= $7::int as ok
        ), picked as (
-         select s.id, s.wake_reason, c.served_by, c.ord::int as ord from orchestration_steps s
-           join unnest($1::uuid[], $5::text[]) with ordinality as c(id, served_by, ord) on c.id = s.id
-          where s.status = any($4::text[]) and (select ok from room) for update of s
+         select s.id, s.wake_reason, c.served_by, c.ord::int as ord
+           from unnest($1::uuid[], $5::text[]) with ordinality as c(id, served_by, ord)
+           cross join lateral (
+             select s.id, s.wake_reason from orchestration_steps s
+              where s.id = c.id and s.status = any($4::text[]) and (select ok from room)
+              limit 1 for update
+           ) as s
        ), claimed as (
          update orchestration_steps s
             set status = 'running', lease_owner = $2::text, served_by = p.served_by, claimed_at = now(),
