@@ -153,23 +153,28 @@ export class StepLeaseRepository {
    * sort, trying every run), so only the runs returned are locked.
    */
   async lockRuns(limit: number, tx: Queryable, continuationsOnly = false): Promise<string[]> {
+    // Each claimable run's due steps, earliest first and at most max_parallel of them, are
+    // one range scan of its queue index (orchestration_steps_run_queue_idx): the cost follows
+    // the runs and their slots, not every queued step in the table.
     const { rows } = await tx.query<{ id: string }>(
-      `with due as (
-         select s.run_id, min(s.available_at) as at, count(*)::int as n from orchestration_steps s
-          where s.status = 'queued' and s.available_at <= now()
-            and (not $3::boolean or s.wake_reason = any($4::text[]))
-          group by s.run_id
-       ), busy as (
-         select run_id, count(*)::int as n from orchestration_steps
-          where status = 'running' and run_id in (select run_id from due) group by run_id
+      `with busy as (
+         select run_id, count(*)::int as n from orchestration_steps where status = 'running' group by run_id
        ), offers as (
          select r.id, d.at,
                 coalesce(sum(least(d.n, r.max_parallel - coalesce(b.n, 0)))
                   over (order by d.at, r.id rows between unbounded preceding and 1 preceding), 0) as before
-           from due d
-           join orchestration_runs r on r.id = d.run_id
-           left join busy b on b.run_id = d.run_id
-          where r.status = any($2::text[]) and r.admitted_at is not null and r.max_parallel > coalesce(b.n, 0)
+           from orchestration_runs r
+           left join busy b on b.run_id = r.id
+           cross join lateral (
+             select min(q.available_at) as at, count(*)::int as n from (
+               select q.available_at from orchestration_steps q
+                where q.run_id = r.id and q.status = 'queued' and q.available_at <= now()
+                  and (not $3::boolean or q.wake_reason = any($4::text[]))
+                order by q.available_at, q.position
+                limit r.max_parallel
+             ) as q
+           ) as d
+          where r.status = any($2::text[]) and r.admitted_at is not null and d.n > 0 and r.max_parallel > coalesce(b.n, 0)
        ), ordered as materialized (
          select id from offers order by at, id
        )
@@ -360,13 +365,26 @@ export class StepLeaseRepository {
     return rows.map(toClaimedStep);
   }
 
-  /** Extends the leases this instance still holds; returns the ids it still holds. */
+  /**
+   * Extends the leases this instance still holds; returns the ids it still holds. Each step
+   * is found by its id and locked in id order, as a completion locks its steps (issue 17: as
+   * `id = any(…)` over the table, behind a fast-filled queue's stale statistics, it scanned
+   * every step and took hundreds of milliseconds, its row locks in the table's order).
+   */
   async renew(ids: string[], owner: string, leaseSeconds: number): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const { rows } = await this.db.query<{ id: string }>(
-      `update orchestration_steps set lease_expires_at = now() + ($3::int * interval '1 second')
-        where id = any($1::uuid[]) and lease_owner = $2::text and status = any($4::text[])
-        returning id`,
+      `with mine as (
+         select s.id from (select distinct i.id from unnest($1::uuid[]) as i(id) order by i.id) as i
+          cross join lateral (
+            select s.id from orchestration_steps s
+             where s.id = i.id and s.lease_owner = $2::text and s.status = any($4::text[])
+             for update
+          ) as s
+       )
+       update orchestration_steps s set lease_expires_at = now() + ($3::int * interval '1 second')
+         from mine where s.id = mine.id
+       returning s.id`,
       [ids, owner, leaseSeconds, STEP_MOVES.claim.to],
     );
     return new Set(rows.map((row) => row.id));
