@@ -453,8 +453,8 @@ export class StepLeaseRepository {
 /**
  * The claim's CTEs (`claimWithin`): `room` (the recount of the global limit), `picked` (the
  * picks still claimable, locked, each looked up by its id: a plan that scans the queue for
- * them, which statistics behind a fast-growing queue invite, reads every queued step),
- * `claimed` (queued → running; the claimed steps with their
+ * them, which statistics behind a fast-growing queue invite, reads every queued step; the
+ * update finds them by id too, for the same reason), `claimed` (queued → running; the claimed steps with their
  * run and their dependencies' outputs, and `ord`, their place among the picks). Parameters
  * from `claimParams`. The woken flag is read before the update clears it, so a later retry
  * of the same step counts as a new attempt again.
@@ -479,7 +479,7 @@ const claimCtes = `room as materialized (
                 attempt = s.attempt + case when p.wake_reason is null then 1 else 0 end,
                 wake_reason = null, started_at = coalesce(s.started_at, now()), updated_at = now()
            from picked p, orchestration_runs r
-          where s.id = p.id and r.id = s.run_id
+          where s.id = any(array(select id from picked)) and s.id = p.id and r.id = s.run_id
           returning s.id, s.run_id, s.step_key, s.type, s.agent, s.capability, s.served_by, s.attempt, s.max_attempts, s.lease_token,
                     p.wake_reason, p.ord, s.iteration, s.child_run_id, r.definition_id, r.owner, r.input, r.status as run_status, r.trace_context,
                     case when cardinality(s.depends_on) = 0 then null
