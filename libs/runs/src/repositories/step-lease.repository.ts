@@ -340,13 +340,18 @@ export class StepLeaseRepository {
             from claimed c`,
          channel,
        )}
-       select (select ok from room) as room, (select array_agg(id) from started_runs) as started, ${APPENDED_EVENTS_JSON} as events, c.*
+       -- The runs started and the events ride on the first row only: on every row, a claim of
+       -- n steps would send its 2n events n times.
+       select (select ok from room) as room,
+              case when row_number() over () = 1 then (select array_agg(id) from started_runs) end as started,
+              case when row_number() over () = 1 then ${APPENDED_EVENTS_JSON} end as events, c.*
          from (select 1) as one left join claimed c on true`,
       params,
     );
     if (rows[0] && !rows[0].room) return 'no_room';
     const claimed = rows.filter((row) => row.id !== null).sort((a, b) => a.ord! - b.ord!).map(toClaimedStep);
-    return { claimed, started: rows[0]?.started ?? [], events: eventsFromJson(rows[0]?.events ?? []) };
+    const first = rows.find((row) => row.events !== null) ?? rows[0];
+    return { claimed, started: first?.started ?? [], events: eventsFromJson(first?.events ?? []) };
   }
 
   /**
