@@ -55,7 +55,7 @@ describe.each(testDatabaseKinds())('a claim recorded in its own statement on %s'
 
   it('writes nothing when the recount of the global limit leaves no room', async () => {
     const refused = await database.db.transaction((tx) =>
-      leases.claimRecorded([{ id: ids.x!, servedBy: 'agent-x' }], 'me', 30, { atMost: 5, globalMax: 4 }, { leading: [{ runId, type: 'step.completed', stepKey: 'w' }], agents: ['agent-x'] }, tx),
+      leases.claimRecorded([{ id: ids.x!, servedBy: 'agent-x' }], 'me', 30, { atMost: 5, globalMax: 4 }, { leading: [{ runId, type: 'step.cache_hit', stepKey: 'w', data: { cacheKey: 'refused' } }], agents: ['agent-x'] }, tx),
     );
     expect(refused).toBe('no_room');
     expect(await events()).toEqual([]);
@@ -67,7 +67,7 @@ describe.each(testDatabaseKinds())('a claim recorded in its own statement on %s'
   it('claims, starts the run, records the agents and appends every event once, in order', async () => {
     const picks = [{ id: ids.z!, servedBy: null }, { id: ids.x!, servedBy: 'agent-x' }, { id: ids.y!, servedBy: 'agent-y' }];
     const result = await database.db.transaction((tx) =>
-      leases.claimRecorded(picks, 'me', 30, { atMost: 3, globalMax: 10 }, { leading: [{ runId, type: 'step.completed', stepKey: 'w', data: { lent: true } }], agents: ['agent-x', 'agent-y'] }, tx),
+      leases.claimRecorded(picks, 'me', 30, { atMost: 3, globalMax: 10 }, { leading: [{ runId, type: 'step.cache_hit', stepKey: 'w', data: { cacheKey: 'lent' } }], agents: ['agent-x', 'agent-y'] }, tx),
     );
     if (result === 'no_room') throw new Error('refused');
     expect(result.claimed.map((s) => s.key)).toEqual(['z', 'x', 'y']);
@@ -76,10 +76,10 @@ describe.each(testDatabaseKinds())('a claim recorded in its own statement on %s'
 
     const stored = await events();
     expect(stored.map((e) => [e.type, e.step_key])).toEqual([
-      ['step.completed', 'w'], ['run.started', null], ['step.started', 'z'], ['step.started', 'x'], ['step.started', 'y'],
+      ['step.cache_hit', 'w'], ['run.started', null], ['step.started', 'z'], ['step.started', 'x'], ['step.started', 'y'],
     ]);
     expect(stored.map((e) => Number(e.seq))).toEqual([1, 2, 3, 4, 5]);
-    expect(stored[0]!.data).toEqual({ lent: true });
+    expect(stored[0]!.data).toEqual({ cacheKey: 'lent' });
     expect(stored[1]!.data).toEqual({ from: 'pending', to: 'running' });
     expect(stored[3]!.data).toEqual({ attempt: 1, agent: null, servedBy: 'agent-x', instance: 'me', from: 'queued', to: 'running' });
     // What the statement returned is what it stored: each event once, with its position.
