@@ -1,7 +1,6 @@
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
-import { RunRepository } from './run.repository.js';
 import { StepLeaseRepository } from './step-lease.repository.js';
-import { StepRepository } from './step.repository.js';
+import { insertDefinition, insertRun, plainStep } from './testing/run-fixture.js';
 
 /**
  * A claim's candidates (issue 17: read per run from its own queue index): each run's due
@@ -16,13 +15,8 @@ describe.each(testDatabaseKinds())('claim candidates on %s', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const runs = new RunRepository(database.db);
-    const steps = new StepRepository(database.db);
     leases = new StepLeaseRepository(database.db);
-    const { rows } = await database.db.query<{ id: string }>(
-      `insert into orchestration_definitions (name, version, body, content_hash, step_count)
-       values ('candidates', '1', '{}'::jsonb, 'h', 4) returning id`,
-    );
+    const definitionId = await insertDefinition(database.db, 'candidates', 4);
     // key → [status, seconds from now it is available, wake reason]
     const layout: Record<keyof typeof run, { maxParallel: number; status: string; steps: Array<[string, string, number, string | null]> }> = {
       a: { maxParallel: 2, status: 'running', steps: [['a1', 'running', -9, null], ['a2', 'queued', -3, null], ['a3', 'queued', -1, null], ['a4', 'queued', 3600, null]] },
@@ -30,20 +24,14 @@ describe.each(testDatabaseKinds())('claim candidates on %s', (kind) => {
       c: { maxParallel: 5, status: 'paused', steps: [['c1', 'queued', -8, null]] },
       d: { maxParallel: 1, status: 'running', steps: [['d1', 'running', -9, null], ['d2', 'queued', -7, null]] },
     };
+    const entries = Object.entries(layout) as Array<[keyof typeof run, (typeof layout)['a']]>;
+    for (const [name, spec] of entries) {
+      run[name] = (await insertRun(database.db, definitionId, 'candidates', spec.steps.map(([key], position) => plainStep(key, position)), spec.maxParallel)).runId;
+    }
+    // One transaction, so steps given the same offset share one now().
     await database.db.transaction(async (tx) => {
-      for (const [name, spec] of Object.entries(layout) as Array<[keyof typeof run, (typeof layout)['a']]>) {
-        const inserted = await runs.insert(
-          {
-            definitionId: rows[0]!.id, definitionName: 'candidates', definitionVersion: '1', owner: '', input: {}, metadata: {},
-            execution: {} as never, maxParallel: spec.maxParallel, idempotencyKey: null, parentRunId: null, parentStepId: null,
-            stepsTotal: spec.steps.length, submittedBy: null,
-          },
-          tx,
-        );
-        run[name] = inserted!.id;
+      for (const [name, spec] of entries) {
         await tx.query(`update orchestration_runs set status = $2::text, admitted_at = now() where id = $1::uuid`, [run[name], spec.status]);
-        const step = { type: 'agent', agent: null, dependents: [], isSink: true, maxAttempts: 1, iteration: null, dependsOn: [] };
-        await steps.insertMany(run[name], spec.steps.map(([key], position) => ({ ...step, key, position })), tx);
         for (const [key, status, seconds, wake] of spec.steps) {
           await tx.query(
             `update orchestration_steps set status = $3::text, available_at = now() + ($4::int * interval '1 second'), wake_reason = $5::text

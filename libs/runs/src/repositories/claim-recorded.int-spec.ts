@@ -1,7 +1,6 @@
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
-import { RunRepository } from './run.repository.js';
 import { StepLeaseRepository } from './step-lease.repository.js';
-import { StepRepository } from './step.repository.js';
+import { insertDefinition, insertRun, plainStep } from './testing/run-fixture.js';
 
 /**
  * The claim that records itself (issue 17): one statement claims the picks, starts the
@@ -17,30 +16,13 @@ describe.each(testDatabaseKinds())('a claim recorded in its own statement on %s'
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const runs = new RunRepository(database.db);
-    const steps = new StepRepository(database.db);
     leases = new StepLeaseRepository(database.db);
-    const { rows } = await database.db.query<{ id: string }>(
-      `insert into orchestration_definitions (name, version, body, content_hash, step_count) values ('recorded', '1', '{}'::jsonb, 'h', 4) returning id`,
-    );
-    await database.db.transaction(async (tx) => {
-      const run = await runs.insert(
-        {
-          definitionId: rows[0]!.id, definitionName: 'recorded', definitionVersion: '1', owner: '', input: {}, metadata: {},
-          execution: {} as never, maxParallel: 4, idempotencyKey: null, parentRunId: null, parentStepId: null, stepsTotal: 4, submittedBy: null,
-        },
-        tx,
-      );
-      runId = run!.id;
-      await tx.query(`update orchestration_runs set admitted_at = now() where id = $1::uuid`, [runId]);
-      const step = { type: 'agent', agent: null, dependents: [], isSink: true, maxAttempts: 3, iteration: null, dependsOn: [] };
-      await steps.insertMany(runId, ['w', 'x', 'y', 'z'].map((key, position) => ({ ...step, key, position })), tx);
-      const { rows: all } = await tx.query<{ id: string; step_key: string }>(
-        `update orchestration_steps set status = 'queued', available_at = now() where run_id = $1::uuid returning id, step_key`,
-        [runId],
-      );
-      for (const row of all) ids[row.step_key] = row.id;
-    });
+    const definitionId = await insertDefinition(database.db, 'recorded', 4);
+    const inserted = await insertRun(database.db, definitionId, 'recorded', ['w', 'x', 'y', 'z'].map((key, position) => plainStep(key, position, { maxAttempts: 3 })));
+    runId = inserted.runId;
+    Object.assign(ids, inserted.stepIds);
+    await database.db.query(`update orchestration_runs set admitted_at = now() where id = $1::uuid`, [runId]);
+    await database.db.query(`update orchestration_steps set status = 'queued', available_at = now() where run_id = $1::uuid`, [runId]);
   });
 
   afterAll(() => database?.drop());

@@ -1,7 +1,6 @@
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
-import { RunRepository } from './run.repository.js';
 import { StepLeaseRepository } from './step-lease.repository.js';
-import { StepRepository } from './step.repository.js';
+import { insertDefinition, insertRun, plainStep } from './testing/run-fixture.js';
 
 /**
  * Lease renewal extends exactly the running steps this owner holds, and says which those
@@ -14,34 +13,20 @@ describe.each(testDatabaseKinds())('lease renewal on %s', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const runs = new RunRepository(database.db);
-    const steps = new StepRepository(database.db);
     leases = new StepLeaseRepository(database.db);
-    const { rows } = await database.db.query<{ id: string }>(
-      `insert into orchestration_definitions (name, version, body, content_hash, step_count) values ('renew', '1', '{}'::jsonb, 'h', 5) returning id`,
-    );
-    await database.db.transaction(async (tx) => {
-      const run = await runs.insert(
-        {
-          definitionId: rows[0]!.id, definitionName: 'renew', definitionVersion: '1', owner: '', input: {}, metadata: {},
-          execution: {} as never, maxParallel: 5, idempotencyKey: null, parentRunId: null, parentStepId: null, stepsTotal: 5, submittedBy: null,
-        },
-        tx,
+    const definitionId = await insertDefinition(database.db, 'renew', 5);
+    const layout: Array<[string, string, string | null]> = [
+      ['mine', 'running', 'a'], ['also-mine', 'running', 'a'], ['theirs', 'running', 'b'], ['requeued', 'queued', 'a'], ['done', 'completed', 'a'],
+    ];
+    const { runId, stepIds } = await insertRun(database.db, definitionId, 'renew', layout.map(([key], position) => plainStep(key, position)), 5);
+    Object.assign(id, stepIds);
+    for (const [key, status, owner] of layout) {
+      await database.db.query(
+        `update orchestration_steps set status = $3::text, lease_owner = $4::text, lease_expires_at = now() - interval '1 minute'
+          where run_id = $1::uuid and step_key = $2::text`,
+        [runId, key, status, owner],
       );
-      const step = { type: 'agent', agent: null, dependents: [], isSink: true, maxAttempts: 1, iteration: null, dependsOn: [] };
-      const layout: Array<[string, string, string | null]> = [
-        ['mine', 'running', 'a'], ['also-mine', 'running', 'a'], ['theirs', 'running', 'b'], ['requeued', 'queued', 'a'], ['done', 'completed', 'a'],
-      ];
-      await steps.insertMany(run!.id, layout.map(([key], position) => ({ ...step, key, position })), tx);
-      for (const [key, status, owner] of layout) {
-        const { rows: set } = await tx.query<{ id: string }>(
-          `update orchestration_steps set status = $3::text, lease_owner = $4::text, lease_expires_at = now() - interval '1 minute'
-            where run_id = $1::uuid and step_key = $2::text returning id`,
-          [run!.id, key, status, owner],
-        );
-        id[key] = set[0]!.id;
-      }
-    });
+    }
   });
 
   afterAll(() => database?.drop());
