@@ -4,6 +4,7 @@ import type { CacheOutcome, Step, StepError, UpstreamStep } from '../domain/run.
 import type { RunStatus } from '../domain/run-status.js';
 import { ACTIVE_STEP_STATUSES, SATISFYING_STEP_STATUSES, STEP_MOVES, TERMINAL_STEP_STATUSES, finishGuard, type StepStatus } from '../domain/step-status.js';
 import { runLockKey } from './claim-locks.repository.js';
+import { SETTLE_RUNS_SQL, countDone, releaseDependents } from './settle-statements.js';
 import { STEP_COLUMNS, iterationsOf, json, toStep, type StepRow } from './run.mapper.js';
 
 export interface NewStep {
@@ -280,30 +281,40 @@ export class StepRepository {
   }
 
   /**
-   * What finishing steps of one run owes it, in one statement (issue 17): one satisfied
-   * dependency counted on each of `keys` (a key listed twice, a dependent of two finished
-   * steps, counts twice), and `done` more steps on the run's counter. Returns the keys that
-   * became queued and the counter (null when the run row is gone). The step rows are locked
-   * before the run row, as when these were two statements: the run's update waits for the
-   * release through its one-time filter.
+   * What finishing steps of one run owes it: `settleRuns` for that run alone. A key listed
+   * twice (a dependent of two finished steps) counts twice; `done` more steps on the counter.
    */
   async releaseDependentsAndCount(runId: string, keys: string[], done: number, tx: Queryable): Promise<RunSettlement> {
-    const { rows } = await tx.query<{ queued: string[]; steps_done: number | null; steps_total: number | null; status: RunStatus | null }>(
-      `with d as (
-         select k, count(*)::int as n from unnest($2::text[]) as k group by k
-       ), rel as (
-         ${releaseDependents('d', '$1::uuid', '$3::text[]')}
-       ), counted as (
-         ${countDone('$1::uuid', '$4::int')}
-       )
-       select coalesce((select array_agg(step_key) from rel where status = any($5::text[])), '{}') as queued,
-              c.steps_done, c.steps_total, c.status
-         from (select 1) as one left join counted c on true`,
-      [runId, keys, STEP_MOVES.release.from, done, STEP_MOVES.release.to],
+    return (await this.settleRuns([{ runId, dependents: keys, done }], tx)).get(runId)!;
+  }
+
+  /**
+   * What finishing steps owes their runs, for every run of a batch in ONE statement (issue 17;
+   * it was one statement per run): one satisfied dependency counted on each listed dependent,
+   * and `done` more steps on each run's counter. Returns, per run, the keys that became queued
+   * and the counter (null when the run row is gone); one entry per run. All the dependents' rows are locked
+   * first, in (run, key) order, then the run rows in id order: two batches over the same runs
+   * lock in the same order, and a step row is still locked before its run's row.
+   */
+  async settleRuns(runs: Array<{ runId: string; dependents: string[]; done: number }>, tx: Queryable): Promise<Map<string, RunSettlement>> {
+    const settled = new Map<string, RunSettlement>();
+    if (runs.length === 0) return settled;
+    const { rows } = await tx.query<{ run_id: string; queued: string[]; steps_done: number | null; steps_total: number | null; status: RunStatus | null }>(
+      SETTLE_RUNS_SQL,
+      [
+        runs.flatMap((run) => run.dependents.map(() => run.runId)),
+        runs.flatMap((run) => run.dependents),
+        STEP_MOVES.release.from,
+        runs.map((run) => run.runId),
+        runs.map((run) => run.done),
+        STEP_MOVES.release.to,
+      ],
     );
-    const row = rows[0]!;
-    const counter = row.steps_done === null ? null : { stepsDone: row.steps_done, stepsTotal: row.steps_total!, status: row.status! };
-    return { queued: row.queued, counter };
+    for (const row of rows) {
+      const counter = row.steps_done === null ? null : { stepsDone: row.steps_done, stepsTotal: row.steps_total!, status: row.status! };
+      settled.set(row.run_id, { queued: row.queued, counter });
+    }
+    return settled;
   }
 
   /** running → queued after a failed attempt, claimable again after `delayMs`. */
@@ -429,32 +440,4 @@ export class StepRepository {
     );
     return { reopened: rows.map((row) => row.step_key), stepsDone: done.rows[0]?.n ?? 0 };
   }
-}
-
-/**
- * The UPDATE that counts satisfied dependencies: `counts` is a relation of (k: step key,
- * n: how many of its dependencies finished), `runId` and `from` SQL for the run and the
- * release guard. A step whose last dependencies these are becomes queued, due now.
- */
-function releaseDependents(counts: string, runId: string, from: string): string {
-  return `update orchestration_steps s
-            set deps_remaining = s.deps_remaining - ${counts}.n,
-                status = case when s.deps_remaining = ${counts}.n then 'queued' else s.status end,
-                queued_at = case when s.deps_remaining = ${counts}.n then now() else s.queued_at end,
-                available_at = case when s.deps_remaining = ${counts}.n then now() else s.available_at end,
-                updated_at = now()
-           from ${counts}
-          where s.run_id = ${runId} and s.step_key = ${counts}.k and s.status = any(${from})
-          returning s.step_key, s.status`;
-}
-
-/**
- * The UPDATE that adds `done` finished steps to the run's counter, after the release `rel`
- * of the same statement: the one-time filter on `rel` makes it wait for the release, so the
- * step rows are locked before the run row. `when`: a further condition, SQL.
- */
-function countDone(runId: string, done: string, when = 'true'): string {
-  return `update orchestration_runs set steps_done = steps_done + ${done}, updated_at = now()
-          where id = ${runId} and (select count(*) from rel) >= 0 and ${when}
-          returning steps_done, steps_total, status`;
 }

@@ -67,7 +67,8 @@ export class RunLifecycleService {
     let queued = 0;
     let ended = 0;
     // Per run, in the order given (completeAndHandOff sorts by run id): its finished steps'
-    // dependents and its counter, one statement.
+    // dependents and its counter. Runs the completion statement did not settle
+    // (StepRepository.completeMany's `settle`) are settled together, one statement.
     const perRun = new Map<string, { done: number; dependents: string[] }>();
     for (const step of finished) {
       const entry = perRun.get(step.runId) ?? { done: 0, dependents: [] };
@@ -75,10 +76,11 @@ export class RunLifecycleService {
       entry.dependents.push(...step.dependents);
       perRun.set(step.runId, entry);
     }
+    const unsettled = [...perRun].filter(([runId]) => !options.settled?.has(runId)).map(([runId, entry]) => ({ runId, ...entry }));
+    const settledHere = await this.steps.settleRuns(unsettled, tx);
     const counters: Array<[string, { stepsDone: number; stepsTotal: number } | null]> = [];
-    for (const [runId, { done, dependents }] of perRun) {
-      // A run whose completion statement did this already (StepRepository.completeMany's `settle`).
-      const settled = options.settled?.get(runId) ?? (await this.steps.releaseDependentsAndCount(runId, dependents, done, tx));
+    for (const runId of perRun.keys()) {
+      const settled = options.settled?.get(runId) ?? settledHere.get(runId)!;
       queued += settled.queued.length;
       counters.push([runId, settled.counter]);
     }
