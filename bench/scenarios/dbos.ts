@@ -1,6 +1,7 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { rows, scaled, type BenchContext, type ResultRow } from '../lib/context.js';
-import { repeat } from '../lib/stats.js';
+import { figure, repeat } from '../lib/stats.js';
+import { walPosition, walSince } from '../lib/wal.js';
 
 /**
  * Scenario 8: DBOS Transact 5.3 (`@dbos-inc/dbos-sdk`), durable workflows whose steps are
@@ -73,8 +74,13 @@ export async function dbosScenario(ctx: BenchContext): Promise<ResultRow[]> {
     const fanned = await repeat(ctx.reps, { 'steps/s': 'steps/s', 'total s': 's' }, (rep) =>
       rep < 0 ? fanOut(Math.min(workflows, 10), Math.min(perWorkflow, 10)) : fanOut(workflows, perWorkflow),
     );
-    ctx.log(`  chain ${chained['chain ms/step']!.median.toFixed(2)} ms/step; fan-out ${fanned['steps/s']!.median.toFixed(0)} steps/s`);
+    // What a DBOS step writes, beside Baton's figure in scenario 1b (round trips).
+    const walStart = await walPosition(ctx.database.observer);
+    await chain(100);
+    const walPerStep = walStart === null ? null : (await walSince(ctx.database.observer, walStart)) / 100;
+    ctx.log(`  chain ${chained['chain ms/step']!.median.toFixed(2)} ms/step${walPerStep === null ? '' : ` (${Math.round(walPerStep)} WAL bytes/step)`}; fan-out ${fanned['steps/s']!.median.toFixed(0)} steps/s`);
     return [
+      ...(walPerStep === null ? [] : [{ scenario: '8 DBOS', case: 'chain of 100, 1 workflow', metric: 'WAL bytes/step', figure: figure([walPerStep], 'B') }]),
       ...rows('8 DBOS', `chain of ${chainLength}, 1 workflow`, chained),
       ...rows('8 DBOS', `${workflows} workflows x ${perWorkflow} steps, queue`, fanned),
     ];
