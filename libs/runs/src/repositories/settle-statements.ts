@@ -12,14 +12,22 @@
  */
 export function releaseDependents(counts: string, runId: string, from: string): string {
   return `update orchestration_steps s
-            set deps_remaining = s.deps_remaining - ${counts}.n,
-                status = case when s.deps_remaining = ${counts}.n then 'queued' else s.status end,
-                queued_at = case when s.deps_remaining = ${counts}.n then now() else s.queued_at end,
-                available_at = case when s.deps_remaining = ${counts}.n then now() else s.available_at end,
-                updated_at = now()
+            set ${releaseAssignments(`${counts}.n`)}
            from ${counts}
           where s.run_id = ${runId} and s.step_key = ${counts}.k and s.status = any(${from})
           returning s.step_key, s.status`;
+}
+
+/**
+ * The SET list of a release: `n` (SQL) more of the step's dependencies finished; when they
+ * were its last, it becomes queued, due now. Shared by both release statements.
+ */
+function releaseAssignments(n: string): string {
+  return `deps_remaining = s.deps_remaining - ${n},
+                status = case when s.deps_remaining = ${n} then 'queued' else s.status end,
+                queued_at = case when s.deps_remaining = ${n} then now() else s.queued_at end,
+                available_at = case when s.deps_remaining = ${n} then now() else s.available_at end,
+                updated_at = now()`;
 }
 
 /**
@@ -50,11 +58,7 @@ export const SETTLE_RUNS_SQL = `with d as (
         for update of s
    ), rel as (
      update orchestration_steps s
-        set deps_remaining = s.deps_remaining - due.n,
-            status = case when s.deps_remaining = due.n then 'queued' else s.status end,
-            queued_at = case when s.deps_remaining = due.n then now() else s.queued_at end,
-            available_at = case when s.deps_remaining = due.n then now() else s.available_at end,
-            updated_at = now()
+        set ${releaseAssignments('due.n')}
        from due
       where s.id = due.id and s.status = any($3::text[])
       returning s.run_id, s.step_key, s.status
