@@ -89,6 +89,40 @@ async function measureChain(ctx: BenchContext, urls: string[], loaded = false): 
   };
 }
 
+/** Runs of one step, one after another, for a run's time to its first step. */
+const STARTS = 40;
+
+/**
+ * A run's first step (issue 17): from the run's creation to its first step's start, both
+ * written by Postgres, for runs of one echo step submitted one at a time on a quiet
+ * instance (each waits for the one before to end). Since a new run's first steps are claimed
+ * by a hand-off of their own, no claim round comes between.
+ */
+async function measureStarts(ctx: BenchContext, url: string): Promise<Record<string, number>> {
+  const { observer } = ctx.database;
+  await resetRuns(observer);
+  const ids: string[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const [id] = await submitRuns([url], [echoPlan(chainSteps(1), 1)]);
+    await waitForRuns(observer, [id!], 60_000, 5);
+    ids.push(id!);
+  }
+  const { rows } = await observer.query<{ start_ms: number; run_ms: number }>(
+    `select extract(epoch from s.started_at - r.created_at) * 1000 as start_ms,
+            extract(epoch from r.finished_at - r.created_at) * 1000 as run_ms
+       from orchestration_runs r join orchestration_steps s on s.run_id = r.id
+      where r.id = any($1::uuid[])`,
+    [ids],
+  );
+  const starts = rows.map((row) => Number(row.start_ms));
+  const whole = rows.map((row) => Number(row.run_ms));
+  return {
+    'created->first step p50 ms': median(starts),
+    'created->first step p99 ms': percentile(starts, 99),
+    'one-step run p50 ms': median(whole),
+  };
+}
+
 export async function coordinationScenario(ctx: BenchContext): Promise<ResultRow[]> {
   const [instance] = await startInstances(ctx, 1);
   try {
@@ -106,9 +140,17 @@ export async function coordinationScenario(ctx: BenchContext): Promise<ResultRow
       () => measureChain(ctx, [instance!.url], true),
     );
     ctx.log(`  loaded: hand-off p50 ${loaded['hand-off p50 ms']!.median.toFixed(2)} ms, p99 ${loaded['hand-off p99 ms']!.median.toFixed(2)} ms`);
+    ctx.log(`coordination: ${STARTS} runs of one step, one at a time`);
+    const starts = await repeat(
+      ctx.reps,
+      { 'created->first step p50 ms': 'ms', 'created->first step p99 ms': 'ms', 'one-step run p50 ms': 'ms' },
+      () => measureStarts(ctx, instance!.url),
+    );
+    ctx.log(`  created->first step p50 ${starts['created->first step p50 ms']!.median.toFixed(2)} ms`);
     return [
       ...rows('2 coordination', `chain of ${CHAIN}, 1 instance`, figures),
       ...rows('2 coordination', `chain of ${CHAIN} under background load, 1 instance`, loaded),
+      ...rows('2 coordination', `${STARTS} one-step runs, one at a time, 1 instance`, starts),
     ];
   } finally {
     await instance!.close();
