@@ -4,7 +4,6 @@ import { BatonConfig, DispatchGate } from '@baton/common';
 import { Database, isDatabaseUnavailable } from '@baton/db';
 import {
   CANCEL_CHANNEL,
-  RUNS_CREATED_EVENT,
   RUNS_STOPPED_EVENT,
   StepLeaseService,
   WORK_AVAILABLE_EVENT,
@@ -126,33 +125,6 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
   @OnEvent(WORK_AVAILABLE_EVENT)
   wake(): void {
     this.loop.wake();
-  }
-
-  /**
-   * Runs created in this process (issue 17): their first steps are claimed by a hand-off of
-   * their own (`StepLeaseService.handOff`: a try-lock of the runs, their candidates with the
-   * reservation, the recorded claim), as a completion claims its successors, instead of a
-   * claim round (global lock, a scan of every claimable run, the estimate). What the
-   * hand-off does not take, or a hand-off that cannot be made (no slot, a closed gate, a
-   * lock held elsewhere, a run waiting for admission), falls back to the claim round.
-   */
-  @OnEvent(RUNS_CREATED_EVENT)
-  startCreated(runIds: string[]): void {
-    const grant = this.grant([]);
-    if (!grant) return this.wake();
-    const { owner, leaseSeconds, limits } = grant.request;
-    let claimed: ClaimedStep[] | null = null;
-    void this.db
-      .transaction((tx) => this.leases.handOff(tx, runIds, owner, leaseSeconds, limits))
-      .then((handoff) => {
-        claimed = handoff.claimed;
-        if (handoff.left || handoff.claimed.length === 0) this.wake();
-      })
-      .catch((error) => {
-        if (!isDatabaseUnavailable(error)) this.logger.warn(`hand-off of new runs failed: ${(error as Error).message}`);
-        this.wake();
-      })
-      .finally(() => grant.done(claimed ? { claimed, settled: [] } : null));
   }
 
   @OnEvent(RUNS_STOPPED_EVENT)

@@ -239,7 +239,7 @@ export class OrchestrationRunFactoryService {
     if (definition.steps.length === 0) {
       return (await this.lifecycle.finishRun(tx, run.id, 'completed', { output: {} })) ?? run;
     }
-    await this.lifecycle.signalWork(tx, run.id);
+    await this.lifecycle.signalWork(tx);
     return run;
   }
 
