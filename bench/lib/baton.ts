@@ -125,15 +125,7 @@ export async function waitForRuns(observer: Database, ids: string[], timeoutMs: 
 
 /** Empties the run tables between repetitions, so each starts from the same table sizes. */
 export async function resetRuns(observer: Database): Promise<void> {
-  // The truncate takes its tables' locks one by one while the instances' pollers read them,
-  // so Postgres may pick it as a deadlock's victim (40P01); nothing was truncated then, and
-  // the next try usually gets through.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await observer.exec('truncate orchestration_events, orchestration_steps, orchestration_runs cascade');
-    } catch (error) {
-      if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-    }
-  }
+  // In a transaction, so a deadlock with the instances' pollers (the truncate takes its
+  // tables' locks one by one while they read them) is tried again, as every transaction is.
+  await observer.transaction((tx) => tx.exec('truncate orchestration_events, orchestration_steps, orchestration_runs cascade'));
 }

@@ -95,8 +95,8 @@ const STARTS = 40;
 /**
  * A run's first step (issue 17): from the run's creation to its first step's start, both
  * written by Postgres, for runs of one echo step submitted one at a time on a quiet
- * instance (each waits for the one before to end). Since a new run's first steps are claimed
- * by a hand-off of their own, no claim round comes between.
+ * instance (each waits for the one before to end). A run's first steps are claimed by a
+ * claim round, where every later step is claimed by its predecessor's hand-off.
  */
 async function measureStarts(ctx: BenchContext, url: string): Promise<Record<string, number>> {
   const { observer } = ctx.database;
