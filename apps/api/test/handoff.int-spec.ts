@@ -3,7 +3,10 @@ import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton
 import { startTestApp, useTestServer, type TestApp } from './support/test-app.js';
 import { startPlan, waitForRun } from './support/runs.js';
 import { startCommitDroppingProxy, type CommitDroppingProxy } from './support/commit-dropping-proxy.js';
-import { countStatements } from './support/statement-counter.js';
+import { countStatements, recordTransactions } from './support/statement-counter.js';
+import { startGatedAgent } from './support/gated-agent.js';
+import { http } from './support/test-app.js';
+import { waitFor } from '@baton/testing';
 
 /**
  * The one-round-trip hand-off (issue 17): the transaction that completes a step claims its
@@ -69,6 +72,84 @@ describe.each(testDatabaseKinds())('hand-off on %s', (kind) => {
       'step.completed:a', 'step.started:b', 'step.completed:b', 'step.started:c', 'step.completed:c', 'step.started:d',
       'step.completed:d', 'run.completed',
     ]);
+  });
+});
+
+/**
+ * A run created in this process has its first steps claimed by a hand-off of its own (issue
+ * 17), as a completion's successors are: the transaction that claims them is not a claim
+ * round's (whose scan of every claimable run, `lockRuns`, is its `ordered as materialized`).
+ */
+describe.each(testDatabaseKinds())('a new run\'s first steps on %s', (kind) => {
+  const ctx = useTestServer(kind, { BATON_HANDOFF: 'true' });
+
+  it('are claimed by a hand-off of their own, once each, without a claim round', async () => {
+    const agent = await startGatedAgent();
+    try {
+      expect((await http('POST', `${ctx.url}/api/v1/agents`, { name: 'held', kind: 'http', url: agent.url })).status).toBe(201);
+      const transactions = recordTransactions(ctx.database.db);
+      const run = await startPlan(ctx.url, {
+        steps: [{ id: 'a', agent: 'held' }, { id: 'b', agent: 'held' }, { id: 'c', agent: 'builtin:echo', depends_on: ['a', 'b'] }],
+        orchestration: { execution: { concurrency: { maxParallel: 2 } } },
+      });
+      // Both roots are running (held by the agent) and nothing has finished yet.
+      await waitFor(async () => agent.inFlight() === 2, { what: 'both first steps at the agent' });
+      // The claim that recorded itself (claimRecorded's `started_runs`): one, without a run scan.
+      const claims = transactions.filter((statements) => statements.some((sql) => sql.includes('started_runs as')));
+      expect(claims).toHaveLength(1);
+      expect(claims[0]!.some((sql) => sql.includes('ordered as materialized'))).toBe(false);
+      const { rows: events } = await ctx.database.db.query<{ type: string; step_key: string | null; tx_id: string }>(
+        `select type, step_key, tx_id::text as tx_id from orchestration_events where run_id = $1::uuid order by seq`,
+        [run.id],
+      );
+      expect(events.map((e) => `${e.type}${e.step_key ? `:${e.step_key}` : ''}`)).toEqual(['run.created', 'run.started', 'step.started:a', 'step.started:b']);
+      // One claim wrote the run's start and both steps' starts, after the creating transaction.
+      expect(new Set(events.slice(1).map((e) => e.tx_id)).size).toBe(1);
+      expect(events[1]!.tx_id).not.toBe(events[0]!.tx_id);
+
+      agent.release();
+      expect((await waitForRun(ctx.url, run.id)).status).toBe('completed');
+      const { rows: steps } = await ctx.database.db.query<{ lease_token: string }>(
+        `select lease_token::text from orchestration_steps where run_id = $1::uuid order by position`,
+        [run.id],
+      );
+      expect(steps.map((s) => s.lease_token)).toEqual(['1', '1', '1']);
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+/**
+ * What a new run's hand-off leaves is announced to the other instances, as a claim round's
+ * leftovers are: an instance woken by the run's creation may have found the run locked by the
+ * hand-off and skipped it (two-instances.int-spec.ts once saw the second instance idle for a
+ * whole run). One slot here, three roots: the claiming transaction takes one and notifies.
+ */
+describe.each(testDatabaseKinds())('a new run\'s first steps with too few slots on %s', (kind) => {
+  const ctx = useTestServer(kind, { BATON_HANDOFF: 'true', BATON_WORKER_CONCURRENCY: '1' });
+
+  it('are announced to the other instances by the transaction that claimed the rest', async () => {
+    const agent = await startGatedAgent();
+    try {
+      expect((await http('POST', `${ctx.url}/api/v1/agents`, { name: 'held', kind: 'http', url: agent.url })).status).toBe(201);
+      const transactions = recordTransactions(ctx.database.db);
+      const run = await startPlan(ctx.url, {
+        steps: ['a', 'b', 'c'].map((id) => ({ id, agent: 'held' })),
+        orchestration: { execution: { concurrency: { maxParallel: 3 } } },
+      });
+      await waitFor(async () => agent.inFlight() === 1, { what: 'one first step at the agent' });
+      const claims = transactions.filter((statements) => statements.some((sql) => sql.includes('started_runs as')));
+      expect(claims).toHaveLength(1);
+      expect(claims[0]!.some((sql) => sql.includes('ordered as materialized'))).toBe(false);
+      // signalWork's own statement (the claim's statement notifies the event channel, not this one).
+      expect(claims[0]!.filter((sql) => /^\s*select pg_notify\(/.test(sql))).toHaveLength(1);
+
+      agent.release();
+      expect((await waitForRun(ctx.url, run.id)).status).toBe('completed');
+    } finally {
+      await agent.close();
+    }
   });
 });
 

@@ -18,7 +18,7 @@ export { DefinitionRefDto } from './http/create-run.dto.js';
 export type { Run, RunWithSteps, Step, StepIteration, StepError, ClaimedStep, CacheOutcome, RunExecution } from './domain/run.types.js';
 export { isTerminalRun, RUN_STATUSES, RUN_MOVES, OPEN_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus } from './domain/run-status.js';
 export { isTerminalStep, STEP_MOVES, ACTIVE_STEP_STATUSES, type StepStatus } from './domain/step-status.js';
-export { WORK_CHANNEL, CANCEL_CHANNEL, WORK_AVAILABLE_EVENT, RUNS_STOPPED_EVENT, COMPENSATION_CHANNEL, COMPENSATION_AVAILABLE_EVENT } from './domain/work-signals.js';
+export { WORK_CHANNEL, CANCEL_CHANNEL, WORK_AVAILABLE_EVENT, RUNS_CREATED_EVENT, RUNS_STOPPED_EVENT, type CreatedRun, COMPENSATION_CHANNEL, COMPENSATION_AVAILABLE_EVENT } from './domain/work-signals.js';
 export { RunCompensationService, COMPENSATION_TIMEOUT } from './services/run-compensation.service.js';
 export type { ClaimedCompensation, EscalatedCompensation } from './repositories/compensation.repository.js';
 export { RunBudgetService, type BudgetedStep, type CallReservation, type Usage } from './services/run-budget.service.js';

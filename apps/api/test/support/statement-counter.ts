@@ -29,3 +29,24 @@ export function countStatements(db: Database, only?: RegExp): { readonly count: 
     })) as Database['transaction'];
   return counter;
 }
+
+/**
+ * Records the statements of every transaction begun through a Database from now on, each
+ * transaction's SQL in the order sent: which statements one unit of work ran together.
+ */
+export function recordTransactions(db: Database): string[][] {
+  const transactions: string[][] = [];
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn: Parameters<Database['transaction']>[0]) =>
+    transaction((tx) => {
+      const statements: string[] = [];
+      transactions.push(statements);
+      const inner = tx.query.bind(tx);
+      tx.query = ((sql: string, params?: unknown[]) => {
+        statements.push(sql);
+        return inner(sql, params);
+      }) as typeof tx.query;
+      return fn(tx);
+    })) as Database['transaction'];
+  return transactions;
+}

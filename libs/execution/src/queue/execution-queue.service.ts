@@ -4,6 +4,8 @@ import { BatonConfig, DispatchGate } from '@baton/common';
 import { Database, isDatabaseUnavailable } from '@baton/db';
 import {
   CANCEL_CHANNEL,
+  RUNS_CREATED_EVENT,
+  type CreatedRun,
   RUNS_STOPPED_EVENT,
   StepLeaseService,
   WORK_AVAILABLE_EVENT,
@@ -127,6 +129,41 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     this.loop.wake();
   }
 
+  /**
+   * Runs created in this process (issue 17): their first steps are claimed by a hand-off of
+   * their own (`StepLeaseService.handOff`: a try-lock of the runs, their candidates with the
+   * reservation, the recorded claim), as a completion claims its successors, instead of a
+   * claim round (global lock, a scan of every claimable run, the estimate). What the
+   * hand-off does not take, or a hand-off that cannot be made (no slot, a closed gate, a
+   * lock held elsewhere, a run waiting for admission), falls back to the claim round.
+   *
+   * Its grant is what the runs can start, up to every free slot: capped at 16 like a
+   * completion's, a 10,000-step run started as two cohorts and the fan-out ran slower (in 4
+   * of 5 alternated pairs); sized by the runs, a one-step run holds one slot for the moment
+   * its hand-off takes, not all of them (docs/performance.md).
+   */
+  @OnEvent(RUNS_CREATED_EVENT)
+  startCreated(created: CreatedRun[]): void {
+    const runIds = created.map((run) => run.runId);
+    const grant = this.grant([], { upTo: created.reduce((n, run) => n + run.firstSteps, 0) });
+    if (!grant) return this.wake();
+    const { owner, leaseSeconds, limits } = grant.request;
+    let claimed: ClaimedStep[] | null = null;
+    void this.leases
+      .startRuns(runIds, owner, leaseSeconds, limits)
+      .then((handoff) => {
+        claimed = handoff.claimed;
+        // Steps left: `startRuns` signalled (here too, after its commit). Nothing claimed
+        // and nothing left: the runs' steps are not due here (admission, a closed gate).
+        if (!handoff.left && handoff.claimed.length === 0) this.wake();
+      })
+      .catch((error) => {
+        if (!isDatabaseUnavailable(error)) this.logger.warn(`hand-off of new runs failed: ${(error as Error).message}`);
+        this.wake();
+      })
+      .finally(() => grant.done(claimed ? { claimed, settled: [] } : null));
+  }
+
   @OnEvent(RUNS_STOPPED_EVENT)
   stopRuns(runIds: string[]): void {
     const stopped = new Set(runIds);
@@ -173,12 +210,13 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
    * The hand-off (issue 17): a completion batch of our steps claims their runs' next steps
    * in its own transaction, up to the slots free now plus those its steps give back (they
    * are still in flight until their report returns). The steps claimed start at once.
+   * `upTo`: a new run's start (`startCreated`), granted what it can start instead.
    */
-  grant(stepIds: string[]): HandoffGrant | null {
+  grant(stepIds: string[], options: { upTo?: number } = {}): HandoffGrant | null {
     if (this.stopped || !this.config.handoff) return null;
     const returning = stepIds.filter((id) => this.inFlight.has(id)).length;
     const free = this.config.workerConcurrency - this.inFlight.size - this.roundSlots - this.handoffSlots + returning;
-    const capacity = Math.min(free, returning + HANDOFF_EXTRA_SLOTS);
+    const capacity = Math.min(free, options.upTo ?? returning + HANDOFF_EXTRA_SLOTS);
     if (capacity <= 0) return null;
     const limits = this.limits(capacity);
     // A closed gate lets only continuations through; the successors of a finished step are new work.

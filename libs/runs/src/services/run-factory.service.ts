@@ -239,7 +239,8 @@ export class OrchestrationRunFactoryService {
     if (definition.steps.length === 0) {
       return (await this.lifecycle.finishRun(tx, run.id, 'completed', { output: {} })) ?? run;
     }
-    await this.lifecycle.signalWork(tx);
+    const roots = definition.steps.filter((step) => step.dependsOn.length === 0).length;
+    await this.lifecycle.signalWork(tx, { runId: run.id, firstSteps: Math.min(roots, execution.concurrency.maxParallel) });
     return run;
   }
 

@@ -6,7 +6,7 @@ import { EventLogService, type NewEvent, type RunTransitionData } from '@baton/e
 import { TelemetryService } from '@baton/telemetry';
 import type { Run, StepError } from '../domain/run.types.js';
 import { RUN_MOVES, type RunMove, type RunStatus } from '../domain/run-status.js';
-import { CANCEL_CHANNEL, COMPENSATION_AVAILABLE_EVENT, COMPENSATION_CHANNEL, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL } from '../domain/work-signals.js';
+import { CANCEL_CHANNEL, COMPENSATION_AVAILABLE_EVENT, COMPENSATION_CHANNEL, RUNS_CREATED_EVENT, RUNS_STOPPED_EVENT, WORK_AVAILABLE_EVENT, WORK_CHANNEL, type CreatedRun } from '../domain/work-signals.js';
 import { BudgetRepository } from '../repositories/budget.repository.js';
 import { CompensationRepository, type NewCompensation } from '../repositories/compensation.repository.js';
 import { RunRepository, type RunTransition } from '../repositories/run.repository.js';
@@ -37,11 +37,15 @@ export class RunLifecycleService {
   /**
    * Wakes claimers here (after commit) and on other instances (NOTIFY is delivered on
    * commit). The payload names this instance, which ignores its own notification: the
-   * in-process event already woke it.
+   * in-process event already woke it. `createdRun`: the work is a run this transaction
+   * created, which this instance's execution queue claims by a hand-off of its own (issue
+   * 17: a run's first steps without a claim round); without a listener, a plain wake-up.
    */
-  async signalWork(tx: Transaction): Promise<void> {
+  async signalWork(tx: Transaction, createdRun?: CreatedRun): Promise<void> {
     await tx.query(`select pg_notify($1::text, $2::text)`, [WORK_CHANNEL, this.config.instanceId]);
-    tx.afterCommit(() => this.emitter.emit(WORK_AVAILABLE_EVENT));
+    tx.afterCommit(() => {
+      if (!createdRun || !this.emitter.emit(RUNS_CREATED_EVENT, [createdRun])) this.emitter.emit(WORK_AVAILABLE_EVENT);
+    });
   }
 
   /**

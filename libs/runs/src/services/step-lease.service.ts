@@ -91,6 +91,22 @@ export class StepLeaseService {
     return claimed === CONTENDED ? { claimed: [], left: true, wroteLeading: false } : { claimed, left: report.left, wroteLeading: report.wroteLeading };
   }
 
+  /**
+   * A new run's first steps (issue 17): `handOff` in a transaction of its own, for runs this
+   * process just created. Steps it leaves (or a hand-off it could not make) are announced to
+   * the other instances, as a claim round that held runs with steps left announces them: an
+   * instance woken by the runs' creation may have found them locked by this hand-off and
+   * skipped them, and nothing else would wake it (two-instances.int-spec.ts saw the second
+   * instance idle for a whole run without this).
+   */
+  startRuns(runIds: string[], owner: string, leaseSeconds: number, limits: ClaimLimits): Promise<Handoff> {
+    return this.db.transaction(async (tx) => {
+      const handoff = await this.handOff(tx, runIds, owner, leaseSeconds, limits);
+      if (handoff.left) await this.lifecycle.signalWork(tx);
+      return handoff;
+    });
+  }
+
   /** MAX_CONCURRENT_WORKFLOWS: its own lock and transaction, so it holds no claim back. */
   private admit(limit: number): Promise<string[]> {
     return this.db.transaction(async (tx) => {
