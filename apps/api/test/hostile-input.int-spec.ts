@@ -161,7 +161,7 @@ async function expectInvariants(db: Database): Promise<void> {
        where r.steps_done <> case when r.status in ('completed', 'failed', 'cancelled') then r.steps_total
          else (select count(*) from orchestration_steps s where s.run_id = r.id and s.status in ('completed', 'skipped'))::int end`,
     'definitions with a wrong step count': `select id from orchestration_definitions
-       where step_count <> jsonb_array_length(body->'steps')`,
+       where step_count <> json_array_length(body->'steps')`,
   };
   const broken: Record<string, unknown[]> = {};
   for (const [name, sql] of Object.entries(checks)) {

@@ -62,12 +62,14 @@ export class DefinitionRepository {
    * concurrent inserts of one version safe: the loser gets no row back (it waited for the
    * winner's commit) and reads the winner's row with `findByKey`. `bodyJson` is the body
    * already serialized (the service has it from hashing); only what the database made up
-   * (id, revision, created_at) comes back, not the body it was just sent.
+   * (id, revision, created_at) comes back, not the body it was just sent. The body is stored
+   * as `json` (that text, checked but not converted: issue 17) and its `triggers` member as
+   * `jsonb` for `latestTriggeredBy`.
    */
   async insertIfAbsent(definition: NewDefinition, bodyJson: string, tx: Queryable = this.db): Promise<StoredDefinition | undefined> {
     const { rows } = await tx.query<Pick<DefinitionRow, 'id' | 'revision' | 'created_at'>>(
-      `insert into orchestration_definitions (owner, name, version, description, source, body, content_hash, step_count)
-       values ($1::text, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::integer)
+      `insert into orchestration_definitions (owner, name, version, description, source, body, content_hash, step_count, triggers)
+       values ($1::text, $2::text, $3::text, $4::text, $5::text, $6::json, $7::text, $8::integer, $9::jsonb)
        on conflict (owner, name, version) do nothing
        returning id, revision, created_at`,
       [
@@ -79,6 +81,7 @@ export class DefinitionRepository {
         bodyJson,
         definition.contentHash,
         definition.stepCount,
+        definition.body.triggers === undefined ? null : JSON.stringify(definition.body.triggers),
       ],
     );
     const row = rows[0];
@@ -122,10 +125,10 @@ export class DefinitionRepository {
   async latestTriggeredBy(event: string, tx: Queryable = this.db): Promise<string[]> {
     const { rows } = await tx.query<{ id: string }>(
       `select id from (
-         select distinct on (owner, name) id, body from orchestration_definitions
+         select distinct on (owner, name) id, triggers from orchestration_definitions
           where source = 'saved' order by owner, name, revision desc
        ) latest
-       where latest.body->'triggers' @> jsonb_build_array(jsonb_build_object('event', $1::text))`,
+       where latest.triggers @> jsonb_build_array(jsonb_build_object('event', $1::text))`,
       [event],
     );
     return rows.map((row) => row.id);
