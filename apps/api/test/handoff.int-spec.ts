@@ -81,7 +81,9 @@ describe.each(testDatabaseKinds())('hand-off on %s', (kind) => {
  * round's (whose scan of every claimable run, `lockRuns`, is its `ordered as materialized`).
  */
 describe.each(testDatabaseKinds())('a new run\'s first steps on %s', (kind) => {
-  const ctx = useTestServer(kind, { BATON_HANDOFF: 'true' });
+  // No safety-net sweep during the test: a claim round it started just as the run was
+  // created would rightly take the run's steps itself (the hand-off finds no free slot).
+  const ctx = useTestServer(kind, { BATON_HANDOFF: 'true', BATON_POLL_INTERVAL_MS: '600000' });
 
   it('are claimed by a hand-off of their own, once each, without a claim round', async () => {
     const agent = await startGatedAgent();
@@ -127,7 +129,7 @@ describe.each(testDatabaseKinds())('a new run\'s first steps on %s', (kind) => {
  * whole run). One slot here, three roots: the claiming transaction takes one and notifies.
  */
 describe.each(testDatabaseKinds())('a new run\'s first steps with too few slots on %s', (kind) => {
-  const ctx = useTestServer(kind, { BATON_HANDOFF: 'true', BATON_WORKER_CONCURRENCY: '1' });
+  const ctx = useTestServer(kind, { BATON_HANDOFF: 'true', BATON_WORKER_CONCURRENCY: '1', BATON_POLL_INTERVAL_MS: '600000' });
 
   it('are announced to the other instances by the transaction that claimed the rest', async () => {
     const agent = await startGatedAgent();
