@@ -21,11 +21,6 @@ import { OrchestrationStepExecutorService } from '../executor/step-executor.serv
 
 /** How long shutdown waits for in-flight steps before handing them back (less when BATON_SHUTDOWN_GRACE_MS is short). */
 const SHUTDOWN_GRACE_MS = 5_000;
-/**
- * After a claim round skipped runs that others held (a claim or a hand-off, here or on
- * another instance), the next look: about a hand-off's transaction, so the run is free again.
- */
-const HELD_RUN_RETRY_MS = 20;
 /** After a claim failed for another reason than an outage, the next try. */
 const CLAIM_RETRY_MS = 1_000;
 /**
@@ -189,13 +184,8 @@ export class OrchestrationExecutionService implements OnApplicationBootstrap, On
     }
     this.roundSlots = capacity;
     try {
-      let heldElsewhere = false;
-      const limits = { ...this.limits(capacity), heldElsewhere: () => (heldElsewhere = true) };
-      const claimed = await this.leases.claim(this.config.instanceId, this.config.leaseSeconds, limits);
+      const claimed = await this.leases.claim(this.config.instanceId, this.config.leaseSeconds, this.limits(capacity));
       for (const step of claimed) this.start(step);
-      // Runs skipped because a claim or hand-off held them: their holder announces only some
-      // of what it leaves (a hand-off, only steps its completions made due), so look again soon.
-      if (heldElsewhere && claimed.length < capacity) this.loop.dueAt(Date.now() + HELD_RUN_RETRY_MS);
       return claimed.length === capacity;
     } finally {
       this.roundSlots = 0;

@@ -1,6 +1,5 @@
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@baton/testing';
 import { StepLeaseRepository } from './step-lease.repository.js';
-import { runLockKey } from './claim-locks.repository.js';
 import { insertDefinition, insertRun, plainStep } from './testing/run-fixture.js';
 
 /**
@@ -85,20 +84,5 @@ describe.each(testDatabaseKinds())('claim candidates on %s', (kind) => {
     // Near the global limit: only what is left of it.
     const near = await candidates(10, false, { capacity: 3, globalMax: 3 });
     expect(near.reservation).toMatchObject({ running: 2, want: 1 });
-  });
-
-  // Two connections at once: PGlite has one, where advisory locks are the same session's.
-  (kind === 'postgres' ? it : it.skip)('locks the runs offering due steps, and says when others held some of them', async () => {
-    const lockRuns = () => database.db.transaction((tx) => leases.lockRuns(10, tx));
-    // a and b offer due steps with free slots; c is paused and d is full.
-    const free = await lockRuns();
-    expect(new Set(free.ids)).toEqual(new Set([run.a, run.b]));
-    expect(free.heldElsewhere).toBe(false);
-    const held = await database.db.transaction(async (holder) => {
-      await holder.query(`select pg_advisory_xact_lock(${runLockKey('$1::uuid')})`, [run.a]);
-      return lockRuns();
-    });
-    expect(held.ids).toEqual([run.b]);
-    expect(held.heldElsewhere).toBe(true);
   });
 });

@@ -127,16 +127,12 @@ export class StepLeaseRepository {
    * ones. Runs with no free slot are not locked. The try-lock filters a materialized, ordered
    * CTE row by row under the limit (a plain subquery would get the filter pushed below its
    * sort, trying every run), so only the runs returned are locked.
-   *
-   * `heldElsewhere`: fewer runs were locked than wanted because others held some (a claim or
-   * a hand-off, here or on another instance). Their holders may leave steps this claim could
-   * have taken, and nothing else may wake it for them: the caller should try again shortly.
    */
-  async lockRuns(limit: number, tx: Queryable, continuationsOnly = false): Promise<{ ids: string[]; heldElsewhere: boolean }> {
+  async lockRuns(limit: number, tx: Queryable, continuationsOnly = false): Promise<string[]> {
     // Each claimable run's due steps, earliest first and at most max_parallel of them, are
     // one range scan of its queue index (orchestration_steps_run_queue_idx): the cost follows
     // the runs and their slots, not every queued step in the table.
-    const { rows } = await tx.query<{ id: string | null; short: boolean }>(
+    const { rows } = await tx.query<{ id: string }>(
       `with busy as (
          select run_id, count(*)::int as n from orchestration_steps where status = 'running' group by run_id
        ), offers as (
@@ -157,19 +153,13 @@ export class StepLeaseRepository {
           where r.status = any($2::text[]) and r.admitted_at is not null and d.n > 0 and r.max_parallel > coalesce(b.n, 0)
        ), ordered as materialized (
          select id from offers order by at, id
-       ), wanted as materialized (
-         select count(*)::int as n from offers where before < $1::int
-       ), got as materialized (
-         select o.id from ordered o
-          where pg_try_advisory_xact_lock(${runLockKey('o.id')})
-          limit (select n from wanted)
        )
-       select id, false as short from got
-       union all
-       select null, true from wanted where (select count(*) from got) < wanted.n`,
+       select o.id from ordered o
+        where pg_try_advisory_xact_lock(${runLockKey('o.id')})
+        limit (select count(*) from offers where before < $1::int)`,
       [limit, CLAIMABLE_RUN_STATUSES, continuationsOnly, CONTINUATION_WAKES],
     );
-    return { ids: rows.filter((row) => !row.short).map((row) => row.id!), heldElsewhere: rows.some((row) => row.short) };
+    return rows.map((row) => row.id);
   }
 
   /**

@@ -26,12 +26,6 @@ export interface ClaimLimits {
    * what a closed dispatch gate still lets through, since that step was running when it closed.
    */
   continuationsOnly?: boolean;
-  /**
-   * Told when a claim skipped runs with due steps and free slots because others held them (a
-   * claim or a hand-off, here or elsewhere): steps their holders leave may be announced to
-   * nobody, so the caller should try again shortly if it still has room.
-   */
-  heldElsewhere?: () => void;
 }
 
 /** What a hand-off claimed, and whether due steps of its runs were left for a normal claim. */
@@ -151,9 +145,7 @@ export class StepLeaseService {
       runIds = runs.locked;
     } else {
       await this.locks.lockGlobal(mode, tx);
-      const runs = await this.leases.lockRuns(scan, tx, continuationsOnly);
-      runIds = runs.ids;
-      if (runs.heldElsewhere) limits.heldElsewhere?.();
+      runIds = await this.leases.lockRuns(scan, tx, continuationsOnly);
     }
     if (runIds.length === 0) return [];
     // A hand-off waits for no lock, so its candidates' statement makes its reservation too.
