@@ -96,7 +96,7 @@ const STARTS = 40;
  * A run's first step (issue 17): from the run's creation to its first step's start, both
  * written by Postgres, for runs of one echo step submitted one at a time on a quiet
  * instance (each waits for the one before to end). A run's first steps are claimed by a
- * claim round, where every later step is claimed by its predecessor's hand-off.
+ * hand-off of their own (`StepLeaseService.startRuns`), no claim round between.
  */
 async function measureStarts(ctx: BenchContext, url: string): Promise<Record<string, number>> {
   const { observer } = ctx.database;
